@@ -1,0 +1,57 @@
+# GeoCRM: `make run` sets up and serves the app; `make test` sets up and runs every test.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+DB     ?= data/geocrm.duckdb
+
+.PHONY: install install-dev assets demo run test lint typecheck bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Runtime: exact pins from requirements.lock, the project itself, and the map assets.
+$(VENV)/.install-stamp: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.install-dev-stamp: requirements-dev.lock $(VENV)/.install-stamp
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.install-stamp assets
+
+install-dev: install $(VENV)/.install-dev-stamp
+
+# Leaflet and its plugins come from pinned npm packages, copied into static/vendor/ (never committed).
+assets: static/vendor/.stamp
+
+static/vendor/.stamp: package.json package-lock.json tools/vendor_assets.py | $(BIN)/python
+	npm ci --silent --no-audit --no-fund
+	$(BIN)/python tools/vendor_assets.py
+	touch $@
+
+demo: install
+	@if [ ! -f "$(DB)" ]; then $(BIN)/geocrm --db "$(DB)" demo; else echo "demo database present: $(DB)"; fi
+
+run: install demo
+	GEOCRM_DB="$(DB)" $(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost
+
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

@@ -1,0 +1,67 @@
+"""Canonical tables and their columns: what readers produce and the store keeps.
+
+Coordinates are WGS84 degrees (EPSG:4326): ``lat`` in [-90, 90], ``lon`` in [-180, 180].
+Dates are calendar dates (``datetime64`` at day precision in pandas). Amounts are in the
+currency of the source file (the demo uses US dollars).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+CRS_WGS84: Final = "EPSG:4326"
+#: Equal-area CRS for km2 and density in the contiguous US and worldwide fall-back.
+CRS_EQUAL_AREA: Final = "EPSG:6933"
+
+KIND_CUSTOMER: Final = "customer"
+KIND_PROSPECT: Final = "prospect"
+KINDS: Final = (KIND_CUSTOMER, KIND_PROSPECT)
+
+IN_AREA: Final = "in_area"
+OUTSIDE_AREAS: Final = "outside_areas"
+NO_LOCATION: Final = "no_location"
+LOCATION_STATUSES: Final = (IN_AREA, OUTSIDE_AREAS, NO_LOCATION)
+
+#: areas: one row per polygon; area_id is unique across all levels.
+AREA_COLUMNS: Final = ("area_id", "name", "level", "parent_id", "owner", "households", "geometry")
+
+#: customers (prospects too, with kind = prospect). ``extra`` is a JSON object of every
+#: other column of the source file, kept as text.
+CUSTOMER_COLUMNS: Final = (
+    "customer_id",
+    "name",
+    "kind",
+    "lat",
+    "lon",
+    "postcode",
+    "email",
+    "owner",
+    "created_on",
+    "extra",
+)
+
+#: sales: one row per order line.
+SALE_COLUMNS: Final = ("order_id", "customer_id", "order_date", "amount", "category", "channel")
+
+#: assignments: one row per customer and level. area_id is null unless status is in_area.
+ASSIGNMENT_COLUMNS: Final = ("customer_id", "level", "area_id", "location_status")
+
+#: Rejection reasons (the ``_reason`` codes of an import report), with what each means.
+REJECTION_REASONS: Final = {
+    "missing_id": "the ID cell is empty",
+    "duplicate_id": "the ID appears on an earlier row of the same file",
+    "lat_out_of_range": "latitude is not a number between -90 and 90",
+    "lon_out_of_range": "longitude is not a number between -180 and 180",
+    "swapped_lat_lon": "latitude and longitude look swapped (lat is outside +-90 but lon is not)",
+    "bad_coordinate": "a coordinate cell is not a number",
+    "half_coordinate": "only one of latitude and longitude is given",
+    "unknown_postcode": "the postcode is not in the gazetteer",
+    "bad_kind": "kind is neither customer nor prospect",
+    "unknown_customer": "the sale's customer ID is not among the customers",
+    "bad_date": "the date cannot be read (use YYYY-MM-DD)",
+    "bad_amount": "the amount is not a number",
+    "missing_customer_id": "the sale has no customer ID",
+    "empty_geometry": "the area has no geometry",
+    "duplicate_area_id": "the area ID appears on an earlier feature",
+    "missing_area_id": "the area has no ID",
+}
