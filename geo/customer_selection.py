@@ -1,0 +1,214 @@
+"""Selecting customers by filters, and summing them per area.
+
+One SQL selection serves the map, the area table, the export preview, the exports and the
+command line, so that the same filters always give the same rows. Amounts are in the
+currency of the sales file; dates are calendar dates, both ends inclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.filters import Filters
+from geo.schema import IN_AREA, NO_LOCATION, OUTSIDE_AREAS
+from geo.store import Store
+
+#: Columns of a selection, in export order.
+SELECTION_COLUMNS = (
+    "customer_id",
+    "name",
+    "kind",
+    "owner",
+    "email",
+    "postcode",
+    "lat",
+    "lon",
+    "location_status",
+    "level",
+    "area_id",
+    "area_name",
+    "orders",
+    "sales_amount",
+    "first_order_date",
+    "last_order_date",
+)
+
+#: Per-area KPI columns, in table order.
+AREA_KPI_COLUMNS = (
+    "area_id",
+    "name",
+    "level",
+    "parent_id",
+    "owner",
+    "customers",
+    "prospects",
+    "orders",
+    "sales_amount",
+    "penetration",
+)
+
+
+def _placeholders(values: tuple[str, ...]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def selection_sql(filters: Filters) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) giving one row per selected customer, SELECTION_COLUMNS."""
+    sales_where: list[str] = []
+    sales_params: list[Any] = []
+    if filters.date_from:
+        sales_where.append("order_date >= ?")
+        sales_params.append(filters.date_from)
+    if filters.date_to:
+        sales_where.append("order_date <= ?")
+        sales_params.append(filters.date_to)
+    sales_cte = (
+        "SELECT customer_id, count(DISTINCT order_id) AS orders, sum(amount) AS sales_amount, "
+        "min(order_date) AS first_order_date, max(order_date) AS last_order_date FROM sales"
+        + (" WHERE " + " AND ".join(sales_where) if sales_where else "")
+        + " GROUP BY customer_id"
+    )
+    unlocated = (
+        f"CASE WHEN c.lat IS NULL OR c.lon IS NULL THEN '{NO_LOCATION}' ELSE '{OUTSIDE_AREAS}' END"
+    )
+    if filters.level is not None:
+        level_params: list[Any] = [filters.level, filters.level]
+        area_select = "CAST(? AS VARCHAR) AS level, a.area_id, ar.name AS area_name"
+        area_join = (
+            "LEFT JOIN assignments a ON a.customer_id = c.customer_id AND a.level = ? "
+            "LEFT JOIN areas ar ON ar.area_id = a.area_id "
+        )
+        status = f"COALESCE(a.location_status, {unlocated})"
+        owner = "COALESCE(c.owner, ar.owner)"
+    else:
+        level_params = []
+        area_select = (
+            "CAST(NULL AS VARCHAR) AS level, CAST(NULL AS VARCHAR) AS area_id, "
+            "CAST(NULL AS VARCHAR) AS area_name"
+        )
+        area_join = ""
+        status = unlocated
+        owner = "c.owner"
+    where: list[str] = []
+    where_params: list[Any] = []
+    if filters.kind:
+        where.append("c.kind = ?")
+        where_params.append(filters.kind)
+    if filters.owners:
+        where.append(f"{owner} IN ({_placeholders(filters.owners)})")
+        where_params.extend(filters.owners)
+    if filters.area_ids and filters.level is not None:
+        where.append(f"a.area_id IN ({_placeholders(filters.area_ids)})")
+        where_params.extend(filters.area_ids)
+    sql = (
+        f"WITH s AS ({sales_cte}) "
+        f"SELECT c.customer_id, c.name, c.kind, {owner} AS owner, c.email, c.postcode, "
+        f"c.lat, c.lon, {status} AS location_status, {area_select}, "
+        "COALESCE(s.orders, 0) AS orders, COALESCE(s.sales_amount, 0.0) AS sales_amount, "
+        "s.first_order_date, s.last_order_date "
+        f"FROM customers c {area_join}LEFT JOIN s ON s.customer_id = c.customer_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+    )
+    # Placeholders in text order: sales CTE, level column, level join, filters.
+    return sql, sales_params + level_params + where_params
+
+
+def select_customers(store: Store, filters: Filters) -> pd.DataFrame:
+    """The selected customers and prospects, one row each, sorted by customer_id."""
+    sql, params = selection_sql(filters)
+    frame = store.query(f"SELECT * FROM ({sql}) ORDER BY customer_id", params)
+    frame.columns = list(SELECTION_COLUMNS)
+    return frame
+
+
+def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
+    """Headline counts of a selection: rows, customers, prospects, orders, sales, by status."""
+    sql, params = selection_sql(filters)
+    row = store.query(
+        "SELECT count(*) AS rows, count(*) FILTER (WHERE kind = 'customer') AS customers, "
+        "count(*) FILTER (WHERE kind = 'prospect') AS prospects, "
+        "COALESCE(sum(orders), 0) AS orders, COALESCE(sum(sales_amount), 0) AS sales_amount, "
+        f"count(*) FILTER (WHERE location_status = '{IN_AREA}') AS in_area, "
+        f"count(*) FILTER (WHERE location_status = '{OUTSIDE_AREAS}') AS outside_areas, "
+        f"count(*) FILTER (WHERE location_status = '{NO_LOCATION}') AS no_location "
+        f"FROM ({sql})",
+        params,
+    ).iloc[0]
+    return {k: (float(v) if k == "sales_amount" else int(v)) for k, v in row.to_dict().items()}
+
+
+def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
+    """One row per area of ``filters.level`` (limited to ``filters.area_ids`` if any).
+
+    customers / prospects: how many of the selection are located in the area;
+    orders / sales_amount: orders and their amounts in the date range, of the customers
+    located in the area; penetration = customers / (customers + prospects), NaN when both
+    are zero.
+    """
+    if filters.level is None:
+        raise ValueError("per-area figures need a level")
+    sql, params = selection_sql(filters)
+    area_where = "ar.level = ?"
+    area_params: list[Any] = [filters.level]
+    if filters.area_ids:
+        area_where += f" AND ar.area_id IN ({_placeholders(filters.area_ids)})"
+        area_params.extend(filters.area_ids)
+    frame = store.query(
+        f"WITH sel AS ({sql}) "
+        "SELECT ar.area_id, ar.name, ar.level, ar.parent_id, ar.owner, "
+        "count(sel.customer_id) FILTER (WHERE sel.kind = 'customer') AS customers, "
+        "count(sel.customer_id) FILTER (WHERE sel.kind = 'prospect') AS prospects, "
+        "COALESCE(sum(sel.orders), 0) AS orders, "
+        "COALESCE(sum(sel.sales_amount), 0.0) AS sales_amount "
+        "FROM areas ar LEFT JOIN sel ON sel.area_id = ar.area_id "
+        f"WHERE {area_where} "
+        "GROUP BY ALL ORDER BY ar.area_id",
+        params + area_params,
+    )
+    for col in ("customers", "prospects", "orders"):
+        frame[col] = frame[col].astype("int64")
+    total = frame["customers"] + frame["prospects"]
+    frame["penetration"] = (frame["customers"] / total.where(total > 0)).astype("float64")
+    return frame[list(AREA_KPI_COLUMNS)]
+
+
+@dataclass(frozen=True)
+class PointSample:
+    """Located customers of one kind for the map: WGS84 degrees, at most ``limit`` of them.
+
+    ``total`` is how many matched; when it exceeds the number shown, the map says
+    "showing N of M". The sample is seeded, so the same filters show the same points.
+    """
+
+    lat: np.ndarray
+    lon: np.ndarray
+    labels: list[str]
+    total: int
+
+    @property
+    def shown(self) -> int:
+        return len(self.lat)
+
+
+def sample_points(store: Store, filters: Filters, kind: str, limit: int) -> PointSample:
+    """Located customers of ``kind`` in the selection, seeded sample of at most ``limit``."""
+    sql, params = selection_sql(replace(filters, kind=kind))
+    frame = store.query(
+        f"SELECT lat, lon, name FROM ({sql}) WHERE lat IS NOT NULL AND lon IS NOT NULL "
+        "ORDER BY customer_id",
+        params,
+    )
+    total = len(frame)
+    if total > limit:
+        keep = np.sort(np.random.default_rng(0).choice(total, size=limit, replace=False))
+        frame = frame.iloc[keep]
+    return PointSample(
+        lat=frame["lat"].to_numpy(dtype="float64"),
+        lon=frame["lon"].to_numpy(dtype="float64"),
+        labels=[str(v) if v is not None else "" for v in frame["name"].tolist()],
+        total=total,
+    )

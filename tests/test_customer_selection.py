@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from geo.customer_selection import compute_area_kpis, select_customers, summarise_selection
+from geo.filters import Filters
+from geo.store import Store
+from geo.territory_assignment import summarise_assignments
+
+
+def test_every_customer_has_one_status_and_counts_add_up(tiny_store: Store) -> None:
+    summary = summarise_assignments(tiny_store)
+    # c1, c2, c3 (edge -> A), p1, p2 in areas; c4 outside; c5 without location.
+    assert summary.by_level["county"] == {"in_area": 5, "outside_areas": 1, "no_location": 1}
+    assert summary.by_level["region"] == {"in_area": 5, "outside_areas": 1, "no_location": 1}
+    kpis = compute_area_kpis(tiny_store, Filters(level="county"))
+    assert int((kpis["customers"] + kpis["prospects"]).sum()) == 5
+
+
+def test_edge_point_goes_to_smallest_area_id(tiny_store: Store) -> None:
+    rows = select_customers(tiny_store, Filters(level="county")).set_index("customer_id")
+    assert rows.loc["c3", "area_id"] == "A"
+    assert rows.loc["c4", "location_status"] == "outside_areas"
+    assert rows.loc["c5", "location_status"] == "no_location"
+
+
+def test_area_kpis_worked_by_hand(tiny_store: Store) -> None:
+    kpis = compute_area_kpis(tiny_store, Filters(level="county")).set_index("area_id")
+    assert kpis.loc["A", "customers"] == 2  # c1, c3
+    assert kpis.loc["A", "prospects"] == 0
+    assert kpis.loc["A", "orders"] == 3  # o1, o2, o3 of c1
+    assert kpis.loc["A", "sales_amount"] == pytest.approx(175.0)
+    assert kpis.loc["B", "customers"] == 1
+    assert kpis.loc["B", "prospects"] == 2
+    assert kpis.loc["B", "sales_amount"] == pytest.approx(200.0)
+    assert kpis.loc["B", "penetration"] == pytest.approx(1 / 3)
+
+
+def test_date_range_bounds_sales_inclusive(tiny_store: Store) -> None:
+    f = Filters(level="county", date_from=date(2026, 1, 1), date_to=date(2026, 5, 1))
+    kpis = compute_area_kpis(tiny_store, f).set_index("area_id")
+    assert kpis.loc["A", "sales_amount"] == pytest.approx(25.0)
+    assert kpis.loc["B", "sales_amount"] == pytest.approx(200.0)
+
+
+def test_owner_filter_inherits_area_owner(tiny_store: Store) -> None:
+    # At region level every located customer without an owner inherits Rita.
+    rows = select_customers(tiny_store, Filters(level="region", owners=("Rita",)))
+    assert sorted(rows["customer_id"]) == ["c2", "c3", "p1", "p2"]
+    olga = select_customers(tiny_store, Filters(level="region", owners=("Olga",)))
+    assert olga["customer_id"].tolist() == ["c1"]
+
+
+def test_area_and_kind_filters(tiny_store: Store) -> None:
+    f = Filters(level="county", area_ids=("B",), kind="prospect")
+    assert select_customers(tiny_store, f)["customer_id"].tolist() == ["p1", "p2"]
+    s = summarise_selection(tiny_store, Filters(level="county"))
+    assert (s["rows"], s["customers"], s["prospects"]) == (7, 5, 2)
+    assert (s["in_area"], s["outside_areas"], s["no_location"]) == (5, 1, 1)
+    assert s["sales_amount"] == pytest.approx(375.0)
+
+
+def test_no_level_keeps_everyone(tiny_store: Store) -> None:
+    rows = select_customers(tiny_store, Filters())
+    assert len(rows) == 7
+    assert rows["area_id"].isna().all()
+
+
+def test_filters_reject_bad_values() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        Filters(kind="lead")
+    with pytest.raises(ValueError, match="date range is empty"):
+        Filters(date_from=date(2026, 2, 1), date_to=date(2026, 1, 1))

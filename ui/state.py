@@ -1,0 +1,107 @@
+"""Streamlit glue: the store, cached reads keyed by data version, and session-state keys.
+
+Every cached function takes the database path and its data version as its first two
+arguments, so an import (which bumps the version) makes fresh results; caches are bounded
+and return copies, never objects shared and mutated across sessions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from geo.area_map import simplify_for_display
+
+from geo.customer_selection import (
+    PointSample,
+    compute_area_kpis,
+    sample_points,
+    select_customers,
+    summarise_selection,
+)
+from geo.filters import Filters
+from geo.store import Store, resolve_db_path
+
+#: Session-state keys shared by the pages.
+FILTERS_KEY = "geocrm_filters"
+SELECTED_AREA_KEY = "geocrm_selected_area"
+
+#: Display simplification per level, in degrees (about 1 km at US latitudes); never used
+#: for assignment.
+DISPLAY_TOLERANCE_DEG = 0.01
+#: Points sent to the map per layer at most; beyond it the map shows a seeded sample and
+#: says "showing N of M".
+MAP_POINT_LIMIT = 20_000
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> Store:
+    return Store.open(path)
+
+
+def current_store() -> Store:
+    return _open_store(str(resolve_db_path()))
+
+
+def data_key(store: Store) -> tuple[str, int]:
+    """(database path, data version): the first two arguments of every cached read."""
+    return str(store.path), store.data_version()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def levels(db: str, version: int) -> list[str]:
+    return Store(Path(db)).levels()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def area_names(db: str, version: int, level: str) -> pd.DataFrame:
+    return Store(Path(db)).query(
+        "SELECT area_id, name FROM areas WHERE level = ? ORDER BY name, area_id", [level]
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def owners(db: str, version: int) -> list[str]:
+    frame = Store(Path(db)).query(
+        "SELECT DISTINCT owner FROM (SELECT owner FROM customers UNION ALL "
+        "SELECT owner FROM areas) WHERE owner IS NOT NULL ORDER BY owner"
+    )
+    return [str(v) for v in frame["owner"]]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def sales_date_range(db: str, version: int) -> tuple[date | None, date | None]:
+    row = Store(Path(db)).query("SELECT min(order_date) AS lo, max(order_date) AS hi FROM sales")
+    lo, hi = row.iloc[0]["lo"], row.iloc[0]["hi"]
+    if pd.isna(lo) or pd.isna(hi):
+        return None, None
+    return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def area_kpis(db: str, version: int, filters: Filters) -> pd.DataFrame:
+    return compute_area_kpis(Store(Path(db)), filters)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def selection_summary(db: str, version: int, filters: Filters) -> dict[str, float]:
+    return summarise_selection(Store(Path(db)), filters)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def selection_rows(db: str, version: int, filters: Filters) -> pd.DataFrame:
+    return select_customers(Store(Path(db)), filters)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def display_areas(db: str, version: int, level: str) -> gpd.GeoDataFrame:
+    areas = Store(Path(db)).load_areas(level)
+    return simplify_for_display(areas, DISPLAY_TOLERANCE_DEG)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def map_points(db: str, version: int, filters: Filters, kind: str) -> PointSample:
+    return sample_points(Store(Path(db)), filters, kind, MAP_POINT_LIMIT)

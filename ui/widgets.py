@@ -1,0 +1,26 @@
+"""Small widgets several pages share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+
+def show_location_statuses(summary: Mapping[str, float]) -> None:
+    """Every selected customer counted: in an area, outside all areas, without a location."""
+    cols = st.columns(4)
+    cols[0].metric("Selected", f"{int(summary['rows']):,}")
+    cols[1].metric("In an area", f"{int(summary['in_area']):,}")
+    cols[2].metric("Outside all areas", f"{int(summary['outside_areas']):,}")
+    cols[3].metric("Without a location", f"{int(summary['no_location']):,}")
+
+
+def show_selection_kpis(summary: Mapping[str, float]) -> None:
+    """Headline figures of a selection: rows, customers, prospects, orders, sales."""
+    cols = st.columns(5)
+    cols[0].metric("Rows", f"{int(summary['rows']):,}")
+    cols[1].metric("Customers", f"{int(summary['customers']):,}")
+    cols[2].metric("Prospects", f"{int(summary['prospects']):,}")
+    cols[3].metric("Orders", f"{int(summary['orders']):,}")
+    cols[4].metric("Sales", f"${summary['sales_amount']:,.0f}")
