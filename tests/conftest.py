@@ -22,3 +22,11 @@ def tiny_store(tmp_path: Path) -> Store:
         store.upsert_sales(con, tiny_sales())
     assign_customers(store)
     return store
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The small seeded demo business, in a database of its own for the whole run."""
+    from tests.demo_fixture import build_small_demo
+
+    return build_small_demo(tmp_path_factory.mktemp("demo"))

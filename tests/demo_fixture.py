@@ -1,0 +1,17 @@
+"""A small seeded demo database shared by the app and browser tests (built once per run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geo.demo_database import build_demo_database
+from geo.store import Store
+
+#: Small enough to build in seconds, large enough to have every level and status.
+SMALL_DEMO = {"seed": 7, "customers": 3_000, "prospects": 6_000, "order_lines": 30_000}
+
+
+def build_small_demo(folder: Path) -> Store:
+    store = Store.open(folder / "demo.duckdb")
+    build_demo_database(store, **SMALL_DEMO)
+    return store
