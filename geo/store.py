@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from geo.schema import AREA_COLUMNS, CRS_WGS84, CUSTOMER_COLUMNS, SALE_COLUMNS
 #: The shipped data directory: boundary files, gazetteers and (by default) the database.
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "geocrm.duckdb"
+#: How long to wait for another process to release the database file, in seconds.
+LOCK_WAIT_SECONDS = 20.0
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -51,11 +54,11 @@ CREATE TABLE IF NOT EXISTS segments (
     name VARCHAR PRIMARY KEY, spec VARCHAR NOT NULL, created_at TIMESTAMP, updated_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS import_log (
-    at TIMESTAMP DEFAULT current_timestamp, table_name VARCHAR, source VARCHAR,
+    logged_at TIMESTAMP DEFAULT current_timestamp, table_name VARCHAR, source VARCHAR,
     rows_read BIGINT, imported BIGINT, rejected BIGINT, detail VARCHAR
 );
 CREATE TABLE IF NOT EXISTS export_log (
-    at TIMESTAMP DEFAULT current_timestamp, segment VARCHAR, format VARCHAR, rows BIGINT,
+    logged_at TIMESTAMP DEFAULT current_timestamp, segment VARCHAR, format VARCHAR, rows BIGINT,
     file_name VARCHAR
 );
 """
@@ -95,17 +98,28 @@ class Store:
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        try:
-            con = duckdb.connect(str(self.path))
-        except duckdb.IOException as exc:
-            raise InputError(
-                f"cannot open the database {self.path.name}: {exc}",
-                hint="Another GeoCRM process may be writing to it; try again when it is done",
-            ) from exc
+        con = self._open_with_retry()
         try:
             yield con
         finally:
             con.close()
+
+    def _open_with_retry(self) -> duckdb.DuckDBPyConnection:
+        # Another process (the app, or a CLI run) may hold the file for a moment: the
+        # connections are short, so waiting a little beats failing.
+        delay = 0.05
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise InputError(
+                        f"cannot open the database {self.path.name}: {exc}",
+                        hint="Another GeoCRM process may be writing to it; try again when done",
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -286,5 +300,5 @@ def areas_in(con: duckdb.DuckDBPyConnection, level: str | None = None) -> gpd.Ge
         sql += " WHERE level = ?"
         params.append(level)
     frame = con.execute(sql + " ORDER BY area_id", params).df()
-    geometry = shapely.from_wkb(frame.pop("geometry").to_numpy())
+    geometry = shapely.from_wkb([bytes(b) for b in frame.pop("geometry")])
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS_WGS84)

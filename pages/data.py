@@ -119,8 +119,8 @@ if statuses:
     st.write("Location status of every customer and prospect, per level:")
     st.dataframe(statuses, width="stretch")
 log = store.query(
-    "SELECT at, table_name, source, rows_read, imported, rejected FROM import_log "
-    "ORDER BY at DESC LIMIT 20"
+    "SELECT logged_at, table_name, source, rows_read, imported, rejected FROM import_log "
+    "ORDER BY logged_at DESC LIMIT 20"
 )
 if len(log):
     st.write("Latest imports:")

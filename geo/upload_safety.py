@@ -1,0 +1,172 @@
+"""Guards for files from users: size bounds, safe zip archives, verified vector formats.
+
+A geometry file is opened only with the one GDAL driver its verified content calls for, so
+that, say, an XML/VRT data source named ``.geojson`` (which could read files from the server)
+is refused before GDAL sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from geo.errors import InputError
+
+MAX_UPLOAD_BYTES = 200 * 1024**2
+MAX_UNZIPPED_BYTES = 1024**3
+MAX_ZIP_RATIO = 200
+MAX_ZIP_MEMBERS = 1000
+
+#: Our name for a format -> the only GDAL driver used to open it (GeoParquet uses pyarrow).
+ALLOWED_VECTOR_DRIVERS = {
+    "geojson": "GeoJSON",
+    "topojson": "TopoJSON",
+    "shapefile": "ESRI Shapefile",
+    "gpkg": "GPKG",
+    "geoparquet": "",
+}
+SUFFIXES = {
+    ".geojson": "json",
+    ".json": "json",
+    ".topojson": "json",
+    ".gpkg": "gpkg",
+    ".parquet": "geoparquet",
+    ".geoparquet": "geoparquet",
+    ".zip": "shapefile",
+}
+
+
+def check_file_size(
+    path: Path, limit: int = MAX_UPLOAD_BYTES, display_name: str | None = None
+) -> None:
+    """Refuse a file larger than ``limit`` bytes."""
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(
+            f"the file is {size / 2**20:.0f} MB, more than the {limit // 2**20} MB allowed",
+            file=display_name or path.name,
+            hint="Split or simplify it",
+        )
+
+
+def _refuse_path_string(path: Path) -> None:
+    text = str(path)
+    if text.startswith("/vsi") or "://" in text:
+        raise InputError(f"'{text}' is not a local file", hint="Give the path of a file")
+
+
+def check_zip_archive(path: Path, display_name: str | None = None) -> list[str]:
+    """Member names of a zip, after refusing traversal, links, bombs and too many members."""
+    source = display_name or path.name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise InputError("the file is not a valid zip archive", file=source) from exc
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise InputError(
+            f"the archive has {len(infos)} members, more than {MAX_ZIP_MEMBERS}", file=source
+        )
+    total = 0
+    packed = 0
+    for info in infos:
+        name = info.filename
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            raise InputError(
+                f"member '{name}' points outside the archive", file=source, hint="Zip it again"
+            )
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise InputError(f"member '{name}' is a symbolic link", file=source)
+        total += info.file_size
+        packed += info.compress_size
+        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+            raise InputError(
+                f"member '{name}' is compressed {info.file_size // info.compress_size} times, "
+                "more than a real geometry file is",
+                file=source,
+            )
+    if total > MAX_UNZIPPED_BYTES:
+        raise InputError(
+            f"the archive unpacks to {total / 2**20:.0f} MB, more than "
+            f"{MAX_UNZIPPED_BYTES // 2**20} MB",
+            file=source,
+        )
+    if packed and total / packed > MAX_ZIP_RATIO:
+        raise InputError("the archive is compressed more than a real one is", file=source)
+    return [i.filename for i in infos]
+
+
+def extract_zip_safely(path: Path, dest_dir: Path, display_name: str | None = None) -> Path:
+    """Extract a checked archive into ``dest_dir`` (which must exist); return ``dest_dir``."""
+    check_zip_archive(path, display_name)
+    root = dest_dir.resolve()
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            target = (root / info.filename).resolve()
+            if not target.is_relative_to(root):
+                raise InputError(f"member '{info.filename}' points outside the archive")
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as src, open(target, "wb") as dst:
+                dst.write(src.read(MAX_UNZIPPED_BYTES + 1))
+    return dest_dir
+
+
+def detect_vector_format(path: Path, display_name: str | None = None) -> str:
+    """The verified format of an area file: a key of ALLOWED_VECTOR_DRIVERS."""
+    source = display_name or path.name
+    _refuse_path_string(path)
+    suffix = Path(source).suffix.lower() or path.suffix.lower()
+    kind = SUFFIXES.get(suffix)
+    if kind is None:
+        raise InputError(
+            f"'{suffix or 'no extension'}' is not a supported area format",
+            file=source,
+            hint="Use GeoJSON, TopoJSON, a zipped Shapefile, GeoPackage or GeoParquet",
+        )
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    if kind == "json":
+        text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not text.startswith(b"{"):
+            raise InputError(
+                "the file is not JSON (it may be XML or another format named .json)",
+                file=source,
+                hint="Export the areas as GeoJSON or TopoJSON",
+            )
+        try:
+            kind_value = json.loads(path.read_bytes().decode("utf-8-sig")).get("type")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"the file is not valid JSON ({exc})", file=source) from exc
+        if kind_value == "Topology":
+            return "topojson"
+        if kind_value in ("FeatureCollection", "Feature"):
+            return "geojson"
+        raise InputError(
+            f"JSON of type '{kind_value}' holds no areas",
+            file=source,
+            hint="Use a GeoJSON FeatureCollection or a TopoJSON Topology",
+        )
+    if kind == "gpkg" and not head.startswith(b"SQLite format 3\x00"):
+        raise InputError("the file is not a GeoPackage", file=source)
+    if kind == "geoparquet" and not head.startswith(b"PAR1"):
+        raise InputError("the file is not a Parquet file", file=source)
+    if kind == "shapefile":
+        names = [n.lower() for n in check_zip_archive(path, source)]
+        shps = [n for n in names if n.endswith(".shp")]
+        if len(shps) != 1:
+            raise InputError(
+                f"the archive holds {len(shps)} .shp files; it needs exactly one",
+                file=source,
+                hint="Zip one Shapefile (.shp, .shx, .dbf, .prj) per archive",
+            )
+        stem = shps[0][:-4]
+        for part in (".shx", ".dbf"):
+            if stem + part not in names:
+                raise InputError(f"the archive has no {Path(stem).name}{part}", file=source)
+    return kind

@@ -1,0 +1,140 @@
+"""Browser tests: the app served on 127.0.0.1, driven by Debian's Chromium through Playwright.
+
+Every request to anything but the loopback address is aborted and recorded, so these tests
+prove the app works with no internet. Readiness is polled, never slept for.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from geo.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+STARTUP_SECONDS = 90
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ServedApp:
+    url: str
+    store: Store
+    process: subprocess.Popen[bytes]
+
+
+@dataclass
+class Browsing:
+    """A page plus what it tried to fetch from outside and any script dialogs it raised."""
+
+    page: object
+    blocked: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+def serve_app(db: Path, log: Path) -> ServedApp:
+    if not (ROOT / "static" / "vendor").is_dir():
+        pytest.skip("map assets missing: run `make install` first")
+    port = _free_port()
+    env = {**os.environ, "GEOCRM_DB": str(db), "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            "--server.port", str(port), "--server.address", "127.0.0.1",
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.read().strip() == b"ok":
+                    return ServedApp(url, Store(db), process)
+        except OSError:
+            time.sleep(0.2)  # polling interval, not a wait for the app
+    process.kill()
+    raise RuntimeError("streamlit did not become healthy in time")
+
+
+@pytest.fixture(scope="session")
+def served_demo(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
+    app = serve_app(demo_store.path, tmp_path_factory.mktemp("logs") / "streamlit.log")
+    yield app
+    app.process.terminate()
+    app.process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def browsing(browser: object, tmp_path: Path) -> Iterator[Browsing]:
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 1400, "height": 950}, accept_downloads=True
+    )
+    page = context.new_page()
+    result = Browsing(page)
+
+    def only_loopback(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        host = urlparse(url).hostname or ""
+        if url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            result.blocked.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    context.route("**/*", only_loopback)
+
+    def on_dialog(dialog: object) -> None:
+        result.dialogs.append(dialog.message)  # type: ignore[attr-defined]
+        dialog.dismiss()  # type: ignore[attr-defined]
+
+    page.on("dialog", on_dialog)
+    yield result
+    context.close()
