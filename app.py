@@ -6,14 +6,14 @@ import streamlit as st
 
 from ui.sidebar import render_filters
 
-st.set_page_config(page_title="GeoCRM", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="GeoCRM", layout="wide")
 
 navigation = st.navigation(
     [
-        st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
-        st.Page("pages/areas.py", title="Areas", icon=":material/table:"),
-        st.Page("pages/export.py", title="Export", icon=":material/download:"),
-        st.Page("pages/data.py", title="Data", icon=":material/upload:"),
+        st.Page("pages/map.py", title="Map", default=True),
+        st.Page("pages/areas.py", title="Areas"),
+        st.Page("pages/export.py", title="Export"),
+        st.Page("pages/data.py", title="Data"),
     ]
 )
 render_filters()

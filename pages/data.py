@@ -6,13 +6,13 @@ import secrets
 from pathlib import Path
 
 import streamlit as st
-from geo.upload_safety import MAX_UPLOAD_BYTES
 
 from geo.errors import InputError
 from geo.export import export_bytes
 from geo.imports import ImportResult, import_areas_file, import_customers_file, import_sales_file
 from geo.store import Store
 from geo.territory_assignment import summarise_assignments
+from geo.upload_safety import MAX_UPLOAD_BYTES
 from ui import state
 
 KINDS = {

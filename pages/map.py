@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 import streamlit as st
-from geo.area_map import PointLayer, build_area_map
-from ui.folium_view import show_map
 
+from geo.area_map import PointLayer, build_area_map
 from geo.area_metrics import METRICS
 from ui import state
+from ui.folium_view import show_map
 from ui.sidebar import current_filters
 
 BASEMAPS = {"No basemap (works offline)": None, "OpenStreetMap": "OpenStreetMap"}
@@ -23,6 +23,7 @@ if filters.level is None:
 store = state.current_store()
 db, version = state.data_key(store)
 
+st.subheader(f"GeoCRM · {filters.describe()}")
 controls = st.columns([2, 2, 1, 1])
 metric_key = controls[0].selectbox(
     "Colour areas by",

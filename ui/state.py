@@ -13,8 +13,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from geo.area_map import simplify_for_display
 
+from geo.area_map import simplify_for_display
 from geo.customer_selection import (
     PointSample,
     compute_area_kpis,

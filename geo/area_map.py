@@ -1,0 +1,279 @@
+"""Building the area map: a choropleth of one metric, a legend, and point layers.
+
+Geometries are WGS84 lon/lat degrees (EPSG:4326). The browser never receives one object
+per customer: each point layer is one compact array of ``[lat, lon, label]`` rows, clustered
+in the browser (FastMarkerCluster). Every string from data passes through
+:func:`geo.map_text.to_map_text` before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from folium.plugins import FastMarkerCluster
+from jinja2 import Template
+
+from geo.map_text import to_map_text
+
+#: ColorBrewer YlGnBu (sequential) and RdBu (diverging), both colour-blind safe.
+SEQUENTIAL = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
+DIVERGING = ("#ca0020", "#f4a582", "#f7f7f7", "#92c5de", "#0571b0")
+NO_DATA = "#d9d9d9"
+BOUNDARY_ATTRIBUTION = "Boundaries: US Census Bureau via us-atlas"
+COORD_DECIMALS = 5
+BASEMAPS = {
+    "OpenStreetMap": ("OpenStreetMap", None),
+    "CartoDB positron": ("CartoDB positron", None),
+}
+
+
+@dataclass(frozen=True)
+class PointLayer:
+    """Points of one kind, WGS84 degrees; ``total`` is how many matched (>= shown)."""
+
+    name: str
+    lat: np.ndarray
+    lon: np.ndarray
+    labels: Sequence[str] | None
+    colour: str
+    total: int
+
+    @property
+    def title(self) -> str:
+        shown = len(self.lat)
+        if shown < self.total:
+            return f"{self.name} (showing {shown:,} of {self.total:,})"
+        return f"{self.name} ({self.total:,})"
+
+
+def format_value(value: float, unit: str) -> str:
+    """A metric value as people read it: 1,234 / $1,234 / 12.3%; 'no data' for NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    if unit == "%":
+        return f"{value:.1%}"
+    if unit == "$":
+        return f"-${-value:,.0f}" if value < 0 else f"${value:,.0f}"
+    return f"{value:,.0f}"
+
+
+def simplify_for_display(areas: gpd.GeoDataFrame, tolerance_deg: float) -> gpd.GeoDataFrame:
+    """Areas with simplified outlines for drawing only (never for assignment)."""
+    out = areas.copy()
+    simple = shapely.simplify(out.geometry.to_numpy(), tolerance_deg, preserve_topology=True)
+    # A tiny area may collapse: keep its original outline rather than lose it.
+    collapsed = shapely.is_empty(simple)
+    simple[collapsed] = out.geometry.to_numpy()[collapsed]
+    out["geometry"] = shapely.set_precision(simple, 10**-COORD_DECIMALS)
+    return out
+
+
+def class_breaks(values: pd.Series, diverging: bool) -> list[float]:
+    """Upper bounds of the colour classes (5 classes; diverging ones centred on zero)."""
+    finite = values[np.isfinite(values)]
+    if finite.empty:
+        return []
+    if diverging:
+        top = float(np.abs(finite).max()) or 1.0
+        return [-0.6 * top, -0.2 * top, 0.2 * top, 0.6 * top, top]
+    qs = np.unique(np.quantile(finite, [0.2, 0.4, 0.6, 0.8, 1.0]))
+    return [float(q) for q in qs]
+
+
+def colour_for(value: float, breaks: list[float], diverging: bool) -> str:
+    if value is None or not np.isfinite(value) or not breaks:
+        return NO_DATA
+    palette = DIVERGING if diverging else SEQUENTIAL
+    offset = len(palette) - len(breaks)
+    for i, upper in enumerate(breaks):
+        if value <= upper:
+            return palette[i + offset]
+    return palette[-1]
+
+
+class Legend(MacroElement):  # type: ignore[misc]
+    """A plain-HTML legend (no d3) and the boundary data attribution."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "geocrm-legend");
+                div.innerHTML = {{ this.html|tojson }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+            {{ this._parent.get_name() }}.attributionControl.addAttribution(
+                {{ this.attribution|tojson }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, attribution: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html = html
+        self.attribution = attribution
+
+
+def legend_html(title: str, breaks: list[float], unit: str, diverging: bool) -> str:
+    palette = DIVERGING if diverging else SEQUENTIAL
+    offset = len(palette) - len(breaks)
+    rows = []
+    lower: float | None = None
+    for i, upper in enumerate(breaks):
+        if diverging:
+            start = format_value(lower, unit) if lower is not None else "below"
+            label = f"{start} to {format_value(upper, unit)}"
+        else:
+            label = f"up to {format_value(upper, unit)}"
+        rows.append(
+            f'<div><span style="background:{palette[i + offset]}"></span>{to_map_text(label)}</div>'
+        )
+        lower = upper
+    rows.append(f'<div><span style="background:{NO_DATA}"></span>no data</div>')
+    return (
+        '<div style="background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
+        'font:14px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        f"<b>{to_map_text(title)}</b>"
+        "<style>.geocrm-legend span{display:inline-block;width:18px;height:12px;"
+        "margin-right:6px;border:1px solid #999;vertical-align:middle}</style>"
+        + "".join(rows)
+        + "</div>"
+    )
+
+
+def framing_bounds(areas: gpd.GeoDataFrame) -> list[list[float]]:
+    """[[south, west], [north, east]] holding the bulk of the areas.
+
+    Far-flung parts (the Aleutians cross the antimeridian) would zoom the map out to the
+    whole world, so the frame takes the 3rd to 97th percentile of the area bounds.
+    """
+    b = shapely.bounds(areas.geometry.to_numpy())
+    narrow = (b[:, 2] - b[:, 0]) < 90
+    b = b[narrow] if narrow.any() else b
+    if len(b) < 20:
+        return [
+            [float(b[:, 1].min()), float(b[:, 0].min())],
+            [float(b[:, 3].max()), float(b[:, 2].max())],
+        ]
+    return [
+        [float(np.quantile(b[:, 1], 0.03)), float(np.quantile(b[:, 0], 0.03))],
+        [float(np.quantile(b[:, 3], 0.97)), float(np.quantile(b[:, 2], 0.97))],
+    ]
+
+
+def _features(
+    areas: gpd.GeoDataFrame, values: pd.Series, unit: str, label: str
+) -> dict[str, object]:
+    geo = json.loads(areas[["area_id", "name", "geometry"]].to_json(drop_id=True, to_wgs84=False))
+    for feature in geo["features"]:
+        props = feature["properties"]
+        value = values.get(props["area_id"], np.nan)
+        props["value"] = None if not np.isfinite(value) else float(value)
+        props["value_text"] = to_map_text(format_value(value, unit))
+        props["name"] = to_map_text(props["name"])
+        props["area_id"] = str(props["area_id"])
+        props["metric"] = to_map_text(label)
+    return geo
+
+
+def _point_callback(colour: str) -> str:
+    return (
+        "function (row) {"
+        " var m = L.circleMarker(new L.LatLng(row[0], row[1]),"
+        f" {{radius: 5, color: '#ffffff', weight: 1, fillColor: '{colour}', fillOpacity: 0.85}});"
+        " if (row[2]) { m.bindTooltip(row[2]); }"
+        " return m; }"
+    )
+
+
+def build_area_map(
+    areas: gpd.GeoDataFrame,
+    values: pd.Series,
+    *,
+    metric_label: str,
+    unit: str,
+    diverging: bool = False,
+    point_layers: Sequence[PointLayer] = (),
+    basemap: str | None = None,
+    selected_area_id: str | None = None,
+    height: int = 600,
+) -> folium.Map:
+    """A folium map: areas coloured by ``values`` (index area_id), legend, point layers."""
+    fmap = folium.Map(
+        location=None,
+        tiles=None,
+        max_zoom=18,
+        min_zoom=2,
+        control_scale=True,
+        prefer_canvas=True,
+        height=height,
+    )
+    # Without tiles Leaflet has no maximum zoom, and clustering needs one.
+    fmap.options["maxZoom"] = 18
+    fmap.options["minZoom"] = 2
+    if basemap in BASEMAPS:
+        tiles, _ = BASEMAPS[basemap]
+        folium.TileLayer(tiles, name=to_map_text(basemap), control=False).add_to(fmap)
+    breaks = class_breaks(values.reindex(areas["area_id"]).astype("float64"), diverging)
+    data = _features(areas, values, unit, metric_label)
+    selected = str(selected_area_id) if selected_area_id is not None else None
+
+    def style(feature: dict[str, object]) -> dict[str, object]:
+        props = feature["properties"]
+        assert isinstance(props, dict)
+        value = props.get("value")
+        is_selected = props.get("area_id") == selected
+        return {
+            "fillColor": colour_for(np.nan if value is None else float(value), breaks, diverging),
+            "color": "#111111" if is_selected else "#666666",
+            "weight": 3 if is_selected else 0.4,
+            "fillOpacity": 0.75,
+        }
+
+    folium.GeoJson(
+        data,
+        name=to_map_text(f"Areas: {metric_label}"),
+        style_function=style,
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "value_text"],
+            aliases=["Area", to_map_text(metric_label)],
+            sticky=True,
+        ),
+        control=True,
+    ).add_to(fmap)
+    for layer in point_layers:
+        labels = layer.labels if layer.labels is not None else [""] * len(layer.lat)
+        rows = [
+            [round(float(la), COORD_DECIMALS), round(float(lo), COORD_DECIMALS), to_map_text(t)]
+            for la, lo, t in zip(layer.lat, layer.lon, labels, strict=True)
+        ]
+        FastMarkerCluster(
+            rows,
+            callback=_point_callback(layer.colour),
+            name=to_map_text(layer.title),
+            options={"disableClusteringAtZoom": 12, "chunkedLoading": True},
+        ).add_to(fmap)
+    unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
+    Legend(
+        legend_html(metric_label + unit_title, breaks, unit, diverging),
+        to_map_text(BOUNDARY_ATTRIBUTION),
+    ).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    if len(areas):
+        fmap.fit_bounds(framing_bounds(areas))
+    return fmap

@@ -1,0 +1,1 @@
+"""Streamlit glue for GeoCRM: imported only by app.py and pages/."""
