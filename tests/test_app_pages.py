@@ -1,6 +1,13 @@
-"""Every page renders on the demo database, and the filters change what it shows."""
+"""Every page renders on the demo database, and the filters change what it shows.
+
+AppTest drops the entrypoint's sidebar widgets from its element tree after the first run of
+an app that uses st.navigation, so the tests set the sidebar filters the way a shared link
+does: through the page's query parameters.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,15 +17,26 @@ from geo.filters import Filters
 from geo.store import Store
 
 TIMEOUT = 60
+APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 @pytest.fixture
 def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
-    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def _open(app: AppTest, **params: str) -> AppTest:
+    """A fresh session of the app opened with a link carrying these filters."""
+    fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in params.items():
+        fresh.query_params[key] = value
+    fresh.run()
+    assert not fresh.exception, fresh.exception
+    return fresh
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -26,8 +44,8 @@ def _metric(at: AppTest, label: str) -> str:
 
 
 def test_sidebar_offers_levels_coarse_to_fine(app: AppTest) -> None:
-    assert app.selectbox(key="f_level").options == ["territory", "state", "county"]
-    assert app.selectbox(key="f_level").value == "county"
+    assert app.sidebar.selectbox(key="f_level").options == ["territory", "state", "county"]
+    assert app.sidebar.selectbox(key="f_level").value == "county"
 
 
 def test_map_page_renders_metric_choices_and_totals(app: AppTest, demo_store: Store) -> None:
@@ -43,7 +61,8 @@ def test_areas_page_lists_every_area_of_the_level(app: AppTest, demo_store: Stor
     assert not app.exception
     table = app.dataframe[0].value
     assert len(table) == len(demo_store.load_areas("county"))
-    app.selectbox(key="f_level").select("state").run()
+    app = _open(app, level="state")
+    app.switch_page("pages/areas.py").run()
     table = app.dataframe[0].value
     assert len(table) == len(demo_store.load_areas("state"))
     # Sorted by sales amount, largest first.
@@ -53,7 +72,8 @@ def test_areas_page_lists_every_area_of_the_level(app: AppTest, demo_store: Stor
 def test_kind_filter_changes_the_counts(app: AppTest, demo_store: Store) -> None:
     app.switch_page("pages/export.py").run()
     both = _metric(app, "Rows")
-    app.radio(key="f_kind").set_value("Prospects").run()
+    app = _open(app, kind="prospect")
+    app.switch_page("pages/export.py").run()
     prospects = summarise_selection(demo_store, Filters(level="county", kind="prospect"))
     assert _metric(app, "Rows") == f"{prospects['rows']:,}" != both
     assert _metric(app, "Customers") == "0"
@@ -62,7 +82,8 @@ def test_kind_filter_changes_the_counts(app: AppTest, demo_store: Store) -> None
 def test_export_page_downloads_exactly_the_selection(app: AppTest, demo_store: Store) -> None:
     app.switch_page("pages/export.py").run()
     area = demo_store.load_areas("county")["area_id"].iloc[0]
-    app.multiselect(key="f_areas_county").set_value([area]).run()
+    app = _open(app, area=area)
+    app.switch_page("pages/export.py").run()
     app.radio(key="export_format").set_value("csv").run()
     app.button(key="export_prepare").click().run()
     assert not app.exception

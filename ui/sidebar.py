@@ -10,6 +10,46 @@ from geo.filters import Filters
 from ui import state
 
 KIND_LABELS = {"Customers and prospects": None, "Customers": "customer", "Prospects": "prospect"}
+KIND_PARAMS = {None: "all", "customer": "customer", "prospect": "prospect"}
+
+
+def _from_link(key: str, param: str, parse: object) -> None:
+    """Seed a filter widget from the page's link (query parameters) when it has no state.
+
+    The filters are written back to the link on every run, so a copied link reopens the
+    same view. A value the link gets wrong is ignored, never an error.
+    """
+    if key in st.session_state:
+        return
+    values = st.query_params.get_all(param)
+    if not values:
+        return
+    try:
+        value = parse(values)  # type: ignore[operator]
+    except (ValueError, KeyError, TypeError):
+        return
+    if value is not None:
+        st.session_state[key] = value
+
+
+def _write_link(filters: Filters) -> None:
+    params: dict[str, str | list[str]] = {}
+    if filters.level:
+        params["level"] = filters.level
+    if filters.area_ids:
+        params["area"] = list(filters.area_ids)
+    if filters.kind:
+        params["kind"] = filters.kind
+    if filters.owners:
+        params["owner"] = list(filters.owners)
+    if filters.date_from:
+        params["from"] = filters.date_from.isoformat()
+    if filters.date_to:
+        params["to"] = filters.date_to.isoformat()
+    if {k: st.query_params.get_all(k) for k in params} != {
+        k: v if isinstance(v, list) else [v] for k, v in params.items()
+    } or set(st.query_params) - set(params):
+        st.query_params.from_dict(params)
 
 
 def render_filters() -> Filters:
@@ -24,11 +64,13 @@ def render_filters() -> Filters:
         filters = Filters()
         st.session_state[state.FILTERS_KEY] = filters
         return filters
+    _from_link("f_level", "level", lambda v: v[0] if v[0] in levels else None)
     level = side.selectbox(
         "Level", levels, index=len(levels) - 1, key="f_level", help="Areas to group by"
     )
     names = state.area_names(db, version, level)
     labels = dict(zip(names["area_id"], names["name"], strict=True))
+    _from_link(f"f_areas_{level}", "area", lambda v: [a for a in v if a in labels] or None)
     area_ids = side.multiselect(
         f"Areas ({level})",
         list(labels),
@@ -36,13 +78,25 @@ def render_filters() -> Filters:
         key=f"f_areas_{level}",
         placeholder="All areas",
     )
+    by_param = {v: k for k, v in KIND_PARAMS.items()}
+    labels_by_kind = {v: k for k, v in KIND_LABELS.items()}
+    _from_link("f_kind", "kind", lambda v: labels_by_kind[by_param[v[0]]])
     kind_label = side.radio("Who", list(KIND_LABELS), key="f_kind")
     owner_list = state.owners(db, version)
+    _from_link("f_owners", "owner", lambda v: [o for o in v if o in owner_list] or None)
     owners = side.multiselect("Owner", owner_list, key="f_owners", placeholder="All owners")
     lo, hi = state.sales_date_range(db, version)
     date_from: date | None = None
     date_to: date | None = None
     if lo and hi:
+        _from_link(
+            "f_dates",
+            "from",
+            lambda v: (
+                max(lo, date.fromisoformat(v[0])),
+                min(hi, date.fromisoformat(st.query_params.get("to", hi.isoformat()))),
+            ),
+        )
         picked = side.date_input(
             "Sales between", value=(lo, hi), min_value=lo, max_value=hi, key="f_dates"
         )
@@ -59,6 +113,7 @@ def render_filters() -> Filters:
         date_to=date_to,
     )
     st.session_state[state.FILTERS_KEY] = filters
+    _write_link(filters)
     return filters
 
 
