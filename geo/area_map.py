@@ -100,7 +100,7 @@ def colour_for(value: float, breaks: list[float], diverging: bool) -> str:
     return palette[-1]
 
 
-class Legend(MacroElement):  # type: ignore[misc]
+class Legend(MacroElement):
     """A plain-HTML legend (no d3) and the boundary data attribution."""
 
     _template = Template(

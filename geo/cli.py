@@ -158,7 +158,7 @@ def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
     from geo.demo_database import build_demo_database
 
     started = time.perf_counter()
-    counts = build_demo_database(
+    counts: dict[str, Any] = build_demo_database(
         store,
         seed=args.seed,
         customers=args.customers,

@@ -212,7 +212,7 @@ def read_customers(
         lon = pd.Series(lon_v, index=frame.index).where(np.isfinite(lon_v))
         lat = pd.Series(lat_v, index=frame.index).where(np.isfinite(lat_v))
         outside = lat.notna() & ((lat.abs() > 90) | (lon.abs() > 180))
-        reject(outside, "bad_coordinate", cols["x"], "x/y fall outside the world in " + chosen.crs)
+        reject(outside, "bad_coordinate", cols["x"], f"x/y fall outside the world in {chosen.crs}")
 
     postcode = (
         frame[cols["postcode"]].astype(object)

@@ -138,7 +138,7 @@ def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
         f"FROM ({sql})",
         params,
     ).iloc[0]
-    return {k: (float(v) if k == "sales_amount" else int(v)) for k, v in row.to_dict().items()}
+    return {str(k): (float(v) if k == "sales_amount" else int(v)) for k, v in row.to_dict().items()}
 
 
 def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:

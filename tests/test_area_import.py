@@ -1,0 +1,125 @@
+"""Area files: every format, CRS handling, repairs and rejections, on real and drawn shapes."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Polygon, box
+
+from geo.area_import import list_layers, read_areas
+from geo.errors import InputError
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "us-atlas"
+
+
+def frame(crs: str | None = "EPSG:4326") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"code": ["A", "B"], "name": ["Alpha", "Beta"], "parent": ["R", "R"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        crs=crs,
+    )
+
+
+def test_real_counties_topojson() -> None:
+    assert list_layers(DATA / "counties-10m.json") == ["counties", "states", "nation"]
+    areas, report = read_areas(DATA / "counties-10m.json", layer="counties")
+    assert report.rows_read == 3231
+    assert report.imported == 3230
+    assert report.rejected_by_reason() == {"empty_geometry": 1}
+    assert report.rejected["id"].tolist() == ["51610"]  # Falls Church, VA
+    assert any(w.startswith("22 invalid geometries were repaired") for w in report.warnings)
+    assert areas.geometry.is_valid.all()
+    assert areas.crs.to_epsg() == 4326
+    assert areas["level"].iloc[0] == "counties"
+    assert areas["area_id"].str.len().eq(5).all()  # FIPS codes keep their zeros
+
+
+def test_topojson_with_layers_needs_a_choice() -> None:
+    with pytest.raises(InputError, match="3 layers: counties, states, nation.*--layer"):
+        read_areas(DATA / "counties-10m.json")
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "parquet", "shapezip"])
+def test_every_format(tmp_path: Path, fmt: str) -> None:
+    areas = frame()
+    if fmt == "geojson":
+        path = tmp_path / "a.geojson"
+        areas.to_file(path, driver="GeoJSON")
+    elif fmt == "gpkg":
+        path = tmp_path / "a.gpkg"
+        areas.to_file(path, layer="zones", driver="GPKG")
+    elif fmt == "parquet":
+        path = tmp_path / "a.parquet"
+        areas.to_parquet(path)
+    else:
+        shp_dir = tmp_path / "shp"
+        shp_dir.mkdir()
+        areas.to_file(shp_dir / "zones.shp")
+        path = tmp_path / "zones.zip"
+        with zipfile.ZipFile(path, "w") as z:
+            for part in shp_dir.iterdir():
+                z.write(part, part.name)
+    out, report = read_areas(path, id_col="code", parent_col="parent", level="zone")
+    assert out["area_id"].tolist() == ["A", "B"]
+    assert out["name"].tolist() == ["Alpha", "Beta"]
+    assert out["parent_id"].tolist() == ["R", "R"]
+    assert (out["level"] == "zone").all()
+    assert report.rows_read == 2 and report.imported == 2
+
+
+def test_projected_file_is_reprojected(tmp_path: Path) -> None:
+    areas = frame().to_crs("EPSG:3857")
+    path = tmp_path / "a.gpkg"
+    areas.to_file(path, driver="GPKG")
+    out, _ = read_areas(path, id_col="code")
+    assert out.crs.to_epsg() == 4326
+    assert out.total_bounds == pytest.approx([0, 0, 2, 1], abs=1e-6)
+
+
+def test_file_without_crs(tmp_path: Path) -> None:
+    lonlat = tmp_path / "lonlat.parquet"
+    frame(crs=None).to_parquet(lonlat)
+    out, _ = read_areas(lonlat, id_col="code")
+    assert out.crs.to_epsg() == 4326
+    metres = tmp_path / "metres.parquet"
+    gpd.GeoDataFrame(
+        {"code": ["A"]}, geometry=[box(500000, 100000, 510000, 110000)], crs=None
+    ).to_parquet(metres)
+    with pytest.raises(InputError, match="states no CRS.*--crs"):
+        read_areas(metres, id_col="code")
+    out, _ = read_areas(metres, id_col="code", crs="EPSG:27700")
+    assert -3 < out.total_bounds[0] < 0  # British National Grid -> Great Britain
+
+
+def test_invalid_empty_duplicate_and_non_polygon(tmp_path: Path) -> None:
+    features = [
+        ("A", Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)]).__geo_interface__),
+        ("B", None),
+        ("A", box(5, 5, 6, 6).__geo_interface__),
+        (None, box(7, 7, 8, 8).__geo_interface__),
+        ("P", {"type": "Point", "coordinates": [1, 1]}),
+    ]
+    data = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"id": i}, "geometry": g} for i, g in features
+        ],
+    }
+    path = tmp_path / "a.geojson"
+    path.write_text(json.dumps(data))
+    out, report = read_areas(path)
+    assert out["area_id"].tolist() == ["A"]
+    assert out.geometry.is_valid.all()
+    assert report.rejected_by_reason() == {
+        "duplicate_area_id": 1,
+        "empty_geometry": 1,
+        "missing_area_id": 1,
+        "not_polygon": 1,
+    }
+    assert report.rejected["_row"].tolist() == [2, 3, 4, 5]
+    assert any("repaired" in w for w in report.warnings)
+    report.check_counts()

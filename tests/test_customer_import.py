@@ -1,0 +1,138 @@
+"""Customer and prospect files: detection, location, and one test per rejection reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from geo.customer_import import CustomerColumns, read_customers
+from geo.errors import InputError
+from geo.gazetteer import load_postcode_file
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def reasons(path: Path, **kwargs: object) -> dict[str, int]:
+    _, report = read_customers(path, **kwargs)  # type: ignore[arg-type]
+    report.check_counts()
+    return report.rejected_by_reason()
+
+
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        (",Ann,1,1", "missing_id"),
+        ("A1,Dup,1,1", "duplicate_id"),
+        ("A2,Bad,abc,1", "bad_coordinate"),
+        ("A2,Lat,-95,200", "lat_out_of_range"),
+        ("A2,Lon,10,200", "lon_out_of_range"),
+        ("A2,Swap,120,40", "swapped_lat_lon"),
+        ("A2,Half,10,", "half_coordinate"),
+    ],
+)
+def test_each_rejection_reason(tmp_path: Path, rows: str, reason: str) -> None:
+    path = write(tmp_path, "c.csv", f"id,name,lat,lon\nA1,First,1,1\n{rows}\n")
+    frame, report = read_customers(path)
+    assert report.rejected_by_reason() == {reason: 1}
+    assert report.rows_read == 2 and report.imported == 1
+    rejected = report.rejected.iloc[0]
+    assert rejected["_row"] == 3  # header is row 1
+    assert rejected["_detail"]
+
+
+def test_bad_kind_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id,type\n1,customer\n2,Prospect\n3,lead\n")
+    frame, report = read_customers(path)
+    assert report.rejected_by_reason() == {"bad_kind": 1}
+    assert frame["kind"].tolist() == ["customer", "prospect"]
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_delimiters_and_bom(tmp_path: Path, sep: str) -> None:
+    text = sep.join(["customer_id", "Name", "Latitude", "Longitude"]) + "\n"
+    text += sep.join(["007", "Bond", "51.5", "-0.12"]) + "\n"
+    path = tmp_path / "c.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    frame, report = read_customers(path)
+    assert frame["customer_id"].tolist() == ["007"]
+    assert frame["lat"].tolist() == [51.5] and report.warnings == []
+
+
+def test_latin1_is_read_with_a_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id;name\n1;Müller Zürich\n", encoding="latin-1")
+    frame, report = read_customers(path)
+    assert frame["name"].tolist() == ["Müller Zürich"]
+    assert any("Latin-1" in w for w in report.warnings)
+
+
+def test_xlsx_keeps_text_ids_and_restores_zip_zeros(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ID", "Name", "ZIP"])
+    sheet.append(["00123", "Boston Store", 2134])  # Excel made the ZIP a number
+    sheet.append(["00124", "New York Store", "10001"])
+    path = tmp_path / "c.xlsx"
+    book.save(path)
+    frame, report = read_customers(path)
+    assert frame["customer_id"].tolist() == ["00123", "00124"]
+    assert frame["postcode"].tolist() == ["02134", "10001"]
+    assert frame["lat"].round(1).tolist() == [42.4, 40.8]
+    assert any("leading zeros" in w and "rows 2" in w for w in report.warnings)
+
+
+def test_unknown_postcode_is_kept_without_location(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id,zip\n1,10001\n2,00000\n3,\n")
+    frame, report = read_customers(path)
+    assert report.imported == 3 and report.rejected_count == 0
+    assert frame["lat"].isna().tolist() == [False, True, True]
+    assert any("not in the US gazetteer" in w for w in report.warnings)
+
+
+def test_projected_xy_is_reprojected(tmp_path: Path) -> None:
+    # Web Mercator metres of (lon -74.0, lat 40.7).
+    path = write(tmp_path, "c.csv", "id,x,y\n1,-8237642.32,4968191.93\n")
+    frame, _ = read_customers(path, columns=CustomerColumns(crs="EPSG:3857"))
+    assert frame["lon"].iloc[0] == pytest.approx(-74.0, abs=1e-4)
+    assert frame["lat"].iloc[0] == pytest.approx(40.7, abs=1e-4)
+
+
+def test_xy_without_crs_asks_for_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id,easting,northing\n1,530000,180000\n")
+    with pytest.raises(InputError, match="--crs"):
+        read_customers(path)
+
+
+def test_user_postcode_file_for_another_country(tmp_path: Path) -> None:
+    gaz_path = write(tmp_path, "gb.csv", "postcode,lat,lon\nSW1A 1AA,51.501,-0.1416\n")
+    path = write(tmp_path, "c.csv", "id,postcode\n1,sw1a1aa\n")
+    frame, _ = read_customers(path, country="GB", gazetteer=load_postcode_file(gaz_path, "GB"))
+    assert frame["lat"].iloc[0] == pytest.approx(51.501)
+
+
+def test_column_overrides_and_extra_columns(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "ref,label,y_deg,x_deg,industry\n9,Nine,1.5,2.5,Retail\n")
+    cols = CustomerColumns(id="ref", name="label", lat="y_deg", lon="x_deg")
+    frame, _ = read_customers(path, kind="prospect", columns=cols)
+    row = frame.iloc[0]
+    assert (row["customer_id"], row["name"], row["kind"]) == ("9", "Nine", "prospect")
+    assert (row["lat"], row["lon"]) == (1.5, 2.5)
+    assert row["extra"] == '{"industry": "Retail"}'
+
+
+def test_missing_id_column_says_what_to_do(tmp_path: Path) -> None:
+    path = write(tmp_path, "people.csv", "who,where\nAnn,here\n")
+    with pytest.raises(InputError) as err:
+        read_customers(path)
+    assert "people.csv" in str(err.value) and "--id-col" in str(err.value)
+
+
+def test_override_naming_a_missing_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id,name\n1,A\n")
+    with pytest.raises(InputError, match="there is no column 'nom'.*id, name"):
+        read_customers(path, columns=CustomerColumns(name="nom"))
