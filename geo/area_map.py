@@ -30,6 +30,8 @@ DIVERGING = ("#ca0020", "#f4a582", "#f7f7f7", "#92c5de", "#0571b0")
 NO_DATA = "#d9d9d9"
 BOUNDARY_ATTRIBUTION = "Boundaries: US Census Bureau via us-atlas"
 COORD_DECIMALS = 5
+#: Below this many points the map frames the areas instead of the points.
+FRAME_MIN_POINTS = 50
 BASEMAPS = {
     "OpenStreetMap": ("OpenStreetMap", None),
     "CartoDB positron": ("CartoDB positron", None),
@@ -155,23 +157,31 @@ def legend_html(title: str, breaks: list[float], unit: str, diverging: bool) -> 
     )
 
 
-def framing_bounds(areas: gpd.GeoDataFrame) -> list[list[float]]:
-    """[[south, west], [north, east]] holding the bulk of the areas.
+def framing_bounds(
+    areas: gpd.GeoDataFrame, point_layers: Sequence[PointLayer] = ()
+) -> list[list[float]]:
+    """[[south, west], [north, east]]: where the business is, else where the areas are.
 
-    Far-flung parts (the Aleutians cross the antimeridian) would zoom the map out to the
-    whole world, so the frame takes the 3rd to 97th percentile of the area bounds.
+    With enough points the frame holds the 1st to 99th percentile of their coordinates, so a
+    few customers in Hawaii or Alaska (or areas across the antimeridian) do not zoom the map
+    out to the whole Pacific. Otherwise it holds the areas narrower than 90 degrees.
     """
+    lat = np.concatenate([np.asarray(p.lat, dtype="float64") for p in point_layers] or [[]])
+    lon = np.concatenate([np.asarray(p.lon, dtype="float64") for p in point_layers] or [[]])
+    if len(lat) >= FRAME_MIN_POINTS:
+        south, north = np.quantile(lat, [0.01, 0.99])
+        west, east = np.quantile(lon, [0.01, 0.99])
+        pad_y, pad_x = (north - south) * 0.03, (east - west) * 0.03
+        return [
+            [float(south - pad_y), float(west - pad_x)],
+            [float(north + pad_y), float(east + pad_x)],
+        ]
     b = shapely.bounds(areas.geometry.to_numpy())
     narrow = (b[:, 2] - b[:, 0]) < 90
     b = b[narrow] if narrow.any() else b
-    if len(b) < 20:
-        return [
-            [float(b[:, 1].min()), float(b[:, 0].min())],
-            [float(b[:, 3].max()), float(b[:, 2].max())],
-        ]
     return [
-        [float(np.quantile(b[:, 1], 0.03)), float(np.quantile(b[:, 0], 0.03))],
-        [float(np.quantile(b[:, 3], 0.97)), float(np.quantile(b[:, 2], 0.97))],
+        [float(b[:, 1].min()), float(b[:, 0].min())],
+        [float(b[:, 3].max()), float(b[:, 2].max())],
     ]
 
 
@@ -225,6 +235,8 @@ def build_area_map(
     # Without tiles Leaflet has no maximum zoom, and clustering needs one.
     fmap.options["maxZoom"] = 18
     fmap.options["minZoom"] = 2
+    # Quarter steps let the frame fit the business snugly instead of a zoom level too far out.
+    fmap.options["zoomSnap"] = 0.25
     if basemap in BASEMAPS:
         tiles, _ = BASEMAPS[basemap]
         folium.TileLayer(tiles, name=to_map_text(basemap), control=False).add_to(fmap)
@@ -275,5 +287,5 @@ def build_area_map(
     ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     if len(areas):
-        fmap.fit_bounds(framing_bounds(areas))
+        fmap.fit_bounds(framing_bounds(areas, point_layers))
     return fmap

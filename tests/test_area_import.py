@@ -39,7 +39,7 @@ def test_real_counties_topojson() -> None:
 
 
 def test_topojson_with_layers_needs_a_choice() -> None:
-    with pytest.raises(InputError, match="3 layers: counties, states, nation.*--layer"):
+    with pytest.raises(InputError, match=r"3 layers: counties, states, nation.*--layer"):
         read_areas(DATA / "counties-10m.json")
 
 
@@ -89,7 +89,7 @@ def test_file_without_crs(tmp_path: Path) -> None:
     gpd.GeoDataFrame(
         {"code": ["A"]}, geometry=[box(500000, 100000, 510000, 110000)], crs=None
     ).to_parquet(metres)
-    with pytest.raises(InputError, match="states no CRS.*--crs"):
+    with pytest.raises(InputError, match=r"states no CRS.*--crs"):
         read_areas(metres, id_col="code")
     out, _ = read_areas(metres, id_col="code", crs="EPSG:27700")
     assert -3 < out.total_bounds[0] < 0  # British National Grid -> Great Britain

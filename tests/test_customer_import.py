@@ -38,7 +38,7 @@ def reasons(path: Path, **kwargs: object) -> dict[str, int]:
 )
 def test_each_rejection_reason(tmp_path: Path, rows: str, reason: str) -> None:
     path = write(tmp_path, "c.csv", f"id,name,lat,lon\nA1,First,1,1\n{rows}\n")
-    frame, report = read_customers(path)
+    _frame, report = read_customers(path)
     assert report.rejected_by_reason() == {reason: 1}
     assert report.rows_read == 2 and report.imported == 1
     rejected = report.rejected.iloc[0]
@@ -134,5 +134,5 @@ def test_missing_id_column_says_what_to_do(tmp_path: Path) -> None:
 
 def test_override_naming_a_missing_column(tmp_path: Path) -> None:
     path = write(tmp_path, "c.csv", "id,name\n1,A\n")
-    with pytest.raises(InputError, match="there is no column 'nom'.*id, name"):
+    with pytest.raises(InputError, match=r"there is no column 'nom'.*id, name"):
         read_customers(path, columns=CustomerColumns(name="nom"))

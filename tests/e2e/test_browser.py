@@ -1,0 +1,95 @@
+"""What only a browser shows: the map paints offline, a click shows KPIs, a download holds
+exactly the rows on screen, and hostile names stay text."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from geo.customer_selection import select_customers
+from geo.filters import Filters
+from tests.e2e.conftest import Browsing, ServedApp
+
+pytestmark = pytest.mark.browser
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+WAIT_MS = 90_000
+
+
+def open_map(browsing: Browsing, app: ServedApp, query: str = "") -> object:
+    page = browsing.page
+    page.goto(f"{app.url}/{query}")  # type: ignore[attr-defined]
+    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    frame.locator(".geocrm-legend").wait_for(timeout=WAIT_MS)
+    frame.locator(".leaflet-overlay-pane canvas").first.wait_for(timeout=WAIT_MS)
+    return frame
+
+
+def test_map_paints_with_no_network(browsing: Browsing, served_demo: ServedApp) -> None:
+    frame = open_map(browsing, served_demo)
+    legend = frame.locator(".geocrm-legend").inner_text()  # type: ignore[attr-defined]
+    assert "Customers" in legend and "no data" in legend
+    attribution = frame.locator(".leaflet-control-attribution").inner_text()  # type: ignore[attr-defined]
+    assert "US Census Bureau" in attribution
+    # The choropleth canvas really has colour on it (not a blank rectangle).
+    png = frame.locator(".leaflet-overlay-pane canvas").first.screenshot()  # type: ignore[attr-defined]
+    from PIL import Image
+
+    pixels = Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1_000_000)
+    assert pixels is not None and len(pixels) > 20
+    assert frame.locator(".marker-cluster").count() > 0  # type: ignore[attr-defined]
+    assert browsing.blocked == [], browsing.blocked
+    assert browsing.dialogs == []
+
+
+def test_click_on_an_area_shows_its_kpis(browsing: Browsing, served_demo: ServedApp) -> None:
+    open_map(browsing, served_demo, "?level=state")
+    page = browsing.page
+    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
+    frame = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    # Take the point clusters off so the click lands on the area, not on a cluster (which
+    # would zoom in); then ask Leaflet where central Kansas is on screen.
+    frame.evaluate(
+        "() => window.map.eachLayer(l => { if (l instanceof L.MarkerClusterGroup) "
+        "window.map.removeLayer(l); })"
+    )
+    x, y = frame.evaluate(
+        "() => { const p = window.map.latLngToContainerPoint([38.5, -98.8]); return [p.x, p.y]; }"
+    )
+    page.mouse.click(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
+    names = set(served_demo.store.load_areas("state")["name"])
+    heading = page.locator("h3").filter(has_text="Click an area")  # type: ignore[attr-defined]
+    heading.wait_for(state="detached", timeout=WAIT_MS)
+    shown = [t.strip() for t in page.locator("h3").all_inner_texts()]  # type: ignore[attr-defined]
+    assert "Kansas" in shown and names & set(shown), shown
+    assert page.get_by_text("Penetration").count() > 0  # type: ignore[attr-defined]
+
+
+def test_hostile_names_stay_text(browsing: Browsing, served_demo: ServedApp) -> None:
+    frame = open_map(browsing, served_demo)
+    # Every marker callback ran (clusters exist) and no script from a name ever ran.
+    assert frame.locator(".marker-cluster").count() > 0  # type: ignore[attr-defined]
+    count = frame.locator("body").evaluate(  # type: ignore[attr-defined]
+        "() => document.querySelectorAll('img[src=\"x\"]').length"
+    )
+    assert count == 0
+    assert browsing.dialogs == []
+
+
+def test_export_download_holds_the_rows_on_screen(
+    browsing: Browsing, served_demo: ServedApp
+) -> None:
+    store = served_demo.store
+    area = store.load_areas("state")["area_id"].iloc[4]
+    expected = select_customers(store, Filters(level="state", area_ids=(area,)))
+    page = browsing.page
+    page.goto(f"{served_demo.url}/export?level=state&area={area}")  # type: ignore[attr-defined]
+    page.get_by_text("Prepare download").click(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    button = page.get_by_role("button", name=f"Download {len(expected):,} rows")  # type: ignore[attr-defined]
+    with page.expect_download(timeout=WAIT_MS) as info:  # type: ignore[attr-defined]
+        button.click(timeout=WAIT_MS)
+    path = info.value.path()
+    got = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    assert sorted(got["customer_id"]) == sorted(expected["customer_id"])
+    assert len(got) == len(expected)

@@ -1,0 +1,119 @@
+"""The area map: escaping of data text, legend, point layers, and offline assets."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from geo.area_map import PointLayer, build_area_map, class_breaks, simplify_for_display
+from geo.map_assets import (
+    VENDOR_DIR,
+    UnknownAssetError,
+    build_standalone_html,
+    list_map_assets,
+    rewrite_asset_url,
+)
+from geo.map_text import to_map_text
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}", "Smith`s \\ Sons", "\\u0041", "\\x41"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_map_text_is_inert(text: str) -> None:
+    out = to_map_text(text)
+    assert not any(c in out for c in "<>`$\\")
+
+
+def _areas() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"area_id": ["A", "B", "C"], "name": [HOSTILE[0], HOSTILE[1], "C`\\"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)],
+        crs="EPSG:4326",
+    )
+
+
+def _map(points: int = 10, total: int = 10) -> str:
+    layer = PointLayer(
+        name="Customers",
+        lat=np.linspace(0.1, 0.9, points),
+        lon=np.linspace(0.1, 2.9, points),
+        labels=[HOSTILE[i % len(HOSTILE)] for i in range(points)],
+        colour="#1b7837",
+        total=total,
+    )
+    fmap = build_area_map(
+        _areas(),
+        pd.Series({"A": 1.0, "B": 12345.0}),
+        metric_label="Sales amount",
+        unit="$",
+        point_layers=[layer],
+    )
+    return fmap.get_root().render()
+
+
+def test_rendered_map_has_no_live_data_text() -> None:
+    html = _map()
+    assert "<img src=x" not in html
+    assert "${alert" not in html
+    assert "Smith`s" not in html
+    assert "\\u0041" not in html and "\\x41" not in html
+    # The names are there, as character references the browser shows as text (inside JSON,
+    # where & is written \u0026).
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    assert "\\u0026#36;{alert(1)}" in html
+
+
+def test_choropleth_legend_and_layers() -> None:
+    html = _map(points=5, total=1234)
+    assert html.count('"area_id"') == 3
+    assert "Sales amount (\\u0026#36;)" in html and "\\u0026#36;12,345" in html
+    assert "no data" in html  # area C has no value
+    assert "Customers (showing 5 of 1,234)" in html
+
+
+def test_class_breaks() -> None:
+    assert class_breaks(pd.Series([0.0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), False)[-1] == 9
+    div = class_breaks(pd.Series([-10.0, 5.0]), True)
+    assert div[0] < 0 < div[-1] and div[-1] == 10
+
+
+def test_simplified_areas_keep_every_id() -> None:
+    fine = gpd.GeoDataFrame(
+        {"area_id": ["S", "T"]},
+        geometry=[box(0, 0, 1e-4, 1e-4), box(1, 1, 3, 3)],
+        crs="EPSG:4326",
+    )
+    simple = simplify_for_display(fine, 0.01)
+    assert simple["area_id"].tolist() == ["S", "T"]
+    assert not simple.geometry.is_empty.any()
+
+
+def test_every_asset_of_the_map_has_a_local_copy() -> None:
+    fmap = build_area_map(
+        _areas(),
+        pd.Series({"A": 1.0}),
+        metric_label="Customers",
+        unit="count",
+        point_layers=[PointLayer("P", np.array([0.5]), np.array([0.5]), None, "#000", 1)],
+    )
+    urls = list_map_assets(fmap)
+    assert any("leaflet.js" in u for u in urls)
+    for url in urls:
+        assert rewrite_asset_url(url).startswith("app/static/vendor/")
+    with pytest.raises(UnknownAssetError):
+        rewrite_asset_url("https://cdn.example.org/unknown.js")
+
+
+@pytest.mark.skipif(not VENDOR_DIR.is_dir(), reason="map assets not installed (make install)")
+def test_standalone_html_has_no_external_scripts_or_styles() -> None:
+    fmap = build_area_map(_areas(), pd.Series({"A": 1.0}), metric_label="C", unit="count")
+    html = build_standalone_html(fmap)
+    assert not re.search(r"<script[^>]+src=[\"']https?:", html)
+    assert not re.search(r"<link[^>]+href=[\"']https?:", html)
+    assert "url(http" not in html
+    assert "L.map(" in html or "L.map (" in html
