@@ -166,8 +166,9 @@ def framing_bounds(
     few customers in Hawaii or Alaska (or areas across the antimeridian) do not zoom the map
     out to the whole Pacific. Otherwise it holds the areas narrower than 90 degrees.
     """
-    lat = np.concatenate([np.asarray(p.lat, dtype="float64") for p in point_layers] or [[]])
-    lon = np.concatenate([np.asarray(p.lon, dtype="float64") for p in point_layers] or [[]])
+    empty = np.empty(0, dtype="float64")
+    lat = np.concatenate([empty, *(np.asarray(p.lat, dtype="float64") for p in point_layers)])
+    lon = np.concatenate([empty, *(np.asarray(p.lon, dtype="float64") for p in point_layers)])
     if len(lat) >= FRAME_MIN_POINTS:
         south, north = np.quantile(lat, [0.01, 0.99])
         west, east = np.quantile(lon, [0.01, 0.99])
