@@ -17,9 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from geo.customer_import import CustomerColumns
-from geo.customer_selection import compute_area_kpis, select_customers, summarise_selection
+from geo.customer_selection import (
+    compute_area_kpis,
+    describe_filters,
+    select_customers,
+    summarise_selection,
+)
 from geo.errors import InputError
-from geo.export import FORMATS, write_csv, write_export
+from geo.export import FORMATS, export_summary, write_csv, write_export
 from geo.filters import Filters
 from geo.imports import (
     ImportResult,
@@ -28,7 +33,7 @@ from geo.imports import (
     import_sales_file,
 )
 from geo.sale_import import SaleColumns
-from geo.store import Store
+from geo.store import Store, log_export
 from geo.territory_assignment import assign_customers
 
 EXIT_INPUT = 2
@@ -282,23 +287,16 @@ def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
     filters = _filters(store, args)
     rows = select_customers(store, filters)
     summary = summarise_selection(store, filters)
+    description = describe_filters(store, filters)
     written = write_export(
         rows,
         args.out,
         args.format,
-        summary={
-            "Description": filters.describe(),
-            "Exported": date.today().isoformat(),
-            **{k.replace("_", " ").capitalize(): v for k, v in summary.items()},
-        },
+        summary=export_summary(description, summary, date.today()),
     )
-    with store.transaction() as con:
-        con.execute(
-            "INSERT INTO export_log (segment, format, rows, file_name) VALUES (?, ?, ?, ?)",
-            [filters.describe(), args.format, written, args.out.name],
-        )
+    log_export(store, description, args.format, written, args.out.name)
     out = {"out": str(args.out), "format": args.format, "rows": written, **summary}
-    return out, f"wrote {written} rows ({filters.describe()}) to {args.out}"
+    return out, f"wrote {written} rows ({description}) to {args.out}"
 
 
 COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], str]]] = {

@@ -212,3 +212,14 @@ def sample_points(store: Store, filters: Filters, kind: str, limit: int) -> Poin
         labels=[str(v) if v is not None else "" for v in frame["name"].tolist()],
         total=total,
     )
+
+
+def describe_filters(store: Store, filters: Filters) -> str:
+    """The filters as a sentence, naming the chosen areas."""
+    if not filters.area_ids:
+        return filters.describe()
+    names = store.query(
+        f"SELECT area_id, name FROM areas WHERE area_id IN ({_placeholders(filters.area_ids)})",
+        list(filters.area_ids),
+    )
+    return filters.describe(dict(zip(names["area_id"], names["name"], strict=True)))

@@ -187,3 +187,12 @@ def export_bytes(
     buffer = io.BytesIO()
     write_export(frame, buffer, fmt, summary=summary)
     return buffer.getvalue()
+
+
+def export_summary(description: str, counts: Mapping[str, Any], on: date) -> dict[str, Any]:
+    """The summary sheet of an export: what was selected, when, and how many."""
+    return {
+        "Description": description,
+        "Exported": on.isoformat(),
+        **{k.replace("_", " ").capitalize(): v for k, v in counts.items()},
+    }

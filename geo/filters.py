@@ -6,6 +6,7 @@ The map, the area table, the exports and the command line all select customers t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -41,15 +42,20 @@ class Filters:
         """The same filters at another level; an area choice does not carry across levels."""
         return replace(self, level=level, area_ids=() if level != self.level else self.area_ids)
 
-    def describe(self) -> str:
-        """A sentence a marketer can read, e.g. 'Customers in 2 states, sales 2025-01-01 to …'."""
+    def describe(self, area_names: Mapping[str, str] | None = None) -> str:
+        """A sentence a marketer can read, e.g. 'Customers in 2 states: Ohio, Iowa, sales …'.
+
+        ``area_names`` (area_id -> name) lets the sentence name the areas.
+        """
         who = {None: "Customers and prospects", "customer": "Customers", "prospect": "Prospects"}[
             self.kind
         ]
         parts = [who]
         if self.area_ids:
-            shown = ", ".join(self.area_ids[:5]) + (" …" if len(self.area_ids) > 5 else "")
-            parts.append(f"in {len(self.area_ids)} {self.level or 'area'}(s): {shown}")
+            names = [(area_names or {}).get(a, a) for a in self.area_ids]
+            shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+            unit = self.level or "area"
+            parts.append(f"in {len(names)} {unit}{'s' if len(names) > 1 else ''}: {shown}")
         elif self.level:
             parts.append(f"by {self.level}")
         if self.owners:

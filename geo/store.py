@@ -302,3 +302,12 @@ def areas_in(con: duckdb.DuckDBPyConnection, level: str | None = None) -> gpd.Ge
     frame = con.execute(sql + " ORDER BY area_id", params).df()
     geometry = shapely.from_wkb([bytes(b) for b in frame.pop("geometry")])
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS_WGS84)
+
+
+def log_export(store: Store, description: str, fmt: str, rows: int, file_name: str) -> None:
+    """Record an export in the audit trail."""
+    with store.transaction() as con:
+        con.execute(
+            "INSERT INTO export_log (segment, format, rows, file_name) VALUES (?, ?, ?, ?)",
+            [description, fmt, rows, file_name],
+        )

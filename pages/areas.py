@@ -17,7 +17,7 @@ if filters.level is None:
 
 db, version = state.data_key(state.current_store())
 kpis = state.area_kpis(db, version, filters)
-st.caption(filters.describe())
+st.caption(state.filters_description(db, version, filters))
 show_location_statuses(state.selection_summary(db, version, filters))
 
 sort_by = st.selectbox(
@@ -37,10 +37,10 @@ st.dataframe(
         "level": None,
         "parent_id": st.column_config.TextColumn("Parent"),
         "owner": st.column_config.TextColumn("Owner"),
-        "customers": st.column_config.NumberColumn("Customers", format="%d"),
-        "prospects": st.column_config.NumberColumn("Prospects", format="%d"),
-        "orders": st.column_config.NumberColumn("Orders", format="%d"),
-        "sales_amount": st.column_config.NumberColumn("Sales ($)", format="$%.0f"),
+        "customers": st.column_config.NumberColumn("Customers", format="localized"),
+        "prospects": st.column_config.NumberColumn("Prospects", format="localized"),
+        "orders": st.column_config.NumberColumn("Orders", format="localized"),
+        "sales_amount": st.column_config.NumberColumn("Sales", format="dollar"),
         "penetration": st.column_config.ProgressColumn(
             "Penetration", help="customers / (customers + prospects)", min_value=0, max_value=1
         ),

@@ -6,7 +6,8 @@ from datetime import date
 
 import streamlit as st
 
-from geo.export import export_bytes
+from geo.export import export_bytes, export_summary
+from geo.store import log_export
 from ui import state
 from ui.sidebar import current_filters
 from ui.widgets import show_selection_kpis
@@ -21,7 +22,8 @@ st.title("Export")
 filters = current_filters()
 db, version = state.data_key(state.current_store())
 summary = state.selection_summary(db, version, filters)
-st.caption(filters.describe())
+description = state.filters_description(db, version, filters)
+st.caption(description)
 show_selection_kpis(summary)
 
 rows = state.selection_rows(db, version, filters)
@@ -42,16 +44,9 @@ if st.button("Prepare download", key="export_prepare", type="primary"):
         st.session_state["export_file"] = (
             fmt,
             (db, version, filters),
-            export_bytes(
-                rows,
-                fmt,
-                summary={
-                    "Description": filters.describe(),
-                    "Exported": date.today().isoformat(),
-                    **{k.replace("_", " ").capitalize(): v for k, v in summary.items()},
-                },
-            ),
+            export_bytes(rows, fmt, summary=export_summary(description, summary, date.today())),
         )
+        log_export(state.current_store(), description, fmt, len(rows), f"download.{fmt}")
 prepared = st.session_state.get("export_file")
 if prepared and prepared[0] == fmt and prepared[1] == (db, version, filters):
     st.download_button(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
-from geo.area_map import PointLayer, build_area_map
+from geo.area_map import PointLayer, build_area_map, format_value
 from geo.area_metrics import METRICS
 from ui import state
 from ui.folium_view import show_map
@@ -23,7 +21,7 @@ if filters.level is None:
 store = state.current_store()
 db, version = state.data_key(store)
 
-st.subheader(f"GeoCRM · {filters.describe()}")
+st.subheader(f"GeoCRM · {state.filters_description(db, version, filters)}")
 controls = st.columns([2, 2, 1, 1])
 metric_key = controls[0].selectbox(
     "Colour areas by",
@@ -34,16 +32,6 @@ metric_key = controls[0].selectbox(
 basemap_label = controls[1].selectbox("Basemap", list(BASEMAPS), key="map_basemap")
 show_customers = controls[2].toggle("Customers", value=True, key="map_customers")
 show_prospects = controls[3].toggle("Prospects", value=False, key="map_prospects")
-
-
-def _format(value: float, unit: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "no data"
-    if unit == "%":
-        return f"{value:.1%}"
-    if unit == "$":
-        return f"${value:,.0f}"
-    return f"{value:,.0f}"
 
 
 @st.fragment
@@ -101,7 +89,7 @@ def map_panel() -> None:
     with right:
         if area_id is None:
             st.subheader("Click an area")
-            st.caption(f"{filters.describe()}.")
+            st.caption(f"{state.filters_description(db, version, filters)}.")
             totals = kpis[["customers", "prospects", "orders", "sales_amount"]].sum()
             st.metric("Customers", f"{int(totals['customers']):,}")
             st.metric("Prospects", f"{int(totals['prospects']):,}")
@@ -115,7 +103,7 @@ def map_panel() -> None:
             st.metric("Prospects", f"{int(row['prospects']):,}")
             st.metric("Orders", f"{int(row['orders']):,}")
             st.metric("Sales", f"${row['sales_amount']:,.0f}")
-            st.metric("Penetration", _format(row["penetration"], "%"))
+            st.metric("Penetration", format_value(row["penetration"], "%"))
 
 
 map_panel()

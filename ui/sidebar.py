@@ -118,6 +118,12 @@ def render_filters() -> Filters:
 
 
 def current_filters() -> Filters:
-    """The filters drawn by :func:`render_filters` on this run."""
+    """The filters drawn by :func:`render_filters` on this run.
+
+    A page run without app.py (the first visit to a page's own address on a fresh server,
+    see ui/__init__.py) has no filters yet: run again, through app.py.
+    """
     filters = st.session_state.get(state.FILTERS_KEY)
-    return filters if isinstance(filters, Filters) else Filters()
+    if not isinstance(filters, Filters):
+        st.rerun()
+    return filters

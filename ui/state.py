@@ -18,6 +18,7 @@ from geo.area_map import simplify_for_display
 from geo.customer_selection import (
     PointSample,
     compute_area_kpis,
+    describe_filters,
     sample_points,
     select_customers,
     summarise_selection,
@@ -94,6 +95,11 @@ def selection_summary(db: str, version: int, filters: Filters) -> dict[str, floa
 @st.cache_data(max_entries=4, show_spinner=False)
 def selection_rows(db: str, version: int, filters: Filters) -> pd.DataFrame:
     return select_customers(Store(Path(db)), filters)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def filters_description(db: str, version: int, filters: Filters) -> str:
+    return describe_filters(Store(Path(db)), filters)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

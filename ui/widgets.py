@@ -18,7 +18,7 @@ def show_location_statuses(summary: Mapping[str, float]) -> None:
 
 def show_selection_kpis(summary: Mapping[str, float]) -> None:
     """Headline figures of a selection: rows, customers, prospects, orders, sales."""
-    cols = st.columns(5)
+    cols = st.columns([1, 1, 1, 1, 1.6])
     cols[0].metric("Rows", f"{int(summary['rows']):,}")
     cols[1].metric("Customers", f"{int(summary['customers']):,}")
     cols[2].metric("Prospects", f"{int(summary['prospects']):,}")

@@ -4,13 +4,14 @@ exactly the rows on screen, and hostile names stay text."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from geo.customer_selection import select_customers
 from geo.filters import Filters
-from tests.e2e.conftest import Browsing, ServedApp
+from tests.e2e.conftest import Browsing, ServedApp, serve_app
 
 pytestmark = pytest.mark.browser
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
@@ -93,3 +94,21 @@ def test_export_download_holds_the_rows_on_screen(
     got = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
     assert sorted(got["customer_id"]) == sorted(expected["customer_id"])
     assert len(got) == len(expected)
+
+
+def test_a_shared_link_to_a_page_opens_with_its_filters(
+    browsing: Browsing, demo_store: object, tmp_path: Path
+) -> None:
+    # A fresh server whose very first visit is a page's own address (a shared link).
+    app = serve_app(demo_store.path, tmp_path / "streamlit.log")  # type: ignore[attr-defined]
+    try:
+        page = browsing.page
+        page.goto(f"{app.url}/areas?level=state&kind=customer")  # type: ignore[attr-defined]
+        page.get_by_text("Customers, by state").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+        sidebar = page.locator("[data-testid='stSidebar']")  # type: ignore[attr-defined]
+        sidebar.get_by_text("Filters").wait_for(timeout=WAIT_MS)
+        nav = page.locator("[data-testid='stSidebarNav']").inner_text()  # type: ignore[attr-defined]
+        assert "Map" in nav and "app" not in nav.split()
+    finally:
+        app.process.terminate()
+        app.process.wait(timeout=20)
