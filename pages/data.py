@@ -7,13 +7,16 @@ from pathlib import Path
 
 import streamlit as st
 
+from geo.customer_import import CustomerColumns
 from geo.errors import InputError
 from geo.export import export_bytes
 from geo.imports import ImportResult, import_areas_file, import_customers_file, import_sales_file
+from geo.sale_import import SaleColumns
 from geo.store import Store
 from geo.territory_assignment import summarise_assignments
 from geo.upload_safety import MAX_UPLOAD_BYTES
 from ui import state
+from ui.widgets import plain_text
 
 KINDS = {
     "Customers": ("customers", ["csv", "tsv", "txt", "xlsx"]),
@@ -33,7 +36,28 @@ def _save_upload(store: Store, name: str, data: bytes) -> Path:
     return path
 
 
-def _run_import(store: Store, what: str, path: Path, name: str, level: str | None) -> ImportResult:
+def _column_choices(what: str) -> dict[str, str | None]:
+    """Optional column names, for files whose columns GeoCRM does not find by itself."""
+    roles = {
+        "areas": ("layer", "id", "name", "parent"),
+        "sales": ("order_id", "customer_id", "date", "amount", "category", "channel"),
+    }.get(what, ("id", "name", "lat", "lon", "postcode", "email", "owner"))
+    with st.expander("Columns (only if they are not found by their usual names)"):
+        cols = st.columns(len(roles))
+        return {
+            role: (cols[i].text_input(role, key=f"data_col_{what}_{role}", max_chars=80) or None)
+            for i, role in enumerate(roles)
+        }
+
+
+def _run_import(
+    store: Store,
+    what: str,
+    path: Path,
+    name: str,
+    level: str | None,
+    chosen: dict[str, str | None],
+) -> ImportResult:
     progress = st.progress(0.0, text="Reading")
 
     def report(text: str, fraction: float) -> None:
@@ -43,15 +67,26 @@ def _run_import(store: Store, what: str, path: Path, name: str, level: str | Non
         return import_areas_file(
             store,
             path,
+            layer=chosen.get("layer"),
+            id_col=chosen.get("id"),
+            name_col=chosen.get("name"),
+            parent_col=chosen.get("parent"),
             level=level or None,
             display_name=name,
             work_dir=store.path.parent / "uploads",
             progress=report,
         )
     if what == "sales":
-        return import_sales_file(store, path, display_name=name)
+        return import_sales_file(store, path, columns=SaleColumns(**chosen), display_name=name)
     kind = "prospect" if what == "prospects" else "customer"
-    return import_customers_file(store, path, kind=kind, display_name=name, progress=report)
+    return import_customers_file(
+        store,
+        path,
+        kind=kind,
+        columns=CustomerColumns(**chosen),
+        display_name=name,
+        progress=report,
+    )
 
 
 st.title("Data")
@@ -65,6 +100,7 @@ if what == "areas":
     level = st.text_input(
         "Level name (e.g. territory, state, county)", key="data_level", max_chars=40
     )
+chosen = _column_choices(what)
 upload = st.file_uploader(
     f"File ({', '.join(types)}; at most {MAX_UPLOAD_BYTES // 2**20} MB)",
     type=types,
@@ -77,10 +113,10 @@ if upload is not None and st.button("Import", type="primary", key="data_import")
     else:
         path = _save_upload(store, upload.name, data)
         try:
-            result = _run_import(store, what, path, upload.name, level)
+            result = _run_import(store, what, path, upload.name, level, chosen)
             st.session_state["data_last_import"] = result
         except InputError as exc:
-            st.error(str(exc))
+            st.error(plain_text(str(exc)))
             st.caption("Nothing was imported: the database is as it was.")
         finally:
             path.unlink(missing_ok=True)
@@ -88,13 +124,13 @@ if upload is not None and st.button("Import", type="primary", key="data_import")
 result = st.session_state.get("data_last_import")
 if isinstance(result, ImportResult):
     report = result.report
-    st.subheader(f"Import report: {report.source}")
+    st.subheader(f"Import report: {plain_text(report.source)}")
     cols = st.columns(3)
     cols[0].metric("Rows read", f"{report.rows_read:,}")
     cols[1].metric("Imported", f"{report.imported:,}")
     cols[2].metric("Rejected", f"{report.rejected_count:,}")
     for warning in report.warnings:
-        st.warning(warning)
+        st.warning(plain_text(warning))
     if report.rejected_count:
         st.dataframe(
             [{"reason": k, "rows": v} for k, v in report.rejected_by_reason().items()],

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import streamlit as st
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~])")
+
+
+def plain_text(text: str) -> str:
+    """Text from files (names, messages) shown as typed: Markdown characters escaped."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def show_location_statuses(summary: Mapping[str, float]) -> None:
