@@ -51,7 +51,7 @@ lint: install-dev
 	$(BIN)/mypy
 
 bench: install-dev
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench | tee bench/latest.md
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

@@ -12,6 +12,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -30,6 +31,8 @@ DIVERGING = ("#ca0020", "#f4a582", "#f7f7f7", "#92c5de", "#0571b0")
 NO_DATA = "#d9d9d9"
 BOUNDARY_ATTRIBUTION = "Boundaries: US Census Bureau via us-atlas"
 COORD_DECIMALS = 5
+#: Area outlines are drawn to 1e-4 degrees (about 10 m): finer than a pixel at city zoom.
+AREA_DECIMALS = 4
 #: Below this many points the map frames the areas instead of the points.
 FRAME_MIN_POINTS = 50
 BASEMAPS = {
@@ -75,7 +78,9 @@ def simplify_for_display(areas: gpd.GeoDataFrame, tolerance_deg: float) -> gpd.G
     # A tiny area may collapse: keep its original outline rather than lose it.
     collapsed = shapely.is_empty(simple)
     simple[collapsed] = out.geometry.to_numpy()[collapsed]
-    out["geometry"] = shapely.set_precision(simple, 10**-COORD_DECIMALS)
+    out["geometry"] = shapely.set_precision(simple, 10**-AREA_DECIMALS)
+    # The GeoJSON of each outline, made once here so that each map build only adds values.
+    out["geojson"] = [shapely.geometry.mapping(g) for g in out.geometry.to_numpy()]
     return out
 
 
@@ -189,7 +194,18 @@ def framing_bounds(
 def _features(
     areas: gpd.GeoDataFrame, values: pd.Series, unit: str, label: str
 ) -> dict[str, object]:
-    geo = json.loads(areas[["area_id", "name", "geometry"]].to_json(drop_id=True, to_wgs84=False))
+    if "geojson" in areas:
+        geo: dict[str, Any] = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": g, "properties": {"area_id": a, "name": n}}
+                for a, n, g in zip(areas["area_id"], areas["name"], areas["geojson"], strict=True)
+            ],
+        }
+    else:
+        geo = json.loads(
+            areas[["area_id", "name", "geometry"]].to_json(drop_id=True, to_wgs84=False)
+        )
     for feature in geo["features"]:
         props = feature["properties"]
         value = values.get(props["area_id"], np.nan)

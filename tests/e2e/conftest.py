@@ -61,14 +61,15 @@ class Browsing:
     dialogs: list[str] = field(default_factory=list)
 
 
-def serve_app(db: Path, log: Path) -> ServedApp:
+def serve_app(db: Path, log: Path, script: Path | None = None) -> ServedApp:
+    """Serve ``script`` (default app.py) on a free loopback port; wait until healthy."""
     if not (ROOT / "static" / "vendor").is_dir():
         pytest.skip("map assets missing: run `make install` first")
     port = _free_port()
     env = {**os.environ, "GEOCRM_DB": str(db), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            sys.executable, "-m", "streamlit", "run", str(ROOT / (script or "app.py")),
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
         ],

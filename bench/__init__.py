@@ -1,0 +1,1 @@
+"""GeoCRM benchmarks: `make bench` (never part of `make test`)."""

