@@ -23,7 +23,6 @@ from geo.import_report import ImportReport
 from geo.schema import AREA_COLUMNS, CRS_WGS84
 from geo.table_files import detect_column
 from geo.upload_safety import (
-    ALLOWED_VECTOR_DRIVERS,
     check_file_size,
     detect_vector_format,
     extract_zip_safely,
@@ -34,24 +33,29 @@ NAME_NAMES = ("name", "area_name", "label", "territory", "title")
 SHOWN_IDS = 5
 
 
-def _gdal_layers(path: Path, driver: str) -> list[str]:
-    # pyogrio.list_layers has no driver argument; the format was verified before this call.
-    del driver
-    return [str(name) for name, _ in pyogrio.list_layers(path)]
+DRIVER_PREFIX = {"geojson": "GeoJSON:", "topojson": "TopoJSON:"}
+
+
+def _gdal_layers(path: Path, kind: str) -> list[str]:
+    return [str(name) for name, _ in pyogrio.list_layers(f"{DRIVER_PREFIX.get(kind, '')}{path}")]
 
 
 def list_layers(path: Path, display_name: str | None = None) -> list[str]:
     """Layers of a TopoJSON or GeoPackage file ([] for single-layer formats)."""
     kind = detect_vector_format(path, display_name)
     if kind in ("topojson", "gpkg"):
-        return _gdal_layers(path, ALLOWED_VECTOR_DRIVERS[kind])
+        return _gdal_layers(path, kind)
     return []
 
 
-def _open_verified(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    # The content was verified (detect_vector_format) to be exactly one allowed format, so
-    # GDAL's own driver choice can only land on that format's driver.
-    return pyogrio.read_dataframe(path, layer=layer)
+def _open_verified(path: Path, layer: str | None = None, kind: str = "") -> gpd.GeoDataFrame:
+    """Open a file whose format was verified (detect_vector_format) with that format's driver.
+
+    GeoJSON and TopoJSON are named to GDAL by prefix, which makes it use that driver and no
+    other; GeoPackages and Shapefiles were verified by their header and members.
+    """
+    prefix = DRIVER_PREFIX.get(kind, "")
+    return pyogrio.read_dataframe(f"{prefix}{path}", layer=layer)
 
 
 def _read_frame(
@@ -68,9 +72,8 @@ def _read_frame(
             return frame, None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    driver = ALLOWED_VECTOR_DRIVERS[kind]
     if kind in ("topojson", "gpkg"):
-        layers = _gdal_layers(path, driver)
+        layers = _gdal_layers(path, kind)
         if layer is None and len(layers) > 1:
             raise InputError(
                 f"the file has {len(layers)} layers: {', '.join(layers)}",
@@ -84,7 +87,7 @@ def _read_frame(
                 hint=f"The layers are: {', '.join(layers)}",
             )
         layer = layer or (layers[0] if layers else None)
-    frame = _open_verified(path, layer)
+    frame = _open_verified(path, layer, kind)
     return frame, layer
 
 
