@@ -21,7 +21,7 @@ import shapely
 from geo.errors import InputError
 from geo.import_report import ImportReport
 from geo.schema import AREA_COLUMNS, CRS_WGS84
-from geo.table_files import detect_column
+from geo.table_files import detect_column, require_column
 from geo.upload_safety import (
     check_file_size,
     detect_vector_format,
@@ -96,14 +96,7 @@ def _column(
 ) -> str | None:
     columns = [c for c in frame.columns if c != "geometry"]
     if named is not None:
-        if named not in columns:
-            raise InputError(
-                f"there is no column '{named}'",
-                file=source,
-                column=named,
-                hint=f"The columns are: {', '.join(columns)}",
-            )
-        return named
+        return require_column(named, columns, source)
     return detect_column(columns, names)
 
 

@@ -21,7 +21,7 @@ from geo.errors import InputError
 from geo.gazetteer import Gazetteer, load_us_zips, restore_us_zip_zeros
 from geo.import_report import ImportReport
 from geo.schema import CUSTOMER_COLUMNS, KIND_CUSTOMER, KINDS
-from geo.table_files import detect_column, read_table
+from geo.table_files import detect_column, read_table, require_column
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "id": ("id", "customer_id", "prospect_id", "account_id", "client_id", "customer", "cust_id"),
@@ -67,14 +67,7 @@ def resolve_columns(
     for role in candidates:
         named = getattr(chosen, role, None)
         if named is not None:
-            if named not in available:
-                raise InputError(
-                    f"there is no column '{named}' (given for {role})",
-                    file=source,
-                    column=named,
-                    hint=f"The columns are: {', '.join(available)}",
-                )
-            out[role] = named
+            out[role] = require_column(named, available, source, role)
         else:
             out[role] = detect_column(available, candidates[role])
     return out

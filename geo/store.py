@@ -207,34 +207,12 @@ class Store:
     @staticmethod
     def upsert_customers(con: duckdb.DuckDBPyConnection, customers: pd.DataFrame) -> None:
         """Insert customers; a customer_id already present is replaced (row and assignments)."""
-        frame = customers[list(CUSTOMER_COLUMNS)]
-        con.register("new_customers", frame)
-        try:
-            con.execute(
-                "DELETE FROM assignments WHERE customer_id IN "
-                "(SELECT customer_id FROM new_customers)"
-            )
-            con.execute(
-                "DELETE FROM customers WHERE customer_id IN (SELECT customer_id FROM new_customers)"
-            )
-            con.execute(
-                f"INSERT INTO customers SELECT {', '.join(CUSTOMER_COLUMNS)} FROM new_customers"
-            )
-        finally:
-            con.unregister("new_customers")
+        replace_by_key(con, "customers", CUSTOMER_COLUMNS, customers, "customer_id", "assignments")
 
     @staticmethod
     def upsert_sales(con: duckdb.DuckDBPyConnection, sales: pd.DataFrame) -> None:
         """Insert order lines; the lines of an order_id already present are replaced."""
-        frame = sales[list(SALE_COLUMNS)]
-        con.register("new_sales", frame)
-        try:
-            con.execute(
-                "DELETE FROM sales WHERE order_id IN (SELECT DISTINCT order_id FROM new_sales)"
-            )
-            con.execute(f"INSERT INTO sales SELECT {', '.join(SALE_COLUMNS)} FROM new_sales")
-        finally:
-            con.unregister("new_sales")
+        replace_by_key(con, "sales", SALE_COLUMNS, sales, "order_id")
 
     @staticmethod
     def write_assignments(
@@ -267,6 +245,28 @@ class Store:
                 json.dumps(report.to_dict()),
             ],
         )
+
+
+def replace_by_key(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: tuple[str, ...],
+    frame: pd.DataFrame,
+    key: str,
+    dependent: str | None = None,
+) -> None:
+    """Insert ``frame`` into ``table``; stored rows sharing a ``key`` value are replaced first
+    (and rows of the ``dependent`` table with that key, which belong to the old rows)."""
+    con.register("incoming", frame[list(columns)])
+    try:
+        for target in (dependent, table):
+            if target:
+                con.execute(
+                    f"DELETE FROM {target} WHERE {key} IN (SELECT DISTINCT {key} FROM incoming)"
+                )
+        con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM incoming")
+    finally:
+        con.unregister("incoming")
 
 
 def levels_in(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -55,6 +55,18 @@ def detect_column(columns: list[str] | pd.Index, candidates: tuple[str, ...]) ->
     return None
 
 
+def require_column(named: str, available: list[str], source: str, role: str = "") -> str:
+    """``named`` if the file has that column, else an error listing the columns it has."""
+    if named not in available:
+        raise InputError(
+            f"there is no column '{named}'" + (f" (given for {role})" if role else ""),
+            file=source,
+            column=named,
+            hint=f"The columns are: {', '.join(available)}",
+        )
+    return named
+
+
 def _check_shape(rows: int, cols: int, source: str) -> None:
     if rows > MAX_ROWS:
         raise InputError(
