@@ -19,7 +19,7 @@ import pyogrio
 import shapely
 
 from geo.errors import InputError
-from geo.import_report import ImportReport
+from geo.import_report import ImportReport, RowRejections
 from geo.schema import AREA_COLUMNS, CRS_WGS84
 from geo.table_files import detect_column, require_column
 from geo.upload_safety import (
@@ -190,15 +190,8 @@ def read_areas(
     ids = text(ids_col)
     geoms = frame.geometry.to_numpy()
     rows = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
-    reason = pd.Series(None, index=frame.index, dtype=object)
-    detail = pd.Series("", index=frame.index, dtype=object)
-    column = pd.Series("", index=frame.index, dtype=object)
-
-    def reject(mask: np.ndarray | pd.Series, code: str, col: str, why: str) -> None:
-        new = pd.Series(np.asarray(mask), index=frame.index) & reason.isna()
-        reason[new] = code
-        detail[new] = why
-        column[new] = col
+    rejections = RowRejections(frame.index)
+    reject = rejections.reject
 
     reject(ids.isna().to_numpy(), "missing_area_id", ids_col, "the area has no ID")
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -221,7 +214,7 @@ def read_areas(
             f"({', '.join(ids[dup].head(SHOWN_IDS))})"
         )
 
-    ok = reason.isna().to_numpy()
+    ok = rejections.ok.to_numpy()
     kept_geoms = geoms[ok]
     invalid = ~shapely.is_valid(kept_geoms)
     if invalid.any():
@@ -239,7 +232,7 @@ def read_areas(
         ok_series = pd.Series(False, index=frame.index)
         ok_series.iloc[idx] = True
         reject(ok_series, "empty_geometry", "geometry", "nothing was left after repair")
-        ok = reason.isna().to_numpy()
+        ok = rejections.ok.to_numpy()
         kept_geoms = kept_geoms[~still_empty]
 
     households = (
@@ -261,13 +254,9 @@ def read_areas(
         crs=CRS_WGS84,
     )[list(AREA_COLUMNS)].reset_index(drop=True)
 
-    bad = ~ok
-    rejected = pd.DataFrame(frame.drop(columns="geometry").loc[bad]).astype(object)
-    rejected.insert(0, "_row", rows[bad])
-    rejected["_reason"] = reason[bad]
-    rejected["_column"] = column[bad]
-    rejected["_detail"] = detail[bad]
-    report.rejected = rejected.reset_index(drop=True)
+    attributes = pd.DataFrame(frame.drop(columns="geometry")).astype(object)
+    attributes.insert(0, "_row", rows)
+    report.rejected = rejections.rejected_rows(attributes)
     report.imported = len(out)
     report.check_counts()
     return out, report

@@ -19,7 +19,7 @@ import pandas as pd
 
 from geo.errors import InputError
 from geo.gazetteer import Gazetteer, load_us_zips, restore_us_zip_zeros
-from geo.import_report import ImportReport
+from geo.import_report import ImportReport, RowRejections
 from geo.schema import CUSTOMER_COLUMNS, KIND_CUSTOMER, KINDS
 from geo.table_files import detect_column, read_table, require_column
 
@@ -118,15 +118,8 @@ def read_customers(
         )
 
     ids = frame[str(cols["id"])]
-    reason = pd.Series(None, index=frame.index, dtype=object)
-    column = pd.Series("", index=frame.index, dtype=object)
-    detail = pd.Series("", index=frame.index, dtype=object)
-
-    def reject(mask: pd.Series, code: str, col: str | None, text: pd.Series | str) -> None:
-        new = mask & reason.isna()
-        reason[new] = code
-        column[new] = col or ""
-        detail[new] = text if isinstance(text, str) else text[new].astype(str)
+    rejections = RowRejections(frame.index)
+    reject = rejections.reject
 
     reject(ids.isna(), "missing_id", cols["id"], "the ID is empty: give every row an ID")
     first_row = frame.groupby(ids, dropna=True)["_row"].transform("min")
@@ -220,7 +213,7 @@ def read_customers(
                 f"{restored} US ZIP codes had lost their leading zeros (read as numbers) and "
                 f"were restored to 5 digits (rows {rows_text(short_rows)})"
             )
-    needs_lookup = lat.isna() & postcode.notna() & reason.isna()
+    needs_lookup = lat.isna() & postcode.notna() & rejections.ok
     if needs_lookup.any():
         gaz = gazetteer
         if gaz is None and country.upper() == "US":
@@ -270,7 +263,7 @@ def read_customers(
 
     used = {c for c in cols.values() if c is not None}
     extra_cols = [c for c in frame.columns if c not in used and c != "_row"]
-    ok = reason.isna()
+    ok = rejections.ok
     kept = frame.loc[ok]
     if extra_cols:
         kept_values = [
@@ -302,11 +295,7 @@ def read_customers(
         }
     )[list(CUSTOMER_COLUMNS)].reset_index(drop=True)
 
-    rejected = frame.loc[~ok].copy()
-    rejected["_reason"] = reason[~ok]
-    rejected["_column"] = column[~ok]
-    rejected["_detail"] = detail[~ok]
-    report.rejected = rejected.reset_index(drop=True)
+    report.rejected = rejections.rejected_rows(frame)
     report.imported = len(out)
     report.check_counts()
     return out, report

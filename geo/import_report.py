@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 #: Columns added to rejected rows, after the file's own columns.
@@ -69,15 +70,36 @@ class ImportReport:
         return "\n".join(lines)
 
 
-def make_rejects(
-    frame: pd.DataFrame, rows: pd.Series, reason: str, column: str | None, detail: pd.Series | str
-) -> pd.DataFrame:
-    """Rejected rows of ``frame`` selected by boolean mask ``rows``, tagged with the reason.
+class RowRejections:
+    """Each row's rejection: the first reason found, its column and a detail for the user.
 
-    ``frame`` must carry a ``_row`` column with the spreadsheet row number.
+    Readers call :meth:`reject` check by check; a row keeps the first reason it gets, so
+    every rejected row is reported once.
     """
-    out = frame.loc[rows].copy()
-    out["_reason"] = reason
-    out["_column"] = column or ""
-    out["_detail"] = detail if isinstance(detail, str) else detail.loc[rows].astype(str)
-    return out
+
+    def __init__(self, index: pd.Index) -> None:
+        self.reason = pd.Series(None, index=index, dtype=object)
+        self.column = pd.Series("", index=index, dtype=object)
+        self.detail = pd.Series("", index=index, dtype=object)
+
+    def reject(
+        self, mask: pd.Series | np.ndarray, code: str, column: str | None, detail: pd.Series | str
+    ) -> None:
+        new = pd.Series(np.asarray(mask, dtype=bool), index=self.reason.index) & self.reason.isna()
+        self.reason[new] = code
+        self.column[new] = column or ""
+        self.detail[new] = detail if isinstance(detail, str) else detail[new].astype(str)
+
+    @property
+    def ok(self) -> pd.Series:
+        """True for the rows not rejected (so far)."""
+        return self.reason.isna()
+
+    def rejected_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rejected rows of ``frame`` (same index) with _reason, _column and _detail."""
+        bad = ~self.ok
+        out = frame.loc[bad].copy()
+        out["_reason"] = self.reason[bad]
+        out["_column"] = self.column[bad]
+        out["_detail"] = self.detail[bad]
+        return out.reset_index(drop=True)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from geo.customer_import import resolve_columns
 from geo.errors import InputError
-from geo.import_report import ImportReport
+from geo.import_report import ImportReport, RowRejections
 from geo.schema import SALE_COLUMNS
 from geo.table_files import read_table
 
@@ -77,15 +77,8 @@ def read_sales(
     order_col, cust_col = str(cols["order_id"]), str(cols["customer_id"])
     date_col, amount_col = str(cols["date"]), str(cols["amount"])
 
-    reason = pd.Series(None, index=frame.index, dtype=object)
-    column = pd.Series("", index=frame.index, dtype=object)
-    detail = pd.Series("", index=frame.index, dtype=object)
-
-    def reject(mask: pd.Series, code: str, col: str, text: pd.Series | str) -> None:
-        new = mask & reason.isna()
-        reason[new] = code
-        column[new] = col
-        detail[new] = text if isinstance(text, str) else text[new].astype(str)
+    rejections = RowRejections(frame.index)
+    reject = rejections.reject
 
     reject(frame[order_col].isna(), "missing_id", order_col, "the order ID is empty")
     reject(frame[cust_col].isna(), "missing_customer_id", cust_col, "the customer ID is empty")
@@ -130,18 +123,13 @@ def read_sales(
             "channel": frame[cols["channel"]].astype(object) if cols["channel"] else None,
         }
     )
-    ok = reason.isna()
+    ok = rejections.ok
     first = out[ok].duplicated(keep="first")
     dup = pd.Series(False, index=frame.index)
     dup[first.index[first.to_numpy()]] = True
     reject(dup, "duplicate_line", order_col, "the same line appears earlier in the file")
-    ok = reason.isna()
-
-    rejected = frame.loc[~ok].copy()
-    rejected["_reason"] = reason[~ok]
-    rejected["_column"] = column[~ok]
-    rejected["_detail"] = detail[~ok]
-    report.rejected = rejected.reset_index(drop=True)
+    ok = rejections.ok
+    report.rejected = rejections.rejected_rows(frame)
     result = out.loc[ok, list(SALE_COLUMNS)].reset_index(drop=True)
     report.imported = len(result)
     report.check_counts()
