@@ -58,10 +58,18 @@ def test_click_on_an_area_shows_its_kpis(browsing: Browsing, served_demo: Served
     x, y = frame.evaluate(
         "() => { const p = window.map.latLngToContainerPoint([38.5, -98.8]); return [p.x, p.y]; }"
     )
-    page.mouse.click(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
     names = set(served_demo.store.load_areas("state")["name"])
     heading = page.locator("h3").filter(has_text="Click an area")  # type: ignore[attr-defined]
-    heading.wait_for(state="detached", timeout=WAIT_MS)
+    # A click that lands while the component is still wiring its handlers is lost: the user
+    # would click again, and so does the test (three times at most).
+    for attempt in range(3):
+        page.mouse.click(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
+        try:
+            heading.wait_for(state="detached", timeout=WAIT_MS // 3)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
     shown = [t.strip() for t in page.locator("h3").all_inner_texts()]  # type: ignore[attr-defined]
     assert "Kansas" in shown and names & set(shown), shown
     assert page.get_by_text("Penetration").count() > 0  # type: ignore[attr-defined]
