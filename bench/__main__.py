@@ -21,7 +21,7 @@ import pandas as pd
 from bench.measure import Row, best_of, format_table, peak_rss_mb, process_peak_mb
 from geo.area_map import PointLayer, build_area_map, simplify_for_display
 from geo.assignment import assign_points, assign_points_sjoin
-from geo.customer_selection import compute_area_kpis, sample_points
+from geo.customer_selection import MAP_POINT_LIMIT, compute_area_kpis, sample_points
 from geo.demo import load_demo_areas
 from geo.demo_database import build_demo_database
 from geo.filters import Filters
@@ -29,7 +29,6 @@ from geo.imports import import_customers_file
 from geo.store import Store
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
-MAP_POINT_LIMIT = 20_000
 
 
 def counties() -> pd.DataFrame:

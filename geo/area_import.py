@@ -23,6 +23,7 @@ from geo.import_report import ImportReport, RowRejections
 from geo.schema import AREA_COLUMNS, CRS_WGS84
 from geo.table_files import detect_column, require_column
 from geo.upload_safety import (
+    VECTOR_FORMATS,
     check_file_size,
     detect_vector_format,
     extract_zip_safely,
@@ -33,11 +34,8 @@ NAME_NAMES = ("name", "area_name", "label", "territory", "title")
 SHOWN_IDS = 5
 
 
-DRIVER_PREFIX = {"geojson": "GeoJSON:", "topojson": "TopoJSON:"}
-
-
 def _gdal_layers(path: Path, kind: str) -> list[str]:
-    return [str(name) for name, _ in pyogrio.list_layers(f"{DRIVER_PREFIX.get(kind, '')}{path}")]
+    return [str(name) for name, _ in pyogrio.list_layers(f"{VECTOR_FORMATS[kind]}{path}")]
 
 
 def list_layers(path: Path, display_name: str | None = None) -> list[str]:
@@ -54,7 +52,7 @@ def _open_verified(path: Path, layer: str | None = None, kind: str = "") -> gpd.
     GeoJSON and TopoJSON are named to GDAL by prefix, which makes it use that driver and no
     other; GeoPackages and Shapefiles were verified by their header and members.
     """
-    prefix = DRIVER_PREFIX.get(kind, "")
+    prefix = VECTOR_FORMATS.get(kind, "")
     return pyogrio.read_dataframe(f"{prefix}{path}", layer=layer)
 
 

@@ -35,10 +35,8 @@ COORD_DECIMALS = 5
 AREA_DECIMALS = 4
 #: Below this many points the map frames the areas instead of the points.
 FRAME_MIN_POINTS = 50
-BASEMAPS = {
-    "OpenStreetMap": ("OpenStreetMap", None),
-    "CartoDB positron": ("CartoDB positron", None),
-}
+#: Optional tile layers (they need the internet); the map works without any.
+BASEMAPS = ("OpenStreetMap", "CartoDB positron")
 
 
 @dataclass(frozen=True)
@@ -255,8 +253,7 @@ def build_area_map(
     # Quarter steps let the frame fit the business snugly instead of a zoom level too far out.
     fmap.options["zoomSnap"] = 0.25
     if basemap in BASEMAPS:
-        tiles, _ = BASEMAPS[basemap]
-        folium.TileLayer(tiles, name=to_map_text(basemap), control=False).add_to(fmap)
+        folium.TileLayer(basemap, name=to_map_text(basemap), control=False).add_to(fmap)
     breaks = class_breaks(values.reindex(areas["area_id"]).astype("float64"), diverging)
     data = _features(areas, values, unit, metric_label)
     selected = str(selected_area_id) if selected_area_id is not None else None

@@ -187,6 +187,11 @@ def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
     return frame[list(AREA_KPI_COLUMNS)]
 
 
+#: Points sent to the map per layer at most; beyond it the map shows a seeded sample and
+#: says "showing N of M" (keeps the page under 3 MB whatever the customer count).
+MAP_POINT_LIMIT = 20_000
+
+
 @dataclass(frozen=True)
 class PointSample:
     """Located customers of one kind for the map: WGS84 degrees, at most ``limit`` of them.

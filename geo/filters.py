@@ -42,6 +42,18 @@ class Filters:
         """The same filters at another level; an area choice does not carry across levels."""
         return replace(self, level=level, area_ids=() if level != self.level else self.area_ids)
 
+    def to_query(self) -> dict[str, list[str]]:
+        """The filters as URL query parameters (a shareable link); empty ones left out."""
+        params = {
+            "level": [self.level] if self.level else [],
+            "area": list(self.area_ids),
+            "kind": [self.kind] if self.kind else [],
+            "owner": list(self.owners),
+            "from": [self.date_from.isoformat()] if self.date_from else [],
+            "to": [self.date_to.isoformat()] if self.date_to else [],
+        }
+        return {k: v for k, v in params.items() if v}
+
     def describe(self, area_names: Mapping[str, str] | None = None) -> str:
         """A sentence a marketer can read, e.g. 'Customers in 2 states: Ohio, Iowa, sales …'.
 

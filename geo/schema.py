@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Final
 
 CRS_WGS84: Final = "EPSG:4326"
-#: Equal-area CRS for km2 and density in the contiguous US and worldwide fall-back.
-CRS_EQUAL_AREA: Final = "EPSG:6933"
 
 KIND_CUSTOMER: Final = "customer"
 KIND_PROSPECT: Final = "prospect"
@@ -46,22 +44,23 @@ SALE_COLUMNS: Final = ("order_id", "customer_id", "order_date", "amount", "categ
 #: assignments: one row per customer and level. area_id is null unless status is in_area.
 ASSIGNMENT_COLUMNS: Final = ("customer_id", "level", "area_id", "location_status")
 
-#: Rejection reasons (the ``_reason`` codes of an import report), with what each means.
+#: Rejection reasons (the ``_reason`` codes of an import report), in words a user can act on.
 REJECTION_REASONS: Final = {
     "missing_id": "the ID cell is empty",
     "duplicate_id": "the ID appears on an earlier row of the same file",
-    "lat_out_of_range": "latitude is not a number between -90 and 90",
-    "lon_out_of_range": "longitude is not a number between -180 and 180",
-    "swapped_lat_lon": "latitude and longitude look swapped (lat is outside +-90 but lon is not)",
     "bad_coordinate": "a coordinate cell is not a number",
+    "lat_out_of_range": "latitude is not between -90 and 90",
+    "lon_out_of_range": "longitude is not between -180 and 180",
+    "swapped_lat_lon": "latitude and longitude look swapped (check the column order)",
     "half_coordinate": "only one of latitude and longitude is given",
-    "unknown_postcode": "the postcode is not in the gazetteer",
     "bad_kind": "kind is neither customer nor prospect",
-    "unknown_customer": "the sale's customer ID is not among the customers",
+    "missing_customer_id": "the sale has no customer ID",
+    "unknown_customer": "the sale's customer is not among the customers: import them first",
     "bad_date": "the date cannot be read (use YYYY-MM-DD)",
     "bad_amount": "the amount is not a number",
-    "missing_customer_id": "the sale has no customer ID",
-    "empty_geometry": "the area has no geometry",
-    "duplicate_area_id": "the area ID appears on an earlier feature",
+    "duplicate_line": "the same sale line appears earlier in the file",
     "missing_area_id": "the area has no ID",
+    "duplicate_area_id": "the area ID appears on an earlier feature",
+    "empty_geometry": "the area has no geometry",
+    "not_polygon": "the area is a point or a line, not a polygon",
 }

@@ -24,7 +24,13 @@ import shapely
 
 from geo.errors import InputError
 from geo.import_report import ImportReport
-from geo.schema import AREA_COLUMNS, CRS_WGS84, CUSTOMER_COLUMNS, SALE_COLUMNS
+from geo.schema import (
+    AREA_COLUMNS,
+    ASSIGNMENT_COLUMNS,
+    CRS_WGS84,
+    CUSTOMER_COLUMNS,
+    SALE_COLUMNS,
+)
 
 #: The shipped data directory: boundary files, gazetteers and (by default) the database.
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -219,7 +225,7 @@ class Store:
         con: duckdb.DuckDBPyConnection, level: str, assignments: pd.DataFrame
     ) -> None:
         """Replace the level's assignments of the given customers."""
-        frame = assignments[["customer_id", "level", "area_id", "location_status"]]
+        frame = assignments[list(ASSIGNMENT_COLUMNS)]
         con.register("new_assignments", frame)
         try:
             con.execute(

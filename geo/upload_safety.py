@@ -19,12 +19,14 @@ MAX_UNZIPPED_BYTES = 1024**3
 MAX_ZIP_RATIO = 200
 MAX_ZIP_MEMBERS = 1000
 
-#: Our name for a format -> the only GDAL driver used to open it (GeoParquet uses pyarrow).
-ALLOWED_VECTOR_DRIVERS = {
-    "geojson": "GeoJSON",
-    "topojson": "TopoJSON",
-    "shapefile": "ESRI Shapefile",
-    "gpkg": "GPKG",
+#: The area formats GeoCRM opens, and the prefix that tells GDAL to use that format's
+#: driver and no other ("" where the verified header leaves GDAL no other choice, or where
+#: pyarrow reads the file).
+VECTOR_FORMATS = {
+    "geojson": "GeoJSON:",
+    "topojson": "TopoJSON:",
+    "shapefile": "",
+    "gpkg": "",
     "geoparquet": "",
 }
 SUFFIXES = {
@@ -118,7 +120,7 @@ def extract_zip_safely(path: Path, dest_dir: Path, display_name: str | None = No
 
 
 def detect_vector_format(path: Path, display_name: str | None = None) -> str:
-    """The verified format of an area file: a key of ALLOWED_VECTOR_DRIVERS."""
+    """The verified format of an area file: a key of VECTOR_FORMATS."""
     source = display_name or path.name
     _refuse_path_string(path)
     suffix = Path(source).suffix.lower() or path.suffix.lower()

@@ -12,6 +12,7 @@ from geo.errors import InputError
 from geo.export import export_bytes
 from geo.imports import ImportResult, import_areas_file, import_customers_file, import_sales_file
 from geo.sale_import import SaleColumns
+from geo.schema import KIND_CUSTOMER, KIND_PROSPECT, REJECTION_REASONS
 from geo.store import Store
 from geo.territory_assignment import summarise_assignments
 from geo.upload_safety import MAX_UPLOAD_BYTES
@@ -78,7 +79,7 @@ def _run_import(
         )
     if what == "sales":
         return import_sales_file(store, path, columns=SaleColumns(**chosen), display_name=name)
-    kind = "prospect" if what == "prospects" else "customer"
+    kind = KIND_PROSPECT if what == "prospects" else KIND_CUSTOMER
     return import_customers_file(
         store,
         path,
@@ -133,7 +134,10 @@ if isinstance(result, ImportResult):
         st.warning(plain_text(warning))
     if report.rejected_count:
         st.dataframe(
-            [{"reason": k, "rows": v} for k, v in report.rejected_by_reason().items()],
+            [
+                {"reason": k, "what it means": REJECTION_REASONS.get(k, ""), "rows": v}
+                for k, v in report.rejected_by_reason().items()
+            ],
             hide_index=True,
         )
         st.download_button(

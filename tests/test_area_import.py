@@ -12,6 +12,7 @@ from shapely.geometry import Polygon, box
 
 from geo.area_import import list_layers, read_areas
 from geo.errors import InputError
+from geo.schema import REJECTION_REASONS
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "us-atlas"
 
@@ -121,5 +122,6 @@ def test_invalid_empty_duplicate_and_non_polygon(tmp_path: Path) -> None:
         "not_polygon": 1,
     }
     assert report.rejected["_row"].tolist() == [2, 3, 4, 5]
+    assert set(report.rejected["_reason"]) <= set(REJECTION_REASONS)
     assert any("repaired" in w for w in report.warnings)
     report.check_counts()

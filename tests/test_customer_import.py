@@ -10,6 +10,7 @@ import pytest
 from geo.customer_import import CustomerColumns, read_customers
 from geo.errors import InputError
 from geo.gazetteer import load_postcode_file
+from geo.schema import REJECTION_REASONS
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
@@ -40,6 +41,7 @@ def test_each_rejection_reason(tmp_path: Path, rows: str, reason: str) -> None:
     path = write(tmp_path, "c.csv", f"id,name,lat,lon\nA1,First,1,1\n{rows}\n")
     _frame, report = read_customers(path)
     assert report.rejected_by_reason() == {reason: 1}
+    assert reason in REJECTION_REASONS  # every code has words for the user
     assert report.rows_read == 2 and report.imported == 1
     rejected = report.rejected.iloc[0]
     assert rejected["_row"] == 3  # header is row 1

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from geo.sale_import import read_sales
+from geo.schema import REJECTION_REASONS
 
 HEADER = "order_id,customer_id,order_date,amount,category\n"
 GOOD = "o1,C1,2026-01-05,100,Hardware\n"
@@ -30,6 +31,7 @@ def test_each_rejection_reason(tmp_path: Path, row: str, reason: str) -> None:
     frame, report = read_sales(path, known_customer_ids={"C1"})
     report.check_counts()
     assert report.rejected_by_reason() == {reason: 1}
+    assert reason in REJECTION_REASONS  # every code has words for the user
     assert len(frame) == 1
     assert report.rejected["_row"].tolist() == [3]
 

@@ -10,7 +10,6 @@ from geo.filters import Filters
 from ui import state
 
 KIND_LABELS = {"Customers and prospects": None, "Customers": "customer", "Prospects": "prospect"}
-KIND_PARAMS = {None: "all", "customer": "customer", "prospect": "prospect"}
 
 
 def _from_link(key: str, param: str, parse: object) -> None:
@@ -33,23 +32,10 @@ def _from_link(key: str, param: str, parse: object) -> None:
 
 
 def _write_link(filters: Filters) -> None:
-    params: dict[str, str | list[str]] = {}
-    if filters.level:
-        params["level"] = filters.level
-    if filters.area_ids:
-        params["area"] = list(filters.area_ids)
-    if filters.kind:
-        params["kind"] = filters.kind
-    if filters.owners:
-        params["owner"] = list(filters.owners)
-    if filters.date_from:
-        params["from"] = filters.date_from.isoformat()
-    if filters.date_to:
-        params["to"] = filters.date_to.isoformat()
-    if {k: st.query_params.get_all(k) for k in params} != {
-        k: v if isinstance(v, list) else [v] for k, v in params.items()
-    } or set(st.query_params) - set(params):
-        st.query_params.from_dict(params)
+    wanted = filters.to_query()
+    # Setting the same parameters again would still touch the browser's history.
+    if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
+        st.query_params.from_dict(wanted)
 
 
 def render_filters() -> Filters:
@@ -78,9 +64,8 @@ def render_filters() -> Filters:
         key=f"f_areas_{level}",
         placeholder="All areas",
     )
-    by_param = {v: k for k, v in KIND_PARAMS.items()}
-    labels_by_kind = {v: k for k, v in KIND_LABELS.items()}
-    _from_link("f_kind", "kind", lambda v: labels_by_kind[by_param[v[0]]])
+    labels_by_kind = {v: k for k, v in KIND_LABELS.items() if v is not None}
+    _from_link("f_kind", "kind", lambda v: labels_by_kind[v[0]])
     kind_label = side.radio("Who", list(KIND_LABELS), key="f_kind")
     owner_list = state.owners(db, version)
     _from_link("f_owners", "owner", lambda v: [o for o in v if o in owner_list] or None)

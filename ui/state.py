@@ -16,6 +16,7 @@ import streamlit as st
 
 from geo.area_map import simplify_for_display
 from geo.customer_selection import (
+    MAP_POINT_LIMIT,
     PointSample,
     compute_area_kpis,
     describe_filters,
@@ -33,9 +34,6 @@ SELECTED_AREA_KEY = "geocrm_selected_area"
 #: Display simplification per level, in degrees (about 1 km at US latitudes); never used
 #: for assignment.
 DISPLAY_TOLERANCE_DEG = 0.01
-#: Points sent to the map per layer at most; beyond it the map shows a seeded sample and
-#: says "showing N of M".
-MAP_POINT_LIMIT = 20_000
 
 
 @st.cache_resource(show_spinner=False)
