@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
-from folium.plugins import FastMarkerCluster
 from jinja2 import Template
 
+from geo.map_layers import AreaLayer, PointClusterLayer
 from geo.map_text import to_map_text
 
 #: ColorBrewer YlGnBu (sequential) and RdBu (diverging), both colour-blind safe.
@@ -270,7 +270,7 @@ def build_area_map(
             "fillOpacity": 0.75,
         }
 
-    folium.GeoJson(
+    AreaLayer(
         data,
         name=to_map_text(f"Areas: {metric_label}"),
         style_function=style,
@@ -288,7 +288,7 @@ def build_area_map(
             [round(float(la), COORD_DECIMALS), round(float(lo), COORD_DECIMALS), to_map_text(t)]
             for la, lo, t in zip(layer.lat, layer.lon, labels, strict=True)
         ]
-        FastMarkerCluster(
+        PointClusterLayer(
             rows,
             callback=_point_callback(layer.colour),
             name=to_map_text(layer.title),

@@ -56,25 +56,30 @@ def _placeholders(values: tuple[str, ...]) -> str:
     return ", ".join("?" for _ in values)
 
 
+def order_date_condition(filters: Filters) -> tuple[str, list[Any]]:
+    """SQL condition on ``order_date`` (and its parameters) for the filters' date range."""
+    where = ["true"]
+    params: list[Any] = []
+    if filters.date_from:
+        where.append("order_date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        where.append("order_date <= ?")
+        params.append(filters.date_to)
+    return " AND ".join(where), params
+
+
 def selection_sql(filters: Filters, *, with_sales: bool = True) -> tuple[str, list[Any]]:
     """SQL (and its parameters) giving one row per selected customer, SELECTION_COLUMNS.
 
     ``with_sales=False`` leaves the sales columns empty (zero, null) and skips reading the
     sales table, for callers that need only who and where.
     """
-    sales_where: list[str] = []
-    sales_params: list[Any] = []
-    if filters.date_from:
-        sales_where.append("order_date >= ?")
-        sales_params.append(filters.date_from)
-    if filters.date_to:
-        sales_where.append("order_date <= ?")
-        sales_params.append(filters.date_to)
+    sales_where, sales_params = order_date_condition(filters)
     sales_cte = (
-        "SELECT customer_id, count(DISTINCT order_id) AS orders, sum(amount) AS sales_amount, "
-        "min(order_date) AS first_order_date, max(order_date) AS last_order_date FROM sales"
-        + (" WHERE " + " AND ".join(sales_where) if sales_where else "")
-        + " GROUP BY customer_id"
+        "SELECT customer_id, count(*) AS orders, sum(amount) AS sales_amount, "
+        "min(order_date) AS first_order_date, max(order_date) AS last_order_date FROM orders "
+        f"WHERE {sales_where} GROUP BY customer_id"
     )
     if not with_sales:
         sales_params = []
@@ -162,23 +167,31 @@ def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
     """
     if filters.level is None:
         raise ValueError("per-area figures need a level")
-    sql, params = selection_sql(filters)
+    # Grouped by area straight away: a per-customer table of a million rows is never built.
+    who_sql, who_params = selection_sql(filters, with_sales=False)
+    date_where, date_params = order_date_condition(filters)
     area_where = "ar.level = ?"
     area_params: list[Any] = [filters.level]
     if filters.area_ids:
         area_where += f" AND ar.area_id IN ({_placeholders(filters.area_ids)})"
         area_params.extend(filters.area_ids)
     frame = store.query(
-        f"WITH sel AS ({sql}) "
+        f"WITH who AS (SELECT customer_id, kind, area_id FROM ({who_sql}) "
+        "WHERE area_id IS NOT NULL), "
+        "people AS (SELECT area_id, count(*) FILTER (WHERE kind = 'customer') AS customers, "
+        "count(*) FILTER (WHERE kind = 'prospect') AS prospects FROM who GROUP BY area_id), "
+        "bought AS (SELECT who.area_id, count(*) AS orders, sum(o.amount) AS sales_amount "
+        f"FROM orders o JOIN who ON who.customer_id = o.customer_id WHERE {date_where} "
+        "GROUP BY who.area_id) "
         "SELECT ar.area_id, ar.name, ar.level, ar.parent_id, ar.owner, "
-        "count(sel.customer_id) FILTER (WHERE sel.kind = 'customer') AS customers, "
-        "count(sel.customer_id) FILTER (WHERE sel.kind = 'prospect') AS prospects, "
-        "COALESCE(sum(sel.orders), 0) AS orders, "
-        "COALESCE(sum(sel.sales_amount), 0.0) AS sales_amount "
-        "FROM areas ar LEFT JOIN sel ON sel.area_id = ar.area_id "
-        f"WHERE {area_where} "
-        "GROUP BY ALL ORDER BY ar.area_id",
-        params + area_params,
+        "COALESCE(people.customers, 0) AS customers, "
+        "COALESCE(people.prospects, 0) AS prospects, "
+        "COALESCE(bought.orders, 0) AS orders, "
+        "COALESCE(bought.sales_amount, 0.0) AS sales_amount "
+        "FROM areas ar LEFT JOIN people ON people.area_id = ar.area_id "
+        "LEFT JOIN bought ON bought.area_id = ar.area_id "
+        f"WHERE {area_where} ORDER BY ar.area_id",
+        who_params + date_params + area_params,
     )
     for col in ("customers", "prospects", "orders"):
         frame[col] = frame[col].astype("int64")
@@ -213,25 +226,50 @@ class PointSample:
 def sample_points(store: Store, filters: Filters, kind: str, limit: int) -> PointSample:
     """Located customers of ``kind`` in the selection, a seeded sample of at most ``limit``.
 
-    The sample is taken in the database (ordered by a hash of the ID), so a million
-    customers never travel to Python to be thinned out.
+    The sample is the ``limit`` matches with the smallest hash of their ID, taken in the
+    database, so a million customers never travel to Python to be thinned out.
     """
-    sql, params = selection_sql(replace(filters, kind=kind), with_sales=False)
+    if filters.area_ids or filters.owners:
+        sql, params = selection_sql(replace(filters, kind=kind), with_sales=False)
+        source = f"({sql})"
+    else:
+        # Neither areas nor owners narrow the selection: no need to join the assignments.
+        source, params = "(SELECT * FROM customers WHERE kind = ?)", [kind]
     located = (
-        f"SELECT customer_id, lat, lon, name FROM ({sql}) WHERE lat IS NOT NULL AND lon IS NOT NULL"
+        f"SELECT customer_id, lat, lon, name FROM {source} "
+        "WHERE lat IS NOT NULL AND lon IS NOT NULL"
     )
-    frame = store.query(
-        f"SELECT lat, lon, name, count(*) OVER () AS total FROM ({located}) "
-        "ORDER BY hash(customer_id), customer_id LIMIT ?",
-        [*params, limit],
-    )
-    total = int(frame["total"].iloc[0]) if len(frame) else 0
+    with store.connect() as con:
+        total = int(con.execute(f"SELECT count(*) FROM ({located})", params).fetchone()[0])  # type: ignore[index]
+        frame = _smallest_hashes(con, located, params, limit, total)
     return PointSample(
         lat=frame["lat"].to_numpy(dtype="float64"),
         lon=frame["lon"].to_numpy(dtype="float64"),
         labels=[str(v) if v is not None else "" for v in frame["name"].tolist()],
         total=total,
     )
+
+
+def _smallest_hashes(
+    con: Any, located: str, params: list[Any], limit: int, total: int
+) -> pd.DataFrame:
+    """The ``limit`` rows with the smallest (hash(customer_id), customer_id).
+
+    Hashes are uniform over 64 bits, so the rows below a threshold that expects twice the
+    limit almost surely hold the answer and spare sorting every match; when they do not,
+    the full sort decides.
+    """
+    ordered = "ORDER BY hash(customer_id), customer_id LIMIT ?"
+    if total > 2 * limit:
+        threshold = min(2**64 - 1, int(2 * limit / total * 2**64))
+        frame = con.execute(
+            f"SELECT lat, lon, name FROM ({located}) "
+            f"WHERE hash(customer_id) < CAST(? AS UBIGINT) {ordered}",
+            [*params, threshold, limit],
+        ).df()
+        if len(frame) == limit:
+            return frame
+    return con.execute(f"SELECT lat, lon, name FROM ({located}) {ordered}", [*params, limit]).df()
 
 
 def describe_filters(store: Store, filters: Filters) -> str:

@@ -52,6 +52,10 @@ CREATE TABLE IF NOT EXISTS sales (
     order_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, order_date DATE NOT NULL,
     amount DOUBLE NOT NULL, category VARCHAR, channel VARCHAR
 );
+CREATE TABLE IF NOT EXISTS orders (
+    order_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, order_date DATE NOT NULL,
+    amount DOUBLE NOT NULL, lines BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS assignments (
     customer_id VARCHAR NOT NULL, level VARCHAR NOT NULL, area_id VARCHAR,
     location_status VARCHAR NOT NULL
@@ -73,6 +77,7 @@ TABLES = (
     "areas",
     "customers",
     "sales",
+    "orders",
     "assignments",
     "segments",
     "import_log",
@@ -100,6 +105,12 @@ class Store:
         store.path.parent.mkdir(parents=True, exist_ok=True)
         with store.connect() as con:
             con.execute(SCHEMA_SQL)
+            # A database written before the orders table existed: derive it once.
+            row = con.execute(
+                "SELECT (SELECT count(*) FROM orders) = 0 AND EXISTS (SELECT 1 FROM sales)"
+            ).fetchone()
+            if row and row[0]:
+                rebuild_orders(con)
         return store
 
     @contextmanager
@@ -117,7 +128,10 @@ class Store:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                con = duckdb.connect(str(self.path))
+                # A terminal progress bar would scribble over the command line's output.
+                con.execute("SET enable_progress_bar = false")
+                return con
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                     raise InputError(
@@ -217,8 +231,12 @@ class Store:
 
     @staticmethod
     def upsert_sales(con: duckdb.DuckDBPyConnection, sales: pd.DataFrame) -> None:
-        """Insert order lines; the lines of an order_id already present are replaced."""
+        """Insert order lines; the lines of an order_id already present are replaced.
+
+        The ``orders`` table (one row per customer's order) is rebuilt from all the lines.
+        """
         replace_by_key(con, "sales", SALE_COLUMNS, sales, "order_id")
+        rebuild_orders(con)
 
     @staticmethod
     def write_assignments(
@@ -273,6 +291,20 @@ def replace_by_key(
         con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM incoming")
     finally:
         con.unregister("incoming")
+
+
+def rebuild_orders(con: duckdb.DuckDBPyConnection) -> None:
+    """One row per order and customer, from the order lines, stored in date order.
+
+    An order is dated by its earliest line and worth the sum of its lines. Orders are the
+    grain of every count of orders and of the date filters; storing them in date order lets
+    a date range skip the rest of the table.
+    """
+    con.execute("DELETE FROM orders")
+    con.execute(
+        "INSERT INTO orders SELECT order_id, customer_id, min(order_date), sum(amount), "
+        "count(*) FROM sales GROUP BY order_id, customer_id ORDER BY min(order_date), customer_id"
+    )
 
 
 def levels_in(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from geo.customer_selection import compute_area_kpis, select_customers, summarise_selection
+from geo.customer_selection import (
+    compute_area_kpis,
+    sample_points,
+    select_customers,
+    summarise_selection,
+)
 from geo.filters import Filters
 from geo.store import Store
 from geo.territory_assignment import summarise_assignments
@@ -73,3 +81,52 @@ def test_filters_reject_bad_values() -> None:
         Filters(kind="lead")
     with pytest.raises(ValueError, match="date range is empty"):
         Filters(date_from=date(2026, 2, 1), date_to=date(2026, 1, 1))
+
+
+def test_an_order_is_dated_by_its_earliest_line_and_counted_once(tiny_store: Store) -> None:
+    # o5: one order of c2 with a line on 31 Dec 2025 and one on 2 Jan 2026 (a late delivery).
+    lines = pd.DataFrame(
+        {
+            "order_id": ["o5", "o5"],
+            "customer_id": ["c2", "c2"],
+            "order_date": pd.to_datetime(["2025-12-31", "2026-01-02"]),
+            "amount": [30.0, 70.0],
+            "category": ["Hardware", "Hardware"],
+            "channel": ["Direct", "Direct"],
+        }
+    )
+    with tiny_store.transaction() as con:
+        tiny_store.upsert_sales(con, lines)
+    in_2025 = Filters(level="county", date_from=date(2025, 1, 1), date_to=date(2025, 12, 31))
+    in_2026 = Filters(level="county", date_from=date(2026, 1, 1), date_to=date(2026, 12, 31))
+    b_2025 = compute_area_kpis(tiny_store, in_2025).set_index("area_id").loc["B"]
+    b_2026 = compute_area_kpis(tiny_store, in_2026).set_index("area_id").loc["B"]
+    assert (b_2025["orders"], b_2025["sales_amount"]) == (1, pytest.approx(100.0))
+    assert (b_2026["orders"], b_2026["sales_amount"]) == (1, pytest.approx(200.0))
+    everything = select_customers(tiny_store, Filters(level="county")).set_index("customer_id")
+    assert everything.loc["c2", "orders"] == 2
+    assert everything.loc["c2", "sales_amount"] == pytest.approx(300.0)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(level="county"),
+        Filters(level="county", owners=("Avery Collins", "Morgan Reyes")),
+        Filters(level="state", area_ids=("06", "36", "48")),
+    ],
+)
+def test_map_sample_is_the_smallest_hashes_of_all_matches(
+    demo_store: Store, filters: Filters
+) -> None:
+    sample = sample_points(demo_store, filters, "prospect", 500)
+    rows = select_customers(demo_store, replace(filters, kind="prospect"))
+    located = rows.dropna(subset=["lat", "lon"])
+    expected = demo_store.query(
+        "SELECT customer_id, lat, lon FROM customers WHERE customer_id IN "
+        "(SELECT unnest(?)) ORDER BY hash(customer_id), customer_id LIMIT 500",
+        [located["customer_id"].tolist()],
+    )
+    assert sample.total == len(located)
+    assert sample.shown == min(500, len(located))
+    assert np.allclose(sample.lat, expected["lat"]) and np.allclose(sample.lon, expected["lon"])
