@@ -37,7 +37,7 @@ demo: install
 	@if [ ! -f "$(DB)" ]; then $(BIN)/geocrm --db "$(DB)" demo; else echo "demo database present: $(DB)"; fi
 
 run: install demo
-	GEOCRM_DB="$(DB)" $(BIN)/streamlit run app.py --server.port $(PORT) --server.address localhost
+	GEOCRM_DB="$(DB)" $(BIN)/python -m ui.serve app.py --server.port $(PORT) --server.address localhost
 
 test: install-dev
 	$(BIN)/ruff check .

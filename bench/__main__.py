@@ -170,7 +170,7 @@ def first_paint(db: Path, script: Path, wait_for: str) -> tuple[float, float]:
             started = time.perf_counter()
             page.goto(app.url)
             frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
-            frame.locator(wait_for).first.wait_for(timeout=180_000)
+            frame.locator(wait_for).first.wait_for(timeout=60_000)
             seconds = time.perf_counter() - started
             browser.close()
         return seconds, process_peak_mb(app.process.pid)

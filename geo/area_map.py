@@ -247,6 +247,10 @@ def build_area_map(
         prefer_canvas=True,
         height=height,
     )
+    # Only Leaflet itself: folium's default jQuery, Bootstrap and awesome-marker fonts serve
+    # features this map does not use, and each is one more script the browser waits for.
+    fmap.default_js = [(n, u) for n, u in fmap.default_js if n == "leaflet"]
+    fmap.default_css = [(n, u) for n, u in fmap.default_css if n == "leaflet_css"]
     # Without tiles Leaflet has no maximum zoom, and clustering needs one.
     fmap.options["maxZoom"] = 18
     fmap.options["minZoom"] = 2

@@ -32,6 +32,7 @@ from geo.imports import (
     import_customers_file,
     import_sales_file,
 )
+from geo.progress import Progress
 from geo.sale_import import SaleColumns
 from geo.store import Store, log_export
 from geo.territory_assignment import assign_customers
@@ -159,6 +160,17 @@ def _import_summary(result: ImportResult) -> str:
     return text
 
 
+def _progress(args: argparse.Namespace) -> Progress | None:
+    """Steps of long work, on stderr, for a person at a terminal (not for scripts)."""
+    if args.json or not sys.stderr.isatty():
+        return None
+
+    def show(step: str, fraction: float) -> None:
+        print(f"geocrm: {fraction:4.0%} {step}", file=sys.stderr, flush=True)
+
+    return show
+
+
 def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.demo_database import build_demo_database
 
@@ -169,6 +181,7 @@ def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
         customers=args.customers,
         prospects=args.prospects,
         order_lines=args.order_lines,
+        progress=_progress(args),
     )
     counts["seconds"] = round(time.perf_counter() - started, 1)
     text = f"demo database built in {counts['seconds']} s: " + ", ".join(
@@ -213,6 +226,7 @@ def run_import(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
             crs=args.crs,
             work_dir=store.path.parent / "uploads",
             strict=args.strict,
+            progress=_progress(args),
         )
     elif args.what == "customers":
         gazetteer = None
@@ -239,6 +253,7 @@ def run_import(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
             country=args.country,
             gazetteer=gazetteer,
             strict=args.strict,
+            progress=_progress(args),
         )
     else:
         result = import_sales_file(
@@ -253,13 +268,14 @@ def run_import(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
                 channel=args.channel_col,
             ),
             strict=args.strict,
+            progress=_progress(args),
         )
     _write_rejects(result, args.rejects)
     return result.to_dict(), _import_summary(result)
 
 
 def run_assign(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    summary = assign_customers(store)
+    summary = assign_customers(store, progress=_progress(args))
     text = "\n".join(
         f"{lv}: " + ", ".join(f"{k} {v}" for k, v in c.items())
         for lv, c in summary.by_level.items()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from geo.demo import build_demo
+from geo.progress import Progress, within
 from geo.store import Store
-from geo.territory_assignment import Progress, assign_into
+from geo.territory_assignment import assign_into
 
 
 def build_demo_database(
@@ -24,6 +25,8 @@ def build_demo_database(
     if progress:
         progress("generating the demo business", 0.0)
     demo = build_demo(seed, customers=customers, prospects=prospects, order_lines=order_lines)
+    if progress:
+        progress("storing the demo business", 0.4)
     with store.transaction() as con:
         for table in ("assignments", "sales", "customers", "areas"):
             con.execute(f"DELETE FROM {table}")
@@ -31,6 +34,11 @@ def build_demo_database(
             store.replace_level(con, level_areas)
         store.upsert_customers(con, demo.customers)
         store.upsert_sales(con, demo.sales)
-        assign_into(con, store, demo.customers[["customer_id", "lat", "lon"]], progress=progress)
+        assign_into(
+            con,
+            store,
+            demo.customers[["customer_id", "lat", "lon"]],
+            progress=within(progress, 0.7, 1.0),
+        )
         store.bump_data_version(con)
     return store.table_counts()

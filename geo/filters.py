@@ -78,3 +78,16 @@ class Filters:
                 f" to {self.date_to.isoformat() if self.date_to else 'today'}"
             )
         return ", ".join(parts)
+
+
+#: The first view shows at most this many areas, so that it reads as an overview.
+OVERVIEW_MAX_AREAS = 100
+
+
+def overview_level(levels: list[str], area_counts: dict[str, int]) -> str | None:
+    """The level a first view opens at: the finest of ``levels`` (coarse to fine) with at
+    most OVERVIEW_MAX_AREAS areas, else the coarsest. None when there are no levels."""
+    if not levels:
+        return None
+    fitting = [lv for lv in levels if area_counts.get(lv, 0) <= OVERVIEW_MAX_AREAS]
+    return fitting[-1] if fitting else levels[0]

@@ -18,9 +18,10 @@ from geo.customer_import import CustomerColumns, read_customers
 from geo.errors import InputError
 from geo.gazetteer import Gazetteer
 from geo.import_report import ImportReport
+from geo.progress import Progress, within
 from geo.sale_import import SaleColumns, read_sales
 from geo.store import Store
-from geo.territory_assignment import AssignmentSummary, Progress, assign_into
+from geo.territory_assignment import AssignmentSummary, assign_into
 
 
 @dataclass
@@ -74,10 +75,12 @@ def import_customers_file(
         display_name=display_name,
     )
     _refuse_if_strict(report, strict)
+    if progress:
+        progress("storing", 0.3)
     with store.transaction() as con:
         store.upsert_customers(con, frame)
         assignment = assign_into(
-            con, store, frame[["customer_id", "lat", "lon"]], progress=progress
+            con, store, frame[["customer_id", "lat", "lon"]], progress=within(progress, 0.4, 1.0)
         )
         store.log_import(con, report)
         store.bump_data_version(con)
@@ -91,16 +94,23 @@ def import_sales_file(
     columns: SaleColumns | None = None,
     display_name: str | None = None,
     strict: bool = False,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Import order lines; lines for customers not in the store are rejected."""
+    if progress:
+        progress("reading and validating", 0.0)
     frame, report = read_sales(
         path, known_customer_ids=store.customer_ids(), columns=columns, display_name=display_name
     )
     _refuse_if_strict(report, strict)
+    if progress:
+        progress("storing the order lines", 0.5)
     with store.transaction() as con:
         store.upsert_sales(con, frame)
         store.log_import(con, report)
         store.bump_data_version(con)
+    if progress:
+        progress("stored", 1.0)
     return ImportResult(report)
 
 
@@ -120,6 +130,8 @@ def import_areas_file(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import one level of areas (replacing that level) and re-assign every customer to it."""
+    if progress:
+        progress("reading and checking the areas", 0.0)
     areas, report = read_areas(
         path,
         layer=layer,
@@ -142,7 +154,9 @@ def import_areas_file(
     customers = store.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
     with store.transaction() as con:
         store.replace_level(con, areas)
-        assignment = assign_into(con, store, customers, levels=levels, progress=progress)
+        assignment = assign_into(
+            con, store, customers, levels=levels, progress=within(progress, 0.3, 1.0)
+        )
         store.log_import(con, report)
         store.bump_data_version(con)
     return ImportResult(report, assignment)

@@ -177,6 +177,11 @@ class Store:
         with self.connect() as con:
             return levels_in(con)
 
+    def area_counts(self) -> dict[str, int]:
+        """Number of areas per level."""
+        with self.connect() as con:
+            return dict(con.execute("SELECT level, count(*) FROM areas GROUP BY level").fetchall())
+
     def load_areas(self, level: str | None = None) -> gpd.GeoDataFrame:
         """Areas (all levels, or one) as a GeoDataFrame in EPSG:4326."""
         with self.connect() as con:

@@ -7,7 +7,7 @@ level) or ``no_location``. Coordinates are WGS84 lon/lat degrees.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 
 from geo.assignment import assign_points
+from geo.progress import Progress
 from geo.schema import IN_AREA, LOCATION_STATUSES, NO_LOCATION, OUTSIDE_AREAS
 from geo.store import Store, areas_in, levels_in
-
-Progress = Callable[[str, float], None]
 
 
 @dataclass

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.customer_import import CustomerColumns
+from geo.demo_database import build_demo_database
 from geo.errors import InputError
 from geo.export import export_bytes
 from geo.imports import ImportResult, import_areas_file, import_customers_file, import_sales_file
@@ -78,7 +79,9 @@ def _run_import(
             progress=report,
         )
     if what == "sales":
-        return import_sales_file(store, path, columns=SaleColumns(**chosen), display_name=name)
+        return import_sales_file(
+            store, path, columns=SaleColumns(**chosen), display_name=name, progress=report
+        )
     kind = KIND_PROSPECT if what == "prospects" else KIND_CUSTOMER
     return import_customers_file(
         store,
@@ -92,6 +95,8 @@ def _run_import(
 
 st.title("Data")
 store = state.current_store()
+if message := st.session_state.pop("data_message", None):
+    st.success(message)
 
 st.subheader("Import a file")
 label = st.radio("What does the file hold?", list(KINDS), horizontal=True, key="data_kind")
@@ -165,6 +170,25 @@ log = store.query(
 if len(log):
     st.write("Latest imports:")
     st.dataframe(log, hide_index=True, width="stretch")
+
+with st.expander("Demo business"):
+    st.write(
+        "Replace the areas, customers, prospects and sales with the seeded demo business "
+        "(50,000 customers, 150,000 prospects, 500,000 order lines). Saved segments and the "
+        "logs are kept."
+    )
+    if st.button("Build the demo business", key="data_build_demo"):
+        bar = st.progress(0.0, text="Starting")
+        counts = build_demo_database(
+            store, progress=lambda text, fraction: bar.progress(fraction, text=text)
+        )
+        bar.progress(1.0, text="Done")
+        # Rerun so that the sidebar and the tables below show the new data.
+        st.session_state["data_message"] = (
+            f"Demo business built: {counts['customers']:,} customers and prospects, "
+            f"{counts['sales']:,} order lines."
+        )
+        st.rerun()
 
 with st.expander("About the data"):
     st.markdown(

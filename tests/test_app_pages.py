@@ -45,7 +45,7 @@ def _metric(at: AppTest, label: str) -> str:
 
 def test_sidebar_offers_levels_coarse_to_fine(app: AppTest) -> None:
     assert app.sidebar.selectbox(key="f_level").options == ["territory", "state", "county"]
-    assert app.sidebar.selectbox(key="f_level").value == "county"
+    assert app.sidebar.selectbox(key="f_level").value == "state"  # at most 100 areas
 
 
 def test_map_page_renders_metric_choices_and_totals(app: AppTest, demo_store: Store) -> None:
@@ -60,7 +60,10 @@ def test_areas_page_lists_every_area_of_the_level(app: AppTest, demo_store: Stor
     app.switch_page("pages/areas.py").run()
     assert not app.exception
     table = app.dataframe[0].value
-    assert len(table) == len(demo_store.load_areas("county"))
+    assert len(table) == len(demo_store.load_areas("state"))  # the overview level
+    app = _open(app, level="county")
+    app.switch_page("pages/areas.py").run()
+    assert len(app.dataframe[0].value) == len(demo_store.load_areas("county"))
     app = _open(app, level="state")
     app.switch_page("pages/areas.py").run()
     table = app.dataframe[0].value
@@ -82,7 +85,7 @@ def test_kind_filter_changes_the_counts(app: AppTest, demo_store: Store) -> None
 def test_export_page_downloads_exactly_the_selection(app: AppTest, demo_store: Store) -> None:
     app.switch_page("pages/export.py").run()
     area = demo_store.load_areas("county")["area_id"].iloc[0]
-    app = _open(app, area=area)
+    app = _open(app, level="county", area=area)
     app.switch_page("pages/export.py").run()
     app.radio(key="export_format").set_value("csv").run()
     app.button(key="export_prepare").click().run()
@@ -127,3 +130,21 @@ def test_rejected_rows_download(app: AppTest) -> None:
     assert any(
         b.proto.label.startswith("Download the rejected") for b in app.get("download_button")
     )
+
+
+def test_data_page_builds_the_demo_into_an_empty_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = Store.open(tmp_path / "empty.duckdb")
+    monkeypatch.setenv("GEOCRM_DB", str(empty.path))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    at.button(key="data_build_demo").click().run()
+    assert not at.exception, at.exception
+    counts = empty.table_counts()
+    assert counts["customers"] == 200_000 and counts["sales"] == 500_000
+    assert any("Demo business built: 200,000" in s.value for s in at.success)
+    table = at.dataframe[0].value
+    assert dict(zip(table["table"], table["rows"], strict=True))["customers"] == 200_000

@@ -52,12 +52,20 @@ def render_filters() -> Filters:
         return filters
     _from_link("f_level", "level", lambda v: v[0] if v[0] in levels else None)
     level = side.selectbox(
-        "Level", levels, index=len(levels) - 1, key="f_level", help="Areas to group by"
+        "Level",
+        levels,
+        index=levels.index(state.first_level(db, version) or levels[-1]),
+        key="f_level",
+        help="Areas to group by; the first view opens at an overview level",
     )
+    # The other filters are batched in a form: choosing several of them and pressing Apply
+    # reruns the app once, not once per widget. (The level stays outside: the area list
+    # depends on it.)
+    form = side.form("filters", border=False)
     names = state.area_names(db, version, level)
     labels = dict(zip(names["area_id"], names["name"], strict=True))
     _from_link(f"f_areas_{level}", "area", lambda v: [a for a in v if a in labels] or None)
-    area_ids = side.multiselect(
+    area_ids = form.multiselect(
         f"Areas ({level})",
         list(labels),
         format_func=lambda a: f"{labels[a]} ({a})",
@@ -66,10 +74,10 @@ def render_filters() -> Filters:
     )
     labels_by_kind = {v: k for k, v in KIND_LABELS.items() if v is not None}
     _from_link("f_kind", "kind", lambda v: labels_by_kind[v[0]])
-    kind_label = side.radio("Who", list(KIND_LABELS), key="f_kind")
+    kind_label = form.radio("Who", list(KIND_LABELS), key="f_kind")
     owner_list = state.owners(db, version)
     _from_link("f_owners", "owner", lambda v: [o for o in v if o in owner_list] or None)
-    owners = side.multiselect("Owner", owner_list, key="f_owners", placeholder="All owners")
+    owners = form.multiselect("Owner", owner_list, key="f_owners", placeholder="All owners")
     lo, hi = state.sales_date_range(db, version)
     date_from: date | None = None
     date_to: date | None = None
@@ -82,13 +90,14 @@ def render_filters() -> Filters:
                 min(hi, date.fromisoformat(st.query_params.get("to", hi.isoformat()))),
             ),
         )
-        picked = side.date_input(
+        picked = form.date_input(
             "Sales between", value=(lo, hi), min_value=lo, max_value=hi, key="f_dates"
         )
         if isinstance(picked, tuple) and len(picked) == 2:
             date_from, date_to = picked
         elif isinstance(picked, tuple) and len(picked) == 1:
             date_from = picked[0]
+    form.form_submit_button("Apply filters", type="primary", width="stretch")
     filters = Filters(
         level=level,
         area_ids=tuple(area_ids),

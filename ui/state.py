@@ -24,7 +24,7 @@ from geo.customer_selection import (
     select_customers,
     summarise_selection,
 )
-from geo.filters import Filters
+from geo.filters import Filters, overview_level
 from geo.store import Store, resolve_db_path
 
 #: Session-state keys shared by the pages.
@@ -53,6 +53,12 @@ def data_key(store: Store) -> tuple[str, int]:
 @st.cache_data(max_entries=8, show_spinner=False)
 def levels(db: str, version: int) -> list[str]:
     return Store(Path(db)).levels()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def first_level(db: str, version: int) -> str | None:
+    store = Store(Path(db))
+    return overview_level(store.levels(), store.area_counts())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

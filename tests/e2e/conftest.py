@@ -69,7 +69,7 @@ def serve_app(db: Path, log: Path, script: Path | None = None) -> ServedApp:
     env = {**os.environ, "GEOCRM_DB": str(db), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / (script or "app.py")),
+            sys.executable, "-m", "ui.serve", str(ROOT / (script or "app.py")),
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
         ],

@@ -150,7 +150,7 @@ def test_a_shared_link_to_a_page_opens_with_its_filters(
         page.goto(f"{app.url}/areas?level=state&kind=customer")  # type: ignore[attr-defined]
         page.get_by_text("Customers, by state").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
         sidebar = page.locator("[data-testid='stSidebar']")  # type: ignore[attr-defined]
-        sidebar.get_by_text("Filters").wait_for(timeout=WAIT_MS)
+        sidebar.get_by_text("Filters", exact=True).wait_for(timeout=WAIT_MS)
         nav = page.locator("[data-testid='stSidebarNav']").inner_text()  # type: ignore[attr-defined]
         assert "Map" in nav and "app" not in nav.split()
     finally:
