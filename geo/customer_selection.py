@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.customer_scores import ensure_scores
 from geo.filters import Filters
 from geo.schema import IN_AREA, NO_LOCATION, OUTSIDE_AREAS
 from geo.store import Store
@@ -35,6 +36,10 @@ SELECTION_COLUMNS = (
     "sales_amount",
     "first_order_date",
     "last_order_date",
+    "rfm_segment",
+    "churn_risk_band",
+    "churn_risk",
+    "value_3y",
 )
 
 #: Per-area KPI columns, in table order.
@@ -111,6 +116,27 @@ def selection_sql(filters: Filters, *, with_sales: bool = True) -> tuple[str, li
         owner = "c.owner"
     where: list[str] = []
     where_params: list[Any] = []
+    if with_sales or filters.needs_scores:
+        scores_select = "cs.segment, cs.risk_band, cs.churn_risk, cs.value_3y"
+        scores_join = "LEFT JOIN customer_scores cs ON cs.customer_id = c.customer_id "
+    else:
+        scores_select = (
+            "CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS DOUBLE), "
+            "CAST(NULL AS DOUBLE)"
+        )
+        scores_join = ""
+    if filters.segments:
+        where.append(f"cs.segment IN ({_placeholders(filters.segments)})")
+        where_params.extend(filters.segments)
+    if filters.risk_bands:
+        where.append(f"cs.risk_band IN ({_placeholders(filters.risk_bands)})")
+        where_params.extend(filters.risk_bands)
+    if filters.value_min is not None:
+        where.append("cs.monetary >= ?")
+        where_params.append(filters.value_min)
+    if filters.value_max is not None:
+        where.append("cs.monetary <= ?")
+        where_params.append(filters.value_max)
     if filters.kind:
         where.append("c.kind = ?")
         where_params.append(filters.kind)
@@ -125,8 +151,8 @@ def selection_sql(filters: Filters, *, with_sales: bool = True) -> tuple[str, li
         f"SELECT c.customer_id, c.name, c.kind, {owner} AS owner, c.email, c.postcode, "
         f"c.lat, c.lon, {status} AS location_status, {area_select}, "
         "COALESCE(s.orders, 0) AS orders, COALESCE(s.sales_amount, 0.0) AS sales_amount, "
-        "s.first_order_date, s.last_order_date "
-        f"FROM customers c {area_join}LEFT JOIN s ON s.customer_id = c.customer_id"
+        f"s.first_order_date, s.last_order_date, {scores_select} "
+        f"FROM customers c {area_join}{scores_join}LEFT JOIN s ON s.customer_id = c.customer_id"
         + (" WHERE " + " AND ".join(where) if where else "")
     )
     # Placeholders in text order: sales CTE, level column, level join, filters.
@@ -135,6 +161,7 @@ def selection_sql(filters: Filters, *, with_sales: bool = True) -> tuple[str, li
 
 def select_customers(store: Store, filters: Filters) -> pd.DataFrame:
     """The selected customers and prospects, one row each, sorted by customer_id."""
+    ensure_scores(store)
     sql, params = selection_sql(filters)
     frame = store.query(f"SELECT * FROM ({sql}) ORDER BY customer_id", params)
     frame.columns = list(SELECTION_COLUMNS)
@@ -143,6 +170,7 @@ def select_customers(store: Store, filters: Filters) -> pd.DataFrame:
 
 def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
     """Headline counts of a selection: rows, customers, prospects, orders, sales, by status."""
+    ensure_scores(store)
     sql, params = selection_sql(filters)
     row = store.query(
         "SELECT count(*) AS rows, count(*) FILTER (WHERE kind = 'customer') AS customers, "
@@ -167,6 +195,8 @@ def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
     """
     if filters.level is None:
         raise ValueError("per-area figures need a level")
+    if filters.needs_scores:
+        ensure_scores(store)
     # Grouped by area straight away: a per-customer table of a million rows is never built.
     who_sql, who_params = selection_sql(filters, with_sales=False)
     date_where, date_params = order_date_condition(filters)
@@ -229,11 +259,13 @@ def sample_points(store: Store, filters: Filters, kind: str, limit: int) -> Poin
     The sample is the ``limit`` matches with the smallest hash of their ID, taken in the
     database, so a million customers never travel to Python to be thinned out.
     """
-    if filters.area_ids or filters.owners:
+    if filters.needs_scores:
+        ensure_scores(store)
+    if filters.area_ids or filters.owners or filters.needs_scores:
         sql, params = selection_sql(replace(filters, kind=kind), with_sales=False)
         source = f"({sql})"
     else:
-        # Neither areas nor owners narrow the selection: no need to join the assignments.
+        # Only the kind narrows the selection: no need to join the assignments.
         source, params = "(SELECT * FROM customers WHERE kind = ?)", [kind]
     located = (
         f"SELECT customer_id, lat, lon, name FROM {source} "

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from geo.schema import KINDS
+from geo.schema import KINDS, RISK_BANDS, SEGMENTS
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,10 @@ class Filters:
     which keeps customers outside all areas and without a location too).
     ``kind`` is ``customer``, ``prospect`` or ``None`` for both. ``owners`` limits to those
     owners (a customer without an owner takes its area's owner). ``date_from``/``date_to``
-    (inclusive calendar dates) bound the sales that count for orders and sales amounts.
+    (inclusive calendar dates) bound the orders that count for orders and sales amounts
+    (an order is dated by its earliest line). ``segments`` (RFM segments), ``risk_bands``
+    (churn risk bands) and ``value_min``/``value_max`` (lifetime revenue, in the sales
+    currency) keep only scored customers that match (see :mod:`geo.customer_scores`).
     """
 
     level: str | None = None
@@ -31,12 +34,40 @@ class Filters:
     owners: tuple[str, ...] = field(default_factory=tuple)
     date_from: date | None = None
     date_to: date | None = None
+    segments: tuple[str, ...] = field(default_factory=tuple)
+    risk_bands: tuple[str, ...] = field(default_factory=tuple)
+    value_min: float | None = None
+    value_max: float | None = None
+
+    @property
+    def needs_scores(self) -> bool:
+        """Whether the filters look at RFM segments, churn risk or value."""
+        return bool(
+            self.segments
+            or self.risk_bands
+            or self.value_min is not None
+            or self.value_max is not None
+        )
 
     def __post_init__(self) -> None:
         if self.kind is not None and self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError(f"date range is empty: {self.date_from} is after {self.date_to}")
+        unknown = [s for s in self.segments if s not in SEGMENTS]
+        if unknown:
+            raise ValueError(
+                f"unknown RFM segment {unknown[0]!r}: use one of {', '.join(SEGMENTS)}"
+            )
+        unknown = [b for b in self.risk_bands if b not in RISK_BANDS]
+        if unknown:
+            raise ValueError(f"unknown churn risk band {unknown[0]!r}: use low, medium or high")
+        if (
+            self.value_min is not None
+            and self.value_max is not None
+            and self.value_min > self.value_max
+        ):
+            raise ValueError(f"value range is empty: {self.value_min} is above {self.value_max}")
 
     def with_level(self, level: str | None) -> Filters:
         """The same filters at another level; an area choice does not carry across levels."""
@@ -51,6 +82,10 @@ class Filters:
             "owner": list(self.owners),
             "from": [self.date_from.isoformat()] if self.date_from else [],
             "to": [self.date_to.isoformat()] if self.date_to else [],
+            "segment": list(self.segments),
+            "risk": list(self.risk_bands),
+            "value_min": [f"{self.value_min:g}"] if self.value_min is not None else [],
+            "value_max": [f"{self.value_max:g}"] if self.value_max is not None else [],
         }
         return {k: v for k, v in params.items() if v}
 
@@ -77,6 +112,14 @@ class Filters:
                 f"sales {self.date_from.isoformat() if self.date_from else 'start'}"
                 f" to {self.date_to.isoformat() if self.date_to else 'today'}"
             )
+        if self.segments:
+            parts.append("RFM segment " + " or ".join(self.segments))
+        if self.risk_bands:
+            parts.append("churn risk " + " or ".join(self.risk_bands))
+        if self.value_min is not None or self.value_max is not None:
+            low = f"${self.value_min:,.0f}" if self.value_min is not None else "$0"
+            high = f"${self.value_max:,.0f}" if self.value_max is not None else "more"
+            parts.append(f"lifetime revenue {low} to {high}")
         return ", ".join(parts)
 
 

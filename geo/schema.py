@@ -64,3 +64,24 @@ REJECTION_REASONS: Final = {
     "empty_geometry": "the area has no geometry",
     "not_polygon": "the area is a point or a line, not a polygon",
 }
+
+
+#: Named segments from best to lost, with the (R, FM) cells each covers (first match wins).
+SEGMENT_RULES: tuple[tuple[str, str, tuple[int, int], tuple[int, int]], ...] = (
+    # name, what it means, R range, FM range (inclusive)
+    ("champions", "bought recently, buy often and spend the most", (4, 5), (4, 5)),
+    ("loyal", "buy often and spend a lot, a little less recently", (3, 3), (4, 5)),
+    ("potential loyalists", "recent customers with average frequency and spend", (4, 5), (2, 3)),
+    ("new", "bought very recently, for the first time or little so far", (5, 5), (1, 1)),
+    ("promising", "recent, but have bought little so far", (4, 4), (1, 1)),
+    ("need attention", "average recency, frequency and spend", (3, 3), (3, 3)),
+    ("about to sleep", "average recency, low frequency and spend", (3, 3), (1, 2)),
+    ("can't lose", "were among the best, have not bought for a long time", (1, 2), (5, 5)),
+    ("at risk", "spent a lot and often, but long ago", (1, 2), (3, 4)),
+    ("hibernating", "low spenders whose last order is a while ago", (2, 2), (1, 2)),
+    ("lost", "lowest recency, frequency and spend", (1, 1), (1, 2)),
+)
+SEGMENTS = tuple(rule[0] for rule in SEGMENT_RULES)
+SEGMENT_MEANINGS = {rule[0]: rule[1] for rule in SEGMENT_RULES}
+
+RISK_BANDS: Final = ("low", "medium", "high")

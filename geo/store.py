@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS orders (
     order_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, order_date DATE NOT NULL,
     amount DOUBLE NOT NULL, lines BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS customer_scores (
+    customer_id VARCHAR PRIMARY KEY, first_order DATE, last_order DATE, frequency BIGINT,
+    monetary DOUBLE, recency_days BIGINT, r INTEGER, f INTEGER, m INTEGER, segment VARCHAR,
+    gap_days DOUBLE, churn_risk DOUBLE, risk_band VARCHAR, aov DOUBLE, value_3y DOUBLE
+);
 CREATE TABLE IF NOT EXISTS assignments (
     customer_id VARCHAR NOT NULL, level VARCHAR NOT NULL, area_id VARCHAR,
     location_status VARCHAR NOT NULL
@@ -79,6 +84,7 @@ TABLES = (
     "sales",
     "orders",
     "assignments",
+    "customer_scores",
     "segments",
     "import_log",
     "export_log",

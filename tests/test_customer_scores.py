@@ -1,0 +1,124 @@
+"""RFM scores, segments, rhythm, churn risk and value on data worked out by hand."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geo.customer_analytics import segment_summary
+from geo.customer_scores import SEGMENT_RULES, compute_scores, ensure_scores
+from geo.filters import Filters
+from geo.store import Store
+
+AS_OF = date(2026, 6, 30)
+
+
+def _store_with_orders(tmp_path: Path, orders: list[tuple[str, date, float]]) -> Store:
+    store = Store.open(tmp_path / "scores.duckdb")
+    ids = sorted({c for c, _, _ in orders})
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "name": ids,
+            "kind": "customer",
+            "lat": 0.5,
+            "lon": 0.5,
+            "postcode": None,
+            "email": None,
+            "owner": None,
+            "created_on": pd.Timestamp("2024-01-01"),
+            "extra": None,
+        }
+    )
+    sales = pd.DataFrame(
+        {
+            "order_id": [f"o{i}" for i in range(len(orders))],
+            "customer_id": [c for c, _, _ in orders],
+            "order_date": pd.to_datetime([d for _, d, _ in orders]),
+            "amount": [a for _, _, a in orders],
+            "category": "Hardware",
+            "channel": "Direct",
+        }
+    )
+    with store.transaction() as con:
+        store.upsert_customers(con, customers)
+        store.upsert_sales(con, sales)
+        store.bump_data_version(con)
+    return store
+
+
+def test_every_rfm_cell_has_exactly_one_segment() -> None:
+    for r in range(1, 6):
+        for fm in range(1, 6):
+            hits = [
+                name
+                for name, _, (r0, r1), (f0, f1) in SEGMENT_RULES
+                if r0 <= r <= r1 and f0 <= fm <= f1
+            ]
+            assert len(hits) == 1, (r, fm, hits)
+
+
+def test_quintile_scores_and_segments_worked_by_hand(tmp_path: Path) -> None:
+    # Ten customers k0..k9: k_i has i + 1 weekly orders of 10 each, the last one
+    # (9 - i) x 30 days before AS_OF, so k9 is the most recent, most frequent and biggest.
+    orders = []
+    for i in range(10):
+        last = AS_OF - timedelta(days=(9 - i) * 30)
+        for j in range(i + 1):
+            orders.append((f"k{i}", last - timedelta(days=7 * j), 10.0))
+    store = _store_with_orders(tmp_path, orders)
+    scores = compute_scores(store, AS_OF).set_index("customer_id")
+    # Ranks 1..10 -> score 1 + floor(5 * (rank - 1) / 10): 1,1,2,2,3,3,4,4,5,5.
+    assert scores["r"].tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert scores["f"].tolist() == scores["r"].tolist() == scores["m"].tolist()
+    assert scores.loc["k9", "segment"] == "champions"  # R5, FM5
+    assert scores.loc["k5", "segment"] == "need attention"  # R3, FM3
+    assert scores.loc["k0", "segment"] == "lost"  # R1, FM1
+    assert scores.loc["k2", "segment"] == "hibernating"  # R2, FM2
+    assert scores.loc["k4", "recency_days"] == 150
+    assert scores.loc["k4", "frequency"] == 5 and scores.loc["k4", "monetary"] == 50.0
+
+
+def test_rhythm_churn_risk_and_value_worked_by_hand(tmp_path: Path) -> None:
+    weekly = [("weekly", AS_OF - timedelta(days=21 + 7 * j), 20.0) for j in range(10)]
+    yearly = [("yearly", AS_OF - timedelta(days=90 + 365 * j), 500.0) for j in range(3)]
+    once = [("once", AS_OF - timedelta(days=10), 40.0)]
+    store = _store_with_orders(tmp_path, weekly + yearly + once)
+    s = compute_scores(store, AS_OF).set_index("customer_id")
+    # A weekly buyer silent for three weeks (two weeks late) is high risk.
+    assert s.loc["weekly", "gap_days"] == pytest.approx(7.0)
+    assert s.loc["weekly", "churn_risk"] == pytest.approx(1 - math.exp(-21 / 7))
+    assert s.loc["weekly", "risk_band"] == "high"
+    # A yearly buyer three months after an order is not.
+    assert s.loc["yearly", "gap_days"] == pytest.approx(365.0)
+    assert s.loc["yearly", "churn_risk"] == pytest.approx(1 - math.exp(-90 / 365))
+    assert s.loc["yearly", "risk_band"] == "low"
+    # One order day: the median rhythm of the others, (7 + 365) / 2.
+    assert s.loc["once", "gap_days"] == pytest.approx(186.0)
+    # value_3y = aov x 365 / gap x 3 x (1 - risk)
+    risk = 1 - math.exp(-90 / 365)
+    assert s.loc["yearly", "aov"] == pytest.approx(500.0)
+    assert s.loc["yearly", "value_3y"] == pytest.approx(500.0 * 1.0 * 3 * (1 - risk))
+
+
+def test_stored_scores_follow_the_data_version(tmp_path: Path) -> None:
+    store = _store_with_orders(tmp_path, [("a", AS_OF, 10.0), ("b", AS_OF - timedelta(400), 5.0)])
+    first = ensure_scores(store)
+    assert first.as_of == AS_OF
+    assert store.table_counts()["customer_scores"] == 2
+    version = store.data_version()
+    assert ensure_scores(store) == first and store.data_version() == version
+    with store.transaction() as con:
+        con.execute("DELETE FROM sales WHERE customer_id = 'b'")
+        from geo.store import rebuild_orders
+
+        rebuild_orders(con)
+        store.bump_data_version(con)
+    assert ensure_scores(store).data_version == version + 1
+    assert store.table_counts()["customer_scores"] == 1
+    summary = segment_summary(store, Filters()).set_index("segment")
+    assert summary["customers"].sum() == 1 and len(summary) == len(SEGMENT_RULES)
