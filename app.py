@@ -12,6 +12,8 @@ navigation = st.navigation(
     [
         st.Page("pages/map.py", title="Map", default=True),
         st.Page("pages/areas.py", title="Areas"),
+        st.Page("pages/customers.py", title="Customers"),
+        st.Page("pages/trends.py", title="Trends"),
         st.Page("pages/export.py", title="Export"),
         st.Page("pages/data.py", title="Data"),
     ]

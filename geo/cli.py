@@ -16,6 +16,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from geo.customer_flows import PERIODS
 from geo.customer_import import CustomerColumns
 from geo.customer_selection import (
     compute_area_kpis,
@@ -34,6 +37,7 @@ from geo.imports import (
 )
 from geo.progress import Progress
 from geo.sale_import import SaleColumns
+from geo.schema import RISK_BANDS, SEGMENTS
 from geo.store import Store, log_export
 from geo.territory_assignment import assign_customers
 
@@ -59,6 +63,14 @@ def _add_filters(p: argparse.ArgumentParser, *, areas: bool) -> None:
         p.add_argument("--owner", nargs="+", default=[], metavar="O", help="owners to keep")
     p.add_argument("--from", dest="date_from", type=_parse_date, help="first sales date")
     p.add_argument("--to", dest="date_to", type=_parse_date, help="last sales date")
+    p.add_argument("--segment", nargs="+", default=[], choices=SEGMENTS, help="RFM segments")
+    p.add_argument("--risk", nargs="+", default=[], choices=RISK_BANDS, help="churn risk bands")
+    p.add_argument("--value-min", type=float, help="lowest lifetime revenue")
+    p.add_argument("--value-max", type=float, help="highest lifetime revenue")
+
+
+def _add_table_out(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, help="also write the table: .csv or .xlsx")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -119,6 +131,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     _add_json(p)
 
+    p = sub.add_parser("rfm", help="RFM segments: customers, revenue, value, churn risk")
+    _add_filters(p, areas=True)
+    _add_table_out(p)
+    _add_json(p)
+
+    p = sub.add_parser("backtest", help="how well churn risk found who stopped buying")
+    p.add_argument("--cutoff", type=_parse_date, help="predict as of this date")
+    p.add_argument("--months", type=int, default=6, help="months observed after the cut-off")
+    _add_json(p)
+
+    p = sub.add_parser("trends", help="customers gained and lost per area in one period")
+    _add_filters(p, areas=True)
+    p.add_argument("--period", choices=PERIODS, default="quarter")
+    p.add_argument("--at", type=_parse_date, help="a day in the period (default: latest whole)")
+    _add_table_out(p)
+    _add_json(p)
+
+    p = sub.add_parser("whitespace", help="target areas ranked by prospects like the best")
+    _add_filters(p, areas=True)
+    _add_table_out(p)
+    _add_json(p)
+
+    p = sub.add_parser("lookalikes", help="prospects like the best customers, best first")
+    _add_filters(p, areas=True)
+    p.add_argument("--limit", type=int, default=1000)
+    _add_table_out(p)
+    _add_json(p)
+
     p = sub.add_parser("export", help="the target list for the filters")
     _add_filters(p, areas=True)
     p.add_argument("--format", choices=FORMATS, required=True)
@@ -144,7 +184,96 @@ def _filters(store: Store, args: argparse.Namespace) -> Filters:
         owners=tuple(getattr(args, "owner", []) or ()),
         date_from=args.date_from,
         date_to=args.date_to,
+        segments=tuple(getattr(args, "segment", []) or ()),
+        risk_bands=tuple(getattr(args, "risk", []) or ()),
+        value_min=getattr(args, "value_min", None),
+        value_max=getattr(args, "value_max", None),
     )
+
+
+def _write_table(frame: pd.DataFrame, path: Path | None) -> None:
+    if path is None:
+        return
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "xlsx"):
+        raise InputError(f"cannot write {path.name}", hint="Name the file .csv or .xlsx")
+    write_export(frame, path, fmt)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from geo.customer_analytics import scored_sql, segment_summary
+    from geo.customer_scores import ensure_scores
+
+    filters = _filters(store, args)
+    state = ensure_scores(store)
+    summary = segment_summary(store, filters)
+    if args.out is not None:
+        sql, params = scored_sql(filters)
+        _write_table(store.query(f"SELECT * FROM ({sql}) ORDER BY customer_id", params), args.out)
+    as_of = state.as_of.isoformat() if state.as_of else None
+    text = f"RFM segments as of {as_of}:\n" + summary[
+        ["segment", "customers", "revenue", "avg_value_3y", "avg_churn_risk"]
+    ].to_string(index=False, float_format=lambda v: f"{v:,.2f}")
+    return {"as_of": as_of, "segments": _records(summary)}, text
+
+
+def run_backtest(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from geo.churn_backtest import backtest_churn
+
+    result = backtest_churn(store, args.cutoff, args.months)
+    table = result.to_frame()[["rule", "flagged", "stopped", "precision", "recall"]]
+    text = (
+        f"predicted as of {result.cutoff}, observed to {result.window_end} "
+        f"({table['stopped'].iloc[0]:,} of {result.rules[0].customers:,} stopped):\n"
+        + table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+    )
+    return result.to_dict(), text
+
+
+def run_trends(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from geo.customer_flows import area_flows, latest_complete_period, period_start
+
+    filters = _filters(store, args)
+    start = period_start(args.at, args.period) if args.at else None
+    start = start or latest_complete_period(store, args.period)
+    if start is None:
+        raise InputError("no orders yet", hint="Import sales first")
+    flows = area_flows(store, filters, args.period, start)
+    _write_table(flows, args.out)
+    totals = {c: int(flows[c].sum()) for c in ("new", "retained", "reactivated", "lost")}
+    totals["net_change"] = int(flows["net_change"].sum())
+    top = flows.sort_values("net_change").iloc[[0, -1]]
+    text = (
+        f"{args.period} from {start}: "
+        + ", ".join(f"{k} {v:,}" for k, v in totals.items())
+        + f"\n  fell most: {top.iloc[0]['name']} ({int(top.iloc[0]['net_change']):+,})"
+        + f"\n  grew most: {top.iloc[1]['name']} ({int(top.iloc[1]['net_change']):+,})"
+    )
+    return {"period": args.period, "start": start.isoformat(), **totals}, text
+
+
+def run_whitespace(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from geo.lookalikes import whitespace
+
+    table = whitespace(store, _filters(store, args))
+    _write_table(table, args.out)
+    cols = ["rank", "name", "customers", "prospects", "penetration", "whitespace"]
+    text = table[cols].head(10).to_string(index=False, float_format=lambda v: f"{v:,.2f}")
+    return {"areas": _records(table.head(50))}, text
+
+
+def run_lookalikes(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from geo.lookalikes import lookalike_prospects
+
+    table = lookalike_prospects(store, _filters(store, args), args.limit)
+    _write_table(table, args.out)
+    cols = [c for c in ("customer_id", "name", "area_name", "lookalike_index") if c in table]
+    text = f"{len(table):,} prospects, best first:\n" + table[cols].head(10).to_string(index=False)
+    return {"prospects": len(table), "top": _records(table[cols].head(20))}, text
 
 
 def _write_rejects(result: ImportResult, path: Path | None) -> None:
@@ -322,6 +451,11 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
     "assign": run_assign,
     "areas": run_areas,
     "export": run_export,
+    "rfm": run_rfm,
+    "backtest": run_backtest,
+    "trends": run_trends,
+    "whitespace": run_whitespace,
+    "lookalikes": run_lookalikes,
 }
 
 

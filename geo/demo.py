@@ -258,7 +258,18 @@ def _sales(
     stop_day = np.where(stops, rng.integers(90, end_all, n), end_all)
     end = np.minimum(stop_day, end_all)
     active = np.maximum(end - start, 0)
-    gap = np.exp(rng.normal(np.log(45), 0.9, n)).clip(7, 365)  # days between orders
+    # Days between orders: larger firms and some trades buy more often, so the best
+    # customers have a profile that look-alike prospects can share.
+    extra = customers["extra"].fillna("")
+    pace = np.select(
+        [
+            extra.str.contains('"large"').to_numpy(),
+            extra.str.contains('"medium"').to_numpy(),
+        ],
+        [0.45, 0.75],
+        1.0,
+    ) * np.where(extra.str.contains("Healthcare|Manufacturing").to_numpy(), 0.6, 1.0)
+    gap = (np.exp(rng.normal(np.log(45), 0.9, n)) * pace).clip(7, 365)
     weight = active / gap
     orders_total = max(int(order_lines / 1.3), 1)
     per_customer = rng.multinomial(orders_total, weight / weight.sum())

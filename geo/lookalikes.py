@@ -7,10 +7,11 @@ size). For each attribute value v:
 
     lift(v) = share of best customers with v / share of all scored customers with v
 
-(with one pseudo-customer per value, so that a rare value does not swing the score).
-A person's look-alike index is 100 x the geometric mean of the lifts of their values:
-100 = as likely as an average customer to be among the best, 200 = twice as likely.
-Values never seen among customers count as 1 (no evidence either way).
+where the share among the best is smoothed towards the share among all by PRIOR_WEIGHT
+customers' worth of evidence, so that a value seen in a handful of customers does not
+swing the score. A person's look-alike index is 100 x the product of the lifts of their
+values (a naive Bayes odds ratio): 100 = as likely as an average customer to be among
+the best, 200 = twice as likely. Values never seen among customers count as 1.
 
 Whitespace of an area = its prospects weighted by their index / 100, so 50 prospects
 that look like the best count more than 50 that do not. Target areas are ranked by it.
@@ -29,6 +30,9 @@ from geo.customer_selection import selection_sql
 from geo.filters import Filters
 from geo.store import Store
 
+#: How many customers' worth of evidence pulls a value's share among the best towards its
+#: share among all customers (so a value seen in a handful of customers has a lift near 1).
+PRIOR_WEIGHT = 20.0
 #: Attributes read from ``extra`` only when at least this share of people carry them.
 MIN_ATTRIBUTE_COVERAGE = 0.5
 
@@ -59,7 +63,7 @@ def _attributes(people: pd.DataFrame) -> pd.DataFrame:
 
 
 def lift_table(
-    attributes: pd.DataFrame, best: pd.Series, scored: pd.Series
+    attributes: pd.DataFrame, best: pd.Series, scored: pd.Series, prior_weight: float = PRIOR_WEIGHT
 ) -> dict[str, pd.Series]:
     """Per attribute, the lift of each value (see the module docstring)."""
     lifts: dict[str, pd.Series] = {}
@@ -68,11 +72,10 @@ def lift_table(
         values = attributes.loc[scored, column].dropna()
         if values.empty or n_best == 0:
             continue
-        counts_all = values.value_counts()
+        share_all = values.value_counts() / n_all
         counts_best = attributes.loc[best, column].dropna().value_counts()
-        k = len(counts_all)
-        share_best = (counts_best.reindex(counts_all.index, fill_value=0) + 1) / (n_best + k)
-        share_all = (counts_all + 1) / (n_all + k)
+        counts_best = counts_best.reindex(share_all.index, fill_value=0)
+        share_best = (counts_best + prior_weight * share_all) / (n_best + prior_weight)
         lifts[column] = share_best / share_all
     return lifts
 
@@ -91,7 +94,7 @@ def lookalike_index(store: Store, filters: Filters) -> pd.DataFrame:
     log_sum = np.zeros(len(people))
     for column, lift in lifts.items():
         log_sum += np.log(attributes[column].map(lift).astype("float64").fillna(1.0).to_numpy())
-    index = 100 * np.exp(log_sum / max(len(lifts), 1))
+    index = 100 * np.exp(log_sum)
     out = people.drop(columns=["extra"]).assign(lookalike_index=index.round(1))
     return pd.concat([out, attributes.drop(columns=["area"])], axis=1)
 

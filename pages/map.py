@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.area_map import PointLayer, build_area_map, format_value
-from geo.area_metrics import METRICS
+from geo.area_metrics import KPIS, METRICS
 from ui import state
 from ui.folium_view import show_map
 from ui.sidebar import current_filters
@@ -39,7 +39,10 @@ def map_panel() -> None:
     """The map and the clicked area's KPIs; panning or clicking reruns only this part."""
     metric = METRICS[metric_key]
     kpis = state.area_kpis(db, version, filters).set_index("area_id")
-    values = metric.compute(kpis)
+    if metric.source == KPIS:
+        values = kpis[metric.column].astype("float64")
+    else:
+        values = state.metric_values(db, version, filters, metric_key)
     areas = state.display_areas(db, version, filters.level)
     if filters.area_ids:
         areas = areas[areas["area_id"].isin(filters.area_ids)]

@@ -148,3 +148,56 @@ def test_data_page_builds_the_demo_into_an_empty_database(
     assert any("Demo business built: 200,000" in s.value for s in at.success)
     table = at.dataframe[0].value
     assert dict(zip(table["table"], table["rows"], strict=True))["customers"] == 200_000
+
+
+def test_customers_page_shows_segments_and_risk_of_the_selection(
+    app: AppTest, demo_store: Store
+) -> None:
+    from geo.customer_analytics import risk_distribution, segment_summary
+
+    at = _open(app, level="state", area="06")
+    at.switch_page("pages/customers.py").run()
+    assert not at.exception, at.exception
+    california = Filters(level="state", area_ids=("06",))
+    segments = segment_summary(demo_store, california)
+    assert _metric(at, "Scored customers") == f"{int(segments['customers'].sum()):,}"
+    high = risk_distribution(demo_store, california).set_index("risk_band").loc["high"]
+    assert _metric(at, "High churn risk") == f"{int(high['customers']):,}"
+    table = at.dataframe[0].value
+    assert table["segment"].tolist()[0] == "champions"
+    assert int(table["customers"].sum()) == int(segments["customers"].sum())
+
+
+def test_trends_page_counts_add_up(app: AppTest, demo_store: Store) -> None:
+    from geo.customer_flows import area_flows, latest_complete_period
+
+    at = _open(app, level="state")
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception, at.exception
+    start = latest_complete_period(demo_store, "quarter")
+    assert start is not None
+    flows = area_flows(demo_store, Filters(level="state"), "quarter", start)
+    assert _metric(at, "Net change") == f"{int(flows['net_change'].sum()):+,}"
+    assert _metric(at, "Lost") == f"{int(flows['lost'].sum()):,}"
+
+
+def test_map_offers_the_crm_metrics_and_draws_net_change(app: AppTest) -> None:
+    at = _open(app, level="state")
+    options = at.selectbox(key="map_metric").options
+    assert {
+        "Net customer change, last whole quarter",
+        "At-risk customers (high churn risk)",
+    } <= set(options)
+    at.selectbox(key="map_metric").select("net_change").run()
+    assert not at.exception, at.exception
+
+
+def test_segment_filter_from_a_link_narrows_the_export(app: AppTest, demo_store: Store) -> None:
+    at = _open(app, level="state", segment="champions", risk="high")
+    at.switch_page("pages/export.py").run()
+    assert not at.exception, at.exception
+    expected = summarise_selection(
+        demo_store, Filters(level="state", segments=("champions",), risk_bands=("high",))
+    )
+    assert 0 < expected["rows"] == expected["customers"]
+    assert _metric(at, "Rows") == f"{expected['rows']:,}"

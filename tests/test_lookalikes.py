@@ -15,10 +15,10 @@ def test_lifts_worked_by_hand() -> None:
     attributes = pd.DataFrame({"size": ["L"] * 4 + ["S"] * 4 + ["L"]})
     scored = pd.Series([True] * 8 + [False])
     best = pd.Series([True, True] + [False] * 7)
-    lifts = lift_table(attributes, best, scored)["size"]
-    # share among best (2+1)/(2+2) = 0.75 over share among all (4+1)/(8+2) = 0.5
+    lifts = lift_table(attributes, best, scored, prior_weight=2)["size"]
+    # share among all 4/8 = 0.5; among best, smoothed: (2 + 2 x 0.5) / (2 + 2) = 0.75
     assert lifts["L"] == pytest.approx(1.5)
-    # (0+1)/(2+2) = 0.25 over 0.5
+    # (0 + 2 x 0.5) / (2 + 2) = 0.25 over 0.5
     assert lifts["S"] == pytest.approx(0.5)
 
 

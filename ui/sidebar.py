@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from geo.filters import Filters
+from geo.schema import RISK_BANDS, SEGMENTS
 from ui import state
 
 KIND_LABELS = {"Customers and prospects": None, "Customers": "customer", "Prospects": "prospect"}
@@ -97,7 +98,38 @@ def render_filters() -> Filters:
             date_from, date_to = picked
         elif isinstance(picked, tuple) and len(picked) == 1:
             date_from = picked[0]
+    _from_link("f_segments", "segment", lambda v: [x for x in v if x in SEGMENTS] or None)
+    segments = form.multiselect(
+        "RFM segment",
+        list(SEGMENTS),
+        key="f_segments",
+        placeholder="All segments",
+        help="Customers' recency, frequency and money segment (see the Customers page)",
+    )
+    _from_link("f_risk", "risk", lambda v: [x for x in v if x in RISK_BANDS] or None)
+    risk_bands = form.multiselect(
+        "Churn risk",
+        list(RISK_BANDS),
+        key="f_risk",
+        placeholder="Any risk",
+        help="How overdue customers are against their own buying rhythm",
+    )
+    _from_link("f_value_min", "value_min", lambda v: float(v[0]))
+    _from_link("f_value_max", "value_max", lambda v: float(v[0]))
+    low_col, high_col = form.columns(2)
+    value_min = low_col.number_input(
+        "Lifetime revenue from ($)", min_value=0.0, value=None, step=1000.0, key="f_value_min"
+    )
+    value_max = high_col.number_input(
+        "to ($)", min_value=0.0, value=None, step=1000.0, key="f_value_max"
+    )
     form.form_submit_button("Apply filters", type="primary", width="stretch")
+    if value_min is not None and value_max is not None and value_max < value_min:
+        side.warning(
+            f"Lifetime revenue: ${value_max:,.0f} is below ${value_min:,.0f}; "
+            "the upper bound is ignored."
+        )
+        value_max = None
     filters = Filters(
         level=level,
         area_ids=tuple(area_ids),
@@ -105,6 +137,10 @@ def render_filters() -> Filters:
         owners=tuple(owners),
         date_from=date_from,
         date_to=date_to,
+        segments=tuple(segments),
+        risk_bands=tuple(risk_bands),
+        value_min=value_min,
+        value_max=value_max,
     )
     st.session_state[state.FILTERS_KEY] = filters
     _write_link(filters)

@@ -15,6 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from geo.area_map import simplify_for_display
+from geo.area_metrics import area_metric_values
+from geo.customer_analytics import rfm_grid, risk_distribution, segment_summary, top_at_risk
+from geo.customer_flows import area_flows, flows_over_time, latest_complete_period
+from geo.customer_scores import ensure_scores
 from geo.customer_selection import (
     MAP_POINT_LIMIT,
     PointSample,
@@ -25,6 +29,7 @@ from geo.customer_selection import (
     summarise_selection,
 )
 from geo.filters import Filters, overview_level
+from geo.lookalikes import lookalike_prospects, whitespace
 from geo.store import Store, resolve_db_path
 
 #: Session-state keys shared by the pages.
@@ -115,3 +120,66 @@ def display_areas(db: str, version: int, level: str) -> gpd.GeoDataFrame:
 @st.cache_data(max_entries=16, show_spinner=False)
 def map_points(db: str, version: int, filters: Filters, kind: str) -> PointSample:
     return sample_points(Store(Path(db)), filters, kind, MAP_POINT_LIMIT)
+
+
+@st.cache_data(max_entries=32, show_spinner="Computing the metric…")
+def metric_values(db: str, version: int, filters: Filters, key: str) -> pd.Series:
+    return area_metric_values(Store(Path(db)), filters, key)
+
+
+def _scores_ready(db: str) -> Store:
+    store = Store(Path(db))
+    ensure_scores(store)
+    return store
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def scores_as_of(db: str, version: int) -> date | None:
+    return ensure_scores(Store(Path(db))).as_of
+
+
+@st.cache_data(max_entries=16, show_spinner="Scoring customers…")
+def segments_table(db: str, version: int, filters: Filters) -> pd.DataFrame:
+    return segment_summary(_scores_ready(db), filters)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def rfm_cells(db: str, version: int, filters: Filters) -> pd.DataFrame:
+    return rfm_grid(_scores_ready(db), filters)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def risk_table(db: str, version: int, filters: Filters) -> pd.DataFrame:
+    return risk_distribution(_scores_ready(db), filters)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def at_risk_list(db: str, version: int, filters: Filters, limit: int) -> pd.DataFrame:
+    return top_at_risk(_scores_ready(db), filters, limit)
+
+
+@st.cache_data(max_entries=16, show_spinner="Counting customers gained and lost…")
+def flows_by_period(db: str, version: int, filters: Filters, period: str) -> pd.DataFrame:
+    return flows_over_time(Store(Path(db)), filters, period)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def flows_by_area(
+    db: str, version: int, filters: Filters, period: str, start: date
+) -> pd.DataFrame:
+    return area_flows(Store(Path(db)), filters, period, start)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def last_whole_period(db: str, version: int, period: str) -> date | None:
+    return latest_complete_period(Store(Path(db)), period)
+
+
+@st.cache_data(max_entries=8, show_spinner="Ranking areas…")
+def whitespace_table(db: str, version: int, filters: Filters) -> pd.DataFrame:
+    return whitespace(_scores_ready(db), filters)
+
+
+@st.cache_data(max_entries=8, show_spinner="Finding look-alike prospects…")
+def lookalike_list(db: str, version: int, filters: Filters, limit: int) -> pd.DataFrame:
+    return lookalike_prospects(_scores_ready(db), filters, limit)

@@ -1,0 +1,151 @@
+"""Customers: value and churn risk of the selected customers, and prospects like the best."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from geo.churn_backtest import backtest_churn
+from geo.export import export_bytes
+from ui import state
+from ui.sidebar import current_filters
+
+st.title("Customers")
+filters = current_filters()
+store = state.current_store()
+db, version = state.data_key(store)
+as_of = state.scores_as_of(db, version)
+if as_of is None:
+    st.info("No orders yet: import sales on the Data page to score customers.")
+    st.stop()
+st.caption(
+    f"{state.filters_description(db, version, filters)} · scores as of {as_of:%d %b %Y} "
+    "(the latest order in the data)"
+)
+
+segments = state.segments_table(db, version, filters)
+risk = state.risk_table(db, version, filters).set_index("risk_band")
+cols = st.columns(4)
+cols[0].metric("Scored customers", f"{int(segments['customers'].sum()):,}")
+best = segments.set_index("segment").loc[["champions", "loyal"]]
+cols[1].metric("Champions and loyal", f"{int(best['customers'].sum()):,}")
+cols[2].metric("High churn risk", f"{int(risk.loc['high', 'customers']):,}")
+cols[3].metric("Lifetime revenue at high risk", f"${risk.loc['high', 'revenue']:,.0f}")
+
+left, right = st.columns([1.1, 1])
+with left:
+    st.subheader("RFM grid")
+    st.caption(
+        "Rows: recency score (5 = bought most recently); columns: frequency score "
+        "(5 = most orders). Colour: average lifetime revenue; number: customers."
+    )
+    grid = state.rfm_cells(db, version, filters)
+    base = alt.Chart(grid).encode(
+        x=alt.X("f:O", title="Frequency score"),
+        y=alt.Y("r:O", title="Recency score", sort="descending"),
+    )
+    heat = base.mark_rect().encode(
+        color=alt.Color(
+            "avg_revenue:Q", title="Avg revenue ($)", scale=alt.Scale(scheme="yellowgreenblue")
+        ),
+        tooltip=[
+            alt.Tooltip("r:O", title="Recency"),
+            alt.Tooltip("f:O", title="Frequency"),
+            alt.Tooltip("customers:Q", title="Customers", format=","),
+            alt.Tooltip("avg_revenue:Q", title="Avg revenue", format="$,.0f"),
+        ],
+    )
+    labels = base.mark_text(fontSize=15).encode(text=alt.Text("customers:Q", format=","))
+    st.altair_chart((heat + labels).properties(height=330), use_container_width=True)
+with right:
+    st.subheader("Churn risk")
+    st.caption(
+        "Low: silent for less than about their usual gap between orders; medium: up to "
+        "about 2.3 gaps; high: longer."
+    )
+    chart = (
+        alt.Chart(risk.reset_index())
+        .mark_bar()
+        .encode(
+            x=alt.X("risk_band:N", sort=["low", "medium", "high"], title="Churn risk"),
+            y=alt.Y("customers:Q", title="Customers"),
+            color=alt.Color(
+                "risk_band:N",
+                scale=alt.Scale(
+                    domain=["low", "medium", "high"], range=["#4575b4", "#fdae61", "#d73027"]
+                ),
+                legend=None,
+            ),
+            tooltip=["risk_band", alt.Tooltip("customers:Q", format=","),
+                     alt.Tooltip("revenue:Q", format="$,.0f")],
+        )
+        .properties(height=330)
+    )  # fmt: skip
+    st.altair_chart(chart, use_container_width=True)
+
+st.subheader("Segments, best to lost")
+st.dataframe(
+    segments,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "segment": st.column_config.TextColumn("Segment"),
+        "customers": st.column_config.NumberColumn("Customers", format="localized"),
+        "revenue": st.column_config.NumberColumn("Lifetime revenue", format="dollar"),
+        "avg_value_3y": st.column_config.NumberColumn(
+            "Avg 3-year value", format="dollar", help="AOV x orders per year x 3 x (1 - risk)"
+        ),
+        "avg_churn_risk": st.column_config.NumberColumn("Avg churn risk", format="percent"),
+        "meaning": st.column_config.TextColumn("What it means"),
+    },
+)
+
+st.subheader("Top at-risk customers by value at stake")
+at_risk = state.at_risk_list(db, version, filters, 100)
+st.dataframe(
+    at_risk,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "churn_risk": st.column_config.NumberColumn("Churn risk", format="percent"),
+        "gap_days": st.column_config.NumberColumn("Usual gap (days)", format="%.0f"),
+        "lifetime_revenue": st.column_config.NumberColumn("Lifetime revenue", format="dollar"),
+        "value_3y": st.column_config.NumberColumn("3-year value", format="dollar"),
+    },
+)
+st.download_button(
+    "Download the at-risk list (CSV)",
+    data=export_bytes(at_risk, "csv"),
+    file_name="geocrm-at-risk.csv",
+    mime="text/csv",
+    key="customers_at_risk_download",
+)
+
+st.subheader("Prospects like our best customers")
+st.caption(
+    "Look-alike index: 100 = as likely as an average customer to be a champion or loyal, "
+    "from the area and the attributes in the customer file (industry, size …)."
+)
+lookalikes = state.lookalike_list(db, version, filters, 500)
+st.dataframe(
+    lookalikes.drop(columns=["lat", "lon", "kind"]),
+    hide_index=True,
+    width="stretch",
+    column_config={"lookalike_index": st.column_config.NumberColumn("Look-alike index")},
+)
+st.download_button(
+    "Download these prospects (CSV)",
+    data=export_bytes(lookalikes, "csv"),
+    file_name="geocrm-lookalike-prospects.csv",
+    mime="text/csv",
+    key="customers_lookalike_download",
+)
+
+with st.expander("How well does the churn risk work? (backtest)"):
+    if st.button("Run the backtest", key="customers_backtest"):
+        result = backtest_churn(store)
+        st.write(
+            f"Scored as of {result.cutoff:%d %b %Y} with only the orders up to then; "
+            f"observed until {result.window_end:%d %b %Y}."
+        )
+        st.dataframe(result.to_frame(), hide_index=True, width="stretch")

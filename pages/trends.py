@@ -1,0 +1,104 @@
+"""Trends: customers gained and lost over time, per area, and the areas that changed most."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from geo.customer_flows import PERIODS, period_start, shift_period
+from geo.export import export_bytes
+from ui import state
+from ui.sidebar import current_filters
+
+st.title("Trends")
+filters = current_filters()
+if filters.level is None:
+    st.info("No areas in the database yet. Import areas on the Data page.")
+    st.stop()
+db, version = state.data_key(state.current_store())
+st.caption(
+    f"{state.filters_description(db, version, filters)} · active = at least one order in the "
+    "period; the sidebar's sales dates do not apply here (flows need the whole history)"
+)
+period = st.radio(
+    "Period", PERIODS, index=1, horizontal=True, key="trends_period", format_func=str.capitalize
+)
+over_time = state.flows_by_period(db, version, filters, period)
+latest = state.last_whole_period(db, version, period)
+if over_time.empty or latest is None:
+    st.info("No orders yet: import sales on the Data page.")
+    st.stop()
+
+st.subheader("Customers gained and lost")
+long = over_time.melt(
+    id_vars="period_start", value_vars=["new", "reactivated", "lost"], var_name="flow"
+)
+long.loc[long["flow"] == "lost", "value"] *= -1
+bars = (
+    alt.Chart(long)
+    .mark_bar()
+    .encode(
+        x=alt.X("period_start:T", title=None),
+        y=alt.Y("value:Q", title="Customers (lost below zero)"),
+        color=alt.Color(
+            "flow:N",
+            scale=alt.Scale(
+                domain=["new", "reactivated", "lost"], range=["#1a9850", "#91cf60", "#d73027"]
+            ),
+            title=None,
+        ),
+        tooltip=["period_start:T", "flow:N", alt.Tooltip("value:Q", format=",")],
+    )
+)
+net = (
+    alt.Chart(over_time)
+    .mark_line(color="#222222", point=True)
+    .encode(x="period_start:T", y="net_change:Q", tooltip=["period_start:T", "net_change:Q"])
+)
+st.altair_chart((bars + net).properties(height=300), use_container_width=True)
+st.caption("Line: net change = new + reactivated - lost. The latest period may be incomplete.")
+
+choices = [d.date() for d in pd.to_datetime(over_time["period_start"]) if d.date() <= latest][::-1]
+chosen = st.selectbox(
+    "Compare areas for the period starting",
+    choices,
+    index=0,
+    key="trends_start",
+    format_func=lambda d: f"{d:%d %b %Y}",
+)
+start = period_start(chosen, period)
+flows = state.flows_by_area(db, version, filters, period, start)
+before = shift_period(start, period, -1)
+totals = flows[["new", "retained", "reactivated", "lost", "net_change", "sales"]].sum()
+cols = st.columns(5)
+cols[0].metric("New", f"{int(totals['new']):,}")
+cols[1].metric("Reactivated", f"{int(totals['reactivated']):,}")
+cols[2].metric("Lost", f"{int(totals['lost']):,}")
+cols[3].metric("Net change", f"{int(totals['net_change']):+,}")
+sales_before = flows["sales_before"].sum()
+growth = totals["sales"] / sales_before - 1 if sales_before else float("nan")
+cols[4].metric("Sales", f"${totals['sales']:,.0f}", f"{growth:+.1%} vs {before:%b %Y}")
+
+st.subheader(f"The {filters.level} areas that changed most")
+ranked = flows.sort_values("net_change", kind="stable")
+show = pd.concat([ranked.head(10), ranked.tail(10).iloc[::-1]]).drop_duplicates("area_id")
+st.dataframe(
+    show,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "sales": st.column_config.NumberColumn("Sales", format="dollar"),
+        "sales_before": st.column_config.NumberColumn("Sales, period before", format="dollar"),
+        "sales_last_year": st.column_config.NumberColumn("Sales, a year before", format="dollar"),
+        "growth": st.column_config.NumberColumn("Growth vs before", format="percent"),
+        "growth_yoy": st.column_config.NumberColumn("Growth vs last year", format="percent"),
+    },
+)
+st.download_button(
+    f"Download every {filters.level} for this period (CSV)",
+    data=export_bytes(flows, "csv"),
+    file_name=f"geocrm-trends-{filters.level}-{period}-{start.isoformat()}.csv",
+    mime="text/csv",
+    key="trends_download",
+)
