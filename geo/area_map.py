@@ -39,6 +39,39 @@ FRAME_MIN_POINTS = 50
 BASEMAPS = ("OpenStreetMap", "CartoDB positron")
 
 
+#: Colours of points by RFM segment (grouped, so that five colours stay distinguishable)
+#: and by churn risk band; colour-blind safe (ColorBrewer RdYlBu and greys).
+SEGMENT_GROUPS: dict[str, tuple[str, str]] = {
+    "champions": ("best: champions, loyal", "#1a9850"),
+    "loyal": ("best: champions, loyal", "#1a9850"),
+    "potential loyalists": ("growing: potential loyalists, new, promising", "#91bfdb"),
+    "new": ("growing: potential loyalists, new, promising", "#91bfdb"),
+    "promising": ("growing: potential loyalists, new, promising", "#91bfdb"),
+    "need attention": ("slipping: need attention, about to sleep", "#fdae61"),
+    "about to sleep": ("slipping: need attention, about to sleep", "#fdae61"),
+    "can't lose": ("at risk: can't lose, at risk", "#d73027"),
+    "at risk": ("at risk: can't lose, at risk", "#d73027"),
+    "hibernating": ("gone quiet: hibernating, lost", "#878787"),
+    "lost": ("gone quiet: hibernating, lost", "#878787"),
+}
+RISK_COLOURS = {"low": "#4575b4", "medium": "#fdae61", "high": "#d73027"}
+UNSCORED_COLOUR = "#ffffff"
+
+
+def colour_points(categories: Sequence[str], by: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Point colours for categories (``rfm_segment`` or ``churn_risk_band`` values) and
+    the legend entries, in a fixed order; unscored points (no orders) are white."""
+    if by == "rfm_segment":
+        mapping = {k: v[1] for k, v in SEGMENT_GROUPS.items()}
+        legend = list(dict.fromkeys(SEGMENT_GROUPS.values()))
+    else:
+        mapping = RISK_COLOURS
+        legend = [(f"churn risk {k}", v) for k, v in RISK_COLOURS.items()]
+    colours = [mapping.get(c, UNSCORED_COLOUR) for c in categories]
+    legend.append(("no orders yet", UNSCORED_COLOUR))
+    return colours, legend
+
+
 @dataclass(frozen=True)
 class PointLayer:
     """Points of one kind, WGS84 degrees; ``total`` is how many matched (>= shown)."""
@@ -49,6 +82,10 @@ class PointLayer:
     labels: Sequence[str] | None
     colour: str
     total: int
+    #: Per point, a colour for its category (see POINT_PALETTES); None: all in ``colour``.
+    point_colours: Sequence[str] | None = None
+    #: The legend of the point colours: (label, colour) pairs.
+    colour_legend: Sequence[tuple[str, str]] = ()
 
     @property
     def title(self) -> str:
@@ -133,7 +170,13 @@ class Legend(MacroElement):
         self.attribution = attribution
 
 
-def legend_html(title: str, breaks: list[float], unit: str, diverging: bool) -> str:
+def legend_html(
+    title: str,
+    breaks: list[float],
+    unit: str,
+    diverging: bool,
+    points: Sequence[tuple[str, str]] = (),
+) -> str:
     palette = DIVERGING if diverging else SEQUENTIAL
     offset = len(palette) - len(breaks)
     rows = []
@@ -149,12 +192,20 @@ def legend_html(title: str, breaks: list[float], unit: str, diverging: bool) -> 
         )
         lower = upper
     rows.append(f'<div><span style="background:{NO_DATA}"></span>no data</div>')
+    if points:
+        rows.append("<b>Customers</b>")
+        rows.extend(
+            f'<div><i style="background:{colour}"></i>{to_map_text(label)}</div>'
+            for label, colour in points
+        )
     return (
         '<div style="background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
         'font:14px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
         f"<b>{to_map_text(title)}</b>"
         "<style>.geocrm-legend span{display:inline-block;width:18px;height:12px;"
-        "margin-right:6px;border:1px solid #999;vertical-align:middle}</style>"
+        "margin-right:6px;border:1px solid #999;vertical-align:middle}"
+        ".geocrm-legend i{display:inline-block;width:11px;height:11px;border-radius:50%;"
+        "margin:0 9px 0 3px;border:1px solid #555;vertical-align:middle}</style>"
         + "".join(rows)
         + "</div>"
     )
@@ -219,7 +270,8 @@ def _point_callback(colour: str) -> str:
     return (
         "function (row) {"
         " var m = L.circleMarker(new L.LatLng(row[0], row[1]),"
-        f" {{radius: 5, color: '#ffffff', weight: 1, fillColor: '{colour}', fillOpacity: 0.85}});"
+        " {radius: 5, color: '#555555', weight: 0.6,"
+        f" fillColor: row[3] || '{colour}', fillOpacity: 0.9}});"
         " if (row[2]) { m.bindTooltip(row[2]); }"
         " return m; }"
     )
@@ -288,10 +340,14 @@ def build_area_map(
     ).add_to(fmap)
     for layer in point_layers:
         labels = layer.labels if layer.labels is not None else [""] * len(layer.lat)
-        rows = [
+        rows: list[list[Any]] = [
             [round(float(la), COORD_DECIMALS), round(float(lo), COORD_DECIMALS), to_map_text(t)]
             for la, lo, t in zip(layer.lat, layer.lon, labels, strict=True)
         ]
+        if layer.point_colours is not None:
+            # Colours come from the fixed palettes above, never from data.
+            for row, colour in zip(rows, layer.point_colours, strict=True):
+                row.append(colour)
         PointClusterLayer(
             rows,
             callback=_point_callback(layer.colour),
@@ -299,8 +355,9 @@ def build_area_map(
             options={"disableClusteringAtZoom": 12, "chunkedLoading": True},
         ).add_to(fmap)
     unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
+    point_legend = [entry for layer in point_layers for entry in layer.colour_legend]
     Legend(
-        legend_html(metric_label + unit_title, breaks, unit, diverging),
+        legend_html(metric_label + unit_title, breaks, unit, diverging, point_legend),
         to_map_text(BOUNDARY_ATTRIBUTION),
     ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)

@@ -74,11 +74,14 @@ def order_date_condition(filters: Filters) -> tuple[str, list[Any]]:
     return " AND ".join(where), params
 
 
-def selection_sql(filters: Filters, *, with_sales: bool = True) -> tuple[str, list[Any]]:
+def selection_sql(
+    filters: Filters, *, with_sales: bool = True, with_scores: bool = False
+) -> tuple[str, list[Any]]:
     """SQL (and its parameters) giving one row per selected customer, SELECTION_COLUMNS.
 
     ``with_sales=False`` leaves the sales columns empty (zero, null) and skips reading the
-    sales table, for callers that need only who and where.
+    sales table, for callers that need only who and where; the score columns are then
+    filled only when the filters use scores or ``with_scores`` asks for them.
     """
     sales_where, sales_params = order_date_condition(filters)
     sales_cte = (
@@ -116,13 +119,15 @@ def selection_sql(filters: Filters, *, with_sales: bool = True) -> tuple[str, li
         owner = "c.owner"
     where: list[str] = []
     where_params: list[Any] = []
-    if with_sales or filters.needs_scores:
-        scores_select = "cs.segment, cs.risk_band, cs.churn_risk, cs.value_3y"
+    if with_sales or with_scores or filters.needs_scores:
+        scores_select = (
+            "cs.segment AS rfm_segment, cs.risk_band AS churn_risk_band, cs.churn_risk, cs.value_3y"
+        )
         scores_join = "LEFT JOIN customer_scores cs ON cs.customer_id = c.customer_id "
     else:
         scores_select = (
-            "CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS DOUBLE), "
-            "CAST(NULL AS DOUBLE)"
+            "CAST(NULL AS VARCHAR) AS rfm_segment, CAST(NULL AS VARCHAR) AS churn_risk_band, "
+            "CAST(NULL AS DOUBLE) AS churn_risk, CAST(NULL AS DOUBLE) AS value_3y"
         )
         scores_join = ""
     if filters.segments:
@@ -247,28 +252,39 @@ class PointSample:
     lon: np.ndarray
     labels: list[str]
     total: int
+    categories: list[str] | None = None
 
     @property
     def shown(self) -> int:
         return len(self.lat)
 
 
-def sample_points(store: Store, filters: Filters, kind: str, limit: int) -> PointSample:
+def sample_points(
+    store: Store, filters: Filters, kind: str, limit: int, colour_by: str | None = None
+) -> PointSample:
     """Located customers of ``kind`` in the selection, a seeded sample of at most ``limit``.
 
     The sample is the ``limit`` matches with the smallest hash of their ID, taken in the
     database, so a million customers never travel to Python to be thinned out.
+    ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each point's category.
     """
-    if filters.needs_scores:
+    if filters.needs_scores or colour_by:
         ensure_scores(store)
-    if filters.area_ids or filters.owners or filters.needs_scores:
-        sql, params = selection_sql(replace(filters, kind=kind), with_sales=False)
+    category = "CAST(NULL AS VARCHAR)"
+    if colour_by is not None:
+        if colour_by not in ("rfm_segment", "churn_risk_band"):
+            raise ValueError(f"cannot colour points by {colour_by!r}")
+        category = colour_by
+    if filters.area_ids or filters.owners or filters.needs_scores or colour_by:
+        sql, params = selection_sql(
+            replace(filters, kind=kind), with_sales=False, with_scores=colour_by is not None
+        )
         source = f"({sql})"
     else:
         # Only the kind narrows the selection: no need to join the assignments.
         source, params = "(SELECT * FROM customers WHERE kind = ?)", [kind]
     located = (
-        f"SELECT customer_id, lat, lon, name FROM {source} "
+        f"SELECT customer_id, lat, lon, name, {category} AS category FROM {source} "
         "WHERE lat IS NOT NULL AND lon IS NOT NULL"
     )
     with store.connect() as con:
@@ -277,8 +293,11 @@ def sample_points(store: Store, filters: Filters, kind: str, limit: int) -> Poin
     return PointSample(
         lat=frame["lat"].to_numpy(dtype="float64"),
         lon=frame["lon"].to_numpy(dtype="float64"),
-        labels=[str(v) if v is not None else "" for v in frame["name"].tolist()],
+        labels=["" if pd.isna(v) else str(v) for v in frame["name"].tolist()],
         total=total,
+        categories=["" if pd.isna(v) else str(v) for v in frame["category"].tolist()]
+        if colour_by
+        else None,
     )
 
 
@@ -295,13 +314,15 @@ def _smallest_hashes(
     if total > 2 * limit:
         threshold = min(2**64 - 1, int(2 * limit / total * 2**64))
         frame = con.execute(
-            f"SELECT lat, lon, name FROM ({located}) "
+            f"SELECT lat, lon, name, category FROM ({located}) "
             f"WHERE hash(customer_id) < CAST(? AS UBIGINT) {ordered}",
             [*params, threshold, limit],
         ).df()
         if len(frame) == limit:
             return frame
-    return con.execute(f"SELECT lat, lon, name FROM ({located}) {ordered}", [*params, limit]).df()
+    return con.execute(
+        f"SELECT lat, lon, name, category FROM ({located}) {ordered}", [*params, limit]
+    ).df()
 
 
 def describe_filters(store: Store, filters: Filters) -> str:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.area_map import PointLayer, build_area_map, format_value
+from geo.area_map import PointLayer, build_area_map, colour_points, format_value
 from geo.area_metrics import KPIS, METRICS
 from ui import state
 from ui.folium_view import show_map
 from ui.sidebar import current_filters
 
 BASEMAPS = {"No basemap (works offline)": None, "OpenStreetMap": "OpenStreetMap"}
+POINT_COLOURING = {
+    "One colour": None,
+    "RFM segment": "rfm_segment",
+    "Churn risk": "churn_risk_band",
+}
 
 filters = current_filters()
 if filters.level is None:
@@ -22,16 +27,19 @@ store = state.current_store()
 db, version = state.data_key(store)
 
 st.subheader(f"GeoCRM · {state.filters_description(db, version, filters)}")
-controls = st.columns([2, 2, 1, 1])
+controls = st.columns([2, 1.4, 1.4, 0.8, 0.8])
 metric_key = controls[0].selectbox(
     "Colour areas by",
     list(METRICS),
     format_func=lambda k: METRICS[k].label,
     key="map_metric",
 )
-basemap_label = controls[1].selectbox("Basemap", list(BASEMAPS), key="map_basemap")
-show_customers = controls[2].toggle("Customers", value=True, key="map_customers")
-show_prospects = controls[3].toggle("Prospects", value=False, key="map_prospects")
+colour_label = controls[1].selectbox(
+    "Colour customers by", list(POINT_COLOURING), key="map_point_colour"
+)
+basemap_label = controls[2].selectbox("Basemap", list(BASEMAPS), key="map_basemap")
+show_customers = controls[3].toggle("Customers", value=True, key="map_customers")
+show_prospects = controls[4].toggle("Prospects", value=False, key="map_prospects")
 
 
 @st.fragment
@@ -52,7 +60,13 @@ def map_panel() -> None:
         ("prospect", show_prospects, "#762a83", "Prospects"),
     ):
         if shown and filters.kind in (None, kind):
-            sample = state.map_points(db, version, filters, kind)
+            by = POINT_COLOURING[colour_label] if kind == "customer" else None
+            sample = state.map_points(db, version, filters, kind, by)
+            colours, legend = (
+                colour_points(sample.categories, by)
+                if by and sample.categories is not None
+                else (None, [])
+            )
             layers.append(
                 PointLayer(
                     name=title,
@@ -61,6 +75,8 @@ def map_panel() -> None:
                     labels=sample.labels,
                     colour=colour,
                     total=sample.total,
+                    point_colours=colours,
+                    colour_legend=legend,
                 )
             )
     selected = st.session_state.get(state.SELECTED_AREA_KEY)

@@ -118,8 +118,10 @@ def display_areas(db: str, version: int, level: str) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def map_points(db: str, version: int, filters: Filters, kind: str) -> PointSample:
-    return sample_points(Store(Path(db)), filters, kind, MAP_POINT_LIMIT)
+def map_points(
+    db: str, version: int, filters: Filters, kind: str, colour_by: str | None = None
+) -> PointSample:
+    return sample_points(Store(Path(db)), filters, kind, MAP_POINT_LIMIT, colour_by)
 
 
 @st.cache_data(max_entries=32, show_spinner="Computing the metric…")
