@@ -31,15 +31,22 @@ if over_time.empty or latest is None:
     st.stop()
 
 st.subheader("Customers gained and lost")
-long = over_time.melt(
-    id_vars="period_start", value_vars=["new", "reactivated", "lost"], var_name="flow"
-)
+# In the first period of the data everyone is "new": it says nothing about gains, so the
+# chart starts one period later.
+shown = over_time.iloc[1:].copy()
+labels = {"month": "%b %Y", "quarter": "Q%q %Y", "year": "%Y"}[period]
+shown["period"] = [
+    pd.Timestamp(d).strftime(labels.replace("%q", str(pd.Timestamp(d).quarter)))
+    for d in shown["period_start"]
+]
+order = shown["period"].tolist()
+long = shown.melt(id_vars="period", value_vars=["new", "reactivated", "lost"], var_name="flow")
 long.loc[long["flow"] == "lost", "value"] *= -1
 bars = (
     alt.Chart(long)
     .mark_bar()
     .encode(
-        x=alt.X("period_start:T", title=None),
+        x=alt.X("period:O", title=None, sort=order),
         y=alt.Y("value:Q", title="Customers (lost below zero)"),
         color=alt.Color(
             "flow:N",
@@ -48,16 +55,19 @@ bars = (
             ),
             title=None,
         ),
-        tooltip=["period_start:T", "flow:N", alt.Tooltip("value:Q", format=",")],
+        tooltip=["period:O", "flow:N", alt.Tooltip("value:Q", format=",")],
     )
 )
 net = (
-    alt.Chart(over_time)
+    alt.Chart(shown)
     .mark_line(color="#222222", point=True)
-    .encode(x="period_start:T", y="net_change:Q", tooltip=["period_start:T", "net_change:Q"])
+    .encode(x=alt.X("period:O", sort=order), y="net_change:Q", tooltip=["period:O", "net_change:Q"])
 )
 st.altair_chart((bars + net).properties(height=300), use_container_width=True)
-st.caption("Line: net change = new + reactivated - lost. The latest period may be incomplete.")
+st.caption(
+    "Line: net change = new + reactivated - lost. The first period of the data is left out "
+    "(everyone is new in it); the latest may be incomplete."
+)
 
 choices = [d.date() for d in pd.to_datetime(over_time["period_start"]) if d.date() <= latest][::-1]
 chosen = st.selectbox(
