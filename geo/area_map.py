@@ -149,7 +149,7 @@ class Legend(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function () {
-            var legend = L.control({position: "bottomright"});
+            var legend = L.control({position: "bottomleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "geocrm-legend");
                 div.innerHTML = {{ this.html|tojson }};
@@ -200,7 +200,7 @@ def legend_html(
         )
     return (
         '<div style="background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
-        'font:14px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        'font:13px/1.35 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
         f"<b>{to_map_text(title)}</b>"
         "<style>.geocrm-legend span{display:inline-block;width:18px;height:12px;"
         "margin-right:6px;border:1px solid #999;vertical-align:middle}"
@@ -352,7 +352,7 @@ def build_area_map(
             rows,
             callback=_point_callback(layer.colour),
             name=to_map_text(layer.title),
-            options={"disableClusteringAtZoom": 12, "chunkedLoading": True},
+            options={"disableClusteringAtZoom": 12, "chunkedLoading": True, "maxClusterRadius": 30},
         ).add_to(fmap)
     unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
     point_legend = [entry for layer in point_layers for entry in layer.colour_legend]
