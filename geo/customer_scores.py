@@ -159,13 +159,14 @@ def ensure_scores(store: Store) -> ScoreState:
             return stored
     as_of = data_as_of(store)
     with store.transaction() as con:
-        con.execute("DELETE FROM customer_scores")
-        if as_of is not None:
-            con.execute(
-                f"INSERT INTO customer_scores SELECT {', '.join(SCORE_COLUMNS)} "
-                f"FROM ({scores_sql()})",
-                [as_of, as_of],
-            )
+        # Replaced whole, and without a key index: maintaining one over a million deletes
+        # and inserts costs twenty times the scoring itself.
+        con.execute("DROP TABLE IF EXISTS customer_scores")
+        con.execute(
+            f"CREATE TABLE customer_scores AS SELECT {', '.join(SCORE_COLUMNS)} "
+            f"FROM ({scores_sql()})",
+            [as_of, as_of],
+        )
         con.execute(
             "INSERT INTO meta VALUES ('scores', ?) ON CONFLICT (key) DO UPDATE "
             "SET value = excluded.value",

@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS orders (
     amount DOUBLE NOT NULL, lines BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS customer_scores (
-    customer_id VARCHAR PRIMARY KEY, first_order DATE, last_order DATE, frequency BIGINT,
+    customer_id VARCHAR NOT NULL, first_order DATE, last_order DATE, frequency BIGINT,
     monetary DOUBLE, recency_days BIGINT, r INTEGER, f INTEGER, m INTEGER, segment VARCHAR,
     gap_days DOUBLE, churn_risk DOUBLE, risk_band VARCHAR, aov DOUBLE, value_3y DOUBLE
 );

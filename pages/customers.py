@@ -141,6 +141,33 @@ st.download_button(
     key="customers_lookalike_download",
 )
 
+if filters.level is not None:
+    st.subheader(f"Target areas: whitespace by {filters.level}")
+    st.caption(
+        "Whitespace = prospects weighted by how much they look like the best customers; "
+        "penetration = customers / (customers + prospects)."
+    )
+    targets = state.whitespace_table(db, version, filters)
+    st.dataframe(
+        targets.head(50),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "penetration": st.column_config.NumberColumn("Penetration", format="percent"),
+            "penetration_households": st.column_config.NumberColumn(
+                "Customers per household", format="percent"
+            ),
+            "households": st.column_config.NumberColumn("Households", format="localized"),
+        },
+    )
+    st.download_button(
+        f"Download every {filters.level}, ranked (CSV)",
+        data=export_bytes(targets, "csv"),
+        file_name=f"geocrm-target-areas-{filters.level}.csv",
+        mime="text/csv",
+        key="customers_whitespace_download",
+    )
+
 with st.expander("How well does the churn risk work? (backtest)"):
     if st.button("Run the backtest", key="customers_backtest"):
         result = backtest_churn(store)

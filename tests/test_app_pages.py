@@ -166,6 +166,9 @@ def test_customers_page_shows_segments_and_risk_of_the_selection(
     table = at.dataframe[0].value
     assert table["segment"].tolist()[0] == "champions"
     assert int(table["customers"].sum()) == int(segments["customers"].sum())
+    targets = at.dataframe[3].value
+    assert targets["area_id"].tolist() == ["06"]
+    assert any(b.proto.label.startswith("Download every state") for b in at.get("download_button"))
 
 
 def test_trends_page_counts_add_up(app: AppTest, demo_store: Store) -> None:
