@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rfm", help="RFM segments: customers, revenue, value, churn risk")
     _add_filters(p, areas=True)
+    p.add_argument(
+        "--by-area", action="store_true", help="--out holds segment counts per area instead"
+    )
     _add_table_out(p)
     _add_json(p)
 
@@ -205,13 +208,15 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.customer_analytics import scored_sql, segment_summary
+    from geo.customer_analytics import scored_sql, segment_summary, segments_by_area
     from geo.customer_scores import ensure_scores
 
     filters = _filters(store, args)
     state = ensure_scores(store)
     summary = segment_summary(store, filters)
-    if args.out is not None:
+    if args.out is not None and args.by_area:
+        _write_table(segments_by_area(store, filters), args.out)
+    elif args.out is not None:
         sql, params = scored_sql(filters)
         _write_table(store.query(f"SELECT * FROM ({sql}) ORDER BY customer_id", params), args.out)
     as_of = state.as_of.isoformat() if state.as_of else None

@@ -108,3 +108,24 @@ def area_scores(store: Store, filters: Filters) -> pd.DataFrame:
         "FROM sc WHERE area_id IS NOT NULL GROUP BY area_id",
     )
     return frame.set_index("area_id")
+
+
+def segments_by_area(store: Store, filters: Filters) -> pd.DataFrame:
+    """Per area of the level (rows, with name): customers in each RFM segment (columns,
+    best to lost), scored customers in all, and their lifetime revenue."""
+    if filters.level is None:
+        raise ValueError("per-area segments need a level")
+    counts = _query(
+        store,
+        filters,
+        "SELECT area_id, area_name, segment, count(*) AS n, sum(monetary) AS revenue "
+        "FROM sc WHERE area_id IS NOT NULL GROUP BY ALL",
+    )
+    table = counts.pivot_table(
+        index=["area_id", "area_name"], columns="segment", values="n", fill_value=0
+    ).reindex(columns=list(SEGMENTS), fill_value=0)
+    table = table.astype("int64")
+    table["scored"] = table.sum(axis=1)
+    table["revenue"] = counts.groupby(["area_id", "area_name"])["revenue"].sum()
+    table.columns.name = None
+    return table.reset_index().rename(columns={"area_name": "name"})

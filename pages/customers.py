@@ -100,6 +100,23 @@ st.dataframe(
     },
 )
 
+if filters.level is not None:
+    with st.expander(f"Segments by {filters.level}"):
+        by_area = state.segments_per_area(db, version, filters)
+        st.dataframe(
+            by_area,
+            hide_index=True,
+            width="stretch",
+            column_config={"revenue": st.column_config.NumberColumn(format="dollar")},
+        )
+        st.download_button(
+            f"Download segments by {filters.level} (CSV)",
+            data=export_bytes(by_area, "csv"),
+            file_name=f"geocrm-segments-{filters.level}.csv",
+            mime="text/csv",
+            key="customers_segments_download",
+        )
+
 st.subheader("Top at-risk customers by value at stake")
 at_risk = state.at_risk_list(db, version, filters, 100)
 st.dataframe(

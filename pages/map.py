@@ -11,6 +11,7 @@ from ui.folium_view import show_map
 from ui.sidebar import current_filters
 
 BASEMAPS = {"No basemap (works offline)": None, "OpenStreetMap": "OpenStreetMap"}
+LOOKALIKES_SHOWN = 1_000
 POINT_COLOURING = {
     "One colour": None,
     "RFM segment": "rfm_segment",
@@ -27,7 +28,7 @@ store = state.current_store()
 db, version = state.data_key(store)
 
 st.subheader(f"GeoCRM · {state.filters_description(db, version, filters)}")
-controls = st.columns([2, 1.4, 1.4, 0.8, 0.8])
+controls = st.columns([2, 1.4, 1.4, 0.8, 0.8, 0.9])
 metric_key = controls[0].selectbox(
     "Colour areas by",
     list(METRICS),
@@ -40,6 +41,12 @@ colour_label = controls[1].selectbox(
 basemap_label = controls[2].selectbox("Basemap", list(BASEMAPS), key="map_basemap")
 show_customers = controls[3].toggle("Customers", value=True, key="map_customers")
 show_prospects = controls[4].toggle("Prospects", value=False, key="map_prospects")
+show_lookalikes = controls[5].toggle(
+    "Look-alikes",
+    value=False,
+    key="map_lookalikes",
+    help=f"The {LOOKALIKES_SHOWN:,} prospects most like the best customers",
+)
 
 
 @st.fragment
@@ -79,6 +86,27 @@ def map_panel() -> None:
                     colour_legend=legend,
                 )
             )
+    lookalike_note = ""
+    if show_lookalikes and filters.kind in (None, "prospect"):
+        ranked = state.lookalike_list(db, version, filters, None)
+        top = ranked.dropna(subset=["lat", "lon"]).head(LOOKALIKES_SHOWN)
+        layers.append(
+            PointLayer(
+                name="Look-alike prospects",
+                lat=top["lat"].to_numpy(dtype="float64"),
+                lon=top["lon"].to_numpy(dtype="float64"),
+                labels=[
+                    f"{n} (index {i:.0f})"
+                    for n, i in zip(top["name"], top["lookalike_index"], strict=True)
+                ],
+                colour="#e66101",
+                total=len(top),
+            )
+        )
+        lookalike_note = (
+            f"Look-alike prospects: the {len(top):,} of {len(ranked):,} selected prospects "
+            "with the highest look-alike index (see the Customers page)."
+        )
     selected = st.session_state.get(state.SELECTED_AREA_KEY)
     fmap = build_area_map(
         areas,
@@ -99,6 +127,8 @@ def map_panel() -> None:
                     f"{layer.name}: showing {len(layer.lat):,} of {layer.total:,} "
                     "(a fixed sample; the counts and exports include all)."
                 )
+        if lookalike_note:
+            st.caption(lookalike_note)
     clicked = (out or {}).get("last_active_drawing") or {}
     area_id = (clicked.get("properties") or {}).get("area_id")
     if area_id and area_id in kpis.index:

@@ -166,7 +166,7 @@ def test_customers_page_shows_segments_and_risk_of_the_selection(
     table = at.dataframe[0].value
     assert table["segment"].tolist()[0] == "champions"
     assert int(table["customers"].sum()) == int(segments["customers"].sum())
-    targets = at.dataframe[3].value
+    targets = next(d.value for d in at.dataframe if "whitespace" in d.value.columns)
     assert targets["area_id"].tolist() == ["06"]
     assert any(b.proto.label.startswith("Download every state") for b in at.get("download_button"))
 
@@ -204,3 +204,15 @@ def test_segment_filter_from_a_link_narrows_the_export(app: AppTest, demo_store:
     )
     assert 0 < expected["rows"] == expected["customers"]
     assert _metric(at, "Rows") == f"{expected['rows']:,}"
+
+
+def test_map_draws_the_lookalike_prospects_and_says_how_many(
+    app: AppTest, demo_store: Store
+) -> None:
+    from geo.lookalikes import lookalike_prospects
+
+    at = _open(app, level="state")
+    at.toggle(key="map_lookalikes").set_value(True).run()
+    assert not at.exception, at.exception
+    prospects = len(lookalike_prospects(demo_store, Filters(level="state")))
+    assert any(f"the 1,000 of {prospects:,} selected prospects" in c.value for c in at.caption)

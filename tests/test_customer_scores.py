@@ -122,3 +122,20 @@ def test_stored_scores_follow_the_data_version(tmp_path: Path) -> None:
     assert store.table_counts()["customer_scores"] == 1
     summary = segment_summary(store, Filters()).set_index("segment")
     assert summary["customers"].sum() == 1 and len(summary) == len(SEGMENT_RULES)
+
+
+def test_segments_by_area_add_up_to_the_segment_summary(demo_store: Store) -> None:
+    from geo.customer_analytics import segments_by_area
+
+    filters = Filters(level="territory")
+    table = segments_by_area(demo_store, filters)
+    summary = segment_summary(demo_store, filters).set_index("segment")
+    located = demo_store.query(
+        "SELECT count(*) AS n FROM customer_scores cs JOIN assignments a USING (customer_id) "
+        "WHERE a.level = 'territory' AND a.area_id IS NOT NULL"
+    )["n"].iloc[0]
+    assert int(table["scored"].sum()) == located
+    # Customers outside all areas are in the summary but in no area's row.
+    assert int(table["champions"].sum()) <= int(summary.loc["champions", "customers"])
+    assert (table[list(summary.index)].sum(axis=1) == table["scored"]).all()
+    assert len(table) == 9

@@ -16,7 +16,13 @@ import streamlit as st
 
 from geo.area_map import simplify_for_display
 from geo.area_metrics import area_metric_values
-from geo.customer_analytics import rfm_grid, risk_distribution, segment_summary, top_at_risk
+from geo.customer_analytics import (
+    rfm_grid,
+    risk_distribution,
+    segment_summary,
+    segments_by_area,
+    top_at_risk,
+)
 from geo.customer_flows import area_flows, flows_over_time, latest_complete_period
 from geo.customer_scores import ensure_scores
 from geo.customer_selection import (
@@ -183,5 +189,10 @@ def whitespace_table(db: str, version: int, filters: Filters) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=8, show_spinner="Finding look-alike prospects…")
-def lookalike_list(db: str, version: int, filters: Filters, limit: int) -> pd.DataFrame:
+def lookalike_list(db: str, version: int, filters: Filters, limit: int | None) -> pd.DataFrame:
     return lookalike_prospects(_scores_ready(db), filters, limit)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def segments_per_area(db: str, version: int, filters: Filters) -> pd.DataFrame:
+    return segments_by_area(_scores_ready(db), filters)
