@@ -38,6 +38,7 @@ from geo.imports import (
 from geo.progress import Progress
 from geo.sale_import import SaleColumns
 from geo.schema import RISK_BANDS, SEGMENTS
+from geo.shapes import Shape, ShapeError
 from geo.store import Store, log_export
 from geo.territory_assignment import assign_customers
 
@@ -63,10 +64,20 @@ def _add_filters(p: argparse.ArgumentParser, *, areas: bool) -> None:
         p.add_argument("--owner", nargs="+", default=[], metavar="O", help="owners to keep")
     p.add_argument("--from", dest="date_from", type=_parse_date, help="first sales date")
     p.add_argument("--to", dest="date_to", type=_parse_date, help="last sales date")
-    p.add_argument("--segment", nargs="+", default=[], choices=SEGMENTS, help="RFM segments")
+    p.add_argument("--rfm-segment", nargs="+", default=[], choices=SEGMENTS, help="RFM segments")
     p.add_argument("--risk", nargs="+", default=[], choices=RISK_BANDS, help="churn risk bands")
     p.add_argument("--value-min", type=float, help="lowest lifetime revenue")
     p.add_argument("--value-max", type=float, help="highest lifetime revenue")
+    p.add_argument(
+        "--shape",
+        action="append",
+        default=[],
+        metavar="SHAPE",
+        help="keep customers inside: circle:LON,LAT,KM | rect:W,S,E,N | poly:LON LAT;... "
+        "(repeat for several)",
+    )
+    p.add_argument("--near", metavar="CUSTOMER_ID", help="keep customers within --km of this one")
+    p.add_argument("--km", type=float, default=25.0, help="radius for --near (default 25)")
 
 
 def _add_table_out(p: argparse.ArgumentParser) -> None:
@@ -180,18 +191,66 @@ def _filters(store: Store, args: argparse.Namespace) -> Filters:
             f"unknown level '{level}'",
             hint=f"Choose one of: {', '.join(levels) or 'none (import areas first)'}",
         )
+    shapes = []
+    for text in getattr(args, "shape", []) or []:
+        try:
+            shapes.append(Shape.from_text(text))
+        except ShapeError as exc:
+            raise InputError(f"--shape {text[:40]}: {exc}") from None
+    near = getattr(args, "near", None)
+    if near:
+        shapes.append(circle_around_customer(store, near, args.km))
     return Filters(
         level=level,
         area_ids=tuple(getattr(args, "area", []) or ()),
+        shapes=tuple(shapes),
         kind=getattr(args, "kind", None),
         owners=tuple(getattr(args, "owner", []) or ()),
         date_from=args.date_from,
         date_to=args.date_to,
-        segments=tuple(getattr(args, "segment", []) or ()),
+        segments=tuple(getattr(args, "rfm_segment", []) or ()),
         risk_bands=tuple(getattr(args, "risk", []) or ()),
         value_min=getattr(args, "value_min", None),
         value_max=getattr(args, "value_max", None),
     )
+
+
+def circle_around_customer(store: Store, customer_id: str, km: float) -> Shape:
+    """A circle of ``km`` around a stored customer's location."""
+    row = store.query("SELECT lat, lon FROM customers WHERE customer_id = ?", [customer_id])
+    if row.empty:
+        raise InputError(f"--near: no customer with ID '{customer_id}'")
+    lat, lon = row.iloc[0]["lat"], row.iloc[0]["lon"]
+    if pd.isna(lat) or pd.isna(lon):
+        raise InputError(f"--near: customer '{customer_id}' has no location")
+    try:
+        return Shape("circle", ((float(lon), float(lat)),), km)
+    except ShapeError as exc:
+        raise InputError(f"--km {km:g}: {exc}") from None
+
+
+def filters_to_args(filters: Filters) -> list[str]:
+    """Command-line flags that select the same customers as ``filters``."""
+    out: list[str] = []
+    flags = {
+        "level": "--level",
+        "area": "--area",
+        "kind": "--kind",
+        "owner": "--owner",
+        "from": "--from",
+        "to": "--to",
+        "rfm": "--rfm-segment",
+        "risk": "--risk",
+        "value_min": "--value-min",
+        "value_max": "--value-max",
+    }
+    for key, values in filters.to_query().items():
+        if key == "shape":
+            for text in values:
+                out += ["--shape", text]
+        else:
+            out += [flags[key], *values]
+    return out
 
 
 def _write_table(frame: pd.DataFrame, path: Path | None) -> None:

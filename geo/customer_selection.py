@@ -16,6 +16,7 @@ import pandas as pd
 from geo.customer_scores import ensure_scores
 from geo.filters import Filters
 from geo.schema import IN_AREA, NO_LOCATION, OUTSIDE_AREAS
+from geo.shapes import shapes_condition
 from geo.store import Store
 
 #: Columns of a selection, in export order.
@@ -136,6 +137,8 @@ def selection_sql(
     if filters.risk_bands:
         where.append(f"cs.risk_band IN ({_placeholders(filters.risk_bands)})")
         where_params.extend(filters.risk_bands)
+    if filters.shapes:
+        where.append(shapes_condition(filters.shapes))
     if filters.value_min is not None:
         where.append("cs.monetary >= ?")
         where_params.append(filters.value_min)
@@ -275,7 +278,7 @@ def sample_points(
         if colour_by not in ("rfm_segment", "churn_risk_band"):
             raise ValueError(f"cannot colour points by {colour_by!r}")
         category = colour_by
-    if filters.area_ids or filters.owners or filters.needs_scores or colour_by:
+    if filters.area_ids or filters.owners or filters.needs_scores or filters.shapes or colour_by:
         sql, params = selection_sql(
             replace(filters, kind=kind), with_sales=False, with_scores=colour_by is not None
         )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from geo.schema import KINDS, RISK_BANDS, SEGMENTS
+from geo.shapes import Shape, describe_shapes
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Filters:
     (an order is dated by its earliest line). ``segments`` (RFM segments), ``risk_bands``
     (churn risk bands) and ``value_min``/``value_max`` (lifetime revenue, in the sales
     currency) keep only scored customers that match (see :mod:`geo.customer_scores`).
+    ``shapes`` (drawn circles, rectangles, polygons) keep the located customers inside any
+    of them (see :mod:`geo.shapes`).
     """
 
     level: str | None = None
@@ -38,6 +41,7 @@ class Filters:
     risk_bands: tuple[str, ...] = field(default_factory=tuple)
     value_min: float | None = None
     value_max: float | None = None
+    shapes: tuple[Shape, ...] = field(default_factory=tuple)
 
     @property
     def needs_scores(self) -> bool:
@@ -82,10 +86,11 @@ class Filters:
             "owner": list(self.owners),
             "from": [self.date_from.isoformat()] if self.date_from else [],
             "to": [self.date_to.isoformat()] if self.date_to else [],
-            "segment": list(self.segments),
+            "rfm": list(self.segments),
             "risk": list(self.risk_bands),
             "value_min": [f"{self.value_min:g}"] if self.value_min is not None else [],
             "value_max": [f"{self.value_max:g}"] if self.value_max is not None else [],
+            "shape": [shape.to_text() for shape in self.shapes],
         }
         return {k: v for k, v in params.items() if v}
 
@@ -102,7 +107,7 @@ class Filters:
             names = [(area_names or {}).get(a, a) for a in self.area_ids]
             shown = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
             unit = self.level or "area"
-            parts.append(f"in {len(names)} {unit}{'s' if len(names) > 1 else ''}: {shown}")
+            parts.append(f"in {len(names)} {plural(unit) if len(names) > 1 else unit}: {shown}")
         elif self.level:
             parts.append(f"by {self.level}")
         if self.owners:
@@ -120,7 +125,16 @@ class Filters:
             low = f"${self.value_min:,.0f}" if self.value_min is not None else "$0"
             high = f"${self.value_max:,.0f}" if self.value_max is not None else "more"
             parts.append(f"lifetime revenue {low} to {high}")
+        if self.shapes:
+            parts.append(describe_shapes(self.shapes))
         return ", ".join(parts)
+
+
+def plural(noun: str) -> str:
+    """county -> counties, state -> states, territory -> territories."""
+    if noun.endswith("y") and len(noun) > 1 and noun[-2] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun if noun.endswith("s") else noun + "s"
 
 
 #: The first view shows at most this many areas, so that it reads as an overview.

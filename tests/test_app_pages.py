@@ -196,7 +196,7 @@ def test_map_offers_the_crm_metrics_and_draws_net_change(app: AppTest) -> None:
 
 
 def test_segment_filter_from_a_link_narrows_the_export(app: AppTest, demo_store: Store) -> None:
-    at = _open(app, level="state", segment="champions", risk="high")
+    at = _open(app, level="state", rfm="champions", risk="high")
     at.switch_page("pages/export.py").run()
     assert not at.exception, at.exception
     expected = summarise_selection(

@@ -98,7 +98,7 @@ def render_filters() -> Filters:
             date_from, date_to = picked
         elif isinstance(picked, tuple) and len(picked) == 1:
             date_from = picked[0]
-    _from_link("f_segments", "segment", lambda v: [x for x in v if x in SEGMENTS] or None)
+    _from_link("f_segments", "rfm", lambda v: [x for x in v if x in SEGMENTS] or None)
     segments = form.multiselect(
         "RFM segment",
         list(SEGMENTS),

@@ -1,0 +1,110 @@
+"""Segments round-trip through JSON, links and command-line flags; bad ones say why."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from geo.cli import _filters, build_parser, filters_to_args
+from geo.filters import Filters
+from geo.segment import Known, MapView, Segment, segment_from_json, segment_from_query
+from geo.shapes import Shape
+from geo.store import Store
+
+CIRCLE = Shape("circle", ((0.5, 0.5),), 25.0)
+RECT = Shape("rectangle", ((0.0, 0.0), (1.2, 0.9)))
+KNOWN = Known({"region": frozenset({"R"}), "county": frozenset({"A", "B"})})
+
+CASES = [
+    (Filters(), "Customers and prospects"),
+    (Filters(level="county"), "Customers and prospects, by county"),
+    (
+        Filters(level="county", area_ids=("A", "B"), kind="customer"),
+        "Customers, in 2 counties: Alpha, Beta",
+    ),
+    (
+        Filters(
+            level="region",
+            kind="customer",
+            risk_bands=("high",),
+            segments=("champions", "loyal"),
+            date_from=date(2026, 1, 1),
+            date_to=date(2026, 6, 30),
+        ),
+        "Customers, by region, sales 2026-01-01 to 2026-06-30, RFM segment champions or loyal, "
+        "churn risk high",
+    ),
+    (
+        Filters(level="county", owners=("Rita", "Olga"), value_min=1000.0, value_max=5000.0),
+        "Customers and prospects, by county, owned by Rita, Olga, lifetime revenue $1,000 to $5,000",
+    ),
+    (
+        Filters(level="county", shapes=(CIRCLE,)),
+        "Customers and prospects, by county, within 25 km of 0.5000, 0.5000",
+    ),
+    (
+        Filters(level="county", shapes=(CIRCLE, RECT)),
+        "Customers and prospects, by county, in 2 drawn shapes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("filters", "description"), CASES)
+def test_round_trips_and_description(
+    filters: Filters, description: str, tiny_store: Store, tmp_path: Path
+) -> None:
+    segment = Segment(filters, name="My list", view=MapView(40.5, -74.25, 9.5))
+    assert segment.describe({"A": "Alpha", "B": "Beta"}) == description
+    # JSON (saved segments)
+    again, problems = segment_from_json(segment.to_json(), KNOWN)
+    assert (again, problems) == (segment, [])
+    # URL query parameters (shared links)
+    again, problems = segment_from_query(segment.to_query(), KNOWN)
+    assert (again, problems) == (segment, [])
+    # Command-line flags
+    argv = ["export", *filters_to_args(filters), "--format", "csv", "--out", "x.csv"]
+    args = build_parser().parse_args(argv)
+    from_cli = _filters(tiny_store, args)
+    expected = filters if filters.level else Filters(**{**filters.__dict__, "level": "county"})
+    assert from_cli == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "problem", "kept"),
+    [
+        (
+            {"level": ["county"], "area": ["A", "ZZ"]},
+            "area ZZ was ignored",
+            Filters(level="county", area_ids=("A",)),
+        ),
+        ({"level": ["nowhere"]}, "level 'nowhere' was ignored", Filters()),
+        (
+            {"level": ["county"], "from": ["2026-13-45"]},
+            "start date '2026-13-45' was ignored",
+            Filters(level="county"),
+        ),
+        ({"from": ["2026-06-01"], "to": ["2026-01-01"]}, "date range is empty", Filters()),
+        ({"risk": ["extreme"]}, "churn risk 'extreme' was ignored", Filters()),
+        (
+            {"shape": ["circle:1,2", "rect:0,0,1,1"]},
+            "shape 'circle:1,2' was ignored",
+            Filters(shapes=(Shape("rectangle", ((0.0, 0.0), (1.0, 1.0))),)),
+        ),
+        ({"value_min": ["lots"]}, "lowest lifetime revenue 'lots' was ignored", Filters()),
+        ({"area": ["A"]}, "the link names no level", Filters()),
+    ],
+)
+def test_a_bad_link_keeps_what_it_can_and_says_what_it_dropped(
+    params: dict[str, list[str]], problem: str, kept: Filters
+) -> None:
+    segment, problems = segment_from_query(params, KNOWN)
+    assert segment.filters == kept
+    assert any(problem in p for p in problems), problems
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", "null", ""])
+def test_broken_json_falls_back_to_no_filter(text: str) -> None:
+    segment, problems = segment_from_json(text, KNOWN)
+    assert segment == Segment() and len(problems) == 1
