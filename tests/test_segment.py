@@ -38,7 +38,8 @@ CASES = [
     ),
     (
         Filters(level="county", owners=("Rita", "Olga"), value_min=1000.0, value_max=5000.0),
-        "Customers and prospects, by county, owned by Rita, Olga, lifetime revenue $1,000 to $5,000",
+        "Customers and prospects, by county, owned by Rita, Olga, "
+        "lifetime revenue $1,000 to $5,000",
     ),
     (
         Filters(level="county", shapes=(CIRCLE,)),
