@@ -20,14 +20,9 @@ import pandas as pd
 
 from geo.customer_flows import PERIODS
 from geo.customer_import import CustomerColumns
-from geo.customer_selection import (
-    compute_area_kpis,
-    describe_filters,
-    select_customers,
-    summarise_selection,
-)
+from geo.customer_selection import compute_area_kpis, describe_filters
 from geo.errors import InputError
-from geo.export import FORMATS, export_summary, write_csv, write_export
+from geo.export import FORMATS, write_csv, write_export
 from geo.filters import Filters
 from geo.imports import (
     ImportResult,
@@ -37,9 +32,18 @@ from geo.imports import (
 )
 from geo.progress import Progress
 from geo.sale_import import SaleColumns
+from geo.saved_segments import (
+    delete_segment,
+    list_segments,
+    load_segment,
+    rename_segment,
+    save_segment,
+)
 from geo.schema import RISK_BANDS, SEGMENTS
+from geo.segment import Segment
 from geo.shapes import Shape, ShapeError
 from geo.store import Store, log_export
+from geo.target_list import build_target_list, read_suppression
 from geo.territory_assignment import assign_customers
 
 EXIT_INPUT = 2
@@ -173,10 +177,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_table_out(p)
     _add_json(p)
 
-    p = sub.add_parser("export", help="the target list for the filters")
+    p = sub.add_parser("export", help="the target list for the filters or a saved segment")
     _add_filters(p, areas=True)
+    p.add_argument("--segment", metavar="NAME", help="a saved segment (instead of the filters)")
     p.add_argument("--format", choices=FORMATS, required=True)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--per-area", action="store_true", help="XLSX: one sheet per area")
+    p.add_argument("--suppress", type=Path, help="IDs or emails not to contact (CSV/XLSX/TXT)")
+    p.add_argument("--columns", help="comma-separated columns to keep (customer_id always)")
+    _add_json(p)
+
+    seg = sub.add_parser("segment", help="saved segments").add_subparsers(
+        dest="action", required=True
+    )
+    p = seg.add_parser("save", help="save the filters as a named segment (or update it)")
+    p.add_argument("name")
+    _add_filters(p, areas=True)
+    _add_json(p)
+    p = seg.add_parser("list", help="saved segments with their current counts")
+    _add_json(p)
+    p = seg.add_parser("show", help="one saved segment: description and link parameters")
+    p.add_argument("name")
+    _add_json(p)
+    p = seg.add_parser("rename", help="rename a saved segment")
+    p.add_argument("name")
+    p.add_argument("new_name")
+    _add_json(p)
+    p = seg.add_parser("delete", help="delete a saved segment")
+    p.add_argument("name")
     _add_json(p)
     return parser
 
@@ -492,20 +520,65 @@ def run_areas(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], s
     return out, f"wrote {len(kpis)} {filters.level} rows to {args.out}"
 
 
+def _segment_for(store: Store, args: argparse.Namespace) -> tuple[Segment, list[str]]:
+    if getattr(args, "segment", None):
+        return load_segment(store, args.segment)
+    return Segment(_filters(store, args)), []
+
+
 def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    filters = _filters(store, args)
-    rows = select_customers(store, filters)
-    summary = summarise_selection(store, filters)
-    description = describe_filters(store, filters)
+    segment, problems = _segment_for(store, args)
+    for problem in problems:
+        print(f"geocrm: warning: {problem}", file=sys.stderr)
+    suppression = read_suppression(args.suppress) if args.suppress else set()
+    columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+    if args.per_area and args.format != "xlsx":
+        raise InputError("--per-area needs --format xlsx")
+    if args.per_area and columns and "area_name" not in columns:
+        columns.append("area_name")
+    target = build_target_list(store, segment, columns=columns, suppression=suppression)
     written = write_export(
-        rows,
+        target.rows,
         args.out,
         args.format,
-        summary=export_summary(description, summary, date.today()),
+        summary=target.summary,
+        split_by="area_name" if args.per_area else None,
     )
-    log_export(store, description, args.format, written, args.out.name)
-    out = {"out": str(args.out), "format": args.format, "rows": written, **summary}
-    return out, f"wrote {written} rows ({description}) to {args.out}"
+    log_export(store, segment.name or target.description, args.format, written, args.out.name)
+    out = {
+        "out": str(args.out),
+        "format": args.format,
+        "segment": segment.name,
+        "rows": written,
+        "selected": target.selected,
+        "suppressed": target.suppressed,
+        "problems": problems,
+    }
+    text = f"wrote {written} rows ({target.description}) to {args.out}"
+    if target.suppressed:
+        text += f"; {target.suppressed} suppressed"
+    return out, text
+
+
+def run_segment(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    if args.action == "save":
+        saved = save_segment(store, Segment(_filters(store, args)), args.name)
+        return {"name": saved.name, "spec": saved.to_query()}, f"saved '{saved.name}'"
+    if args.action == "list":
+        table = list_segments(store)
+        text = table.to_string(index=False) if len(table) else "no saved segments"
+        return {"segments": _records(table)}, text
+    if args.action == "show":
+        segment, problems = load_segment(store, args.name)
+        text = describe_filters(store, segment.filters) + "".join(
+            f"\n  warning: {p}" for p in problems
+        )
+        return {"name": segment.name, "spec": segment.to_query(), "problems": problems}, text
+    if args.action == "rename":
+        rename_segment(store, args.name, args.new_name)
+        return {"name": args.new_name}, f"renamed '{args.name}' to '{args.new_name}'"
+    delete_segment(store, args.name)
+    return {"deleted": args.name}, f"deleted '{args.name}'"
 
 
 COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], str]]] = {
@@ -515,6 +588,7 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
     "assign": run_assign,
     "areas": run_areas,
     "export": run_export,
+    "segment": run_segment,
     "rfm": run_rfm,
     "backtest": run_backtest,
     "trends": run_trends,

@@ -63,17 +63,36 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def sheet_names(values: list[str]) -> dict[str, str]:
+    """An Excel sheet name for each value: no ``[]:*?/\\``, at most 31 characters,
+    unique (a clash gets " (2)", " (3)" ...), never "Summary"."""
+    names: dict[str, str] = {}
+    taken = {"summary"}
+    for value in values:
+        base = "".join(" " if ch in "[]:*?/\\" else ch for ch in value).strip(" '") or "Sheet"
+        name, n = base[:31], 1
+        while name.lower() in taken:
+            n += 1
+            suffix = f" ({n})"
+            name = base[: 31 - len(suffix)] + suffix
+        taken.add(name.lower())
+        names[value] = name
+    return names
+
+
 def write_xlsx(
     frame: pd.DataFrame,
     path: Target,
     *,
     summary: Mapping[str, Any] | None = None,
     sheet_name: str = "Customers",
+    split_by: str | None = None,
 ) -> int:
     """Write ``frame`` as an Excel workbook; every text cell is a text cell; rows written.
 
     With ``summary``, a first sheet "Summary" lists its keys and values (description,
-    filters, date, counts).
+    filters, date, counts). With ``split_by`` (a column, e.g. ``area_name``), one sheet per
+    value of that column, in sorted order; rows without a value go to a sheet "No area".
     """
     if len(frame) > XLSX_MAX_ROWS:
         raise ValueError(
@@ -100,18 +119,30 @@ def write_xlsx(
             for r, (key, value) in enumerate(summary.items()):
                 info.write_string(r, 0, str(key), bold)
                 _write_value(info, r, 1, value)
-        sheet = book.add_worksheet(sheet_name[:31])
-        for c, name in enumerate(frame.columns):
-            sheet.write_string(0, c, str(name), bold)
-        for c, name in enumerate(frame.columns):
-            for r, value in enumerate(frame[name].tolist(), start=1):
-                _write_value(sheet, r, c, value)
-        sheet.freeze_panes(1, 0)
-        if len(frame.columns):
-            sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+        if split_by is None:
+            parts = [(sheet_name, frame)]
+        else:
+            labels = ["No area" if pd.isna(v) else str(v) for v in frame[split_by].tolist()]
+            label_series = pd.Series(labels, index=frame.index)
+            groups = sorted(set(labels))
+            names = sheet_names(groups)
+            parts = [(names[g], frame[label_series == g]) for g in groups] or [(sheet_name, frame)]
+        for name, part in parts:
+            _write_sheet(book.add_worksheet(name[:31]), part, bold)
     finally:
         book.close()
     return len(frame)
+
+
+def _write_sheet(sheet: Any, frame: pd.DataFrame, bold: Any) -> None:
+    for c, name in enumerate(frame.columns):
+        sheet.write_string(0, c, str(name), bold)
+    for c, name in enumerate(frame.columns):
+        for r, value in enumerate(frame[name].tolist(), start=1):
+            _write_value(sheet, r, c, value)
+    sheet.freeze_panes(1, 0)
+    if len(frame.columns):
+        sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
 
 
 def _write_value(sheet: Any, row: int, col: int, value: Any) -> None:
@@ -168,24 +199,34 @@ def write_geojson(frame: pd.DataFrame, path: Target) -> int:
 
 
 def write_export(
-    frame: pd.DataFrame, path: Target, fmt: str, *, summary: Mapping[str, Any] | None = None
+    frame: pd.DataFrame,
+    path: Target,
+    fmt: str,
+    *,
+    summary: Mapping[str, Any] | None = None,
+    split_by: str | None = None,
 ) -> int:
-    """Write ``frame`` in ``fmt`` (csv, xlsx or geojson); rows written."""
+    """Write ``frame`` in ``fmt`` (csv, xlsx or geojson); rows written. ``split_by``
+    (XLSX only) writes one sheet per value of that column."""
     if fmt == "csv":
         return write_csv(frame, path)
     if fmt == "xlsx":
-        return write_xlsx(frame, path, summary=summary)
+        return write_xlsx(frame, path, summary=summary, split_by=split_by)
     if fmt == "geojson":
         return write_geojson(frame, path)
     raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
 
 
 def export_bytes(
-    frame: pd.DataFrame, fmt: str, *, summary: Mapping[str, Any] | None = None
+    frame: pd.DataFrame,
+    fmt: str,
+    *,
+    summary: Mapping[str, Any] | None = None,
+    split_by: str | None = None,
 ) -> bytes:
     """The export file's content in memory, for a download button."""
     buffer = io.BytesIO()
-    write_export(frame, buffer, fmt, summary=summary)
+    write_export(frame, buffer, fmt, summary=summary, split_by=split_by)
     return buffer.getvalue()
 
 
