@@ -20,10 +20,12 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
+from folium.plugins import Draw
 from jinja2 import Template
 
 from geo.map_layers import AreaLayer, PointClusterLayer
 from geo.map_text import to_map_text
+from geo.shapes import Shape
 
 #: ColorBrewer YlGnBu (sequential) and RdBu (diverging), both colour-blind safe.
 SEQUENTIAL = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
@@ -277,6 +279,49 @@ def _point_callback(colour: str) -> str:
     )
 
 
+class ViewInLink(MacroElement):
+    """Keeps the page's address up to date with the map position (``view=lat,lon,zoom``),
+    in the browser only: panning never reruns the app, and a copied link reopens here."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on("moveend", function () {
+            try {
+                var m = {{ this._parent.get_name() }}, c = m.getCenter();
+                var u = new URL(window.parent.location.href);
+                u.searchParams.set("view", c.lat.toFixed(5) + "," + c.lng.toFixed(5) + ","
+                    + m.getZoom());
+                window.parent.history.replaceState(window.parent.history.state, "", u.href);
+            } catch (e) { /* a page that is not ours: leave its address alone */ }
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ViewInLink"
+
+
+def _draw_shapes(fmap: folium.Map, shapes: Sequence[Shape]) -> None:
+    """The drawn selection, outlined, so that the map shows what the counts include."""
+    style: dict[str, Any] = {"color": "#d95f02", "weight": 2.5, "fill": True, "fill_opacity": 0.06}
+    group = folium.FeatureGroup(name="Drawn selection", control=True)
+    for shape in shapes:
+        if shape.kind == "circle":
+            (lon, lat), km = shape.points[0], float(shape.radius_km or 0)
+            folium.Circle(location=(lat, lon), radius=km * 1000, **style).add_to(group)
+        else:
+            if shape.kind == "rectangle":
+                (w, s), (e, n) = shape.points
+                ring = [(s, w), (n, w), (n, e), (s, e)]
+            else:
+                ring = [(lat, lon) for lon, lat in shape.points]
+            folium.Polygon(locations=ring, **style).add_to(group)
+    group.add_to(fmap)
+
+
 def build_area_map(
     areas: gpd.GeoDataFrame,
     values: pd.Series,
@@ -288,8 +333,16 @@ def build_area_map(
     basemap: str | None = None,
     selected_area_id: str | None = None,
     height: int = 600,
+    shapes: Sequence[Shape] = (),
+    drawing: bool = False,
+    view: tuple[float, float, float] | None = None,
 ) -> folium.Map:
-    """A folium map: areas coloured by ``values`` (index area_id), legend, point layers."""
+    """A folium map: areas coloured by ``values`` (index area_id), legend, point layers.
+
+    ``shapes`` outlines a drawn selection; ``drawing`` adds the tools to draw rectangles,
+    polygons and circles; ``view`` (lat, lon, zoom) opens the map there instead of framing
+    the data, and the map keeps the page's address up to date with its position.
+    """
     fmap = folium.Map(
         location=None,
         tiles=None,
@@ -360,7 +413,26 @@ def build_area_map(
         legend_html(metric_label + unit_title, breaks, unit, diverging, point_legend),
         to_map_text(BOUNDARY_ATTRIBUTION),
     ).add_to(fmap)
+    if shapes:
+        _draw_shapes(fmap, shapes)
+    if drawing:
+        Draw(
+            draw_options={
+                "polyline": False,
+                "marker": False,
+                "circlemarker": False,
+                "rectangle": {"shapeOptions": {"color": "#d95f02"}},
+                "polygon": {"shapeOptions": {"color": "#d95f02"}},
+                "circle": {"shapeOptions": {"color": "#d95f02"}},
+            },
+            edit_options={"edit": False, "remove": False},
+        ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    if len(areas):
+    ViewInLink().add_to(fmap)
+    if view is not None:
+        fmap.location = [view[0], view[1]]
+        fmap.options["zoom"] = view[2]
+        fmap.options["center"] = [view[0], view[1]]
+    elif len(areas):
         fmap.fit_bounds(framing_bounds(areas, point_layers))
     return fmap

@@ -20,7 +20,7 @@ import pandas as pd
 
 from geo.customer_flows import PERIODS
 from geo.customer_import import CustomerColumns
-from geo.customer_selection import compute_area_kpis, describe_filters
+from geo.customer_selection import circle_around, compute_area_kpis, describe_filters
 from geo.errors import InputError
 from geo.export import FORMATS, write_csv, write_export
 from geo.filters import Filters
@@ -227,7 +227,7 @@ def _filters(store: Store, args: argparse.Namespace) -> Filters:
             raise InputError(f"--shape {text[:40]}: {exc}") from None
     near = getattr(args, "near", None)
     if near:
-        shapes.append(circle_around_customer(store, near, args.km))
+        shapes.append(circle_around(store, near, args.km))
     return Filters(
         level=level,
         area_ids=tuple(getattr(args, "area", []) or ()),
@@ -241,20 +241,6 @@ def _filters(store: Store, args: argparse.Namespace) -> Filters:
         value_min=getattr(args, "value_min", None),
         value_max=getattr(args, "value_max", None),
     )
-
-
-def circle_around_customer(store: Store, customer_id: str, km: float) -> Shape:
-    """A circle of ``km`` around a stored customer's location."""
-    row = store.query("SELECT lat, lon FROM customers WHERE customer_id = ?", [customer_id])
-    if row.empty:
-        raise InputError(f"--near: no customer with ID '{customer_id}'")
-    lat, lon = row.iloc[0]["lat"], row.iloc[0]["lon"]
-    if pd.isna(lat) or pd.isna(lon):
-        raise InputError(f"--near: customer '{customer_id}' has no location")
-    try:
-        return Shape("circle", ((float(lon), float(lat)),), km)
-    except ShapeError as exc:
-        raise InputError(f"--km {km:g}: {exc}") from None
 
 
 def filters_to_args(filters: Filters) -> list[str]:

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from geo.customer_scores import ensure_scores
+from geo.errors import InputError
 from geo.filters import Filters
 from geo.schema import IN_AREA, NO_LOCATION, OUTSIDE_AREAS
-from geo.shapes import shapes_condition
+from geo.shapes import Shape, ShapeError, shapes_condition
 from geo.store import Store
 
 #: Columns of a selection, in export order.
@@ -337,3 +338,31 @@ def describe_filters(store: Store, filters: Filters) -> str:
         list(filters.area_ids),
     )
     return filters.describe(dict(zip(names["area_id"], names["name"], strict=True)))
+
+
+def circle_around(store: Store, place: str, km: float) -> Shape:
+    """A radius search: ``km`` around a customer (by ID) or a point ("lat, lon" degrees)."""
+    parts = [p.strip() for p in place.split(",")]
+    if len(parts) == 2:
+        try:
+            lat, lon = float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+        else:
+            try:
+                return Shape("circle", ((lon, lat),), km)
+            except ShapeError as exc:
+                raise InputError(f"radius search around {place}: {exc}") from None
+    row = store.query("SELECT lat, lon FROM customers WHERE customer_id = ?", [place.strip()])
+    if row.empty:
+        raise InputError(
+            f"no customer with ID '{place.strip()[:40]}'",
+            hint="Give a customer ID, or a point as 'latitude, longitude'",
+        )
+    lat, lon = row.iloc[0]["lat"], row.iloc[0]["lon"]
+    if pd.isna(lat) or pd.isna(lon):
+        raise InputError(f"customer '{place.strip()}' has no location")
+    try:
+        return Shape("circle", ((float(lon), float(lat)),), km)
+    except ShapeError as exc:
+        raise InputError(f"radius search of {km:g} km: {exc}") from None

@@ -139,10 +139,10 @@ class Shape:
             raise ShapeError("the drawing has no geometry")
         coords = geometry.get("coordinates")
         if geometry.get("type") == "Point" and props.get("radius"):
-            lon, lat = (float(v) for v in coords)  # type: ignore[union-attr]
-            return cls("circle", ((lon, lat),), float(props["radius"]) / 1000.0)
+            lon, lat = (round(float(v), 6) for v in coords)  # type: ignore[union-attr]
+            return cls("circle", ((lon, lat),), round(float(props["radius"]) / 1000.0, 3))
         if geometry.get("type") == "Polygon":
-            ring = [(float(x), float(y)) for x, y in coords[0]]  # type: ignore[index]
+            ring = [(round(float(x), 6), round(float(y), 6)) for x, y in coords[0]]  # type: ignore[index]
             if len(ring) > 1 and ring[0] == ring[-1]:
                 ring = ring[:-1]
             xs, ys = {x for x, _ in ring}, {y for _, y in ring}

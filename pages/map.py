@@ -6,9 +6,14 @@ import streamlit as st
 
 from geo.area_map import PointLayer, build_area_map, colour_points, format_value
 from geo.area_metrics import KPIS, METRICS
+from geo.customer_selection import circle_around
+from geo.errors import InputError
+from geo.segment import MapView
+from geo.shapes import Shape, ShapeError, describe_shapes
 from ui import state
 from ui.folium_view import show_map
 from ui.sidebar import current_filters
+from ui.widgets import plain_text
 
 BASEMAPS = {"No basemap (works offline)": None, "OpenStreetMap": "OpenStreetMap"}
 LOOKALIKES_SHOWN = 1_000
@@ -47,6 +52,54 @@ show_lookalikes = controls[5].toggle(
     key="map_lookalikes",
     help=f"The {LOOKALIKES_SHOWN:,} prospects most like the best customers",
 )
+
+
+def link_view() -> MapView | None:
+    """The map position of the page's link (view=lat,lon,zoom), if it has a usable one."""
+    text = st.query_params.get("view")
+    if not text:
+        return None
+    try:
+        return MapView.from_text(text)
+    except ValueError as exc:
+        st.caption(f"The link's map position was ignored: {exc}")
+        return None
+
+
+def add_drawn_shapes(drawings: list[dict[str, object]]) -> None:
+    """Shapes just drawn join the selection; the whole app reruns with them."""
+    current = tuple(st.session_state.get(state.SHAPES_KEY, ()))
+    added = []
+    for feature in drawings:
+        try:
+            shape = Shape.from_geojson(feature)
+        except ShapeError as exc:
+            st.warning(f"That drawing cannot select customers: {exc}")
+            continue
+        if shape not in current and shape not in added:
+            added.append(shape)
+    if added:
+        st.session_state[state.SHAPES_KEY] = current + tuple(added)
+        st.rerun(scope="app")
+
+
+with st.expander("Radius search"):
+    place_col, km_col, add_col = st.columns([3, 1, 1], vertical_alignment="bottom")
+    place = place_col.text_input(
+        "Around a customer ID, or a point as 'latitude, longitude'",
+        key="map_radius_place",
+        max_chars=80,
+    )
+    km = km_col.number_input("km", min_value=0.1, max_value=2000.0, value=25.0, key="map_km")
+    if add_col.button("Add", key="map_radius_add") and place.strip():
+        try:
+            circle = circle_around(store, place, km)
+        except InputError as exc:
+            st.error(plain_text(str(exc)))
+        else:
+            current = tuple(st.session_state.get(state.SHAPES_KEY, ()))
+            st.session_state[state.SHAPES_KEY] = (*current, circle)
+            st.rerun()
 
 
 @st.fragment
@@ -108,6 +161,7 @@ def map_panel() -> None:
             "with the highest look-alike index (see the Customers page)."
         )
     selected = st.session_state.get(state.SELECTED_AREA_KEY)
+    view = link_view()
     fmap = build_area_map(
         areas,
         values,
@@ -117,10 +171,19 @@ def map_panel() -> None:
         point_layers=layers,
         basemap=BASEMAPS[basemap_label],
         selected_area_id=selected,
+        shapes=filters.shapes,
+        drawing=True,
+        view=(view.lat, view.lon, view.zoom) if view else None,
     )
     left, right = st.columns([3, 1])
     with left:
-        out = show_map(fmap, key="area_map", height=620, returned_objects=["last_active_drawing"])
+        out = show_map(
+            fmap,
+            key="area_map",
+            height=620,
+            returned_objects=["last_active_drawing", "all_drawings"],
+        )
+        add_drawn_shapes(out.get("all_drawings") or [])
         for layer in layers:
             if layer.total > len(layer.lat):
                 st.caption(
@@ -136,6 +199,14 @@ def map_panel() -> None:
     else:
         area_id = selected if selected in kpis.index else None
     with right:
+        if filters.shapes:
+            drawn = state.selection_summary(db, version, filters)
+            st.subheader("Drawn selection")
+            st.caption(describe_shapes(filters.shapes))
+            cols = st.columns(2)
+            cols[0].metric("Customers", f"{int(drawn['customers']):,}")
+            cols[1].metric("Prospects", f"{int(drawn['prospects']):,}")
+            st.divider()
         if area_id is None:
             st.subheader("Click an area")
             st.caption(f"{state.filters_description(db, version, filters)}.")

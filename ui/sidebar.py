@@ -8,6 +8,8 @@ import streamlit as st
 
 from geo.filters import Filters
 from geo.schema import RISK_BANDS, SEGMENTS
+from geo.segment import VIEW_PARAM
+from geo.shapes import Shape, ShapeError, describe_shapes
 from ui import state
 
 KIND_LABELS = {"Customers and prospects": None, "Customers": "customer", "Prospects": "prospect"}
@@ -17,7 +19,8 @@ def _from_link(key: str, param: str, parse: object) -> None:
     """Seed a filter widget from the page's link (query parameters) when it has no state.
 
     The filters are written back to the link on every run, so a copied link reopens the
-    same view. A value the link gets wrong is ignored, never an error.
+    same view. A value the link gets wrong is ignored and said so in the sidebar, never an
+    error.
     """
     if key in st.session_state:
         return
@@ -27,13 +30,35 @@ def _from_link(key: str, param: str, parse: object) -> None:
     try:
         value = parse(values)  # type: ignore[operator]
     except (ValueError, KeyError, TypeError):
+        value = None
+    if value is None:
+        st.session_state.setdefault(state.LINK_PROBLEMS_KEY, []).append(
+            f"The link's {param} '{', '.join(values)[:60]}' was ignored: it matches nothing here."
+        )
         return
-    if value is not None:
-        st.session_state[key] = value
+    st.session_state[key] = value
+
+
+def _drawn_shapes() -> tuple[Shape, ...]:
+    """The drawn selection: from the session, else from the link (once)."""
+    if state.SHAPES_KEY not in st.session_state:
+        shapes = []
+        for text in st.query_params.get_all("shape"):
+            try:
+                shapes.append(Shape.from_text(text))
+            except ShapeError as exc:
+                st.session_state.setdefault(state.LINK_PROBLEMS_KEY, []).append(
+                    f"A shape in the link was ignored: {exc}"
+                )
+        st.session_state[state.SHAPES_KEY] = tuple(shapes)
+    return tuple(st.session_state[state.SHAPES_KEY])
 
 
 def _write_link(filters: Filters) -> None:
     wanted = filters.to_query()
+    # The map keeps its position in the link from the browser; keep it.
+    if st.query_params.get_all(VIEW_PARAM):
+        wanted[VIEW_PARAM] = st.query_params.get_all(VIEW_PARAM)
     # Setting the same parameters again would still touch the browser's history.
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
         st.query_params.from_dict(wanted)
@@ -65,7 +90,8 @@ def render_filters() -> Filters:
     form = side.form("filters", border=False)
     names = state.area_names(db, version, level)
     labels = dict(zip(names["area_id"], names["name"], strict=True))
-    _from_link(f"f_areas_{level}", "area", lambda v: [a for a in v if a in labels] or None)
+    if st.query_params.get("level", level) == level:
+        _from_link(f"f_areas_{level}", "area", lambda v: [a for a in v if a in labels] or None)
     area_ids = form.multiselect(
         f"Areas ({level})",
         list(labels),
@@ -124,6 +150,14 @@ def render_filters() -> Filters:
         "to ($)", min_value=0.0, value=None, step=1000.0, key="f_value_max"
     )
     form.form_submit_button("Apply filters", type="primary", width="stretch")
+    shapes = _drawn_shapes()
+    if shapes:
+        side.caption(f"Drawn selection: {describe_shapes(shapes)}.")
+        if side.button("Clear the drawn selection", key="f_clear_shapes"):
+            st.session_state[state.SHAPES_KEY] = ()
+            shapes = ()
+    for problem in st.session_state.pop(state.LINK_PROBLEMS_KEY, []):
+        side.warning(problem)
     if value_min is not None and value_max is not None and value_max < value_min:
         side.warning(
             f"Lifetime revenue: ${value_max:,.0f} is below ${value_min:,.0f}; "
@@ -141,6 +175,7 @@ def render_filters() -> Filters:
         risk_bands=tuple(risk_bands),
         value_min=value_min,
         value_max=value_max,
+        shapes=shapes,
     )
     st.session_state[state.FILTERS_KEY] = filters
     _write_link(filters)

@@ -41,6 +41,10 @@ from geo.store import Store, resolve_db_path
 #: Session-state keys shared by the pages.
 FILTERS_KEY = "geocrm_filters"
 SELECTED_AREA_KEY = "geocrm_selected_area"
+#: The drawn selection (a tuple of geo.shapes.Shape), shared by the map and the filters.
+SHAPES_KEY = "geocrm_shapes"
+#: Messages about parts of a link or saved segment that could not be used.
+LINK_PROBLEMS_KEY = "geocrm_link_problems"
 
 #: Display simplification per level, in degrees (about 1 km at US latitudes); never used
 #: for assignment.
