@@ -1,37 +1,120 @@
-"""Export: the current filters as an area target list (CSV, Excel or GeoJSON)."""
+"""Export: the current segment as a target list (CSV, Excel or GeoJSON); saved segments."""
 
 from __future__ import annotations
 
-from datetime import date
+import secrets
 
 import streamlit as st
 
-from geo.export import export_bytes, export_summary
+from geo.customer_selection import SELECTION_COLUMNS
+from geo.errors import InputError
+from geo.export import export_bytes
+from geo.saved_segments import delete_segment, rename_segment, save_segment
+from geo.segment import Segment
 from geo.store import log_export
+from geo.target_list import area_breakdown, build_target_list, read_suppression
+from geo.upload_safety import MAX_UPLOAD_BYTES
 from ui import state
-from ui.sidebar import current_filters
-from ui.widgets import show_selection_kpis
+from ui.sidebar import current_filters, open_segment
+from ui.widgets import plain_text, show_selection_kpis
 
 MIME = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
 }
+OPENED_KEY = "export_opened_segment"
 
 st.title("Export")
 filters = current_filters()
-db, version = state.data_key(state.current_store())
+store = state.current_store()
+db, version = state.data_key(store)
+opened = st.session_state.get(OPENED_KEY)
+if opened and opened[1] is None:
+    # Just opened: these are its filters.
+    opened = st.session_state[OPENED_KEY] = (opened[0], filters)
+# The segment keeps its name while its filters are unchanged.
+name = opened[0] if opened and opened[1] == filters else None
+link_name = st.query_params.get("name")
+if (
+    name is None
+    and link_name
+    and link_name in state.saved_segments(db, version)["name"].tolist()
+    and state.saved_segment(db, version, link_name)[0].filters == filters
+):
+    name = link_name
+segment = Segment(filters, name=name)
 summary = state.selection_summary(db, version, filters)
 description = state.filters_description(db, version, filters)
-st.caption(description)
+st.caption((f"Segment “{plain_text(name)}”: " if name else "") + description)
 show_selection_kpis(summary)
+
+with st.expander("Saved segments", expanded=False):
+    saved = state.saved_segments(db, version)
+    if len(saved):
+        st.dataframe(
+            saved,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "sales_amount": st.column_config.NumberColumn("Sales", format="dollar"),
+                "problems": st.column_config.TextColumn("Problems"),
+            },
+        )
+        pick = st.selectbox("Saved segment", saved["name"].tolist(), key="export_pick")
+        open_col, delete_col, rename_col, rename_btn = st.columns(
+            [1, 1, 2, 1], vertical_alignment="bottom"
+        )
+        if open_col.button("Open", key="export_open", type="primary"):
+            opened_segment, problems = state.saved_segment(db, version, pick)
+            st.session_state[OPENED_KEY] = (pick, None)
+            open_segment(opened_segment, problems)
+        if delete_col.button("Delete", key="export_delete"):
+            delete_segment(store, pick)
+            state.saved_segments.clear()
+            st.rerun()
+        new_name = rename_col.text_input("New name", key="export_new_name", max_chars=80)
+        if rename_btn.button("Rename", key="export_rename") and new_name.strip():
+            try:
+                rename_segment(store, pick, new_name)
+            except InputError as exc:
+                st.error(plain_text(str(exc)))
+            else:
+                state.saved_segments.clear()
+                st.rerun()
+    else:
+        st.caption("No saved segments yet.")
+    save_col, save_btn = st.columns([3, 1], vertical_alignment="bottom")
+    save_name = save_col.text_input(
+        "Save the current view as", value=name or "", key="export_save_name", max_chars=80
+    )
+    if save_btn.button("Save", key="export_save") and save_name.strip():
+        try:
+            saved_segment = save_segment(store, segment, save_name)
+        except InputError as exc:
+            st.error(plain_text(str(exc)))
+        else:
+            st.session_state[OPENED_KEY] = (saved_segment.name, filters)
+            state.saved_segments.clear()
+            st.rerun()
 
 rows = state.selection_rows(db, version, filters)
 st.subheader("Preview")
-st.dataframe(rows.head(100), hide_index=True, width="stretch")
-if len(rows) > 100:
-    st.caption(f"First 100 of {len(rows):,} rows; the file holds all {len(rows):,}.")
+left, right = st.columns([2, 1])
+with left:
+    st.dataframe(rows.head(100), hide_index=True, width="stretch")
+    if len(rows) > 100:
+        st.caption(f"First 100 of {len(rows):,} rows; the file holds all {len(rows):,}.")
+with right:
+    st.caption("Per area")
+    st.dataframe(
+        area_breakdown(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={"sales_amount": st.column_config.NumberColumn("Sales", format="dollar")},
+    )
 
+st.subheader("File")
 fmt = st.radio(
     "Format",
     ["csv", "xlsx", "geojson"],
@@ -39,20 +122,73 @@ fmt = st.radio(
     horizontal=True,
     key="export_format",
 )
+columns = st.multiselect(
+    "Columns (customer_id is always kept)",
+    list(SELECTION_COLUMNS),
+    default=list(SELECTION_COLUMNS),
+    key="export_columns",
+)
+per_area = fmt == "xlsx" and st.checkbox(
+    "One sheet per area", key="export_per_area", help="After a summary sheet"
+)
+suppress_file = st.file_uploader(
+    "Suppression list: IDs or emails not to contact (CSV, XLSX or TXT)",
+    type=["csv", "xlsx", "txt"],
+    key="export_suppress",
+)
+suppression: set[str] = set()
+if suppress_file is not None:
+    data = suppress_file.getvalue()
+    if len(data) > MAX_UPLOAD_BYTES:
+        st.error(f"{plain_text(suppress_file.name)} is larger than 200 MB.")
+    else:
+        folder = store.path.parent / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = "." + suppress_file.name.rsplit(".", 1)[-1].lower()
+        path = folder / f"suppress-{secrets.token_hex(8)}{suffix}"
+        path.write_bytes(data)
+        try:
+            suppression = read_suppression(path, display_name=suppress_file.name)
+        except InputError as exc:
+            st.error(plain_text(str(exc)))
+        finally:
+            path.unlink(missing_ok=True)
+
 if st.button("Prepare download", key="export_prepare", type="primary"):
     with st.spinner("Writing the file"):
-        st.session_state["export_file"] = (
+        target = build_target_list(store, segment, columns=columns or None, suppression=suppression)
+        if per_area and "area_name" not in target.rows:
+            target = build_target_list(
+                store, segment, columns=[*columns, "area_name"], suppression=suppression
+            )
+        content = export_bytes(
+            target.rows,
             fmt,
-            (db, version, filters),
-            export_bytes(rows, fmt, summary=export_summary(description, summary, date.today())),
+            summary=target.summary,
+            split_by="area_name" if per_area else None,
         )
-        log_export(state.current_store(), description, fmt, len(rows), f"download.{fmt}")
+        file_name = f"{target.file_stem}.{fmt}"
+        log_export(store, name or description, fmt, len(target.rows), file_name)
+        st.session_state["export_file"] = (
+            (fmt, per_area, tuple(columns), len(suppression)),
+            (db, version, filters),
+            content,
+            file_name,
+            len(target.rows),
+            target.suppressed,
+        )
 prepared = st.session_state.get("export_file")
-if prepared and prepared[0] == fmt and prepared[1] == (db, version, filters):
+if (
+    prepared
+    and prepared[0] == (fmt, per_area, tuple(columns), len(suppression))
+    and prepared[1] == (db, version, filters)
+):
+    if prepared[5]:
+        st.info(f"{prepared[5]:,} rows removed by the suppression list.")
     st.download_button(
-        f"Download {len(rows):,} rows",
+        f"Download {prepared[4]:,} rows",
         data=prepared[2],
-        file_name=f"geocrm-targets-{date.today().isoformat()}.{fmt}",
+        file_name=prepared[3],
         mime=MIME[fmt],
         key="export_download",
     )

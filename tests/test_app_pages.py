@@ -216,3 +216,51 @@ def test_map_draws_the_lookalike_prospects_and_says_how_many(
     assert not at.exception, at.exception
     prospects = len(lookalike_prospects(demo_store, Filters(level="state")))
     assert any(f"the 1,000 of {prospects:,} selected prospects" in c.value for c in at.caption)
+
+
+def test_export_saves_reopens_and_exports_a_segment_per_area(
+    app: AppTest, demo_store: Store
+) -> None:
+    from geo.saved_segments import delete_segment, list_segment_names, load_segment
+
+    at = _open(app, level="territory", area="DIV1", kind="customer", risk="high")
+    at.switch_page("pages/export.py").run()
+    at.text_input(key="export_save_name").set_value("NE at risk").run()
+    at.button(key="export_save").click().run()
+    assert not at.exception, at.exception
+    assert "NE at risk" in list_segment_names(demo_store)
+    # Its link (as the Open button writes it) reopens the same rows in a fresh session; the
+    # button itself is driven in the browser test (AppTest drops the sidebar's widget state).
+    segment, problems = load_segment(demo_store, "NE at risk")
+    assert problems == []
+    fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, values in segment.to_query().items():
+        fresh.query_params[key] = values
+    fresh.run()
+    fresh.switch_page("pages/export.py").run()
+    assert not fresh.exception, fresh.exception
+    expected = summarise_selection(
+        demo_store,
+        Filters(level="territory", area_ids=("DIV1",), kind="customer", risk_bands=("high",)),
+    )
+    assert _metric(fresh, "Rows") == f"{expected['rows']:,}"
+    fresh.radio(key="export_format").set_value("xlsx").run()
+    fresh.checkbox(key="export_per_area").check().run()
+    fresh.button(key="export_prepare").click().run()
+    assert not fresh.exception, fresh.exception
+    download = fresh.get("download_button")[0]
+    assert download.proto.label == f"Download {expected['rows']:,} rows"
+    logged = demo_store.query("SELECT segment, format, rows, file_name FROM export_log "
+                              "ORDER BY logged_at DESC LIMIT 1").iloc[0]  # fmt: skip
+    assert logged["segment"] == "NE at risk" and logged["rows"] == expected["rows"]
+    assert logged["file_name"].startswith("geocrm-ne-at-risk-") and logged["format"] == "xlsx"
+    delete_segment(demo_store, "NE at risk")
+
+
+def test_a_malformed_link_opens_with_a_message_not_a_crash(app: AppTest) -> None:
+    at = _open(app, level="nowhere", shape="circle:1,2", view="north")
+    assert not at.exception, at.exception
+    warnings = " ".join(w.value for w in at.sidebar.warning)
+    assert "level 'nowhere' was ignored" in warnings
+    assert "A shape in the link was ignored" in warnings
+    assert any("map position was ignored" in c.value for c in at.caption)

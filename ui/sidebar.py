@@ -8,10 +8,13 @@ import streamlit as st
 
 from geo.filters import Filters
 from geo.schema import RISK_BANDS, SEGMENTS
-from geo.segment import VIEW_PARAM
+from geo.segment import VIEW_PARAM, Segment
 from geo.shapes import Shape, ShapeError, describe_shapes
 from ui import state
 
+#: A segment to show on the next run (see open_segment).
+PENDING_KEY = "geocrm_pending_segment"
+PENDING_DATES_KEY = "geocrm_pending_dates"
 KIND_LABELS = {"Customers and prospects": None, "Customers": "customer", "Prospects": "prospect"}
 
 
@@ -56,9 +59,11 @@ def _drawn_shapes() -> tuple[Shape, ...]:
 
 def _write_link(filters: Filters) -> None:
     wanted = filters.to_query()
-    # The map keeps its position in the link from the browser; keep it.
-    if st.query_params.get_all(VIEW_PARAM):
-        wanted[VIEW_PARAM] = st.query_params.get_all(VIEW_PARAM)
+    # The map keeps its position in the link from the browser, and a saved segment's link
+    # its name (used only while the filters still match it): keep both.
+    for param in (VIEW_PARAM, "name"):
+        if st.query_params.get_all(param):
+            wanted[param] = st.query_params.get_all(param)
     # Setting the same parameters again would still touch the browser's history.
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
         st.query_params.from_dict(wanted)
@@ -76,6 +81,7 @@ def render_filters() -> Filters:
         filters = Filters()
         st.session_state[state.FILTERS_KEY] = filters
         return filters
+    _apply_pending(levels)
     _from_link("f_level", "level", lambda v: v[0] if v[0] in levels else None)
     level = side.selectbox(
         "Level",
@@ -109,6 +115,12 @@ def render_filters() -> Filters:
     date_from: date | None = None
     date_to: date | None = None
     if lo and hi:
+        pending = st.session_state.pop(PENDING_DATES_KEY, None)
+        if pending:
+            st.session_state["f_dates"] = (
+                max(lo, pending[0] or lo),
+                min(hi, pending[1] or hi),
+            )
         _from_link(
             "f_dates",
             "from",
@@ -192,3 +204,33 @@ def current_filters() -> Filters:
     if not isinstance(filters, Filters):
         st.rerun()
     return filters
+
+
+def open_segment(segment: Segment, problems: list[str]) -> None:
+    """Show ``segment``: its criteria become the sidebar's (on the next run, before the
+    widgets exist) and the link's; the app reruns."""
+    st.session_state[PENDING_KEY] = segment
+    st.session_state[state.LINK_PROBLEMS_KEY] = list(problems)
+    st.rerun()
+
+
+def _apply_pending(levels: list[str]) -> None:
+    """Set the widgets to a segment opened on the previous run."""
+    segment = st.session_state.pop(PENDING_KEY, None)
+    if not isinstance(segment, Segment):
+        return
+    f = segment.filters
+    for key in [k for k in st.session_state if str(k).startswith("f_")]:
+        del st.session_state[key]
+    if f.level in levels:
+        st.session_state["f_level"] = f.level
+        st.session_state[f"f_areas_{f.level}"] = list(f.area_ids)
+    st.session_state["f_kind"] = {v: k for k, v in KIND_LABELS.items()}[f.kind]
+    st.session_state["f_owners"] = list(f.owners)
+    st.session_state["f_segments"] = list(f.segments)
+    st.session_state["f_risk"] = list(f.risk_bands)
+    st.session_state["f_value_min"] = f.value_min
+    st.session_state["f_value_max"] = f.value_max
+    if f.date_from or f.date_to:
+        st.session_state[PENDING_DATES_KEY] = (f.date_from, f.date_to)
+    st.session_state[state.SHAPES_KEY] = f.shapes

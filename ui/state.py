@@ -36,6 +36,8 @@ from geo.customer_selection import (
 )
 from geo.filters import Filters, overview_level
 from geo.lookalikes import lookalike_prospects, whitespace
+from geo.saved_segments import list_segments, load_segment
+from geo.segment import Segment
 from geo.store import Store, resolve_db_path
 
 #: Session-state keys shared by the pages.
@@ -200,3 +202,12 @@ def lookalike_list(db: str, version: int, filters: Filters, limit: int | None) -
 @st.cache_data(max_entries=8, show_spinner=False)
 def segments_per_area(db: str, version: int, filters: Filters) -> pd.DataFrame:
     return segments_by_area(_scores_ready(db), filters)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def saved_segments(db: str, version: int) -> pd.DataFrame:
+    return list_segments(Store(Path(db)))
+
+
+def saved_segment(db: str, version: int, name: str) -> tuple[Segment, list[str]]:
+    return load_segment(Store(Path(db)), name)
