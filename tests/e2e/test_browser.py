@@ -156,3 +156,61 @@ def test_a_shared_link_to_a_page_opens_with_its_filters(
     finally:
         app.process.terminate()
         app.process.wait(timeout=20)
+
+
+def test_draw_a_rectangle_count_it_and_download_exactly_what_is_inside(
+    browsing: Browsing, served_demo: ServedApp
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    from geo.customer_selection import summarise_selection
+    from geo.shapes import Shape
+
+    store = served_demo.store
+    open_map(browsing, served_demo, "?level=state&kind=customer")
+    page = browsing.page
+    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
+    frame = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    # Drag a rectangle from Pittsburgh to Boston, as a user does with the draw tool.
+    corners = [
+        frame.evaluate(
+            f"() => {{ const p = window.map.latLngToContainerPoint([{lat}, {lon}]); "
+            "return [p.x, p.y]; }"
+        )
+        for lat, lon in ((42.4, -80.0), (39.9, -71.0))
+    ]
+    frame.locator(".leaflet-draw-draw-rectangle").click()
+    (x1, y1), (x2, y2) = corners
+    page.mouse.move(box["x"] + x1, box["y"] + y1)  # type: ignore[attr-defined]
+    page.mouse.down()  # type: ignore[attr-defined]
+    page.mouse.move(box["x"] + (x1 + x2) / 2, box["y"] + (y1 + y2) / 2, steps=5)  # type: ignore[attr-defined]
+    page.mouse.move(box["x"] + x2, box["y"] + y2, steps=5)  # type: ignore[attr-defined]
+    page.mouse.up()  # type: ignore[attr-defined]
+    page.get_by_text("Drawn selection", exact=True).wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => new URL(location.href).searchParams.get('shape')", timeout=WAIT_MS
+    )
+    shape_text = parse_qs(urlparse(page.url).query)["shape"][0]  # type: ignore[attr-defined]
+    shape = Shape.from_text(shape_text)
+    assert shape.kind == "rectangle"
+    # Exactly the located customers inside the rectangle, by an independent check.
+    people = store.query("SELECT customer_id, lat, lon FROM customers WHERE kind = 'customer'")
+    located = people.dropna(subset=["lat", "lon"])
+    inside = set(
+        located["customer_id"][shape.contains(located["lon"].to_numpy(), located["lat"].to_numpy())]
+    )
+    filters = Filters(level="state", kind="customer", shapes=(shape,))
+    assert summarise_selection(store, filters)["rows"] == len(inside) > 100
+    # The count beside the map says so at once.
+    panel = page.get_by_text("Drawn selection", exact=True).locator(
+        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]"
+    )  # type: ignore[attr-defined]
+    assert f"{len(inside):,}" in panel.inner_text()
+    # The Export page's file holds exactly them.
+    page.get_by_role("link", name="Export").click()  # type: ignore[attr-defined]
+    page.get_by_text("Prepare download").click(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    button = page.get_by_role("button", name=f"Download {len(inside):,} rows")  # type: ignore[attr-defined]
+    with page.expect_download(timeout=WAIT_MS) as info:  # type: ignore[attr-defined]
+        button.click(timeout=WAIT_MS)
+    got = pd.read_csv(info.value.path(), dtype=str, encoding="utf-8-sig")
+    assert set(got["customer_id"]) == inside and len(got) == len(inside)
