@@ -133,15 +133,26 @@ def class_breaks(values: pd.Series, diverging: bool) -> list[float]:
     return [float(q) for q in qs]
 
 
+def class_colours(classes: int, diverging: bool) -> list[str]:
+    """The colours of ``classes`` classes: spread over the whole sequential palette, so that
+    the lowest class is always the lightest (a map of mostly zeros does not look full);
+    the last ones of the diverging palette, whose breaks always number five."""
+    if diverging:
+        return list(DIVERGING[len(DIVERGING) - classes :])
+    if classes <= 1:
+        return [SEQUENTIAL[-1]] * classes
+    picks = np.linspace(0, len(SEQUENTIAL) - 1, classes).round().astype(int)
+    return [SEQUENTIAL[i] for i in picks]
+
+
 def colour_for(value: float, breaks: list[float], diverging: bool) -> str:
     if value is None or not np.isfinite(value) or not breaks:
         return NO_DATA
-    palette = DIVERGING if diverging else SEQUENTIAL
-    offset = len(palette) - len(breaks)
+    colours = class_colours(len(breaks), diverging)
     for i, upper in enumerate(breaks):
         if value <= upper:
-            return palette[i + offset]
-    return palette[-1]
+            return colours[i]
+    return colours[-1]
 
 
 class Legend(MacroElement):
@@ -179,8 +190,7 @@ def legend_html(
     diverging: bool,
     points: Sequence[tuple[str, str]] = (),
 ) -> str:
-    palette = DIVERGING if diverging else SEQUENTIAL
-    offset = len(palette) - len(breaks)
+    colours = class_colours(len(breaks), diverging)
     rows = []
     lower: float | None = None
     for i, upper in enumerate(breaks):
@@ -189,9 +199,7 @@ def legend_html(
             label = f"{start} to {format_value(upper, unit)}"
         else:
             label = f"up to {format_value(upper, unit)}"
-        rows.append(
-            f'<div><span style="background:{palette[i + offset]}"></span>{to_map_text(label)}</div>'
-        )
+        rows.append(f'<div><span style="background:{colours[i]}"></span>{to_map_text(label)}</div>')
         lower = upper
     rows.append(f'<div><span style="background:{NO_DATA}"></span>no data</div>')
     if points:

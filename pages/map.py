@@ -33,7 +33,7 @@ store = state.current_store()
 db, version = state.data_key(store)
 
 st.subheader(f"GeoCRM · {state.filters_description(db, version, filters)}")
-controls = st.columns([2, 1.4, 1.4, 0.8, 0.8, 0.9])
+controls = st.columns([1.7, 1.3, 1.3, 1.05, 1, 1.1])
 metric_key = controls[0].selectbox(
     "Colour areas by",
     list(METRICS),

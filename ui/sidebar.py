@@ -136,6 +136,9 @@ def render_filters() -> Filters:
             date_from, date_to = picked
         elif isinstance(picked, tuple) and len(picked) == 1:
             date_from = picked[0]
+        # The whole range of the data is no date filter: say nothing about dates.
+        date_from = None if date_from == lo else date_from
+        date_to = None if date_to == hi else date_to
     _from_link("f_segments", "rfm", lambda v: [x for x in v if x in SEGMENTS] or None)
     segments = form.multiselect(
         "RFM segment",
