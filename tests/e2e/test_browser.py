@@ -214,3 +214,41 @@ def test_draw_a_rectangle_count_it_and_download_exactly_what_is_inside(
         button.click(timeout=WAIT_MS)
     got = pd.read_csv(info.value.path(), dtype=str, encoding="utf-8-sig")
     assert set(got["customer_id"]) == inside and len(got) == len(inside)
+
+
+def test_opening_a_saved_segment_restores_its_view(
+    browsing: Browsing, served_demo: ServedApp
+) -> None:
+    from geo.customer_selection import summarise_selection
+    from geo.saved_segments import delete_segment, save_segment
+    from geo.segment import Segment
+    from geo.shapes import Shape
+
+    store = served_demo.store
+    filters = Filters(
+        level="territory",
+        area_ids=("DIV2",),
+        kind="customer",
+        risk_bands=("high",),
+        shapes=(Shape("circle", ((-74.0, 40.7),), 40.0),),
+    )
+    save_segment(store, Segment(filters), "NYC at risk")
+    try:
+        expected = summarise_selection(store, filters)["rows"]
+        page = browsing.page
+        page.goto(f"{served_demo.url}/export")  # type: ignore[attr-defined]
+        page.get_by_text("Saved segments").click(timeout=WAIT_MS)  # type: ignore[attr-defined]
+        details = page.locator("[data-testid='stExpanderDetails']")  # type: ignore[attr-defined]
+        details.locator("[data-testid='stBaseButton-primary']").filter(has_text="Open").click(
+            timeout=WAIT_MS
+        )
+        page.get_by_text("Segment “NYC at risk”").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+        rows = page.locator("[data-testid='stMetric']").filter(has_text="Rows")  # type: ignore[attr-defined]
+        assert f"{expected:,}" in rows.inner_text()
+        sidebar = page.locator("[data-testid='stSidebar']").inner_text()  # type: ignore[attr-defined]
+        assert "within 40 km of 40.7000, -74.0000" in sidebar
+        page.wait_for_function(  # type: ignore[attr-defined]
+            "() => new URL(location.href).searchParams.get('risk') === 'high'", timeout=WAIT_MS
+        )
+    finally:
+        delete_segment(store, "NYC at risk")
