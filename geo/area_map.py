@@ -183,6 +183,23 @@ class Legend(MacroElement):
         self.attribution = attribution
 
 
+def legend_entries(breaks: list[float], unit: str, diverging: bool) -> list[tuple[str, str]]:
+    """(label, colour) of each colour class, then "no data": one legend for every output."""
+    colours = class_colours(len(breaks), diverging)
+    entries = []
+    lower: float | None = None
+    for colour, upper in zip(colours, breaks, strict=True):
+        if diverging:
+            start = format_value(lower, unit) if lower is not None else "below"
+            label = f"{start} to {format_value(upper, unit)}"
+        else:
+            label = f"up to {format_value(upper, unit)}"
+        entries.append((label, colour))
+        lower = upper
+    entries.append(("no data", NO_DATA))
+    return entries
+
+
 def legend_html(
     title: str,
     breaks: list[float],
@@ -190,18 +207,10 @@ def legend_html(
     diverging: bool,
     points: Sequence[tuple[str, str]] = (),
 ) -> str:
-    colours = class_colours(len(breaks), diverging)
-    rows = []
-    lower: float | None = None
-    for i, upper in enumerate(breaks):
-        if diverging:
-            start = format_value(lower, unit) if lower is not None else "below"
-            label = f"{start} to {format_value(upper, unit)}"
-        else:
-            label = f"up to {format_value(upper, unit)}"
-        rows.append(f'<div><span style="background:{colours[i]}"></span>{to_map_text(label)}</div>')
-        lower = upper
-    rows.append(f'<div><span style="background:{NO_DATA}"></span>no data</div>')
+    rows = [
+        f'<div><span style="background:{colour}"></span>{to_map_text(label)}</div>'
+        for label, colour in legend_entries(breaks, unit, diverging)
+    ]
     if points:
         rows.append("<b>Customers</b>")
         rows.extend(

@@ -1,0 +1,118 @@
+"""A static picture of the area map (PNG), drawn without a browser, for slides and reports.
+
+The same classes, colours and legend as the interactive map (:mod:`geo.area_map`): areas
+coloured by one metric, a legend with units, a title, a subtitle and the boundary
+attribution. Geometries are WGS84 lon/lat degrees, drawn in an equirectangular view whose
+aspect is corrected for the latitude of the frame, so shapes do not look stretched.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")  # no display: pictures are drawn in memory
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.patches import Patch
+
+from geo.area_map import (
+    BOUNDARY_ATTRIBUTION,
+    class_breaks,
+    colour_for,
+    legend_entries,
+)
+
+#: A 16:9 picture that fills a slide: 1600 x 900 pixels.
+SLIDE_SIZE = (1600, 900)
+DPI = 100
+
+
+def picture_frame(areas: gpd.GeoDataFrame, focus: str | None = None) -> tuple[float, ...]:
+    """(west, south, east, north) to show: the focus area with a margin, else the areas
+    narrower than 90 degrees (so islands across the antimeridian do not widen the view)."""
+    geoms = areas.geometry.to_numpy()
+    if focus is not None and (areas["area_id"] == focus).any():
+        b = shapely.bounds(geoms[(areas["area_id"] == focus).to_numpy()])
+    else:
+        b = shapely.bounds(geoms)
+        narrow = (b[:, 2] - b[:, 0]) < 90
+        b = b[narrow] if narrow.any() else b
+        # The bulk of the areas: drop far-flung ones (Alaska, Hawaii, Guam) from the frame.
+        if len(b) >= 20:
+            cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+            keep = (
+                (cx >= np.quantile(cx, 0.02))
+                & (cx <= np.quantile(cx, 0.98))
+                & (cy >= np.quantile(cy, 0.02))
+                & (cy <= np.quantile(cy, 0.98))
+            )
+            b = b[keep]
+    west, south = float(b[:, 0].min()), float(b[:, 1].min())
+    east, north = float(b[:, 2].max()), float(b[:, 3].max())
+    pad_x, pad_y = max((east - west) * 0.04, 0.05), max((north - south) * 0.04, 0.05)
+    return (west - pad_x, south - pad_y, east + pad_x, north + pad_y)
+
+
+def render_map_picture(
+    areas: gpd.GeoDataFrame,
+    values: pd.Series,
+    *,
+    title: str,
+    metric_label: str,
+    unit: str,
+    diverging: bool = False,
+    subtitle: str = "",
+    focus: str | None = None,
+    size: Sequence[int] = SLIDE_SIZE,
+) -> bytes:
+    """PNG bytes of the areas coloured by ``values`` (index area_id), ``size`` pixels.
+
+    ``focus`` (an area_id) frames that area and outlines it; the others stay for context.
+    """
+    width, height = int(size[0]), int(size[1])
+    fig = plt.figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+    try:
+        ax = fig.add_axes((0.01, 0.04, 0.72, 0.82))
+        data = values.reindex(areas["area_id"]).astype("float64")
+        breaks = class_breaks(data, diverging)
+        colours = [colour_for(float(v), breaks, diverging) for v in data.to_numpy()]
+        areas.plot(ax=ax, color=colours, edgecolor="#666666", linewidth=0.3)
+        if focus is not None and (areas["area_id"] == focus).any():
+            areas[areas["area_id"] == focus].boundary.plot(ax=ax, color="#111111", linewidth=2.2)
+        west, south, east, north = picture_frame(areas, focus)
+        ax.set_xlim(west, east)
+        ax.set_ylim(south, north)
+        ax.set_aspect(1 / max(math.cos(math.radians((south + north) / 2)), 0.2))
+        ax.set_axis_off()
+        fig.text(0.015, 0.945, title, fontsize=26, fontweight="bold", va="center")
+        if subtitle:
+            fig.text(0.015, 0.895, subtitle, fontsize=14, color="#444444", va="center")
+        unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
+        handles = [
+            Patch(facecolor=colour, edgecolor="#999999", label=label)
+            for label, colour in legend_entries(breaks, unit, diverging)
+        ]
+        fig.legend(
+            handles=handles,
+            title=metric_label + unit_title,
+            loc="center left",
+            bbox_to_anchor=(0.74, 0.5),
+            fontsize=15,
+            title_fontsize=15,
+            frameon=False,
+            alignment="left",
+        )
+        fig.text(0.99, 0.015, BOUNDARY_ATTRIBUTION, fontsize=10, color="#555555", ha="right")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)
