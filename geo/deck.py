@@ -1,0 +1,217 @@
+"""Meeting material from a segment: a slide deck (PPTX) and the same deck as PDF.
+
+The deck has a title slide (segment, date, data as of), an overview slide (the map of the
+chosen metric with its legend and headline figures) and one slide per area of the chosen
+level, the top N by that metric: the area's map, its figures against the previous period
+(the last whole quarter against the one before), its quarterly trend and its top at-risk
+customers. Every number comes from the same functions, and the same segment, as the
+screen. Amounts are in the currency of the sales file.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from geo.area_map import format_value, simplify_for_display
+from geo.area_metrics import METRICS, area_metric_values
+from geo.customer_analytics import top_at_risk
+from geo.customer_flows import (
+    area_flows,
+    flows_over_time,
+    latest_complete_period,
+    shift_period,
+)
+from geo.customer_scores import ensure_scores
+from geo.customer_selection import (
+    compute_area_kpis,
+    describe_filters,
+    summarise_selection,
+)
+from geo.map_picture import render_map_picture
+from geo.segment import Segment
+from geo.store import Store
+
+PERIOD = "quarter"
+DISPLAY_TOLERANCE_DEG = 0.01
+AT_RISK_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    value: str
+    change: str = ""
+
+    def text(self) -> str:
+        return f"{self.label}: {self.value}" + (f" ({self.change})" if self.change else "")
+
+
+@dataclass
+class SlideContent:
+    title: str
+    subtitle: str = ""
+    kpis: list[Kpi] = field(default_factory=list)
+    picture: bytes | None = None
+    chart: bytes | None = None
+    table: pd.DataFrame | None = None
+    table_title: str = ""
+
+
+@dataclass
+class DeckContent:
+    slides: list[SlideContent]
+
+
+def _quarter_name(start: date) -> str:
+    return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+
+
+def _change(now: float, before: float) -> str:
+    if before == 0:
+        return "no sales before" if now else ""
+    return f"{now / before - 1:+.1%} vs previous quarter"
+
+
+def _trend_chart(flows: pd.DataFrame, title: str) -> bytes:
+    """Quarterly sales (bars) and active customers (line), 1600 x 560 pixels."""
+    shown = flows.iloc[1:]  # everyone is new in the first period of the data
+    labels = [_quarter_name(pd.Timestamp(d).date()) for d in shown["period_start"]]
+    fig, ax = plt.subplots(figsize=(16, 5.6), dpi=100)
+    try:
+        ax.bar(labels, shown["sales"], color="#2c7fb8")
+        ax.set_ylabel("Sales ($)", fontsize=15)
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"${v:,.0f}")
+        ax.tick_params(labelsize=13)
+        other = ax.twinx()
+        other.plot(labels, shown["active"], color="#d95f02", marker="o", linewidth=3)
+        other.set_ylabel("Active customers", fontsize=15, color="#d95f02")
+        other.tick_params(labelsize=13)
+        ax.set_title(title, fontsize=17, loc="left")
+        for spine in ("top",):
+            ax.spines[spine].set_visible(False)
+            other.spines[spine].set_visible(False)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", facecolor="white")
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def build_deck_content(
+    store: Store,
+    segment: Segment,
+    *,
+    level: str,
+    top: int = 10,
+    metric: str = "sales_amount",
+    on: date | None = None,
+) -> DeckContent:
+    """The slides' content for ``segment`` at ``level``: title, overview, ``top`` areas."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}: use one of {', '.join(METRICS)}")
+    on = on or date.today()
+    filters = replace(segment.filters, level=level, area_ids=segment.filters.area_ids
+                      if segment.filters.level == level else ())  # fmt: skip
+    as_of = ensure_scores(store).as_of
+    description = describe_filters(store, filters)
+    chosen = METRICS[metric]
+    values = area_metric_values(store, filters, metric)
+    kpis = compute_area_kpis(store, filters).set_index("area_id")
+    areas = simplify_for_display(store.load_areas(level), DISPLAY_TOLERANCE_DEG)
+    summary = summarise_selection(store, filters)
+    quarter = latest_complete_period(store, PERIOD)
+    slides = [
+        SlideContent(
+            title=segment.name or "Territory review",
+            subtitle=(
+                f"{description}\nMade {on:%d %B %Y}"
+                + (f" · data as of {as_of:%d %B %Y}" if as_of else "")
+            ),
+        )
+    ]
+    overview = [
+        Kpi("Customers", f"{summary['customers']:,}"),
+        Kpi("Prospects", f"{summary['prospects']:,}"),
+        Kpi("Sales", format_value(summary["sales_amount"], "$")),
+    ]
+    flows = pd.DataFrame()
+    if quarter is not None:
+        flows = area_flows(store, filters, PERIOD, quarter).set_index("area_id")
+        overview.append(
+            Kpi(
+                f"Net customer change, {_quarter_name(quarter)}",
+                f"{int(flows['net_change'].sum()):+,}",
+            )
+        )
+    slides.append(
+        SlideContent(
+            title=f"{chosen.label} by {level}",
+            subtitle=description,
+            kpis=overview,
+            picture=render_map_picture(
+                areas, values, title="", metric_label=chosen.label, unit=chosen.unit,
+                diverging=chosen.diverging,
+            ),
+        )
+    )  # fmt: skip
+    ranked = values.reindex(kpis.index).dropna().sort_values(ascending=False, kind="stable")
+    for area_id in ranked.index[:top]:
+        row = kpis.loc[area_id]
+        here = replace(filters, area_ids=(str(area_id),))
+        area_kpis = [
+            Kpi("Customers", f"{int(row['customers']):,}"),
+            Kpi("Prospects", f"{int(row['prospects']):,}"),
+            Kpi(chosen.label, format_value(float(values[area_id]), chosen.unit)),
+        ]
+        if quarter is not None and area_id in flows.index:
+            f = flows.loc[area_id]
+            before = shift_period(quarter, PERIOD, -1)
+            area_kpis += [
+                Kpi(
+                    f"Sales, {_quarter_name(quarter)}",
+                    format_value(float(f["sales"]), "$"),
+                    _change(float(f["sales"]), float(f["sales_before"])),
+                ),
+                Kpi(
+                    f"Active customers, {_quarter_name(quarter)}",
+                    f"{int(f['active']):,}",
+                    f"{int(f['active']) - int(f['active_before']):+,} vs {_quarter_name(before)}",
+                ),
+                Kpi("New / lost customers", f"{int(f['new']):,} / {int(f['lost']):,}"),
+            ]
+        risk = top_at_risk(store, here, AT_RISK_ROWS)
+        table = pd.DataFrame(
+            {
+                "Customer": risk["name"].astype(str),
+                "Last order": pd.to_datetime(risk["last_order"]).dt.strftime("%d %b %Y"),
+                "Lifetime revenue": [format_value(v, "$") for v in risk["lifetime_revenue"]],
+                "Risk": [f"{v:.0%}" for v in risk["churn_risk"]],
+            }
+        )
+        slides.append(
+            SlideContent(
+                title=str(row["name"]),
+                subtitle=f"{level} {area_id} · owner {row['owner'] or 'none'}",
+                kpis=area_kpis,
+                picture=render_map_picture(
+                    areas, values, title="", metric_label=chosen.label, unit=chosen.unit,
+                    diverging=chosen.diverging, focus=str(area_id),
+                ),
+                chart=_trend_chart(
+                    flows_over_time(store, here, PERIOD), "Sales and active customers by quarter"
+                ),
+                table=table,
+                table_title="Top customers at high churn risk, by lifetime revenue",
+            )
+        )  # fmt: skip
+    return DeckContent(slides)

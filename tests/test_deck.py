@@ -1,0 +1,52 @@
+"""The deck reads back with python-pptx: slides, titles and figures equal the segment's."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from pptx import Presentation
+
+from geo.customer_selection import compute_area_kpis, summarise_selection
+from geo.deck import build_deck_content
+from geo.deck_files import write_pdf, write_pptx
+from geo.filters import Filters
+from geo.segment import Segment
+from geo.store import Store
+
+
+def _texts(slide: object) -> list[str]:
+    out = []
+    for shape in slide.shapes:  # type: ignore[attr-defined]
+        if shape.has_text_frame:
+            out.extend(p.text for p in shape.text_frame.paragraphs if p.text)
+    return out
+
+
+def test_deck_slides_titles_and_figures_match_the_segment(demo_store: Store) -> None:
+    filters = Filters(level="state", kind="customer")
+    segment = Segment(filters, name="Customer review")
+    deck = build_deck_content(demo_store, segment, level="state", top=3, metric="customers")
+    prs = Presentation(io.BytesIO(write_pptx(deck)))
+    slides = list(prs.slides)
+    assert len(slides) == 2 + 3
+    assert _texts(slides[0])[0] == "Customer review"
+    assert _texts(slides[1])[0] == "Customers by state"
+    summary = summarise_selection(demo_store, filters)
+    overview = _texts(slides[1])
+    assert overview[overview.index("Customers") + 1] == f"{summary['customers']:,}"
+    kpis = compute_area_kpis(demo_store, filters).sort_values(
+        "customers", ascending=False, kind="stable"
+    )
+    for slide, (_, row) in zip(slides[2:], kpis.head(3).iterrows(), strict=True):
+        texts = _texts(slide)
+        assert texts[0] == row["name"]
+        assert texts[texts.index("Customers") + 1] == f"{int(row['customers']):,}"
+        assert texts[texts.index("Prospects") + 1] == "0"
+        pictures = [s for s in slide.shapes if s.shape_type == 13]  # map and trend chart
+        assert len(pictures) == 2
+        tables = [s for s in slide.shapes if s.has_table]
+        assert tables and tables[0].table.cell(0, 0).text == "Customer"
+    pdf = write_pdf(deck)
+    assert pdf.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == len(slides)
