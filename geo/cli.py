@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.area_metrics import METRICS
 from geo.customer_flows import PERIODS
 from geo.customer_import import CustomerColumns
 from geo.customer_selection import circle_around, compute_area_kpis, describe_filters
@@ -185,6 +186,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--per-area", action="store_true", help="XLSX: one sheet per area")
     p.add_argument("--suppress", type=Path, help="IDs or emails not to contact (CSV/XLSX/TXT)")
     p.add_argument("--columns", help="comma-separated columns to keep (customer_id always)")
+    _add_json(p)
+
+    p = sub.add_parser("deck", help="a slide deck (PPTX, and PDF) for a segment, per area")
+    _add_filters(p, areas=True)
+    p.add_argument("--segment", metavar="NAME", help="a saved segment (instead of the filters)")
+    p.add_argument("--top", type=int, default=10, help="areas with a slide each (default 10)")
+    p.add_argument("--metric", choices=list(METRICS), default="sales_amount")
+    p.add_argument("--out", type=Path, required=True, help="the .pptx file")
+    p.add_argument("--pdf", type=Path, help="also write the deck as PDF")
+    _add_json(p)
+
+    p = sub.add_parser("picture", help="the map of a metric as a PNG picture")
+    _add_filters(p, areas=True)
+    p.add_argument("--segment", metavar="NAME", help="a saved segment (instead of the filters)")
+    p.add_argument("--metric", choices=list(METRICS), default="sales_amount")
+    p.add_argument("--out", type=Path, required=True, help="the .png file")
     _add_json(p)
 
     seg = sub.add_parser("segment", help="saved segments").add_subparsers(
@@ -546,6 +563,51 @@ def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
     return out, text
 
 
+def run_deck(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from geo.deck import build_deck_content
+    from geo.deck_files import write_pdf, write_pptx
+
+    segment, problems = _segment_for(store, args)
+    level = segment.filters.level or _filters(store, args).level
+    if level is None:
+        raise InputError("no areas to make slides of", hint="Import areas first")
+    if not 0 <= args.top <= 200:
+        raise InputError(f"--top {args.top}: choose 0 to 200 areas")
+    deck = build_deck_content(store, segment, level=level, top=args.top, metric=args.metric)
+    args.out.write_bytes(write_pptx(deck))
+    if args.pdf:
+        args.pdf.write_bytes(write_pdf(deck))
+    titles = [s.title for s in deck.slides]
+    out = {"out": str(args.out), "pdf": str(args.pdf) if args.pdf else None,
+           "slides": len(titles), "titles": titles, "problems": problems}  # fmt: skip
+    return out, f"wrote {len(titles)} slides to {args.out}: " + ", ".join(titles)
+
+
+def run_picture(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from geo.area_map import simplify_for_display
+    from geo.area_metrics import area_metric_values
+    from geo.map_picture import render_map_picture
+
+    segment, _ = _segment_for(store, args)
+    filters = segment.filters
+    if filters.level is None:
+        raise InputError("no areas to draw", hint="Import areas first")
+    metric = METRICS[args.metric]
+    values = area_metric_values(store, filters, args.metric)
+    areas = simplify_for_display(store.load_areas(filters.level), 0.01)
+    png = render_map_picture(
+        areas,
+        values,
+        title=f"{metric.label} by {filters.level}",
+        subtitle=describe_filters(store, filters),
+        metric_label=metric.label,
+        unit=metric.unit,
+        diverging=metric.diverging,
+    )
+    args.out.write_bytes(png)
+    return {"out": str(args.out), "bytes": len(png)}, f"wrote {args.out}"
+
+
 def run_segment(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if args.action == "save":
         saved = save_segment(store, Segment(_filters(store, args)), args.name)
@@ -575,6 +637,8 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
     "areas": run_areas,
     "export": run_export,
     "segment": run_segment,
+    "deck": run_deck,
+    "picture": run_picture,
     "rfm": run_rfm,
     "backtest": run_backtest,
     "trends": run_trends,

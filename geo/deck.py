@@ -36,7 +36,7 @@ from geo.customer_selection import (
     describe_filters,
     summarise_selection,
 )
-from geo.map_picture import render_map_picture
+from geo.map_picture import PANEL_SIZE, render_map_picture
 from geo.segment import Segment
 from geo.store import Store
 
@@ -82,20 +82,20 @@ def _change(now: float, before: float) -> str:
 
 
 def _trend_chart(flows: pd.DataFrame, title: str) -> bytes:
-    """Quarterly sales (bars) and active customers (line), 1600 x 560 pixels."""
+    """Quarterly sales (bars) and active customers (line), 1000 x 350 pixels."""
     shown = flows.iloc[1:]  # everyone is new in the first period of the data
     labels = [_quarter_name(pd.Timestamp(d).date()) for d in shown["period_start"]]
-    fig, ax = plt.subplots(figsize=(16, 5.6), dpi=100)
+    fig, ax = plt.subplots(figsize=(10, 3.5), dpi=100)
     try:
         ax.bar(labels, shown["sales"], color="#2c7fb8")
-        ax.set_ylabel("Sales ($)", fontsize=15)
+        ax.set_ylabel("Sales ($)", fontsize=11)
         ax.yaxis.set_major_formatter(lambda v, _pos: f"${v:,.0f}")
-        ax.tick_params(labelsize=13)
+        ax.tick_params(labelsize=9)
         other = ax.twinx()
         other.plot(labels, shown["active"], color="#d95f02", marker="o", linewidth=3)
-        other.set_ylabel("Active customers", fontsize=15, color="#d95f02")
-        other.tick_params(labelsize=13)
-        ax.set_title(title, fontsize=17, loc="left")
+        other.set_ylabel("Active customers", fontsize=11, color="#d95f02")
+        other.tick_params(labelsize=9)
+        ax.set_title(title, fontsize=12, loc="left")
         for spine in ("top",):
             ax.spines[spine].set_visible(False)
             other.spines[spine].set_visible(False)
@@ -105,6 +105,13 @@ def _trend_chart(flows: pd.DataFrame, title: str) -> bytes:
         return buffer.getvalue()
     finally:
         plt.close(fig)
+
+
+def _whole_quarters(flows: pd.DataFrame, last: date | None) -> pd.DataFrame:
+    """The quarters up to the last whole one: a running quarter would look like a fall."""
+    if last is None:
+        return flows
+    return flows[pd.to_datetime(flows["period_start"]) <= pd.Timestamp(last)]
 
 
 def build_deck_content(
@@ -160,7 +167,7 @@ def build_deck_content(
             kpis=overview,
             picture=render_map_picture(
                 areas, values, title="", metric_label=chosen.label, unit=chosen.unit,
-                diverging=chosen.diverging,
+                diverging=chosen.diverging, size=PANEL_SIZE,
             ),
         )
     )  # fmt: skip
@@ -205,10 +212,11 @@ def build_deck_content(
                 kpis=area_kpis,
                 picture=render_map_picture(
                     areas, values, title="", metric_label=chosen.label, unit=chosen.unit,
-                    diverging=chosen.diverging, focus=str(area_id),
+                    diverging=chosen.diverging, focus=str(area_id), size=PANEL_SIZE,
                 ),
                 chart=_trend_chart(
-                    flows_over_time(store, here, PERIOD), "Sales and active customers by quarter"
+                    _whole_quarters(flows_over_time(store, here, PERIOD), quarter),
+                    "Sales and active customers by quarter",
                 ),
                 table=table,
                 table_title="Top customers at high churn risk, by lifetime revenue",

@@ -54,29 +54,32 @@ def _pptx_slide(prs: PresentationFile, content: SlideContent, first: bool) -> No
     _text(slide, 0.4, 0.2, 12.5, 0.7, [(content.title, 30, True)])
     if content.subtitle:
         _text(slide, 0.4, 0.85, 12.5, 0.45, [(content.subtitle, 14, False)])
-    map_width = 6.9 if content.chart is not None else 8.6
+    map_width = 6.3 if content.chart is not None else 8.6
     if content.picture is not None:
         slide.shapes.add_picture(
             io.BytesIO(content.picture), Inches(0.3), Inches(1.35), width=Inches(map_width)
         )
     if content.chart is not None:
         slide.shapes.add_picture(
-            io.BytesIO(content.chart), Inches(0.3), Inches(5.3), width=Inches(map_width)
+            io.BytesIO(content.chart), Inches(0.3), Inches(5.0), width=Inches(map_width)
         )
-    right = 0.3 + map_width + 0.2
-    lines: list[tuple[str, int, bool]] = []
-    for kpi in content.kpis:
-        lines.append((f"{kpi.label}", 13, False))
-        lines.append((kpi.value + (f"   {kpi.change}" if kpi.change else ""), 22, True))
-    _text(slide, right, 1.35, WIDTH_IN - right - 0.3, 3.6, lines)
+    right = 0.3 + map_width + 0.3
+    _text(
+        slide,
+        right,
+        1.35,
+        WIDTH_IN - right - 0.3,
+        2.6,
+        [(kpi.text(), 17, True) for kpi in content.kpis],
+    )
     if content.table is not None and len(content.table.columns):
-        _text(slide, right, 4.95, WIDTH_IN - right - 0.3, 0.4, [(content.table_title, 13, True)])
+        _text(slide, right, 4.0, WIDTH_IN - right - 0.3, 0.4, [(content.table_title, 13, True)])
         rows, cols = len(content.table) + 1, len(content.table.columns)
         shape = slide.shapes.add_table(
             rows,
             cols,
             Inches(right),
-            Inches(5.35),
+            Inches(4.45),
             Inches(WIDTH_IN - right - 0.3),
             Inches(0.3 * rows),
         )

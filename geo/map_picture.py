@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -32,6 +33,8 @@ from geo.area_map import (
 
 #: A 16:9 picture that fills a slide: 1600 x 900 pixels.
 SLIDE_SIZE = (1600, 900)
+#: A 16:9 picture for part of a slide: smaller, so its legend reads at the same size.
+PANEL_SIZE = (1000, 563)
 DPI = 100
 
 
@@ -80,7 +83,8 @@ def render_map_picture(
     width, height = int(size[0]), int(size[1])
     fig = plt.figure(figsize=(width / DPI, height / DPI), dpi=DPI)
     try:
-        ax = fig.add_axes((0.01, 0.04, 0.72, 0.82))
+        top = 0.82 if title else 0.92
+        ax = fig.add_axes((0.01, 0.04, 0.70, top))
         data = values.reindex(areas["area_id"]).astype("float64")
         breaks = class_breaks(data, diverging)
         colours = [colour_for(float(v), breaks, diverging) for v in data.to_numpy()]
@@ -92,7 +96,8 @@ def render_map_picture(
         ax.set_ylim(south, north)
         ax.set_aspect(1 / max(math.cos(math.radians((south + north) / 2)), 0.2))
         ax.set_axis_off()
-        fig.text(0.015, 0.945, title, fontsize=26, fontweight="bold", va="center")
+        if title:
+            fig.text(0.015, 0.945, title, fontsize=26, fontweight="bold", va="center")
         if subtitle:
             fig.text(0.015, 0.895, subtitle, fontsize=14, color="#444444", va="center")
         unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
@@ -102,11 +107,11 @@ def render_map_picture(
         ]
         fig.legend(
             handles=handles,
-            title=metric_label + unit_title,
+            title=textwrap.fill(metric_label + unit_title, 22),
             loc="center left",
-            bbox_to_anchor=(0.74, 0.5),
-            fontsize=15,
-            title_fontsize=15,
+            bbox_to_anchor=(0.72, 0.5),
+            fontsize=13,
+            title_fontsize=13,
             frameon=False,
             alignment="left",
         )

@@ -34,15 +34,15 @@ def test_deck_slides_titles_and_figures_match_the_segment(demo_store: Store) -> 
     assert _texts(slides[1])[0] == "Customers by state"
     summary = summarise_selection(demo_store, filters)
     overview = _texts(slides[1])
-    assert overview[overview.index("Customers") + 1] == f"{summary['customers']:,}"
+    assert f"Customers: {summary['customers']:,}" in overview
     kpis = compute_area_kpis(demo_store, filters).sort_values(
         "customers", ascending=False, kind="stable"
     )
     for slide, (_, row) in zip(slides[2:], kpis.head(3).iterrows(), strict=True):
         texts = _texts(slide)
         assert texts[0] == row["name"]
-        assert texts[texts.index("Customers") + 1] == f"{int(row['customers']):,}"
-        assert texts[texts.index("Prospects") + 1] == "0"
+        assert f"Customers: {int(row['customers']):,}" in texts
+        assert "Prospects: 0" in texts
         pictures = [s for s in slide.shapes if s.shape_type == 13]  # map and trend chart
         assert len(pictures) == 2
         tables = [s for s in slide.shapes if s.has_table]
