@@ -16,7 +16,10 @@ navigation = st.navigation(
         st.Page("pages/trends.py", title="Trends"),
         st.Page("pages/export.py", title="Export"),
         st.Page("pages/data.py", title="Data"),
+        st.Page("pages/present.py", title="Presentation view", url_path="present"),
     ]
 )
-render_filters()
+# The presentation view takes everything from its link and shows no sidebar.
+if navigation.url_path != "present":
+    render_filters()
 navigation.run()

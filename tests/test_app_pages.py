@@ -264,3 +264,30 @@ def test_a_malformed_link_opens_with_a_message_not_a_crash(app: AppTest) -> None
     assert "level 'nowhere' was ignored" in warnings
     assert "A shape in the link was ignored" in warnings
     assert any("map position was ignored" in c.value for c in at.caption)
+
+
+def test_presentation_view_takes_its_link_and_shows_no_filters(
+    app: AppTest, demo_store: Store
+) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in {"level": "territory", "kind": "customer", "metric": "net_change",
+                       "name": "Q3 review"}.items():  # fmt: skip
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/present.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Q3 review"
+    expected = summarise_selection(demo_store, Filters(level="territory", kind="customer"))
+    assert _metric(at, "Customers") == f"{expected['customers']:,}"
+    assert _metric(at, "Sales") == f"${expected['sales_amount']:,.0f}"
+    assert not at.sidebar.selectbox and not at.selectbox  # no widgets on the slide
+
+
+def test_map_page_prepares_the_picture_and_the_standalone_map(app: AppTest) -> None:
+    at = _open(app, level="territory")
+    at.button(key="map_prepare_png").click().run()
+    at.button(key="map_prepare_html").click().run()
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download the picture (PNG)" in labels
+    assert "Download the map (HTML, opens offline)" in labels

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import geopandas as gpd
 import pandas as pd
@@ -36,8 +37,8 @@ from geo.customer_selection import (
 )
 from geo.filters import Filters, overview_level
 from geo.lookalikes import lookalike_prospects, whitespace
-from geo.saved_segments import list_segments, load_segment
-from geo.segment import Segment
+from geo.saved_segments import known_areas, list_segments, load_segment
+from geo.segment import Segment, segment_from_query
 from geo.store import Store, resolve_db_path
 
 #: Session-state keys shared by the pages.
@@ -204,10 +205,37 @@ def segments_per_area(db: str, version: int, filters: Filters) -> pd.DataFrame:
     return segments_by_area(_scores_ready(db), filters)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+def segments_stamp(db: str) -> str:
+    """Changes whenever a segment is saved, renamed or deleted (by the app or the CLI)."""
+    row = (
+        Store(Path(db))
+        .query(
+            "SELECT count(*) AS n, CAST(max(updated_at) AS VARCHAR) AS t, "
+            "string_agg(name, '|' ORDER BY name) AS names FROM segments"
+        )
+        .iloc[0]
+    )
+    return f"{row['n']}|{row['t']}|{row['names']}"
+
+
 def saved_segments(db: str, version: int) -> pd.DataFrame:
+    """Saved segments with current counts; recomputed when the data or the segments change."""
+    return _saved_segments(db, version, segments_stamp(db))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _saved_segments(db: str, version: int, stamp: str) -> pd.DataFrame:
     return list_segments(Store(Path(db)))
 
 
 def saved_segment(db: str, version: int, name: str) -> tuple[Segment, list[str]]:
     return load_segment(Store(Path(db)), name)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def segment_from_link(db: str, version: int, query: str) -> tuple[Segment, list[str]]:
+    """The segment a page's link (its query string) describes, checked against the data."""
+    params: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query, keep_blank_values=False):
+        params.setdefault(key, []).append(value)
+    return segment_from_query(params, known_areas(Store(Path(db))))

@@ -237,7 +237,7 @@ def test_opening_a_saved_segment_restores_its_view(
         expected = summarise_selection(store, filters)["rows"]
         page = browsing.page
         page.goto(f"{served_demo.url}/export")  # type: ignore[attr-defined]
-        page.get_by_text("Saved segments").click(timeout=WAIT_MS)  # type: ignore[attr-defined]
+        page.get_by_text("Saved segments", exact=True).click(timeout=WAIT_MS)  # type: ignore[attr-defined]
         details = page.locator("[data-testid='stExpanderDetails']")  # type: ignore[attr-defined]
         details.locator("[data-testid='stBaseButton-primary']").filter(has_text="Open").click(
             timeout=WAIT_MS

