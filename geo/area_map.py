@@ -250,13 +250,32 @@ def framing_bounds(
             [float(south - pad_y), float(west - pad_x)],
             [float(north + pad_y), float(east + pad_x)],
         ]
+    west, south, east, north = bulk_bounds(areas)
+    return [[south, west], [north, east]]
+
+
+def bulk_bounds(areas: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the bulk of the areas: those narrower than 90 degrees
+    and, with 20 areas or more, whose centres lie within the central 96% both ways, so
+    far-flung islands (Alaska, Hawaii, Guam) do not shrink the rest to a dot."""
     b = shapely.bounds(areas.geometry.to_numpy())
     narrow = (b[:, 2] - b[:, 0]) < 90
     b = b[narrow] if narrow.any() else b
-    return [
-        [float(b[:, 1].min()), float(b[:, 0].min())],
-        [float(b[:, 3].max()), float(b[:, 2].max())],
-    ]
+    if len(b) >= 20:
+        cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
+        keep = (
+            (cx >= np.quantile(cx, 0.02))
+            & (cx <= np.quantile(cx, 0.98))
+            & (cy >= np.quantile(cy, 0.02))
+            & (cy <= np.quantile(cy, 0.98))
+        )
+        b = b[keep]
+    return (
+        float(b[:, 0].min()),
+        float(b[:, 1].min()),
+        float(b[:, 2].max()),
+        float(b[:, 3].max()),
+    )
 
 
 def _features(

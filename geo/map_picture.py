@@ -19,13 +19,13 @@ import matplotlib
 matplotlib.use("Agg")  # no display: pictures are drawn in memory
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.patches import Patch
 
 from geo.area_map import (
     BOUNDARY_ATTRIBUTION,
+    bulk_bounds,
     class_breaks,
     colour_for,
     legend_entries,
@@ -39,27 +39,14 @@ DPI = 100
 
 
 def picture_frame(areas: gpd.GeoDataFrame, focus: str | None = None) -> tuple[float, ...]:
-    """(west, south, east, north) to show: the focus area with a margin, else the areas
-    narrower than 90 degrees (so islands across the antimeridian do not widen the view)."""
-    geoms = areas.geometry.to_numpy()
+    """(west, south, east, north) to show, with a margin: the focus area, else the bulk of
+    the areas (see :func:`geo.area_map.bulk_bounds`)."""
     if focus is not None and (areas["area_id"] == focus).any():
-        b = shapely.bounds(geoms[(areas["area_id"] == focus).to_numpy()])
+        b = shapely.bounds(areas.geometry.to_numpy()[(areas["area_id"] == focus).to_numpy()])
+        west, south = float(b[:, 0].min()), float(b[:, 1].min())
+        east, north = float(b[:, 2].max()), float(b[:, 3].max())
     else:
-        b = shapely.bounds(geoms)
-        narrow = (b[:, 2] - b[:, 0]) < 90
-        b = b[narrow] if narrow.any() else b
-        # The bulk of the areas: drop far-flung ones (Alaska, Hawaii, Guam) from the frame.
-        if len(b) >= 20:
-            cx, cy = (b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2
-            keep = (
-                (cx >= np.quantile(cx, 0.02))
-                & (cx <= np.quantile(cx, 0.98))
-                & (cy >= np.quantile(cy, 0.02))
-                & (cy <= np.quantile(cy, 0.98))
-            )
-            b = b[keep]
-    west, south = float(b[:, 0].min()), float(b[:, 1].min())
-    east, north = float(b[:, 2].max()), float(b[:, 3].max())
+        west, south, east, north = bulk_bounds(areas)
     pad_x, pad_y = max((east - west) * 0.04, 0.05), max((north - south) * 0.04, 0.05)
     return (west - pad_x, south - pad_y, east + pad_x, north + pad_y)
 
