@@ -40,7 +40,7 @@ from geo.saved_segments import (
     rename_segment,
     save_segment,
 )
-from geo.schema import RISK_BANDS, SEGMENTS
+from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
 from geo.segment import Segment
 from geo.shapes import Shape, ShapeError
 from geo.store import Store, log_export
@@ -71,6 +71,9 @@ def _add_filters(p: argparse.ArgumentParser, *, areas: bool) -> None:
     p.add_argument("--to", dest="date_to", type=_parse_date, help="last sales date")
     p.add_argument("--rfm-segment", nargs="+", default=[], choices=SEGMENTS, help="RFM segments")
     p.add_argument("--risk", nargs="+", default=[], choices=RISK_BANDS, help="churn risk bands")
+    p.add_argument(
+        "--contact", nargs="+", default=[], choices=CONTACT_STATUSES, help="contact timing"
+    )
     p.add_argument("--value-min", type=float, help="lowest lifetime revenue")
     p.add_argument("--value-max", type=float, help="highest lifetime revenue")
     p.add_argument(
@@ -184,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--per-area", action="store_true", help="XLSX: one sheet per area")
+    p.add_argument(
+        "--per-owner",
+        action="store_true",
+        help="XLSX: one sheet per owner, each in call order (value at stake, risk, due date)",
+    )
     p.add_argument("--suppress", type=Path, help="IDs or emails not to contact (CSV/XLSX/TXT)")
     p.add_argument("--columns", help="comma-separated columns to keep (customer_id always)")
     _add_json(p)
@@ -255,6 +263,7 @@ def _filters(store: Store, args: argparse.Namespace) -> Filters:
         date_to=args.date_to,
         segments=tuple(getattr(args, "rfm_segment", []) or ()),
         risk_bands=tuple(getattr(args, "risk", []) or ()),
+        contact=tuple(getattr(args, "contact", []) or ()),
         value_min=getattr(args, "value_min", None),
         value_max=getattr(args, "value_max", None),
     )
@@ -272,6 +281,7 @@ def filters_to_args(filters: Filters) -> list[str]:
         "to": "--to",
         "rfm": "--rfm-segment",
         "risk": "--risk",
+        "contact": "--contact",
         "value_min": "--value-min",
         "value_max": "--value-max",
     }
@@ -535,17 +545,18 @@ def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
         print(f"geocrm: warning: {problem}", file=sys.stderr)
     suppression = read_suppression(args.suppress) if args.suppress else set()
     columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
-    if args.per_area and args.format != "xlsx":
-        raise InputError("--per-area needs --format xlsx")
-    if args.per_area and columns and "area_name" not in columns:
-        columns.append("area_name")
-    target = build_target_list(store, segment, columns=columns, suppression=suppression)
+    if (args.per_area or args.per_owner) and args.format != "xlsx":
+        raise InputError("--per-area and --per-owner need --format xlsx")
+    if args.per_area and args.per_owner:
+        raise InputError("choose --per-area or --per-owner, not both")
+    split_by = "area_name" if args.per_area else "owner" if args.per_owner else None
+    if split_by and columns and split_by not in columns:
+        columns.append(split_by)
+    target = build_target_list(
+        store, segment, columns=columns, suppression=suppression, by_priority=args.per_owner
+    )
     written = write_export(
-        target.rows,
-        args.out,
-        args.format,
-        summary=target.summary,
-        split_by="area_name" if args.per_area else None,
+        target.rows, args.out, args.format, summary=target.summary, split_by=split_by
     )
     log_export(store, segment.name or target.description, args.format, written, args.out.name)
     out = {

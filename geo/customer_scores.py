@@ -19,6 +19,10 @@ Definitions (the README repeats them for marketers):
   buying at their own pace would have gone this long without an order. Bands: low below
   0.6 (silent for less than about 0.9 of their usual gap), medium to 0.9, high from 0.9
   (silent for about 2.3 gaps or more).
+- expected_next = last order + usual gap: when their next order is expected. Contact
+  timing: "overdue" when silent for more than twice their usual gap (late by more than a
+  gap), "due" when the next order is expected within DUE_WINDOW_DAYS (or is late by less
+  than a gap), else "later".
 - aov = monetary / frequency; orders_per_year = 365 / gap_days;
   value_3y = aov x orders_per_year x 3 x (1 - churn_risk): the next three years' value
   if they keep their pace, weighted by the chance they still buy.
@@ -44,6 +48,10 @@ BEST_SEGMENTS = ("champions", "loyal")
 RISK_MEDIUM = 0.6
 RISK_HIGH = 0.9
 VALUE_YEARS = 3
+#: Bumped when the stored score columns change, so older databases are scored again.
+SCORES_FORMAT = 2
+#: "Due for contact": the next order is expected within this many days.
+DUE_WINDOW_DAYS = 30
 
 SCORE_COLUMNS = (
     "customer_id",
@@ -61,6 +69,8 @@ SCORE_COLUMNS = (
     "risk_band",
     "aov",
     "value_3y",
+    "expected_next",
+    "contact_status",
 )
 
 
@@ -114,7 +124,11 @@ def scores_sql(as_of_param: str = "?") -> str:
                 WHEN churn_risk >= {RISK_MEDIUM} THEN 'medium' ELSE 'low' END AS risk_band,
            monetary / frequency AS aov,
            monetary / frequency * (365.0 / gap_days) * {VALUE_YEARS} * (1 - churn_risk)
-               AS value_3y
+               AS value_3y,
+           CAST(last_order + to_days(CAST(round(gap_days) AS INTEGER)) AS DATE) AS expected_next,
+           CASE WHEN recency_days > 2 * gap_days THEN 'overdue'
+                WHEN recency_days + {DUE_WINDOW_DAYS} >= gap_days THEN 'due'
+                ELSE 'later' END AS contact_status
     FROM (
         SELECT *, floor((f + m) / 2) AS fm,
                1 - exp(-GREATEST(recency_days, 0) / gap_days) AS churn_risk
@@ -144,6 +158,8 @@ class ScoreState:
 
     data_version: int
     as_of: date | None
+    #: Whether the stored table has this version's columns (a newer GeoCRM may add some).
+    current: bool = True
 
 
 def ensure_scores(store: Store) -> ScoreState:
@@ -155,7 +171,7 @@ def ensure_scores(store: Store) -> ScoreState:
     version = store.data_version()
     with store.connect() as con:
         stored = _stored_state(con)
-        if stored is not None and stored.data_version == version:
+        if stored is not None and stored.data_version == version and stored.current:
             return stored
     as_of = data_as_of(store)
     with store.transaction() as con:
@@ -170,7 +186,7 @@ def ensure_scores(store: Store) -> ScoreState:
         con.execute(
             "INSERT INTO meta VALUES ('scores', ?) ON CONFLICT (key) DO UPDATE "
             "SET value = excluded.value",
-            [f"{version}|{as_of.isoformat() if as_of else ''}"],
+            [f"{version}|{as_of.isoformat() if as_of else ''}|{SCORES_FORMAT}"],
         )
     return ScoreState(version, as_of)
 
@@ -179,5 +195,8 @@ def _stored_state(con: duckdb.DuckDBPyConnection) -> ScoreState | None:
     row = con.execute("SELECT value FROM meta WHERE key = 'scores'").fetchone()
     if not row:
         return None
-    version, _, as_of = str(row[0]).partition("|")
-    return ScoreState(int(version), date.fromisoformat(as_of) if as_of else None)
+    version, _, rest = str(row[0]).partition("|")
+    as_of, _, fmt = rest.partition("|")
+    return ScoreState(
+        int(version), date.fromisoformat(as_of) if as_of else None, fmt == str(SCORES_FORMAT)
+    )

@@ -42,6 +42,8 @@ SELECTION_COLUMNS = (
     "churn_risk_band",
     "churn_risk",
     "value_3y",
+    "expected_next_order",
+    "contact_timing",
 )
 
 #: Per-area KPI columns, in table order.
@@ -123,13 +125,16 @@ def selection_sql(
     where_params: list[Any] = []
     if with_sales or with_scores or filters.needs_scores:
         scores_select = (
-            "cs.segment AS rfm_segment, cs.risk_band AS churn_risk_band, cs.churn_risk, cs.value_3y"
+            "cs.segment AS rfm_segment, cs.risk_band AS churn_risk_band, cs.churn_risk, "
+            "cs.value_3y, cs.expected_next AS expected_next_order, "
+            "cs.contact_status AS contact_timing"
         )
         scores_join = "LEFT JOIN customer_scores cs ON cs.customer_id = c.customer_id "
     else:
         scores_select = (
             "CAST(NULL AS VARCHAR) AS rfm_segment, CAST(NULL AS VARCHAR) AS churn_risk_band, "
-            "CAST(NULL AS DOUBLE) AS churn_risk, CAST(NULL AS DOUBLE) AS value_3y"
+            "CAST(NULL AS DOUBLE) AS churn_risk, CAST(NULL AS DOUBLE) AS value_3y, "
+            "CAST(NULL AS DATE) AS expected_next_order, CAST(NULL AS VARCHAR) AS contact_timing"
         )
         scores_join = ""
     if filters.segments:
@@ -138,6 +143,9 @@ def selection_sql(
     if filters.risk_bands:
         where.append(f"cs.risk_band IN ({_placeholders(filters.risk_bands)})")
         where_params.extend(filters.risk_bands)
+    if filters.contact:
+        where.append(f"cs.contact_status IN ({_placeholders(filters.contact)})")
+        where_params.extend(filters.contact)
     if filters.shapes:
         where.append(shapes_condition(filters.shapes))
     if filters.value_min is not None:

@@ -92,7 +92,8 @@ def write_xlsx(
 
     With ``summary``, a first sheet "Summary" lists its keys and values (description,
     filters, date, counts). With ``split_by`` (a column, e.g. ``area_name``), one sheet per
-    value of that column, in sorted order; rows without a value go to a sheet "No area".
+    value of that column, in sorted order; rows without a value go to a sheet "No area"
+    (or "No owner", ...).
     """
     if len(frame) > XLSX_MAX_ROWS:
         raise ValueError(
@@ -122,7 +123,8 @@ def write_xlsx(
         if split_by is None:
             parts = [(sheet_name, frame)]
         else:
-            labels = ["No area" if pd.isna(v) else str(v) for v in frame[split_by].tolist()]
+            missing = "No area" if split_by == "area_name" else f"No {split_by}"
+            labels = [missing if pd.isna(v) else str(v) for v in frame[split_by].tolist()]
             label_series = pd.Series(labels, index=frame.index)
             groups = sorted(set(labels))
             names = sheet_names(groups)

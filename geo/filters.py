@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from geo.schema import KINDS, RISK_BANDS, SEGMENTS
+from geo.schema import CONTACT_STATUSES, KINDS, RISK_BANDS, SEGMENTS
 from geo.shapes import Shape, describe_shapes
 
 
@@ -28,7 +28,8 @@ class Filters:
     (churn risk bands) and ``value_min``/``value_max`` (lifetime revenue, in the sales
     currency) keep only scored customers that match (see :mod:`geo.customer_scores`).
     ``shapes`` (drawn circles, rectangles, polygons) keep the located customers inside any
-    of them (see :mod:`geo.shapes`).
+    of them (see :mod:`geo.shapes`). ``contact`` keeps scored customers whose contact
+    timing is one of overdue, due, later.
     """
 
     level: str | None = None
@@ -42,12 +43,14 @@ class Filters:
     value_min: float | None = None
     value_max: float | None = None
     shapes: tuple[Shape, ...] = field(default_factory=tuple)
+    contact: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def needs_scores(self) -> bool:
         """Whether the filters look at RFM segments, churn risk or value."""
         return bool(
             self.segments
+            or self.contact
             or self.risk_bands
             or self.value_min is not None
             or self.value_max is not None
@@ -63,6 +66,9 @@ class Filters:
             raise ValueError(
                 f"unknown RFM segment {unknown[0]!r}: use one of {', '.join(SEGMENTS)}"
             )
+        unknown = [c for c in self.contact if c not in CONTACT_STATUSES]
+        if unknown:
+            raise ValueError(f"unknown contact timing {unknown[0]!r}: use overdue, due or later")
         unknown = [b for b in self.risk_bands if b not in RISK_BANDS]
         if unknown:
             raise ValueError(f"unknown churn risk band {unknown[0]!r}: use low, medium or high")
@@ -91,6 +97,7 @@ class Filters:
             "value_min": [f"{self.value_min:g}"] if self.value_min is not None else [],
             "value_max": [f"{self.value_max:g}"] if self.value_max is not None else [],
             "shape": [shape.to_text() for shape in self.shapes],
+            "contact": list(self.contact),
         }
         return {k: v for k, v in params.items() if v}
 
@@ -125,6 +132,8 @@ class Filters:
             low = f"${self.value_min:,.0f}" if self.value_min is not None else "$0"
             high = f"${self.value_max:,.0f}" if self.value_max is not None else "more"
             parts.append(f"lifetime revenue {low} to {high}")
+        if self.contact:
+            parts.append("contact " + " or ".join(self.contact))
         if self.shapes:
             parts.append(describe_shapes(self.shapes))
         return ", ".join(parts)

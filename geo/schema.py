@@ -85,3 +85,6 @@ SEGMENTS = tuple(rule[0] for rule in SEGMENT_RULES)
 SEGMENT_MEANINGS = {rule[0]: rule[1] for rule in SEGMENT_RULES}
 
 RISK_BANDS: Final = ("low", "medium", "high")
+
+#: Contact timing of a scored customer (see geo.customer_scores).
+CONTACT_STATUSES: Final = ("overdue", "due", "later")

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from geo.filters import Filters
-from geo.schema import KINDS, RISK_BANDS, SEGMENTS
+from geo.schema import CONTACT_STATUSES, KINDS, RISK_BANDS, SEGMENTS
 from geo.shapes import Shape, ShapeError
 
 #: The query parameter of the map position: "lat,lon,zoom".
@@ -150,6 +150,7 @@ def segment_from_query(
     take("value_min", amount, "lowest lifetime revenue")
     take("value_max", amount, "highest lifetime revenue")
     take("shape", shapes, "shapes")
+    take("contact", choice(CONTACT_STATUSES), "contact timing")
     area_ids = tuple(str(v) for v in params.get("area", []) if str(v))
     lvl = kept.get("level")
     if area_ids and known is not None and lvl is not None:
@@ -176,6 +177,7 @@ def segment_from_query(
             "value_min": kept.get("value_min"),
             "value_max": kept.get("value_max"),
             "shapes": kept.get("shape", ()),
+            "contact": kept.get("contact", ()),
         },
         problems,
     )

@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE TABLE IF NOT EXISTS customer_scores (
     customer_id VARCHAR NOT NULL, first_order DATE, last_order DATE, frequency BIGINT,
     monetary DOUBLE, recency_days BIGINT, r INTEGER, f INTEGER, m INTEGER, segment VARCHAR,
-    gap_days DOUBLE, churn_risk DOUBLE, risk_band VARCHAR, aov DOUBLE, value_3y DOUBLE
+    gap_days DOUBLE, churn_risk DOUBLE, risk_band VARCHAR, aov DOUBLE, value_3y DOUBLE,
+    expected_next DATE, contact_status VARCHAR
 );
 CREATE TABLE IF NOT EXISTS assignments (
     customer_id VARCHAR NOT NULL, level VARCHAR NOT NULL, area_id VARCHAR,

@@ -98,9 +98,14 @@ def build_target_list(
     columns: Sequence[str] | None = None,
     suppression: Iterable[str] = (),
     on: date | None = None,
+    by_priority: bool = False,
 ) -> TargetList:
     """The segment's rows, suppressed entries removed, limited to ``columns`` (in the
-    order of SELECTION_COLUMNS, customer_id always kept)."""
+    order of SELECTION_COLUMNS, customer_id always kept).
+
+    ``by_priority`` orders them for a rep's call list: owner, then value at stake (3-year
+    value) highest first, churn risk highest first, expected next order soonest first;
+    otherwise by customer ID."""
     on = on or date.today()
     unknown = [c for c in (columns or ()) if c not in SELECTION_COLUMNS]
     if unknown:
@@ -109,6 +114,13 @@ def build_target_list(
             hint=f"Choose among: {', '.join(SELECTION_COLUMNS)}",
         )
     selected = select_customers(store, segment.filters)
+    if by_priority:
+        selected = selected.sort_values(
+            ["owner", "value_3y", "churn_risk", "expected_next_order", "customer_id"],
+            ascending=[True, False, False, True, True],
+            na_position="last",
+            kind="stable",
+        )
     rows, suppressed = apply_suppression(selected, suppression)
     if columns:
         keep = [c for c in SELECTION_COLUMNS if c in columns or c in REQUIRED_COLUMNS]

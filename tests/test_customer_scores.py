@@ -139,3 +139,19 @@ def test_segments_by_area_add_up_to_the_segment_summary(demo_store: Store) -> No
     assert int(table["champions"].sum()) <= int(summary.loc["champions", "customers"])
     assert (table[list(summary.index)].sum(axis=1) == table["scored"]).all()
     assert len(table) == 9
+
+
+def test_contact_timing_worked_by_hand(tmp_path: Path) -> None:
+    weekly = [("weekly", AS_OF - timedelta(days=21 + 7 * j), 20.0) for j in range(10)]
+    yearly = [("yearly", AS_OF - timedelta(days=90 + 365 * j), 500.0) for j in range(3)]
+    monthly = [("monthly", AS_OF - timedelta(days=10 + 30 * j), 50.0) for j in range(6)]
+    store = _store_with_orders(tmp_path, weekly + yearly + monthly)
+    s = compute_scores(store, AS_OF).set_index("customer_id")
+    # A weekly buyer two weeks late is overdue.
+    assert s.loc["weekly", "contact_status"] == "overdue"
+    assert s.loc["weekly", "expected_next"].date() == AS_OF - timedelta(days=14)
+    # A yearly buyer three months after a purchase is not due.
+    assert s.loc["yearly", "contact_status"] == "later"
+    assert s.loc["yearly", "expected_next"].date() == AS_OF + timedelta(days=275)
+    # A monthly buyer ten days after an order expects the next in 20 days: due.
+    assert s.loc["monthly", "contact_status"] == "due"

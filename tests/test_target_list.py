@@ -130,3 +130,30 @@ def test_screen_exports_and_cli_hold_the_same_rows(demo_store: Store, tmp_path: 
     )
     assert logged.iloc[0].tolist() == ["East and Chicago at risk", len(ids)]
     delete_segment(demo_store, "East and Chicago at risk")
+
+
+def test_per_owner_workbook_holds_every_row_once_in_call_order(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    filters = Filters(level="territory", kind="customer", contact=("overdue", "due"))
+    save_segment(demo_store, Segment(filters), "Due for contact")
+    out = tmp_path / "reps.xlsx"
+    code = main(["--db", str(demo_store.path), "export", "--segment", "Due for contact",
+                 "--per-owner", "--format", "xlsx", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    expected = set(build_target_list(demo_store, Segment(filters)).rows["customer_id"])
+    wb = openpyxl.load_workbook(out, read_only=True)
+    seen: list[str] = []
+    owners = demo_store.query("SELECT DISTINCT owner FROM areas WHERE owner IS NOT NULL")
+    for ws in wb.worksheets[1:]:
+        rows = list(ws.iter_rows(values_only=True))
+        header, body = rows[0], rows[1:]
+        owner_col, value_col = header.index("owner"), header.index("value_3y")
+        assert {r[owner_col] for r in body} == {ws.title}
+        assert ws.title in set(owners["owner"])
+        values = [r[value_col] for r in body]
+        assert values == sorted(values, reverse=True)  # value at stake first
+        seen += [r[0] for r in body]
+    assert len(seen) == len(set(seen)) == len(expected) > 0
+    assert set(seen) == expected
+    delete_segment(demo_store, "Due for contact")
