@@ -14,6 +14,8 @@ navigation = st.navigation(
         st.Page("pages/areas.py", title="Areas"),
         st.Page("pages/customers.py", title="Customers"),
         st.Page("pages/trends.py", title="Trends"),
+        st.Page("pages/contacts.py", title="Contact list"),
+        st.Page("pages/customer.py", title="Customer card", url_path="customer"),
         st.Page("pages/export.py", title="Export"),
         st.Page("pages/data.py", title="Data"),
         st.Page("pages/present.py", title="Presentation view", url_path="present"),

@@ -148,6 +148,21 @@ def map_panel() -> None:
                     colour_legend=legend,
                 )
             )
+    focus = st.query_params.get("focus")
+    if focus:
+        chosen = state.search(db, version, focus)
+        chosen = chosen[chosen["customer_id"] == focus].dropna(subset=["lat", "lon"])
+        if len(chosen):
+            layers.append(
+                PointLayer(
+                    name="Chosen customer",
+                    lat=chosen["lat"].to_numpy(dtype="float64"),
+                    lon=chosen["lon"].to_numpy(dtype="float64"),
+                    labels=[str(n) for n in chosen["name"]],
+                    colour="#e41a1c",
+                    total=1,
+                )
+            )
     lookalike_note = ""
     if show_lookalikes and filters.kind in (None, "prospect"):
         ranked = state.lookalike_list(db, version, filters, None)

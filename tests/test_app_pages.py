@@ -291,3 +291,32 @@ def test_map_page_prepares_the_picture_and_the_standalone_map(app: AppTest) -> N
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download the picture (PNG)" in labels
     assert "Download the map (HTML, opens offline)" in labels
+
+
+def test_search_opens_the_customer_card(app: AppTest, demo_store: Store) -> None:
+    at = _open(app, level="state")
+    at.sidebar.text_input(key="find_customer").input("C000010").run()
+    assert not at.exception, at.exception
+    card = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    card.query_params["id"] = "C000010"
+    card.run()
+    card.switch_page("pages/customer.py").run()
+    assert not card.exception, card.exception
+    name = demo_store.query("SELECT name FROM customers WHERE customer_id = 'C000010'")
+    assert card.title[0].value.replace("\\\\", "") == name["name"].iloc[0].replace("\\\\", "")
+    labels = {m.label for m in card.metric}
+    assert {"Orders in the period", "Churn risk", "Next order expected"} <= labels
+
+
+def test_contact_list_rows_add_up_per_owner(app: AppTest, demo_store: Store) -> None:
+    from geo.segment import Segment
+    from geo.target_list import build_target_list
+
+    at = _open(app, level="territory")
+    at.switch_page("pages/contacts.py").run()
+    assert not at.exception, at.exception
+    filters = Filters(level="territory", kind="customer", contact=("overdue", "due"))
+    rows = build_target_list(demo_store, Segment(filters)).rows
+    assert _metric(at, "To contact") == f"{len(rows):,}"
+    by_owner = at.dataframe[0].value
+    assert int(by_owner["customers"].sum()) == len(rows)

@@ -11,6 +11,7 @@ from geo.schema import RISK_BANDS, SEGMENTS
 from geo.segment import VIEW_PARAM, Segment
 from geo.shapes import Shape, ShapeError, describe_shapes
 from ui import state
+from ui.widgets import plain_text
 
 #: A segment to show on the next run (see open_segment).
 PENDING_KEY = "geocrm_pending_segment"
@@ -59,14 +60,36 @@ def _drawn_shapes() -> tuple[Shape, ...]:
 
 def _write_link(filters: Filters) -> None:
     wanted = filters.to_query()
-    # The map keeps its position in the link from the browser, and a saved segment's link
-    # its name (used only while the filters still match it): keep both.
-    for param in (VIEW_PARAM, "name"):
+    # The map keeps its position in the link from the browser, a saved segment's link its
+    # name (used only while the filters still match it), a customer card its customer and
+    # the map its chosen customer: keep them.
+    for param in (VIEW_PARAM, "name", "id", "focus", "metric"):
         if st.query_params.get_all(param):
             wanted[param] = st.query_params.get_all(param)
     # Setting the same parameters again would still touch the browser's history.
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
         st.query_params.from_dict(wanted)
+
+
+def _customer_search(db: str, version: int) -> None:
+    """Find a customer by name, ID, postcode or email; a match opens their card."""
+    text = st.sidebar.text_input(
+        "Find a customer",
+        key="find_customer",
+        placeholder="Name, ID, postcode or email",
+        max_chars=80,
+    )
+    if len(text.strip()) < 2:
+        return
+    hits = state.search(db, version, text)
+    if hits.empty:
+        st.sidebar.caption("No customer or prospect matches.")
+    for row in hits.itertuples(index=False):
+        st.sidebar.page_link(
+            "pages/customer.py",
+            label=plain_text(f"{row.name} · {row.customer_id} ({row.matched})"),
+            query_params={"id": str(row.customer_id)},
+        )
 
 
 def render_filters() -> Filters:
@@ -75,6 +98,7 @@ def render_filters() -> Filters:
     db, version = state.data_key(store)
     levels = state.levels(db, version)
     side = st.sidebar
+    _customer_search(db, version)
     side.header("Filters")
     if not levels:
         side.info("No areas yet: import areas on the Data page, or run `make run` for the demo.")

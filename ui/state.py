@@ -24,8 +24,10 @@ from geo.customer_analytics import (
     segments_by_area,
     top_at_risk,
 )
+from geo.customer_card import CustomerCard, customer_card
 from geo.customer_flows import area_flows, flows_over_time, latest_complete_period
 from geo.customer_scores import ensure_scores
+from geo.customer_search import search_customers
 from geo.customer_selection import (
     MAP_POINT_LIMIT,
     PointSample,
@@ -239,3 +241,13 @@ def segment_from_link(db: str, version: int, query: str) -> tuple[Segment, list[
     for key, value in parse_qsl(query, keep_blank_values=False):
         params.setdefault(key, []).append(value)
     return segment_from_query(params, known_areas(Store(Path(db))))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def search(db: str, version: int, text: str) -> pd.DataFrame:
+    return search_customers(Store(Path(db)), text, limit=8)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def card(db: str, version: int, customer_id: str, filters: Filters) -> CustomerCard:
+    return customer_card(Store(Path(db)), customer_id, filters)

@@ -252,3 +252,31 @@ def test_opening_a_saved_segment_restores_its_view(
         )
     finally:
         delete_segment(store, "NYC at risk")
+
+
+def test_find_a_customer_open_the_card_and_centre_the_map(
+    browsing: Browsing, served_demo: ServedApp
+) -> None:
+    store = served_demo.store
+    # A name only one customer has, typed in part and in lower case.
+    target = store.query(
+        "SELECT any_value(customer_id) AS customer_id, name, any_value(lat) AS lat, "
+        "any_value(lon) AS lon FROM customers WHERE name SIMILAR TO '[A-Za-z &]+' "
+        "GROUP BY name HAVING count(*) = 1 AND any_value(lat) IS NOT NULL "
+        "ORDER BY name LIMIT 1"
+    ).iloc[0]
+    page = browsing.page
+    open_map(browsing, served_demo, "?level=state")
+    box = page.get_by_label("Find a customer")  # type: ignore[attr-defined]
+    box.fill(str(target["name"])[:-3].lower())
+    box.press("Enter")
+    link = page.get_by_role("link", name=f"{target['name']} · {target['customer_id']}")  # type: ignore[attr-defined]
+    link.first.click(timeout=WAIT_MS)
+    page.get_by_role("heading", name=str(target["name"])).wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    assert page.get_by_text("Next order expected").count() >= 1  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Show on the map").click(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    frame.get_by_text("Chosen customer").wait_for(timeout=WAIT_MS)
+    live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    lat, lon = live.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }")
+    assert abs(lat - target["lat"]) < 0.05 and abs(lon - target["lon"]) < 0.05

@@ -1,0 +1,68 @@
+"""Contact list: customers due for contact, by owner and area, in call order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import streamlit as st
+
+from geo.export import export_bytes
+from geo.segment import Segment
+from geo.target_list import build_target_list, export_file_stem
+from ui import state
+from ui.sidebar import current_filters
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+st.title("Contact list")
+filters = current_filters()
+store = state.current_store()
+db, version = state.data_key(store)
+if not filters.contact:
+    # Who to call: overdue or due, unless the sidebar asks for a contact timing itself.
+    filters = replace(filters, contact=("overdue", "due"), kind="customer")
+st.caption(
+    f"{state.filters_description(db, version, filters)} · overdue = silent for more than twice "
+    "their usual gap; due = next order expected within 30 days. Ordered by value at stake, "
+    "then churn risk, then expected date."
+)
+target = build_target_list(store, Segment(filters), by_priority=True)
+rows = target.rows
+by_owner = rows.groupby(rows["owner"].fillna("No owner")).agg(
+    customers=("customer_id", "size"),
+    overdue=("contact_timing", lambda s: int((s == "overdue").sum())),
+    value_at_stake=("value_3y", "sum"),
+)
+cols = st.columns(3)
+cols[0].metric("To contact", f"{len(rows):,}")
+cols[1].metric("Overdue", f"{int((rows['contact_timing'] == 'overdue').sum()):,}")
+cols[2].metric("3-year value at stake", f"${rows['value_3y'].sum():,.0f}")
+st.subheader("By owner")
+st.dataframe(
+    by_owner.reset_index(),
+    hide_index=True,
+    width="stretch",
+    column_config={"value_at_stake": st.column_config.NumberColumn(format="dollar")},
+)
+st.subheader("Call list")
+show = ["owner", "area_name", "customer_id", "name", "email", "contact_timing",
+        "expected_next_order", "value_3y", "churn_risk", "last_order_date"]  # fmt: skip
+st.dataframe(
+    rows[show].head(500),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "value_3y": st.column_config.NumberColumn("3-year value", format="dollar"),
+        "churn_risk": st.column_config.NumberColumn("Churn risk", format="percent"),
+    },
+)
+if len(rows) > 500:
+    st.caption(f"First 500 of {len(rows):,}; the workbook holds all {len(rows):,}.")
+st.download_button(
+    "Download one sheet per owner (XLSX)",
+    data=export_bytes(rows, "xlsx", summary=target.summary, split_by="owner"),
+    file_name=f"{export_file_stem('contact list', date.today())}.xlsx",
+    mime=XLSX,
+    key="contacts_download",
+)
