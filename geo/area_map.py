@@ -200,16 +200,53 @@ def legend_entries(breaks: list[float], unit: str, diverging: bool) -> list[tupl
     return entries
 
 
+#: Categorical colours (Okabe-Ito, colour-blind safe, then ColorBrewer Set3) for maps of
+#: who covers which area.
+CATEGORY_COLOURS = (
+    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999",
+    "#8dd3c7", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#bc80bd",
+)  # fmt: skip
+#: The unit of a metric whose values are names (an owner), not numbers.
+CATEGORY = "category"
+
+
+@dataclass(frozen=True)
+class AreaColours:
+    """Each area's fill colour and tooltip text, and the legend that explains them."""
+
+    fill: dict[str, str]
+    text: dict[str, str]
+    legend: list[tuple[str, str]]
+
+
+def area_colours(
+    area_ids: Sequence[str], values: pd.Series, unit: str, diverging: bool = False
+) -> AreaColours:
+    """Colours for ``values`` (index area_id): classes of a number, or one colour per name
+    when ``unit`` is CATEGORY (e.g. owners); missing values are "no data"."""
+    ids = [str(a) for a in area_ids]
+    if unit == CATEGORY:
+        names = values.reindex(ids)
+        present = sorted({str(v) for v in names.dropna()})
+        palette = {n: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, n in enumerate(present)}
+        fill = {str(a): palette[str(v)] if pd.notna(v) else NO_DATA for a, v in names.items()}
+        text = {str(a): str(v) if pd.notna(v) else "none" for a, v in names.items()}
+        return AreaColours(fill, text, [*((n, palette[n]) for n in present), ("none", NO_DATA)])
+    numbers = values.reindex(ids).astype("float64")
+    breaks = class_breaks(numbers, diverging)
+    fill = {str(a): colour_for(float(v), breaks, diverging) for a, v in numbers.items()}
+    text = {str(a): format_value(float(v), unit) for a, v in numbers.items()}
+    return AreaColours(fill, text, legend_entries(breaks, unit, diverging))
+
+
 def legend_html(
     title: str,
-    breaks: list[float],
-    unit: str,
-    diverging: bool,
+    entries: Sequence[tuple[str, str]],
     points: Sequence[tuple[str, str]] = (),
 ) -> str:
     rows = [
         f'<div><span style="background:{colour}"></span>{to_map_text(label)}</div>'
-        for label, colour in legend_entries(breaks, unit, diverging)
+        for label, colour in entries
     ]
     if points:
         rows.append("<b>Customers</b>")
@@ -278,9 +315,7 @@ def bulk_bounds(areas: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
     )
 
 
-def _features(
-    areas: gpd.GeoDataFrame, values: pd.Series, unit: str, label: str
-) -> dict[str, object]:
+def _features(areas: gpd.GeoDataFrame, texts: dict[str, str], label: str) -> dict[str, object]:
     if "geojson" in areas:
         geo: dict[str, Any] = {
             "type": "FeatureCollection",
@@ -295,9 +330,7 @@ def _features(
         )
     for feature in geo["features"]:
         props = feature["properties"]
-        value = values.get(props["area_id"], np.nan)
-        props["value"] = None if not np.isfinite(value) else float(value)
-        props["value_text"] = to_map_text(format_value(value, unit))
+        props["value_text"] = to_map_text(texts.get(str(props["area_id"]), "no data"))
         props["name"] = to_map_text(props["name"])
         props["area_id"] = str(props["area_id"])
         props["metric"] = to_map_text(label)
@@ -399,17 +432,16 @@ def build_area_map(
     fmap.options["zoomSnap"] = 0.25
     if basemap in BASEMAPS:
         folium.TileLayer(basemap, name=to_map_text(basemap), control=False).add_to(fmap)
-    breaks = class_breaks(values.reindex(areas["area_id"]).astype("float64"), diverging)
-    data = _features(areas, values, unit, metric_label)
+    colours = area_colours(areas["area_id"].tolist(), values, unit, diverging)
+    data = _features(areas, colours.text, metric_label)
     selected = str(selected_area_id) if selected_area_id is not None else None
 
     def style(feature: dict[str, object]) -> dict[str, object]:
         props = feature["properties"]
         assert isinstance(props, dict)
-        value = props.get("value")
         is_selected = props.get("area_id") == selected
         return {
-            "fillColor": colour_for(np.nan if value is None else float(value), breaks, diverging),
+            "fillColor": colours.fill.get(str(props.get("area_id")), NO_DATA),
             "color": "#111111" if is_selected else "#666666",
             "weight": 3 if is_selected else 0.4,
             "fillOpacity": 0.75,
@@ -446,7 +478,7 @@ def build_area_map(
     unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
     point_legend = [entry for layer in point_layers for entry in layer.colour_legend]
     Legend(
-        legend_html(metric_label + unit_title, breaks, unit, diverging, point_legend),
+        legend_html(metric_label + unit_title, colours.legend, point_legend),
         to_map_text(BOUNDARY_ATTRIBUTION),
     ).add_to(fmap)
     if shapes:

@@ -26,7 +26,7 @@ class Metric:
     """A per-area figure: the column of a per-area table, shown with a unit and scale."""
 
     label: str
-    unit: str  # "count", "$" or "%"
+    unit: str  # "count", "$", "%", or "category" (names, e.g. owners: one colour each)
     column: str
     source: str = KPIS
     diverging: bool = False
@@ -50,6 +50,7 @@ METRICS: dict[str, Metric] = {
         "Lifetime revenue of at-risk customers", "$", "revenue_at_risk", SCORES
     ),
     "avg_churn_risk": Metric("Average churn risk", "%", "avg_churn_risk", SCORES),
+    "owner": Metric("Owner (who covers the area)", "category", "owner"),
     "whitespace": Metric(
         "Whitespace (prospects weighted by likeness to the best)",
         "count",
@@ -77,4 +78,5 @@ def area_metric_values(store: Store, filters: Filters, key: str) -> pd.Series:
         if start is None:
             return pd.Series(dtype="float64")
         table = area_flows(store, filters, FLOW_PERIOD, start).set_index("area_id")
-    return table[metric.column].astype("float64")
+    column = table[metric.column]
+    return column if metric.unit == "category" else column.astype("float64")

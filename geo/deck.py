@@ -124,8 +124,9 @@ def build_deck_content(
     on: date | None = None,
 ) -> DeckContent:
     """The slides' content for ``segment`` at ``level``: title, overview, ``top`` areas."""
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}: use one of {', '.join(METRICS)}")
+    if metric not in METRICS or METRICS[metric].unit == "category":
+        numeric = [k for k, m in METRICS.items() if m.unit != "category"]
+        raise ValueError(f"the deck ranks areas by a number: use one of {', '.join(numeric)}")
     on = on or date.today()
     filters = replace(segment.filters, level=level, area_ids=segment.filters.area_ids
                       if segment.filters.level == level else ())  # fmt: skip

@@ -25,10 +25,8 @@ from matplotlib.patches import Patch
 
 from geo.area_map import (
     BOUNDARY_ATTRIBUTION,
+    area_colours,
     bulk_bounds,
-    class_breaks,
-    colour_for,
-    legend_entries,
 )
 
 #: A 16:9 picture that fills a slide: 1600 x 900 pixels.
@@ -72,10 +70,9 @@ def render_map_picture(
     try:
         top = 0.82 if title else 0.92
         ax = fig.add_axes((0.01, 0.04, 0.70, top))
-        data = values.reindex(areas["area_id"]).astype("float64")
-        breaks = class_breaks(data, diverging)
-        colours = [colour_for(float(v), breaks, diverging) for v in data.to_numpy()]
-        areas.plot(ax=ax, color=colours, edgecolor="#666666", linewidth=0.3)
+        colours = area_colours(areas["area_id"].tolist(), values, unit, diverging)
+        fills = [colours.fill[str(a)] for a in areas["area_id"]]
+        areas.plot(ax=ax, color=fills, edgecolor="#666666", linewidth=0.3)
         if focus is not None and (areas["area_id"] == focus).any():
             areas[areas["area_id"] == focus].boundary.plot(ax=ax, color="#111111", linewidth=2.2)
         west, south, east, north = picture_frame(areas, focus)
@@ -90,7 +87,7 @@ def render_map_picture(
         unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
         handles = [
             Patch(facecolor=colour, edgecolor="#999999", label=label)
-            for label, colour in legend_entries(breaks, unit, diverging)
+            for label, colour in colours.legend
         ]
         fig.legend(
             handles=handles,

@@ -117,7 +117,7 @@ def map_panel() -> None:
     metric = METRICS[metric_key]
     kpis = state.area_kpis(db, version, filters).set_index("area_id")
     if metric.source == KPIS:
-        values = kpis[metric.column].astype("float64")
+        values = kpis[metric.column].astype("float64" if metric.unit != "category" else "object")
     else:
         values = state.metric_values(db, version, filters, metric_key)
     areas = state.display_areas(db, version, filters.level)

@@ -69,7 +69,9 @@ at_risk = state.metric_values(db, version, filters, "at_risk")
 cards[4].metric("At high churn risk", f"{int(at_risk.sum()):,}")
 
 values = (
-    kpis.set_index("area_id")[metric.column].astype("float64")
+    kpis.set_index("area_id")[metric.column].astype(
+        "float64" if metric.unit != "category" else "object"
+    )
     if metric.source == KPIS
     else state.metric_values(db, version, filters, metric_key)
 )

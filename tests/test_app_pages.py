@@ -320,3 +320,9 @@ def test_contact_list_rows_add_up_per_owner(app: AppTest, demo_store: Store) -> 
     assert _metric(at, "To contact") == f"{len(rows):,}"
     by_owner = at.dataframe[0].value
     assert int(by_owner["customers"].sum()) == len(rows)
+
+
+def test_map_shows_who_covers_which_area(app: AppTest) -> None:
+    at = _open(app, level="state")
+    at.selectbox(key="map_metric").select("owner").run()
+    assert not at.exception, at.exception

@@ -117,3 +117,14 @@ def test_standalone_html_has_no_external_scripts_or_styles() -> None:
     assert not re.search(r"<link[^>]+href=[\"']https?:", html)
     assert "url(http" not in html
     assert "L.map(" in html or "L.map (" in html
+
+
+def test_owner_map_gives_each_owner_one_colour_and_a_legend_line() -> None:
+    from geo.area_map import NO_DATA, area_colours
+
+    owners = pd.Series({"A": "Rita", "B": "Olga", "C": "Rita", "D": None})
+    colours = area_colours(["A", "B", "C", "D"], owners, "category")
+    assert colours.fill["A"] == colours.fill["C"] != colours.fill["B"]
+    assert colours.fill["D"] == NO_DATA
+    assert [label for label, _ in colours.legend] == ["Olga", "Rita", "none"]
+    assert colours.text == {"A": "Rita", "B": "Olga", "C": "Rita", "D": "none"}
