@@ -55,6 +55,8 @@ st.dataframe(
     column_config={
         "value_3y": st.column_config.NumberColumn("3-year value", format="dollar"),
         "churn_risk": st.column_config.NumberColumn("Churn risk", format="percent"),
+        "expected_next_order": st.column_config.DateColumn("Next order expected"),
+        "last_order_date": st.column_config.DateColumn("Last order"),
     },
 )
 if len(rows) > 500:

@@ -326,3 +326,11 @@ def test_map_shows_who_covers_which_area(app: AppTest) -> None:
     at = _open(app, level="state")
     at.selectbox(key="map_metric").select("owner").run()
     assert not at.exception, at.exception
+
+
+def test_contact_timing_from_a_link_narrows_the_export(app: AppTest, demo_store: Store) -> None:
+    at = _open(app, level="state", contact="overdue")
+    at.switch_page("pages/export.py").run()
+    assert not at.exception, at.exception
+    expected = summarise_selection(demo_store, Filters(level="state", contact=("overdue",)))
+    assert 0 < expected["rows"] and _metric(at, "Rows") == f"{expected['rows']:,}"

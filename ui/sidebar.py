@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 
 from geo.filters import Filters
-from geo.schema import RISK_BANDS, SEGMENTS
+from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
 from geo.segment import VIEW_PARAM, Segment
 from geo.shapes import Shape, ShapeError, describe_shapes
 from ui import state
@@ -179,6 +179,15 @@ def render_filters() -> Filters:
         placeholder="Any risk",
         help="How overdue customers are against their own buying rhythm",
     )
+    _from_link("f_contact", "contact", lambda v: [x for x in v if x in CONTACT_STATUSES] or None)
+    contact = form.multiselect(
+        "Contact timing",
+        list(CONTACT_STATUSES),
+        key="f_contact",
+        placeholder="Any timing",
+        help="overdue: silent for over twice their usual gap; due: next order expected "
+        "within 30 days",
+    )
     _from_link("f_value_min", "value_min", lambda v: float(v[0]))
     _from_link("f_value_max", "value_max", lambda v: float(v[0]))
     low_col, high_col = form.columns(2)
@@ -212,6 +221,7 @@ def render_filters() -> Filters:
         date_to=date_to,
         segments=tuple(segments),
         risk_bands=tuple(risk_bands),
+        contact=tuple(contact),
         value_min=value_min,
         value_max=value_max,
         shapes=shapes,
@@ -256,6 +266,7 @@ def _apply_pending(levels: list[str]) -> None:
     st.session_state["f_owners"] = list(f.owners)
     st.session_state["f_segments"] = list(f.segments)
     st.session_state["f_risk"] = list(f.risk_bands)
+    st.session_state["f_contact"] = list(f.contact)
     st.session_state["f_value_min"] = f.value_min
     st.session_state["f_value_max"] = f.value_max
     if f.date_from or f.date_to:
