@@ -10,11 +10,8 @@ import streamlit as st
 from geo.area_map import PointLayer, build_area_map, colour_points, format_value
 from geo.area_metrics import KPIS, METRICS
 from geo.customer_selection import circle_around
-from geo.deck import build_deck_content
-from geo.deck_files import write_pdf, write_pptx
 from geo.errors import InputError
 from geo.map_assets import build_standalone_html
-from geo.map_picture import render_map_picture
 from geo.segment import MapView, Segment
 from geo.shapes import Shape, ShapeError, describe_shapes
 from geo.target_list import export_file_stem
@@ -255,6 +252,7 @@ map_panel()
 
 def meeting_material() -> None:
     """The presentation view's link, and the map and deck as files for a meeting."""
+
     metric = METRICS[metric_key]
     params = {**filters.to_query(), "metric": [metric_key]}
     st.link_button(
@@ -275,6 +273,10 @@ def meeting_material() -> None:
         )  # fmt: skip
         files[1]["html"] = build_standalone_html(fmap).encode("utf-8")
     if cols[1].button("Prepare the map as a picture (PNG)", key="map_prepare_png"):
+        # Imported on demand: matplotlib takes a second to load and most visits never
+        # make a picture or a deck.
+        from geo.map_picture import render_map_picture
+
         files[1]["png"] = render_map_picture(
             state.display_areas(db, version, filters.level),
             state.metric_values(db, version, filters, metric_key),
@@ -286,6 +288,9 @@ def meeting_material() -> None:
         )
     top = cols[2].number_input("Areas in the deck", 1, 50, 10, key="map_deck_top")
     if cols[2].button("Prepare the slide deck (PPTX and PDF)", key="map_prepare_deck"):
+        from geo.deck import build_deck_content
+        from geo.deck_files import write_pdf, write_pptx
+
         with st.spinner("Making the slides"):
             deck = build_deck_content(
                 store, Segment(filters), level=filters.level or "", top=int(top), metric=metric_key

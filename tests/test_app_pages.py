@@ -333,4 +333,4 @@ def test_contact_timing_from_a_link_narrows_the_export(app: AppTest, demo_store:
     at.switch_page("pages/export.py").run()
     assert not at.exception, at.exception
     expected = summarise_selection(demo_store, Filters(level="state", contact=("overdue",)))
-    assert 0 < expected["rows"] and _metric(at, "Rows") == f"{expected['rows']:,}"
+    assert expected["rows"] > 0 and _metric(at, "Rows") == f"{expected['rows']:,}"
