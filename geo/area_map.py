@@ -272,7 +272,7 @@ def framing_bounds(
 ) -> list[list[float]]:
     """[[south, west], [north, east]]: where the business is, else where the areas are.
 
-    With enough points the frame holds the 1st to 99th percentile of their coordinates, so a
+    With enough points the frame holds the 2nd to 98th percentile of their coordinates, so a
     few customers in Hawaii or Alaska (or areas across the antimeridian) do not zoom the map
     out to the whole Pacific. Otherwise it holds the areas narrower than 90 degrees.
     """
@@ -280,8 +280,8 @@ def framing_bounds(
     lat = np.concatenate([empty, *(np.asarray(p.lat, dtype="float64") for p in point_layers)])
     lon = np.concatenate([empty, *(np.asarray(p.lon, dtype="float64") for p in point_layers)])
     if len(lat) >= FRAME_MIN_POINTS:
-        south, north = np.quantile(lat, [0.01, 0.99])
-        west, east = np.quantile(lon, [0.01, 0.99])
+        south, north = np.quantile(lat, [0.02, 0.98])
+        west, east = np.quantile(lon, [0.02, 0.98])
         pad_y, pad_x = (north - south) * 0.03, (east - west) * 0.03
         return [
             [float(south - pad_y), float(west - pad_x)],
