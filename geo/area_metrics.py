@@ -62,6 +62,11 @@ METRICS: dict[str, Metric] = {
 FLOW_PERIOD = "quarter"
 
 
+def metric_column(table: pd.DataFrame, metric: Metric) -> pd.Series:
+    """The metric's column of a per-area table (index area_id): float, or names as given."""
+    return metric_column(table, metric)
+
+
 def area_metric_values(store: Store, filters: Filters, key: str) -> pd.Series:
     """The metric ``key`` per area of ``filters.level`` (index area_id, float)."""
     from geo.customer_selection import compute_area_kpis

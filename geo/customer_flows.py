@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.customer_selection import selection_sql
+from geo.customer_selection import level_areas_condition, selection_sql
 from geo.filters import Filters
 from geo.store import Store
 
@@ -137,11 +137,7 @@ def area_flows(store: Store, filters: Filters, period: str, start: date) -> pd.D
     sql, params = flows_sql(filters, period)
     before = shift_period(start, period, -1)
     last_year = shift_period(start, period, -PERIODS_PER_YEAR[period])
-    area_params: list[Any] = [filters.level]
-    area_where = "ar.level = ?"
-    if filters.area_ids:
-        area_where += f" AND ar.area_id IN ({', '.join('?' for _ in filters.area_ids)})"
-        area_params.extend(filters.area_ids)
+    area_where, area_params = level_areas_condition(filters)
     frame = store.query(
         f"WITH f AS ({sql}) "
         "SELECT ar.area_id, ar.name, "

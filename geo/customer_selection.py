@@ -78,6 +78,17 @@ def order_date_condition(filters: Filters) -> tuple[str, list[Any]]:
     return " AND ".join(where), params
 
 
+def level_areas_condition(filters: Filters, alias: str = "ar") -> tuple[str, list[Any]]:
+    """SQL condition (and parameters) on the areas table: the filters' level, limited to
+    the chosen areas if any."""
+    where = f"{alias}.level = ?"
+    params: list[Any] = [filters.level]
+    if filters.area_ids:
+        where += f" AND {alias}.area_id IN ({_placeholders(filters.area_ids)})"
+        params.extend(filters.area_ids)
+    return where, params
+
+
 def selection_sql(
     filters: Filters, *, with_sales: bool = True, with_scores: bool = False
 ) -> tuple[str, list[Any]]:
@@ -217,11 +228,7 @@ def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
     # Grouped by area straight away: a per-customer table of a million rows is never built.
     who_sql, who_params = selection_sql(filters, with_sales=False)
     date_where, date_params = order_date_condition(filters)
-    area_where = "ar.level = ?"
-    area_params: list[Any] = [filters.level]
-    if filters.area_ids:
-        area_where += f" AND ar.area_id IN ({_placeholders(filters.area_ids)})"
-        area_params.extend(filters.area_ids)
+    area_where, area_params = level_areas_condition(filters)
     frame = store.query(
         f"WITH who AS (SELECT customer_id, kind, area_id FROM ({who_sql}) "
         "WHERE area_id IS NOT NULL), "

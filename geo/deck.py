@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from geo.area_map import format_value, simplify_for_display
-from geo.area_metrics import METRICS, area_metric_values
+from geo.area_metrics import KPIS, METRICS, area_metric_values, metric_column
 from geo.customer_analytics import top_at_risk
 from geo.customer_flows import (
     area_flows,
@@ -128,13 +128,16 @@ def build_deck_content(
         numeric = [k for k, m in METRICS.items() if m.unit != "category"]
         raise ValueError(f"the deck ranks areas by a number: use one of {', '.join(numeric)}")
     on = on or date.today()
-    filters = replace(segment.filters, level=level, area_ids=segment.filters.area_ids
-                      if segment.filters.level == level else ())  # fmt: skip
+    filters = segment.filters.with_level(level)
     as_of = ensure_scores(store).as_of
     description = describe_filters(store, filters)
     chosen = METRICS[metric]
-    values = area_metric_values(store, filters, metric)
     kpis = compute_area_kpis(store, filters).set_index("area_id")
+    values = (
+        metric_column(kpis, chosen)
+        if chosen.source == KPIS
+        else area_metric_values(store, filters, metric)
+    )
     areas = simplify_for_display(store.load_areas(level), DISPLAY_TOLERANCE_DEG)
     summary = summarise_selection(store, filters)
     quarter = latest_complete_period(store, PERIOD)

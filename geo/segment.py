@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -221,7 +221,3 @@ def segment_from_json(text: str, known: Known | None = None) -> tuple[Segment, l
         str(k): [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in data.items()
     }
     return segment_from_query(params, known)
-
-
-def with_name(segment: Segment, name: str | None) -> Segment:
-    return replace(segment, name=name)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.export import export_bytes
 from ui import state
 from ui.sidebar import current_filters
-from ui.widgets import show_location_statuses
+from ui.widgets import csv_download, show_location_statuses
 
 st.title("Areas")
 filters = current_filters()
@@ -46,10 +45,9 @@ st.dataframe(
         ),
     },
 )
-st.download_button(
+csv_download(
     "Download this table (CSV)",
-    data=export_bytes(table, "csv"),
-    file_name=f"geocrm-areas-{filters.level}.csv",
-    mime="text/csv",
+    table,
+    f"geocrm-areas-{filters.level}.csv",
     key="areas_download",
 )

@@ -63,7 +63,8 @@ if len(rows) > 500:
     st.caption(f"First 500 of {len(rows):,}; the workbook holds all {len(rows):,}.")
 st.download_button(
     "Download one sheet per owner (XLSX)",
-    data=export_bytes(rows, "xlsx", summary=target.summary, split_by="owner"),
+    # Written only when clicked: a workbook of every due customer is seconds of work.
+    data=lambda: export_bytes(rows, "xlsx", summary=target.summary, split_by="owner"),
     file_name=f"{export_file_stem('contact list', date.today())}.xlsx",
     mime=XLSX,
     key="contacts_download",

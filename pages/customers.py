@@ -6,9 +6,9 @@ import altair as alt
 import streamlit as st
 
 from geo.churn_backtest import backtest_churn
-from geo.export import export_bytes
 from ui import state
 from ui.sidebar import current_filters
+from ui.widgets import csv_download
 
 st.title("Customers")
 filters = current_filters()
@@ -109,11 +109,10 @@ if filters.level is not None:
             width="stretch",
             column_config={"revenue": st.column_config.NumberColumn(format="dollar")},
         )
-        st.download_button(
+        csv_download(
             f"Download segments by {filters.level} (CSV)",
-            data=export_bytes(by_area, "csv"),
-            file_name=f"geocrm-segments-{filters.level}.csv",
-            mime="text/csv",
+            by_area,
+            f"geocrm-segments-{filters.level}.csv",
             key="customers_segments_download",
         )
 
@@ -130,11 +129,10 @@ st.dataframe(
         "value_3y": st.column_config.NumberColumn("3-year value", format="dollar"),
     },
 )
-st.download_button(
+csv_download(
     "Download the at-risk list (CSV)",
-    data=export_bytes(at_risk, "csv"),
-    file_name="geocrm-at-risk.csv",
-    mime="text/csv",
+    at_risk,
+    "geocrm-at-risk.csv",
     key="customers_at_risk_download",
 )
 
@@ -150,11 +148,10 @@ st.dataframe(
     width="stretch",
     column_config={"lookalike_index": st.column_config.NumberColumn("Look-alike index")},
 )
-st.download_button(
+csv_download(
     "Download these prospects (CSV)",
-    data=export_bytes(lookalikes, "csv"),
-    file_name="geocrm-lookalike-prospects.csv",
-    mime="text/csv",
+    lookalikes,
+    "geocrm-lookalike-prospects.csv",
     key="customers_lookalike_download",
 )
 
@@ -177,11 +174,10 @@ if filters.level is not None:
             "households": st.column_config.NumberColumn("Households", format="localized"),
         },
     )
-    st.download_button(
+    csv_download(
         f"Download every {filters.level}, ranked (CSV)",
-        data=export_bytes(targets, "csv"),
-        file_name=f"geocrm-target-areas-{filters.level}.csv",
-        mime="text/csv",
+        targets,
+        f"geocrm-target-areas-{filters.level}.csv",
         key="customers_whitespace_download",
     )
 

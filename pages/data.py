@@ -10,7 +10,6 @@ import streamlit as st
 from geo.customer_import import CustomerColumns
 from geo.demo_database import build_demo_database
 from geo.errors import InputError
-from geo.export import export_bytes
 from geo.imports import ImportResult, import_areas_file, import_customers_file, import_sales_file
 from geo.sale_import import SaleColumns
 from geo.schema import KIND_CUSTOMER, KIND_PROSPECT, REJECTION_REASONS
@@ -18,7 +17,7 @@ from geo.store import Store
 from geo.territory_assignment import summarise_assignments
 from geo.upload_safety import MAX_UPLOAD_BYTES
 from ui import state
-from ui.widgets import plain_text
+from ui.widgets import csv_download, plain_text
 
 KINDS = {
     "Customers": ("customers", ["csv", "tsv", "txt", "xlsx"]),
@@ -145,11 +144,10 @@ if isinstance(result, ImportResult):
             ],
             hide_index=True,
         )
-        st.download_button(
+        csv_download(
             "Download the rejected rows (CSV)",
-            data=export_bytes(report.rejected, "csv"),
-            file_name=f"rejected-{Path(report.source).stem}.csv",
-            mime="text/csv",
+            report.rejected,
+            f"rejected-{Path(report.source).stem}.csv",
             key="data_rejects",
         )
     if result.assignment is not None:

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from geo.area_map import PointLayer, build_area_map, colour_points, format_value
-from geo.area_metrics import KPIS, METRICS
+from geo.area_metrics import METRICS
 from geo.customer_selection import circle_around
 from geo.errors import InputError
 from geo.map_assets import build_standalone_html
@@ -113,13 +113,8 @@ def map_panel() -> None:
     """The map and the clicked area's KPIs; panning or clicking reruns only this part."""
     metric = METRICS[metric_key]
     kpis = state.area_kpis(db, version, filters).set_index("area_id")
-    if metric.source == KPIS:
-        values = kpis[metric.column].astype("float64" if metric.unit != "category" else "object")
-    else:
-        values = state.metric_values(db, version, filters, metric_key)
-    areas = state.display_areas(db, version, filters.level)
-    if filters.area_ids:
-        areas = areas[areas["area_id"].isin(filters.area_ids)]
+    values = state.metric_values(db, version, filters, metric_key)
+    areas = state.shown_areas(db, version, filters)
     layers = []
     for kind, shown, colour, title in (
         ("customer", show_customers, "#1b7837", "Customers"),
@@ -265,7 +260,7 @@ def meeting_material() -> None:
         files = (key, {})
     cols = st.columns(3)
     if cols[0].button("Prepare the map as one HTML file", key="map_prepare_html"):
-        areas = state.display_areas(db, version, filters.level)
+        areas = state.shown_areas(db, version, filters)
         values = state.metric_values(db, version, filters, metric_key)
         fmap = build_area_map(
             areas, values, metric_label=metric.label, unit=metric.unit,
@@ -278,7 +273,7 @@ def meeting_material() -> None:
         from geo.map_picture import render_map_picture
 
         files[1]["png"] = render_map_picture(
-            state.display_areas(db, version, filters.level),
+            state.shown_areas(db, version, filters),
             state.metric_values(db, version, filters, metric_key),
             title=f"{metric.label} by {filters.level}",
             subtitle=state.filters_description(db, version, filters),

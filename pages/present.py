@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from geo.area_map import build_area_map
-from geo.area_metrics import KPIS, METRICS
+from geo.area_metrics import METRICS
 from ui import state
 from ui.folium_view import show_map
 from ui.widgets import plain_text
@@ -57,7 +57,6 @@ st.caption(
 for problem in problems:
     st.caption(f"Not applied: {plain_text(problem)}")
 
-kpis = state.area_kpis(db, version, filters)
 summary = state.selection_summary(db, version, filters)
 cards = st.columns(5)
 cards[0].metric("Customers", f"{int(summary['customers']):,}")
@@ -68,19 +67,9 @@ cards[3].metric("Net customer change, last quarter", f"{int(net.sum()):+,}")
 at_risk = state.metric_values(db, version, filters, "at_risk")
 cards[4].metric("At high churn risk", f"{int(at_risk.sum()):,}")
 
-values = (
-    kpis.set_index("area_id")[metric.column].astype(
-        "float64" if metric.unit != "category" else "object"
-    )
-    if metric.source == KPIS
-    else state.metric_values(db, version, filters, metric_key)
-)
-areas = state.display_areas(db, version, filters.level)
-if filters.area_ids:
-    areas = areas[areas["area_id"].isin(filters.area_ids)]
 fmap = build_area_map(
-    areas,
-    values,
+    state.shown_areas(db, version, filters),
+    state.metric_values(db, version, filters, metric_key),
     metric_label=metric.label,
     unit=metric.unit,
     diverging=metric.diverging,

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from geo.customer_flows import PERIODS, period_start, shift_period
-from geo.export import export_bytes
 from ui import state
 from ui.sidebar import current_filters
+from ui.widgets import csv_download
 
 st.title("Trends")
 filters = current_filters()
@@ -105,10 +105,9 @@ st.dataframe(
         "growth_yoy": st.column_config.NumberColumn("Growth vs last year", format="percent"),
     },
 )
-st.download_button(
+csv_download(
     f"Download every {filters.level} for this period (CSV)",
-    data=export_bytes(flows, "csv"),
-    file_name=f"geocrm-trends-{filters.level}-{period}-{start.isoformat()}.csv",
-    mime="text/csv",
+    flows,
+    f"geocrm-trends-{filters.level}-{period}-{start.isoformat()}.csv",
     key="trends_download",
 )

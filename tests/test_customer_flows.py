@@ -16,6 +16,7 @@ from geo.customer_flows import (
 )
 from geo.filters import Filters
 from geo.store import Store, rebuild_orders
+from tests.tiny_business import order_lines
 
 
 @pytest.fixture
@@ -29,16 +30,7 @@ def flow_store(tiny_store: Store) -> Store:
         ("c2", "2026-03-15", 15.0),
         ("c3", "2026-03-20", 30.0),
     ]
-    sales = pd.DataFrame(
-        {
-            "order_id": [f"f{i}" for i in range(len(lines))],
-            "customer_id": [c for c, _, _ in lines],
-            "order_date": pd.to_datetime([d for _, d, _ in lines]),
-            "amount": [a for _, _, a in lines],
-            "category": "Hardware",
-            "channel": "Direct",
-        }
-    )
+    sales = order_lines(lines, prefix="f")
     with tiny_store.transaction() as con:
         con.execute("DELETE FROM sales")
         tiny_store.upsert_sales(con, sales)

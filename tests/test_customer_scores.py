@@ -13,6 +13,7 @@ from geo.customer_analytics import segment_summary
 from geo.customer_scores import SEGMENT_RULES, compute_scores, ensure_scores
 from geo.filters import Filters
 from geo.store import Store
+from tests.tiny_business import order_lines
 
 AS_OF = date(2026, 6, 30)
 
@@ -34,16 +35,7 @@ def _store_with_orders(tmp_path: Path, orders: list[tuple[str, date, float]]) ->
             "extra": None,
         }
     )
-    sales = pd.DataFrame(
-        {
-            "order_id": [f"o{i}" for i in range(len(orders))],
-            "customer_id": [c for c, _, _ in orders],
-            "order_date": pd.to_datetime([d for _, d, _ in orders]),
-            "amount": [a for _, _, a in orders],
-            "category": "Hardware",
-            "channel": "Direct",
-        }
-    )
+    sales = order_lines(orders)
     with store.transaction() as con:
         store.upsert_customers(con, customers)
         store.upsert_sales(con, sales)

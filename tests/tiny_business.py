@@ -62,3 +62,17 @@ def tiny_sales() -> pd.DataFrame:
             "channel": ["Direct"] * 5,
         }
     )
+
+
+def order_lines(orders: list[tuple[str, object, float]], prefix: str = "o") -> pd.DataFrame:
+    """Sales lines, one order each, from (customer_id, date, amount) triples."""
+    return pd.DataFrame(
+        {
+            "order_id": [f"{prefix}{i}" for i in range(len(orders))],
+            "customer_id": [c for c, _, _ in orders],
+            "order_date": pd.to_datetime([d for _, d, _ in orders]),
+            "amount": [a for _, _, a in orders],
+            "category": "Hardware",
+            "channel": "Direct",
+        }
+    )

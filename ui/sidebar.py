@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import streamlit as st
 
@@ -69,6 +70,23 @@ def _write_link(filters: Filters) -> None:
     # Setting the same parameters again would still touch the browser's history.
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
         st.query_params.from_dict(wanted)
+
+
+def _choice_filter(
+    form: Any,
+    key: str,
+    param: str,
+    label: str,
+    options: tuple[str, ...],
+    placeholder: str,
+    help_text: str,
+) -> list[str]:
+    """A multiselect of fixed choices, seeded from the link's ``param``."""
+    _from_link(key, param, lambda v: [x for x in v if x in options] or None)
+    chosen: list[str] = form.multiselect(
+        label, list(options), key=key, placeholder=placeholder, help=help_text
+    )
+    return chosen
 
 
 def _customer_search(db: str, version: int) -> None:
@@ -163,31 +181,29 @@ def render_filters() -> Filters:
         # The whole range of the data is no date filter: say nothing about dates.
         date_from = None if date_from == lo else date_from
         date_to = None if date_to == hi else date_to
-    _from_link("f_segments", "rfm", lambda v: [x for x in v if x in SEGMENTS] or None)
-    segments = form.multiselect(
+    segments = _choice_filter(
+        form,
+        "f_segments",
+        "rfm",
         "RFM segment",
-        list(SEGMENTS),
-        key="f_segments",
-        placeholder="All segments",
-        help="Customers' recency, frequency and money segment (see the Customers page)",
+        SEGMENTS,
+        "All segments",
+        "Customers' recency, frequency and money segment (see the Customers page)",
     )
-    _from_link("f_risk", "risk", lambda v: [x for x in v if x in RISK_BANDS] or None)
-    risk_bands = form.multiselect(
+    risk_bands = _choice_filter(
+        form,
+        "f_risk",
+        "risk",
         "Churn risk",
-        list(RISK_BANDS),
-        key="f_risk",
-        placeholder="Any risk",
-        help="How overdue customers are against their own buying rhythm",
+        RISK_BANDS,
+        "Any risk",
+        "How overdue customers are against their own buying rhythm",
     )
-    _from_link("f_contact", "contact", lambda v: [x for x in v if x in CONTACT_STATUSES] or None)
-    contact = form.multiselect(
-        "Contact timing",
-        list(CONTACT_STATUSES),
-        key="f_contact",
-        placeholder="Any timing",
-        help="overdue: silent for over twice their usual gap; due: next order expected "
+    contact = _choice_filter(
+        form, "f_contact", "contact", "Contact timing", CONTACT_STATUSES, "Any timing",
+        "overdue: silent for over twice their usual gap; due: next order expected "
         "within 30 days",
-    )
+    )  # fmt: skip
     _from_link("f_value_min", "value_min", lambda v: float(v[0]))
     _from_link("f_value_max", "value_max", lambda v: float(v[0]))
     low_col, high_col = form.columns(2)

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.area_map import simplify_for_display
-from geo.area_metrics import area_metric_values
+from geo.area_metrics import KPIS, METRICS, area_metric_values, metric_column
 from geo.customer_analytics import (
     rfm_grid,
     risk_distribution,
@@ -139,9 +139,25 @@ def map_points(
     return sample_points(Store(Path(db)), filters, kind, MAP_POINT_LIMIT, colour_by)
 
 
-@st.cache_data(max_entries=32, show_spinner="Computing the metric…")
 def metric_values(db: str, version: int, filters: Filters, key: str) -> pd.Series:
+    """The metric per area (index area_id); KPI metrics come from the cached KPI table."""
+    metric = METRICS[key]
+    if metric.source == KPIS:
+        return metric_column(area_kpis(db, version, filters).set_index("area_id"), metric)
+    return _metric_values(db, version, filters, key)
+
+
+@st.cache_data(max_entries=32, show_spinner="Computing the metric…")
+def _metric_values(db: str, version: int, filters: Filters, key: str) -> pd.Series:
     return area_metric_values(Store(Path(db)), filters, key)
+
+
+def shown_areas(db: str, version: int, filters: Filters) -> gpd.GeoDataFrame:
+    """The display outlines of the filters' level, limited to the chosen areas if any."""
+    areas = display_areas(db, version, filters.level or "")
+    if filters.area_ids:
+        areas = areas[areas["area_id"].isin(filters.area_ids)]
+    return areas
 
 
 def _scores_ready(db: str) -> Store:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+import pandas as pd
 import streamlit as st
+
+from geo.export import export_bytes
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~])")
 
@@ -32,3 +35,14 @@ def show_selection_kpis(summary: Mapping[str, float]) -> None:
     cols[2].metric("Prospects", f"{int(summary['prospects']):,}")
     cols[3].metric("Orders", f"{int(summary['orders']):,}")
     cols[4].metric("Sales", f"${summary['sales_amount']:,.0f}")
+
+
+def csv_download(label: str, frame: pd.DataFrame, file_name: str, key: str) -> None:
+    """A download button for ``frame`` as Excel-safe CSV, written only when clicked."""
+    st.download_button(
+        label,
+        data=lambda: export_bytes(frame, "csv"),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+    )
