@@ -64,7 +64,8 @@ FLOW_PERIOD = "quarter"
 
 def metric_column(table: pd.DataFrame, metric: Metric) -> pd.Series:
     """The metric's column of a per-area table (index area_id): float, or names as given."""
-    return metric_column(table, metric)
+    column = table[metric.column]
+    return column if metric.unit == "category" else column.astype("float64")
 
 
 def area_metric_values(store: Store, filters: Filters, key: str) -> pd.Series:
@@ -83,5 +84,4 @@ def area_metric_values(store: Store, filters: Filters, key: str) -> pd.Series:
         if start is None:
             return pd.Series(dtype="float64")
         table = area_flows(store, filters, FLOW_PERIOD, start).set_index("area_id")
-    column = table[metric.column]
-    return column if metric.unit == "category" else column.astype("float64")
+    return metric_column(table, metric)
