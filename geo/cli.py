@@ -150,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
     _add_json(p)
 
+    p = sub.add_parser(
+        "figures", help="a segment's headline figures, as every page shows them, with meanings"
+    )
+    _add_filters(p, areas=True)
+    p.add_argument("--segment", metavar="NAME", help="a saved segment (instead of the filters)")
+    _add_json(p)
+
     p = sub.add_parser("rfm", help="RFM segments: customers, revenue, value, churn risk")
     _add_filters(p, areas=True)
     p.add_argument(
@@ -521,16 +528,57 @@ def run_areas(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], s
     filters = _filters(store, args)
     kpis = compute_area_kpis(store, filters)
     write_csv(kpis, args.out)
+    # The table's rows add up to the customers located in an area: say so in the keys.
     out = {
         "out": str(args.out),
         "level": filters.level,
         "areas": len(kpis),
-        "customers": int(kpis["customers"].sum()),
-        "prospects": int(kpis["prospects"].sum()),
-        "orders": int(kpis["orders"].sum()),
-        "sales_amount": round(float(kpis["sales_amount"].sum()), 2),
+        "customers_in_area": int(kpis["customers"].sum()),
+        "prospects_in_area": int(kpis["prospects"].sum()),
+        "orders_in_area": int(kpis["orders"].sum()),
+        "sales_in_area": round(float(kpis["sales_amount"].sum()), 2),
     }
     return out, f"wrote {len(kpis)} {filters.level} rows to {args.out}"
+
+
+def run_figures(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from geo.area_map import format_value
+    from geo.figures import GLOSSARY, net_change_last_period, quarter_name, selection_figures
+
+    segment, problems = _segment_for(store, args)
+    for problem in problems:
+        print(f"geocrm: warning: {problem}", file=sys.stderr)
+    filters = segment.filters
+    figures = selection_figures(store, filters)
+    net = net_change_last_period(store, filters)
+    payload: dict[str, Any] = {
+        "segment": segment.name,
+        "description": describe_filters(store, filters),
+        **figures.to_dict(),
+        "net_change": net.net_change if net else None,
+        "net_change_period": quarter_name(net.period_start) if net else None,
+    }
+    lines = [payload["description"]]
+    rows = [
+        ("customers", f"{figures.customers:,}", figures.where_note("customer")),
+        ("prospects", f"{figures.prospects:,}", figures.where_note("prospect")),
+        (
+            "orders",
+            f"{figures.orders:,}",
+            f"{figures.orders_in_area:,} by customers in an area",
+        ),
+        (
+            "sales_amount",
+            format_value(figures.sales_amount, "$"),
+            f"{format_value(figures.sales_in_area, '$')} by customers in an area",
+        ),
+        ("customers_high_risk", f"{figures.customers_high_risk:,}", ""),
+    ]
+    if net:
+        rows.append(("net_change", f"{net.net_change:+,}", quarter_name(net.period_start)))
+    for key, value, note in rows:
+        lines.append(f"{GLOSSARY[key].label}: {value}" + (f" ({note})" if note else ""))
+    return payload, "\n".join(lines)
 
 
 def _segment_for(store: Store, args: argparse.Namespace) -> tuple[Segment, list[str]]:
@@ -650,6 +698,7 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
     "segment": run_segment,
     "deck": run_deck,
     "picture": run_picture,
+    "figures": run_figures,
     "rfm": run_rfm,
     "backtest": run_backtest,
     "trends": run_trends,

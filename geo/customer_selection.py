@@ -197,20 +197,41 @@ def select_customers(store: Store, filters: Filters) -> pd.DataFrame:
 
 
 def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
-    """Headline counts of a selection: rows, customers, prospects, orders, sales, by status."""
+    """Headline counts of a selection, computed in one pass (see :mod:`geo.figures` for
+    what each means).
+
+    rows, customers, prospects, orders, sales_amount: the whole selection, wherever its
+    customers are; in_area / outside_areas / no_location: rows by location status at the
+    filters' level, also per kind (customers_in_area, prospects_no_location, ...);
+    orders_in_area / sales_in_area: the part of the orders and sales placed by customers
+    located in an area (what per-area tables add up to); customers_high_risk: selected
+    customers whose churn risk band is high.
+    """
     ensure_scores(store)
     sql, params = selection_sql(filters)
+    status_counts = ", ".join(
+        f"count(*) FILTER (WHERE location_status = '{status}'{kind_test}) AS {prefix}{status}"
+        for prefix, kind_test in (
+            ("", ""),
+            ("customers_", " AND kind = 'customer'"),
+            ("prospects_", " AND kind = 'prospect'"),
+        )
+        for status in (IN_AREA, OUTSIDE_AREAS, NO_LOCATION)
+    )
     row = store.query(
         "SELECT count(*) AS rows, count(*) FILTER (WHERE kind = 'customer') AS customers, "
         "count(*) FILTER (WHERE kind = 'prospect') AS prospects, "
         "COALESCE(sum(orders), 0) AS orders, COALESCE(sum(sales_amount), 0) AS sales_amount, "
-        f"count(*) FILTER (WHERE location_status = '{IN_AREA}') AS in_area, "
-        f"count(*) FILTER (WHERE location_status = '{OUTSIDE_AREAS}') AS outside_areas, "
-        f"count(*) FILTER (WHERE location_status = '{NO_LOCATION}') AS no_location "
-        f"FROM ({sql})",
+        f"COALESCE(sum(orders) FILTER (WHERE location_status = '{IN_AREA}'), 0) "
+        "AS orders_in_area, "
+        f"COALESCE(sum(sales_amount) FILTER (WHERE location_status = '{IN_AREA}'), 0) "
+        "AS sales_in_area, "
+        "count(*) FILTER (WHERE kind = 'customer' AND churn_risk_band = 'high') "
+        f"AS customers_high_risk, {status_counts} FROM ({sql})",
         params,
     ).iloc[0]
-    return {str(k): (float(v) if k == "sales_amount" else int(v)) for k, v in row.to_dict().items()}
+    money = ("sales_amount", "sales_in_area")
+    return {str(k): (float(v) if k in money else int(v)) for k, v in row.to_dict().items()}
 
 
 def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from geo.customer_selection import (
     describe_filters,
     summarise_selection,
 )
+from geo.figures import net_change_last_period, quarter_name
 from geo.map_picture import PANEL_SIZE, render_map_picture
 from geo.segment import Segment
 from geo.store import Store
@@ -71,10 +72,6 @@ class DeckContent:
     slides: list[SlideContent]
 
 
-def _quarter_name(start: date) -> str:
-    return f"Q{(start.month - 1) // 3 + 1} {start.year}"
-
-
 def _change(now: float, before: float) -> str:
     if before == 0:
         return "no sales before" if now else ""
@@ -84,7 +81,7 @@ def _change(now: float, before: float) -> str:
 def _trend_chart(flows: pd.DataFrame, title: str) -> bytes:
     """Quarterly sales (bars) and active customers (line), 1000 x 350 pixels."""
     shown = flows.iloc[1:]  # everyone is new in the first period of the data
-    labels = [_quarter_name(pd.Timestamp(d).date()) for d in shown["period_start"]]
+    labels = [quarter_name(pd.Timestamp(d).date()) for d in shown["period_start"]]
     fig, ax = plt.subplots(figsize=(10, 3.5), dpi=100)
     try:
         ax.bar(labels, shown["sales"], color="#2c7fb8")
@@ -156,13 +153,13 @@ def build_deck_content(
         Kpi("Sales", format_value(summary["sales_amount"], "$")),
     ]
     flows = pd.DataFrame()
+    net = net_change_last_period(store, filters, PERIOD)
     if quarter is not None:
         flows = area_flows(store, filters, PERIOD, quarter).set_index("area_id")
+    if net is not None:
+        # The whole selection's change, as every page shows it (not only the areas' sum).
         overview.append(
-            Kpi(
-                f"Net customer change, {_quarter_name(quarter)}",
-                f"{int(flows['net_change'].sum()):+,}",
-            )
+            Kpi(f"Net customer change, {quarter_name(net.period_start)}", f"{net.net_change:+,}")
         )
     slides.append(
         SlideContent(
@@ -189,14 +186,14 @@ def build_deck_content(
             before = shift_period(quarter, PERIOD, -1)
             area_kpis += [
                 Kpi(
-                    f"Sales, {_quarter_name(quarter)}",
+                    f"Sales, {quarter_name(quarter)}",
                     format_value(float(f["sales"]), "$"),
                     _change(float(f["sales"]), float(f["sales_before"])),
                 ),
                 Kpi(
-                    f"Active customers, {_quarter_name(quarter)}",
+                    f"Active customers, {quarter_name(quarter)}",
                     f"{int(f['active']):,}",
-                    f"{int(f['active']) - int(f['active_before']):+,} vs {_quarter_name(before)}",
+                    f"{int(f['active']) - int(f['active_before']):+,} vs {quarter_name(before)}",
                 ),
                 Kpi("New / lost customers", f"{int(f['new']):,} / {int(f['lost']):,}"),
             ]
