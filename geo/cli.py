@@ -645,6 +645,7 @@ def run_deck(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
 def run_picture(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.area_map import simplify_for_display
     from geo.area_metrics import area_metric_values
+    from geo.figures import selection_figures
     from geo.map_picture import render_map_picture
 
     segment, _ = _segment_for(store, args)
@@ -658,7 +659,9 @@ def run_picture(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any],
         areas,
         values,
         title=f"{metric.label} by {filters.level}",
-        subtitle=describe_filters(store, filters),
+        subtitle=describe_filters(store, filters)
+        + "\n"
+        + selection_figures(store, filters).headline(),
         metric_label=metric.label,
         unit=metric.unit,
         diverging=metric.diverging,

@@ -129,6 +129,17 @@ class SelectionFigures:
         ]
         return " · ".join(f"{n:,} {what}" for n, what in parts if n)
 
+    def headline(self) -> str:
+        """One line for a picture or slide: '50,000 customers (49,621 in an area) ·
+        150,000 prospects · sales $465,196,760'."""
+        parts = [f"{self.customers:,} customers"]
+        if self.customers_in_area != self.customers:
+            parts[0] += f" ({self.customers_in_area:,} in an area)"
+        if self.prospects:
+            parts.append(f"{self.prospects:,} prospects")
+        parts.append(f"sales ${self.sales_amount:,.0f}")
+        return " · ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         out["customers_located"] = self.customers_located

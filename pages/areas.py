@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.figures import figures_from_summary
+from geo.filters import plural
 from ui import state
 from ui.sidebar import current_filters
-from ui.widgets import csv_download, show_location_statuses
+from ui.widgets import csv_download, show_headline_figures
 
 st.title("Areas")
 filters = current_filters()
@@ -17,7 +19,19 @@ if filters.level is None:
 db, version = state.data_key(state.current_store())
 kpis = state.area_kpis(db, version, filters)
 st.caption(state.filters_description(db, version, filters))
-show_location_statuses(state.selection_summary(db, version, filters))
+figures = figures_from_summary(state.selection_summary(db, version, filters))
+show_headline_figures(figures, in_row=True)
+left_out = figures.customers - figures.customers_in_area
+st.caption(
+    f"The table's rows add up to the {figures.customers_in_area:,} customers and "
+    f"{figures.prospects_in_area:,} prospects located in one of the {plural(filters.level)}"
+    + (
+        f"; {left_out:,} customers outside all areas or without a location count in the "
+        "totals above but in no row."
+        if left_out
+        else "."
+    )
+)
 
 sort_by = st.selectbox(
     "Sort by",

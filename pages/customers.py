@@ -6,6 +6,7 @@ import altair as alt
 import streamlit as st
 
 from geo.churn_backtest import backtest_churn
+from geo.figures import GLOSSARY, figures_from_summary
 from ui import state
 from ui.sidebar import current_filters
 from ui.widgets import csv_download
@@ -25,11 +26,22 @@ st.caption(
 
 segments = state.segments_table(db, version, filters)
 risk = state.risk_table(db, version, filters).set_index("risk_band")
+figures = figures_from_summary(state.selection_summary(db, version, filters))
+scored = int(segments["customers"].sum())
 cols = st.columns(4)
-cols[0].metric("Scored customers", f"{int(segments['customers'].sum()):,}")
+cols[0].metric(
+    GLOSSARY["customers"].label,
+    f"{figures.customers:,}",
+    help=GLOSSARY["customers"].meaning,
+)
+cols[0].caption(f"{scored:,} scored (with at least one order)")
 best = segments.set_index("segment").loc[["champions", "loyal"]]
 cols[1].metric("Champions and loyal", f"{int(best['customers'].sum()):,}")
-cols[2].metric("High churn risk", f"{int(risk.loc['high', 'customers']):,}")
+cols[2].metric(
+    GLOSSARY["customers_high_risk"].label,
+    f"{figures.customers_high_risk:,}",
+    help=GLOSSARY["customers_high_risk"].meaning,
+)
 cols[3].metric("Lifetime revenue at high risk", f"${risk.loc['high', 'revenue']:,.0f}")
 
 left, right = st.columns([1.1, 1])
@@ -103,6 +115,11 @@ st.dataframe(
 if filters.level is not None:
     with st.expander(f"Segments by {filters.level}"):
         by_area = state.segments_per_area(db, version, filters)
+        st.caption(
+            f"Scored customers located in a {filters.level}; "
+            f"{figures.customers - figures.customers_in_area:,} of the {figures.customers:,} "
+            "selected customers are outside all areas or without a location."
+        )
         st.dataframe(
             by_area,
             hide_index=True,

@@ -11,14 +11,15 @@ from geo.area_map import PointLayer, build_area_map, colour_points, format_value
 from geo.area_metrics import METRICS
 from geo.customer_selection import circle_around
 from geo.errors import InputError
+from geo.figures import figures_from_summary
 from geo.map_assets import build_standalone_html
 from geo.segment import MapView, Segment
-from geo.shapes import Shape, ShapeError, describe_shapes
+from geo.shapes import Shape, ShapeError
 from geo.target_list import export_file_stem
 from ui import state
 from ui.folium_view import show_map
 from ui.sidebar import current_filters
-from ui.widgets import plain_text
+from ui.widgets import plain_text, show_headline_figures
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 BASEMAPS = {"No basemap (works offline)": None, "OpenStreetMap": "OpenStreetMap"}
@@ -215,22 +216,11 @@ def map_panel() -> None:
     else:
         area_id = selected if selected in kpis.index else None
     with right:
-        if filters.shapes:
-            drawn = state.selection_summary(db, version, filters)
-            st.subheader("Drawn selection")
-            st.caption(describe_shapes(filters.shapes))
-            cols = st.columns(2)
-            cols[0].metric("Customers", f"{int(drawn['customers']):,}")
-            cols[1].metric("Prospects", f"{int(drawn['prospects']):,}")
-            st.divider()
         if area_id is None:
-            st.subheader("Click an area")
+            figures = figures_from_summary(state.selection_summary(db, version, filters))
+            st.subheader("Drawn selection" if filters.shapes else "Click an area")
             st.caption(f"{state.filters_description(db, version, filters)}.")
-            totals = kpis[["customers", "prospects", "orders", "sales_amount"]].sum()
-            st.metric("Customers", f"{int(totals['customers']):,}")
-            st.metric("Prospects", f"{int(totals['prospects']):,}")
-            st.metric("Orders", f"{int(totals['orders']):,}")
-            st.metric("Sales", f"${totals['sales_amount']:,.0f}")
+            show_headline_figures(figures)
         else:
             row = kpis.loc[area_id]
             st.subheader(str(row["name"]))
@@ -276,7 +266,9 @@ def meeting_material() -> None:
             state.shown_areas(db, version, filters),
             state.metric_values(db, version, filters, metric_key),
             title=f"{metric.label} by {filters.level}",
-            subtitle=state.filters_description(db, version, filters),
+            subtitle=state.filters_description(db, version, filters)
+            + "\n"
+            + figures_from_summary(state.selection_summary(db, version, filters)).headline(),
             metric_label=metric.label,
             unit=metric.unit,
             diverging=metric.diverging,

@@ -13,6 +13,7 @@ import streamlit as st
 
 from geo.area_map import build_area_map
 from geo.area_metrics import METRICS
+from geo.figures import GLOSSARY, figures_from_summary, quarter_name
 from ui import state
 from ui.folium_view import show_map
 from ui.widgets import plain_text
@@ -57,15 +58,19 @@ st.caption(
 for problem in problems:
     st.caption(f"Not applied: {plain_text(problem)}")
 
-summary = state.selection_summary(db, version, filters)
+figures = figures_from_summary(state.selection_summary(db, version, filters))
+net = state.net_change(db, version, filters)
 cards = st.columns(5)
-cards[0].metric("Customers", f"{int(summary['customers']):,}")
-cards[1].metric("Prospects", f"{int(summary['prospects']):,}")
-cards[2].metric("Sales", f"${summary['sales_amount']:,.0f}")
-net = state.metric_values(db, version, filters, "net_change")
-cards[3].metric("Net customer change, last quarter", f"{int(net.sum()):+,}")
-at_risk = state.metric_values(db, version, filters, "at_risk")
-cards[4].metric("At high churn risk", f"{int(at_risk.sum()):,}")
+cards[0].metric(GLOSSARY["customers"].label, f"{figures.customers:,}")
+cards[1].metric(GLOSSARY["prospects"].label, f"{figures.prospects:,}")
+cards[2].metric(GLOSSARY["sales_amount"].label, f"${figures.sales_amount:,.0f}")
+if net is not None:
+    cards[3].metric(
+        f"Net customer change, {quarter_name(net.period_start)}", f"{net.net_change:+,}"
+    )
+cards[4].metric(GLOSSARY["customers_high_risk"].label, f"{figures.customers_high_risk:,}")
+if figures.customers_in_area != figures.customers:
+    st.caption(f"Customers: {figures.where_note('customer')}; the map shows those in an area.")
 
 fmap = build_area_map(
     state.shown_areas(db, version, filters),

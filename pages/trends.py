@@ -80,15 +80,25 @@ chosen = st.selectbox(
 start = period_start(chosen, period)
 flows = state.flows_by_area(db, version, filters, period, start)
 before = shift_period(start, period, -1)
-totals = flows[["new", "retained", "reactivated", "lost", "net_change", "sales"]].sum()
+# The headline is the whole selection's, as on every page; the area table below is the
+# part located in an area.
+starts = [pd.Timestamp(d).date() for d in over_time["period_start"]]
+totals = over_time.iloc[starts.index(start)] if start in starts else None
+sales_before = float(over_time.iloc[starts.index(before)]["sales"]) if before in starts else 0.0
 cols = st.columns(5)
-cols[0].metric("New", f"{int(totals['new']):,}")
-cols[1].metric("Reactivated", f"{int(totals['reactivated']):,}")
-cols[2].metric("Lost", f"{int(totals['lost']):,}")
-cols[3].metric("Net change", f"{int(totals['net_change']):+,}")
-sales_before = flows["sales_before"].sum()
-growth = totals["sales"] / sales_before - 1 if sales_before else float("nan")
-cols[4].metric("Sales", f"${totals['sales']:,.0f}", f"{growth:+.1%} vs {before:%b %Y}")
+if totals is not None:
+    cols[0].metric("New", f"{int(totals['new']):,}")
+    cols[1].metric("Reactivated", f"{int(totals['reactivated']):,}")
+    cols[2].metric("Lost", f"{int(totals['lost']):,}")
+    cols[3].metric("Net change", f"{int(totals['net_change']):+,}")
+    growth = float(totals["sales"]) / sales_before - 1 if sales_before else float("nan")
+    cols[4].metric("Sales", f"${totals['sales']:,.0f}", f"{growth:+.1%} vs {before:%b %Y}")
+in_areas = int(flows["net_change"].sum())
+if totals is not None and in_areas != int(totals["net_change"]):
+    st.caption(
+        f"Net change of the customers located in an area: {in_areas:+,} (the table below); "
+        "the rest are outside all areas or without a location."
+    )
 
 st.subheader(f"The {filters.level} areas that changed most")
 ranked = flows.sort_values("net_change", kind="stable")

@@ -50,8 +50,12 @@ def test_sidebar_offers_levels_coarse_to_fine(app: AppTest) -> None:
 
 def test_map_page_renders_metric_choices_and_totals(app: AppTest, demo_store: Store) -> None:
     assert app.selectbox(key="map_metric").options[0] == "Customers"
-    expected = compute_area_kpis(demo_store, Filters(level="county"))
-    assert _metric(app, "Customers") == f"{int(expected['customers'].sum()):,}"
+    # The headline is the whole selection (issue: one definition per figure), not the
+    # areas' sum, which is the labelled "in an area" subset.
+    expected = summarise_selection(demo_store, Filters(level="state"))
+    assert _metric(app, "Customers") == f"{expected['customers']:,}"
+    in_areas = compute_area_kpis(demo_store, Filters(level="state"))["customers"].sum()
+    assert f"{int(in_areas):,} in an area" in " ".join(c.value for c in app.caption)
     app.selectbox(key="map_metric").select("penetration").run()
     assert not app.exception
 
@@ -160,9 +164,13 @@ def test_customers_page_shows_segments_and_risk_of_the_selection(
     assert not at.exception, at.exception
     california = Filters(level="state", area_ids=("06",))
     segments = segment_summary(demo_store, california)
-    assert _metric(at, "Scored customers") == f"{int(segments['customers'].sum()):,}"
+    figures = summarise_selection(demo_store, california)
+    assert _metric(at, "Customers") == f"{figures['customers']:,}"
+    scored = f"{int(segments['customers'].sum()):,} scored"
+    assert any(c.value.startswith(scored) for c in at.caption)
     high = risk_distribution(demo_store, california).set_index("risk_band").loc["high"]
-    assert _metric(at, "High churn risk") == f"{int(high['customers']):,}"
+    assert _metric(at, "At high churn risk") == f"{int(high['customers']):,}"
+    assert int(high["customers"]) == figures["customers_high_risk"]
     table = at.dataframe[0].value
     assert table["segment"].tolist()[0] == "champions"
     assert int(table["customers"].sum()) == int(segments["customers"].sum())
@@ -173,15 +181,22 @@ def test_customers_page_shows_segments_and_risk_of_the_selection(
 
 def test_trends_page_counts_add_up(app: AppTest, demo_store: Store) -> None:
     from geo.customer_flows import area_flows, latest_complete_period
+    from geo.figures import net_change_last_period
 
     at = _open(app, level="state")
     at.switch_page("pages/trends.py").run()
     assert not at.exception, at.exception
     start = latest_complete_period(demo_store, "quarter")
     assert start is not None
+    # The headline is the whole selection's change, the same as the presentation's.
+    net = net_change_last_period(demo_store, Filters(level="state"))
+    assert net is not None
+    assert _metric(at, "Net change") == f"{net.net_change:+,}"
+    assert _metric(at, "Lost") == f"{net.lost:,}"
     flows = area_flows(demo_store, Filters(level="state"), "quarter", start)
-    assert _metric(at, "Net change") == f"{int(flows['net_change'].sum()):+,}"
-    assert _metric(at, "Lost") == f"{int(flows['lost'].sum()):,}"
+    in_areas = int(flows["net_change"].sum())
+    if in_areas != net.net_change:
+        assert any(f"{in_areas:+,} (the table below)" in c.value for c in at.caption)
 
 
 def test_map_offers_the_crm_metrics_and_draws_net_change(app: AppTest) -> None:
@@ -334,3 +349,44 @@ def test_contact_timing_from_a_link_narrows_the_export(app: AppTest, demo_store:
     assert not at.exception, at.exception
     expected = summarise_selection(demo_store, Filters(level="state", contact=("overdue",)))
     assert expected["rows"] > 0 and _metric(at, "Rows") == f"{expected['rows']:,}"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"level": "state"},
+        {"level": "state", "area": "06", "risk": "high"},
+        {"level": "state", "shape": "rect:-125,30,-100,45"},
+    ],
+    ids=["no-filter", "one-state-high-risk", "drawn-rectangle"],
+)
+def test_every_page_shows_the_same_headline_for_one_segment(
+    app: AppTest, demo_store: Store, params: dict[str, str]
+) -> None:
+    """One definition per figure: Map, Areas, Customers, Export and the Presentation view
+    show the same customers figure, and the in-area subset is labelled where it differs."""
+    from geo.figures import selection_figures
+    from geo.segment import segment_from_query
+
+    segment, problems = segment_from_query({k: [v] for k, v in params.items()})
+    assert not problems
+    figures = selection_figures(demo_store, segment.filters)
+    assert figures.customers > 0
+    shown = {}
+    for page in ("pages/map.py", "pages/areas.py", "pages/customers.py", "pages/export.py"):
+        at = _open(app, **params)
+        at.switch_page(page).run()
+        assert not at.exception, at.exception
+        shown[page] = _metric(at, "Customers")
+        if figures.customers_in_area != figures.customers and page != "pages/customers.py":
+            note = f"{figures.customers_in_area:,} in an area"
+            assert any(note in c.value for c in at.caption), page
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/present.py").run()
+    assert not at.exception, at.exception
+    shown["pages/present.py"] = _metric(at, "Customers")
+    assert _metric(at, "At high churn risk") == f"{figures.customers_high_risk:,}"
+    assert set(shown.values()) == {f"{figures.customers:,}"}, shown

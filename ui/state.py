@@ -37,6 +37,7 @@ from geo.customer_selection import (
     select_customers,
     summarise_selection,
 )
+from geo.figures import NetChange, net_change_last_period
 from geo.filters import Filters, overview_level
 from geo.lookalikes import lookalike_prospects, whitespace
 from geo.saved_segments import known_areas, list_segments, load_segment
@@ -119,6 +120,11 @@ def selection_summary(db: str, version: int, filters: Filters) -> dict[str, floa
 @st.cache_data(max_entries=4, show_spinner=False)
 def selection_rows(db: str, version: int, filters: Filters) -> pd.DataFrame:
     return select_customers(Store(Path(db)), filters)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def net_change(db: str, version: int, filters: Filters) -> NetChange | None:
+    return net_change_last_period(Store(Path(db)), filters)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.export import export_bytes
+from geo.figures import GLOSSARY, SelectionFigures, figures_from_summary
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~])")
 
@@ -18,23 +19,40 @@ def plain_text(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def show_location_statuses(summary: Mapping[str, float]) -> None:
-    """Every selected customer counted: in an area, outside all areas, without a location."""
-    cols = st.columns(4)
-    cols[0].metric("Selected", f"{int(summary['rows']):,}")
-    cols[1].metric("In an area", f"{int(summary['in_area']):,}")
-    cols[2].metric("Outside all areas", f"{int(summary['outside_areas']):,}")
-    cols[3].metric("Without a location", f"{int(summary['no_location']):,}")
+def show_headline_figures(figures: SelectionFigures, *, in_row: bool = False) -> None:
+    """The selection's headline figures (see geo.figures), each with the subset that
+    per-area tables and the map can show, labelled: stacked, or side by side."""
+    cells = [
+        ("customers", f"{figures.customers:,}", figures.where_note("customer")),
+        ("prospects", f"{figures.prospects:,}", figures.where_note("prospect")),
+        (
+            "orders",
+            f"{figures.orders:,}",
+            f"{figures.orders_in_area:,} by customers in an area"
+            if figures.orders_in_area != figures.orders
+            else "",
+        ),
+        (
+            "sales_amount",
+            f"${figures.sales_amount:,.0f}",
+            f"${figures.sales_in_area:,.0f} by customers in an area"
+            if round(figures.sales_in_area) != round(figures.sales_amount)
+            else "",
+        ),
+    ]
+    places = st.columns(len(cells)) if in_row else [st.container() for _ in cells]
+    for place, (key, value, note) in zip(places, cells, strict=True):
+        place.metric(GLOSSARY[key].label, value, help=GLOSSARY[key].meaning)
+        if note:
+            place.caption(note)
 
 
 def show_selection_kpis(summary: Mapping[str, float]) -> None:
-    """Headline figures of a selection: rows, customers, prospects, orders, sales."""
-    cols = st.columns([1, 1, 1, 1, 1.6])
-    cols[0].metric("Rows", f"{int(summary['rows']):,}")
-    cols[1].metric("Customers", f"{int(summary['customers']):,}")
-    cols[2].metric("Prospects", f"{int(summary['prospects']):,}")
-    cols[3].metric("Orders", f"{int(summary['orders']):,}")
-    cols[4].metric("Sales", f"${summary['sales_amount']:,.0f}")
+    """A selection's rows (what a file of it holds), then its headline figures."""
+    rows_col, rest = st.columns([1, 5])
+    rows_col.metric("Rows", f"{int(summary['rows']):,}", help="Customers and prospects")
+    with rest:
+        show_headline_figures(figures_from_summary(dict(summary)), in_row=True)
 
 
 def csv_download(label: str, frame: pd.DataFrame, file_name: str, key: str) -> None:
