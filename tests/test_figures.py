@@ -130,3 +130,11 @@ def test_cli_figures_print_the_same_numbers(
         "net_change": net_change_last_period(demo_store, filters).net_change,  # type: ignore[union-attr]
     }
     assert out["customers"] > 0
+
+
+def test_readme_glossary_says_each_definition() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    for definition in GLOSSARY.values():
+        assert f"| {definition.label} | {definition.meaning} |" in readme
