@@ -24,7 +24,7 @@ from geo.schema import AREA_COLUMNS, CRS_WGS84
 from geo.table_files import detect_column, require_column
 from geo.upload_safety import (
     VECTOR_FORMATS,
-    check_file_size,
+    copy_bounded,
     detect_vector_format,
     extract_zip_safely,
 )
@@ -40,9 +40,12 @@ def _gdal_layers(path: Path, kind: str) -> list[str]:
 
 def list_layers(path: Path, display_name: str | None = None) -> list[str]:
     """Layers of a TopoJSON or GeoPackage file ([] for single-layer formats)."""
-    kind = detect_vector_format(path, display_name)
-    if kind in ("topojson", "gpkg"):
-        return _gdal_layers(path, kind)
+    source = display_name or path.name
+    with tempfile.TemporaryDirectory(prefix="areas-") as tmp:
+        copy = copy_bounded(path, Path(tmp), display_name=source)
+        kind = detect_vector_format(copy, source)
+        if kind in ("topojson", "gpkg"):
+            return _gdal_layers(copy, kind)
     return []
 
 
@@ -148,16 +151,19 @@ def read_areas(
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:
     """Read one level of areas: canonical AREA_COLUMNS in EPSG:4326, and the import report."""
     source = display_name or path.name
-    check_file_size(path, display_name=source)
-    kind = detect_vector_format(path, source)
     if work_dir is not None:
         work_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        frame, used_layer = _read_frame(path, kind, layer, source, work_dir)
-    except InputError:
-        raise
-    except Exception as exc:  # GDAL's messages are all we have here
-        raise InputError(f"the file cannot be read ({exc})", file=source) from exc
+    # GDAL and SQLite read a bounded private copy: a regular file that cannot grow, or
+    # become a pipe or a device, while they read it.
+    with tempfile.TemporaryDirectory(prefix="areas-", dir=work_dir) as tmp:
+        copy = copy_bounded(path, Path(tmp), display_name=source)
+        kind = detect_vector_format(copy, source)
+        try:
+            frame, used_layer = _read_frame(copy, kind, layer, source, Path(tmp))
+        except InputError:
+            raise
+        except Exception as exc:  # GDAL's messages are all we have here
+            raise InputError(f"the file cannot be read ({exc})", file=source) from exc
     report = ImportReport(source=source, table="areas", rows_read=len(frame))
     frame = _set_crs(frame, crs, source)
     ids_col = _column(frame, id_col, ID_NAMES, source)
