@@ -102,21 +102,43 @@ def _column(
 
 
 def _set_crs(frame: gpd.GeoDataFrame, crs: str | None, source: str) -> gpd.GeoDataFrame:
-    if frame.crs is None:
-        if crs is not None:
-            return frame.set_crs(crs).to_crs(CRS_WGS84)
-        x0, y0, x1, y1 = frame.total_bounds
-        if np.isfinite([x0, y0, x1, y1]).all() and not (
-            -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
-        ):
+    """The areas in WGS84 degrees, refused if their coordinates cannot be degrees.
+
+    A CRS given by the user wins over the one the file states: GDAL states WGS84 for every
+    GeoJSON, whatever its coordinates are. The check is on the coordinates themselves, after
+    reprojection: a longitude beyond ±180 or a latitude beyond ±90 is not degrees.
+    """
+    stated = frame.crs is not None
+    if crs is not None:
+        try:
+            frame = frame.set_crs(crs, allow_override=True)
+        except Exception as exc:  # pyproj's message names the bad code
             raise InputError(
-                f"the file states no CRS and its coordinates ({x0:.0f}, {y0:.0f} to "
-                f"{x1:.0f}, {y1:.0f}) are not longitude/latitude",
+                f"'{crs}' is not a known CRS", file=source, hint="Use a code like EPSG:27700"
+            ) from exc
+    elif not stated:
+        frame = frame.set_crs(CRS_WGS84)
+    frame = frame.to_crs(CRS_WGS84)
+    x0, y0, x1, y1 = frame.total_bounds
+    if np.isnan([x0, y0, x1, y1]).any():  # no geometry at all: rejected feature by feature
+        return frame
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        reach = max(abs(v) for v in (x0, y0, x1, y1))
+        reach_text = f"{reach:,.0f}" if np.isfinite(reach) else "infinity"
+        if crs is not None:
+            raise InputError(
+                f"in {crs}, the coordinates reach {reach_text} degrees once converted",
                 file=source,
-                hint="State its CRS with --crs, e.g. --crs EPSG:27700",
+                hint="Check the CRS: it is not the file's",
             )
-        return frame.set_crs(CRS_WGS84)
-    return frame.to_crs(CRS_WGS84)
+        what = "the file states no CRS and its" if not stated else "the"
+        raise InputError(
+            f"{what} coordinates reach {reach_text} — not degrees; the file's CRS is "
+            "probably projected",
+            file=source,
+            hint="Give it with --crs EPSG:xxxx (e.g. --crs EPSG:27700 or EPSG:3857)",
+        )
+    return frame
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -196,6 +218,8 @@ def read_areas(
     rows = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
     rejections = RowRejections(frame.index)
     reject = rejections.reject
+    named = [c for c in dict.fromkeys((ids_col, names_col, parents_col, owners_col)) if c]
+    rejections.reject_long_text(pd.DataFrame({c: text(c) for c in named}), named)
 
     reject(ids.isna().to_numpy(), "missing_area_id", ids_col, "the area has no ID")
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)

@@ -10,6 +10,8 @@ import pandas as pd
 
 #: Columns added to rejected rows, after the file's own columns.
 REJECT_COLUMNS = ("_row", "_reason", "_column", "_detail")
+#: Longest text a cell may hold (characters): a longer one is a broken file, not a name.
+MAX_TEXT_CHARS = 1000
 
 
 @dataclass
@@ -89,6 +91,19 @@ class RowRejections:
         self.reason[new] = code
         self.column[new] = column or ""
         self.detail[new] = detail if isinstance(detail, str) else detail[new].astype(str)
+
+    def reject_long_text(self, frame: pd.DataFrame, columns: list[str]) -> None:
+        """Reject, as ``text_too_long``, rows with a cell over MAX_TEXT_CHARS in ``columns``."""
+        for col in columns:
+            lengths = frame[col].map(lambda v: len(v) if isinstance(v, str) else 0)
+            self.reject(
+                lengths > MAX_TEXT_CHARS,
+                "text_too_long",
+                col,
+                lengths.map(
+                    lambda n: f"the cell holds {n:,} characters, more than {MAX_TEXT_CHARS:,}"
+                ),
+            )
 
     @property
     def ok(self) -> pd.Series:

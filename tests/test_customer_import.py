@@ -34,6 +34,9 @@ def reasons(path: Path, **kwargs: object) -> dict[str, int]:
         ("A2,Lat,-95,200", "lat_out_of_range"),
         ("A2,Lon,10,200", "lon_out_of_range"),
         ("A2,Swap,120,40", "swapped_lat_lon"),
+        ("A2,NewYorkTypo,140.7,-74.0", "lat_out_of_range"),
+        ("A2,Polar,-120,86", "lat_out_of_range"),
+        ("A2," + "x" * 1001 + ",1,1", "text_too_long"),
         ("A2,Half,10,", "half_coordinate"),
     ],
 )
@@ -138,3 +141,52 @@ def test_override_naming_a_missing_column(tmp_path: Path) -> None:
     path = write(tmp_path, "c.csv", "id,name\n1,A\n")
     with pytest.raises(InputError, match=r"there is no column 'nom'.*id, name"):
         read_customers(path, columns=CustomerColumns(name="nom"))
+
+
+def test_swapped_only_when_the_swapped_point_is_where_customers_can_be(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "c.csv",
+        "id,lat,lon\nNY,40.7,-74.0\nTYPO,140.7,-74.0\nLA,-118.2,34.1\nFAR,500,20\n",
+    )
+    _, report = read_customers(path)
+    rejected = report.rejected.set_index("id")
+    assert rejected["_reason"].to_dict() == {
+        "TYPO": "lat_out_of_range",  # swapped it would be at 74°S, in Antarctica
+        "LA": "swapped_lat_lon",  # swapped it is Los Angeles
+        "FAR": "lat_out_of_range",  # 500 is no longitude either
+    }
+    assert rejected.loc["TYPO", "_detail"] == "latitude 140.7 is outside -90..90"
+
+
+def test_a_long_text_rejection_names_its_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id,name,notes\nA1,Ann,ok\nA2,Bob," + "n" * 1001 + "\n")
+    frame, report = read_customers(path)
+    assert frame["customer_id"].tolist() == ["A1"]
+    assert report.rejected[["_reason", "_column"]].values.tolist() == [["text_too_long", "notes"]]
+    assert report.rejected["_detail"].iloc[0] == (
+        "the cell holds 1,001 characters, more than 1,000"
+    )
+
+
+def test_coordinates_in_metres_are_refused_and_read_with_their_crs(tmp_path: Path) -> None:
+    # New York and Boston in Web Mercator metres, under latitude/longitude headers.
+    path = write(
+        tmp_path,
+        "metres.csv",
+        "id,lat,lon\nNY,4970241.3,-8238310.2\nBOS,5215074.2,-7910240.6\nBAD,41.0,-73.0\n",
+    )
+    with pytest.raises(InputError) as err:
+        read_customers(path)
+    assert str(err.value) == (
+        "metres.csv: coordinates reach 8,238,310 — not degrees; the columns are probably "
+        "projected (easting/northing). Give their CRS with --crs EPSG:xxxx "
+        "(e.g. EPSG:3857, EPSG:27700)"
+    )
+    frame, report = read_customers(path, columns=CustomerColumns(crs="EPSG:3857"))
+    located = frame.set_index("customer_id")
+    assert located.loc["NY", "lat"] == pytest.approx(40.71, abs=0.01)
+    assert located.loc["NY", "lon"] == pytest.approx(-74.006, abs=0.01)
+    assert located.loc["BOS", "lat"] == pytest.approx(42.36, abs=0.01)
+    # 41/-73 metres is near (0, 0): in range, so kept; a real file is all one CRS.
+    assert report.imported == 3
