@@ -40,6 +40,29 @@ class ImportReport:
         counts = self.rejected["_reason"].value_counts()
         return {str(k): int(v) for k, v in sorted(counts.items())}
 
+    def rejected_cells(self, limit: int | None = None) -> pd.DataFrame:
+        """One line per rejected row: ``row``, ``column``, ``value`` (the cell that caused it,
+        as read; empty for a geometry or a missing cell), ``reason`` and ``detail``."""
+        rejected = self.rejected if limit is None else self.rejected.head(limit)
+
+        def cell(record: pd.Series) -> str:
+            column = record["_column"]
+            if column not in rejected.columns or column in REJECT_COLUMNS:
+                return ""
+            value = record[column]
+            missing = value is None or (isinstance(value, float) and np.isnan(value))
+            return "" if missing else str(value)
+
+        return pd.DataFrame(
+            {
+                "row": rejected["_row"].astype("int64"),
+                "column": rejected["_column"].astype(str),
+                "value": rejected.apply(cell, axis=1) if len(rejected) else pd.Series(dtype=str),
+                "reason": rejected["_reason"].astype(str),
+                "detail": rejected["_detail"].astype(str),
+            }
+        ).reset_index(drop=True)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,

@@ -10,7 +10,9 @@ import pytest
 from geo.customer_import import CustomerColumns, read_customers
 from geo.errors import InputError
 from geo.gazetteer import load_postcode_file
+from geo.imports import import_customers_file
 from geo.schema import REJECTION_REASONS
+from geo.store import Store
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
@@ -190,3 +192,33 @@ def test_coordinates_in_metres_are_refused_and_read_with_their_crs(tmp_path: Pat
     assert located.loc["BOS", "lat"] == pytest.approx(42.36, abs=0.01)
     # 41/-73 metres is near (0, 0): in range, so kept; a real file is all one CRS.
     assert report.imported == 3
+
+
+def test_swapped_columns_are_told_from_the_areas(tiny_store: Store, tmp_path: Path) -> None:
+    # The tiny areas cover lon 0..2, lat 0..1. S1-S3 are given as (lat, lon) = (lon, lat):
+    # every value is in range, so only the areas show that they are swapped.
+    path = write(
+        tmp_path,
+        "swapped.csv",
+        "id,lat,lon\nS1,1.5,0.5\nS2,1.2,0.2\nS3,1.8,0.9\nOK,0.5,0.5\nFAR,5,5\n",
+    )
+    result = import_customers_file(tiny_store, path)
+    assert result.report.imported == 5
+    assert (
+        "3 customers are outside all areas but would fall inside if latitude and longitude "
+        "were swapped: check the column order"
+    ) in result.report.warnings
+    # Nothing is changed on a guess: the customers are stored as given.
+    stored = tiny_store.query("SELECT lat FROM customers WHERE customer_id = 'S1'")
+    assert stored["lat"].iloc[0] == 1.5
+    plain = write(tmp_path, "plain.csv", "id,lat,lon\nOK2,0.5,1.5\nFAR2,5,5\n")
+    assert not any("swapped" in w for w in import_customers_file(tiny_store, plain).report.warnings)
+
+
+def test_rejected_cells_name_the_value_that_was_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id,name,lat,lon\nA1,Ann,1,1\n,NoId,1,1\nA3,Half,2,\n")
+    _, report = read_customers(path)
+    assert report.rejected_cells().values.tolist() == [
+        [3, "id", "", "missing_id", "the ID is empty: give every row an ID"],
+        [4, "lon", "", "half_coordinate", "give both latitude and longitude, or neither"],
+    ]
