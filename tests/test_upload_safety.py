@@ -161,3 +161,16 @@ def test_cli_refuses_a_fifo_and_a_device_in_one_line(
         err = capsys.readouterr().err
         assert time.monotonic() - started < 10
         assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "name", ["a.geojson", "a.topojson", "a.zip", "a.gpkg", "a.parquet", "a.xlsx", "a.txt"]
+)
+def test_a_fifo_is_refused_in_every_format(tmp_path: Path, name: str) -> None:
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    reader = read_table if name.endswith((".xlsx", ".txt")) else read_areas
+    with pytest.raises(InputError, match=r"this is a pipe \(FIFO\), not a regular file"):
+        reader(fifo)
+    with pytest.raises(InputError, match="this is a pipe"):
+        detect_vector_format(fifo) if reader is read_areas else read_suppression(fifo)
