@@ -174,3 +174,16 @@ def test_a_fifo_is_refused_in_every_format(tmp_path: Path, name: str) -> None:
         reader(fifo)
     with pytest.raises(InputError, match="this is a pipe"):
         detect_vector_format(fifo) if reader is read_areas else read_suppression(fifo)
+
+
+def test_a_file_swapped_for_a_fifo_after_the_check_is_refused_when_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geo.upload_safety as safety
+
+    fifo = tmp_path / "customers.csv"
+    os.mkfifo(fifo)
+    # As if the path were a regular file when checked, and a FIFO by the time it is opened.
+    monkeypatch.setattr(safety, "check_file_size", lambda *args, **kwargs: None)
+    with pytest.raises(InputError, match=r"this is a pipe \(FIFO\)"):
+        safety.read_bounded(fifo, 100)
