@@ -24,7 +24,7 @@ from geo.schema import AREA_COLUMNS, CRS_WGS84
 from geo.table_files import detect_column, require_column
 from geo.upload_safety import (
     VECTOR_FORMATS,
-    check_file_size,
+    copy_bounded,
     detect_vector_format,
     extract_zip_safely,
 )
@@ -40,9 +40,12 @@ def _gdal_layers(path: Path, kind: str) -> list[str]:
 
 def list_layers(path: Path, display_name: str | None = None) -> list[str]:
     """Layers of a TopoJSON or GeoPackage file ([] for single-layer formats)."""
-    kind = detect_vector_format(path, display_name)
-    if kind in ("topojson", "gpkg"):
-        return _gdal_layers(path, kind)
+    source = display_name or path.name
+    with tempfile.TemporaryDirectory(prefix="areas-") as tmp:
+        copy = copy_bounded(path, Path(tmp), display_name=source)
+        kind = detect_vector_format(copy, source)
+        if kind in ("topojson", "gpkg"):
+            return _gdal_layers(copy, kind)
     return []
 
 
@@ -99,21 +102,43 @@ def _column(
 
 
 def _set_crs(frame: gpd.GeoDataFrame, crs: str | None, source: str) -> gpd.GeoDataFrame:
-    if frame.crs is None:
-        if crs is not None:
-            return frame.set_crs(crs).to_crs(CRS_WGS84)
-        x0, y0, x1, y1 = frame.total_bounds
-        if np.isfinite([x0, y0, x1, y1]).all() and not (
-            -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
-        ):
+    """The areas in WGS84 degrees, refused if their coordinates cannot be degrees.
+
+    A CRS given by the user wins over the one the file states: GDAL states WGS84 for every
+    GeoJSON, whatever its coordinates are. The check is on the coordinates themselves, after
+    reprojection: a longitude beyond ±180 or a latitude beyond ±90 is not degrees.
+    """
+    stated = frame.crs is not None
+    if crs is not None:
+        try:
+            frame = frame.set_crs(crs, allow_override=True)
+        except Exception as exc:  # pyproj's message names the bad code
             raise InputError(
-                f"the file states no CRS and its coordinates ({x0:.0f}, {y0:.0f} to "
-                f"{x1:.0f}, {y1:.0f}) are not longitude/latitude",
+                f"'{crs}' is not a known CRS", file=source, hint="Use a code like EPSG:27700"
+            ) from exc
+    elif not stated:
+        frame = frame.set_crs(CRS_WGS84)
+    frame = frame.to_crs(CRS_WGS84)
+    x0, y0, x1, y1 = frame.total_bounds
+    if np.isnan([x0, y0, x1, y1]).any():  # no geometry at all: rejected feature by feature
+        return frame
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        reach = max(abs(v) for v in (x0, y0, x1, y1))
+        reach_text = f"{reach:,.0f}" if np.isfinite(reach) else "infinity"
+        if crs is not None:
+            raise InputError(
+                f"in {crs}, the coordinates reach {reach_text} degrees once converted",
                 file=source,
-                hint="State its CRS with --crs, e.g. --crs EPSG:27700",
+                hint="Check the CRS: it is not the file's",
             )
-        return frame.set_crs(CRS_WGS84)
-    return frame.to_crs(CRS_WGS84)
+        what = "the file states no CRS and its" if not stated else "the"
+        raise InputError(
+            f"{what} coordinates reach {reach_text} — not degrees; the file's CRS is "
+            "probably projected",
+            file=source,
+            hint="Give it with --crs EPSG:xxxx (e.g. --crs EPSG:27700 or EPSG:3857)",
+        )
+    return frame
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -148,16 +173,19 @@ def read_areas(
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:
     """Read one level of areas: canonical AREA_COLUMNS in EPSG:4326, and the import report."""
     source = display_name or path.name
-    check_file_size(path, display_name=source)
-    kind = detect_vector_format(path, source)
     if work_dir is not None:
         work_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        frame, used_layer = _read_frame(path, kind, layer, source, work_dir)
-    except InputError:
-        raise
-    except Exception as exc:  # GDAL's messages are all we have here
-        raise InputError(f"the file cannot be read ({exc})", file=source) from exc
+    # GDAL and SQLite read a bounded private copy: a regular file that cannot grow, or
+    # become a pipe or a device, while they read it.
+    with tempfile.TemporaryDirectory(prefix="areas-", dir=work_dir) as tmp:
+        copy = copy_bounded(path, Path(tmp), display_name=source)
+        kind = detect_vector_format(copy, source)
+        try:
+            frame, used_layer = _read_frame(copy, kind, layer, source, Path(tmp))
+        except InputError:
+            raise
+        except Exception as exc:  # GDAL's messages are all we have here
+            raise InputError(f"the file cannot be read ({exc})", file=source) from exc
     report = ImportReport(source=source, table="areas", rows_read=len(frame))
     frame = _set_crs(frame, crs, source)
     ids_col = _column(frame, id_col, ID_NAMES, source)
@@ -190,6 +218,8 @@ def read_areas(
     rows = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)
     rejections = RowRejections(frame.index)
     reject = rejections.reject
+    named = [c for c in dict.fromkeys((ids_col, names_col, parents_col, owners_col)) if c]
+    rejections.reject_long_text(pd.DataFrame({c: text(c) for c in named}), named)
 
     reject(ids.isna().to_numpy(), "missing_area_id", ids_col, "the area has no ID")
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)

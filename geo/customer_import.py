@@ -1,11 +1,14 @@
 """Reading and validating customer and prospect files.
 
 Location, per row, in this order: latitude/longitude columns (WGS84 degrees); else x/y
-columns in a stated CRS, reprojected to WGS84; else a postcode looked up in an offline
-gazetteer. A row with none of these (or a postcode the gazetteer does not know) is imported
-without a location: it is never dropped. Rows are rejected, one reason each, for a missing
-or duplicate ID, a coordinate that is not a number, out of range, swapped or half given,
-or a kind that is neither customer nor prospect.
+columns in a stated CRS, reprojected to WGS84 (with a stated CRS and no x/y columns, the
+latitude/longitude columns are read as northing/easting in it); else a postcode looked up
+in an offline gazetteer. A row with none of these (or a postcode the gazetteer does not
+know) is imported without a location: it is never dropped. A file whose latitude/longitude
+columns mostly hold values beyond ±180 is refused as a whole: they are projected, and its
+CRS is asked for. Rows are rejected, one reason each, for a cell over 1,000 characters, a
+missing or duplicate ID, a coordinate that is not a number, out of range, swapped or half
+given, or a kind that is neither customer nor prospect.
 """
 
 from __future__ import annotations
@@ -38,6 +41,27 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
 }
 #: How many row numbers a warning lists before "...".
 SHOWN_ROWS = 5
+#: A latitude beyond ±90 is taken for a swapped longitude only when the longitude, read as
+#: a latitude, lies where customers can be: north of Antarctica (60°S), south of 85°N.
+#: Otherwise (lat 140.7, lon -74.0: a New York typo; swapped it would be in Antarctica)
+#: it is a latitude out of range.
+SWAPPED_LATITUDES = (-60.0, 85.0)
+
+
+def _refuse_if_not_degrees(lat: pd.Series, lon: pd.Series, source: str) -> None:
+    """Refuse a file whose latitude/longitude columns mostly hold values beyond ±180: they
+    are projected coordinates (metres, feet), not degrees. A few such rows are typos,
+    rejected row by row."""
+    both = lat.notna() & lon.notna()
+    beyond = both & ((lat.abs() > 180) | (lon.abs() > 180))
+    if both.any() and 2 * int(beyond.sum()) > int(both.sum()):
+        reach = float(max(lat[beyond].abs().max(), lon[beyond].abs().max()))
+        raise InputError(
+            f"coordinates reach {reach:,.0f} — not degrees; the columns are probably "
+            "projected (easting/northing)",
+            file=source,
+            hint="Give their CRS with --crs EPSG:xxxx (e.g. EPSG:3857, EPSG:27700)",
+        )
 
 
 @dataclass(frozen=True)
@@ -109,7 +133,16 @@ def read_customers(
         )
     if kind is not None and kind not in KINDS:
         raise InputError(f"kind must be customer or prospect, not '{kind}'", file=source)
-    has_xy = cols["x"] is not None and cols["y"] is not None and cols["lat"] is None
+    if chosen.crs and cols["lat"] and cols["lon"] and not (cols["x"] and cols["y"]):
+        # A stated CRS with latitude/longitude columns: they hold northing/easting in it.
+        cols["x"], cols["y"], cols["lat"], cols["lon"] = cols["lon"], cols["lat"], None, None
+    has_xy = (
+        cols["x"] is not None
+        and cols["y"] is not None
+        and (cols["lat"] is None or bool(chosen.crs))
+    )
+    if has_xy:
+        cols["lat"] = cols["lon"] = None
     if has_xy and not chosen.crs:
         raise InputError(
             f"coordinates in columns '{cols['x']}' and '{cols['y']}' need their CRS",
@@ -120,6 +153,7 @@ def read_customers(
     ids = frame[str(cols["id"])]
     rejections = RowRejections(frame.index)
     reject = rejections.reject
+    rejections.reject_long_text(frame, [c for c in frame.columns if c != "_row"])
 
     reject(ids.isna(), "missing_id", cols["id"], "the ID is empty: give every row an ID")
     first_row = frame.groupby(ids, dropna=True)["_row"].transform("min")
@@ -134,6 +168,7 @@ def read_customers(
         lat_text = frame[cols["lat"]] if cols["lat"] else pd.Series(None, index=frame.index)
         lon_text = frame[cols["lon"]] if cols["lon"] else pd.Series(None, index=frame.index)
         lat, lon = _numbers(frame, cols["lat"]), _numbers(frame, cols["lon"])
+        _refuse_if_not_degrees(lat, lon, source)
         reject(
             lat_text.notna() & lat.isna(),
             "bad_coordinate",
@@ -152,7 +187,7 @@ def read_customers(
             cols["lat"] if lat.isna().any() else cols["lon"],
             "give both latitude and longitude, or neither",
         )
-        swapped = (lat.abs() > 90) & (lon.abs() <= 90)
+        swapped = (lat.abs() > 90) & (lat.abs() <= 180) & lon.between(*SWAPPED_LATITUDES)
         reject(
             swapped,
             "swapped_lat_lon",

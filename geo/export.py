@@ -3,9 +3,11 @@
 Every format holds exactly the rows given (the selection for the current filters), in the
 same order. Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, tab or carriage return) are neutralised: in CSV they get the OWASP ``'``
-prefix; in XLSX every text cell is written as a text cell, which Excel never evaluates.
-IDs and postcodes stay text, so leading zeros and every digit survive. Coordinates are
-WGS84 lon/lat degrees.
+prefix, unless the whole cell is a plain decimal number (``-74.0``, ``+1.5``, ``-3``,
+``-3,5``: an optional sign, digits, at most one ``.`` or ``,`` decimal mark), which a
+spreadsheet reads as a number and never runs; in XLSX every text cell is written as a
+text cell, which Excel never evaluates. IDs and postcodes stay text, so leading zeros and
+every digit survive. Coordinates are WGS84 lon/lat degrees.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +26,8 @@ import xlsxwriter
 
 FORMATS = ("csv", "xlsx", "geojson")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A cell that is wholly a plain decimal number: no operator, function or reference in it.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
 #: Excel's sheet limit, less the header row.
 XLSX_MAX_ROWS = 1_048_575
 #: Where an export goes: a file path, or a binary buffer (the app's downloads).
@@ -30,8 +35,14 @@ Target = Path | BinaryIO
 
 
 def neutralise_formula(text: str) -> str:
-    """Text that a spreadsheet shows as typed: a leading formula character gets a ``'``."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    """Text that a spreadsheet shows as typed: a leading formula character gets a ``'``.
+
+    A plain decimal number (``-74.0``) is left as it is: every US longitude is negative,
+    and ``'-74.0`` would no longer read as a number.
+    """
+    if not text.startswith(FORMULA_PREFIXES) or PLAIN_NUMBER.fullmatch(text):
+        return text
+    return "'" + text
 
 
 def _text_columns(frame: pd.DataFrame) -> list[str]:

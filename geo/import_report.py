@@ -10,6 +10,8 @@ import pandas as pd
 
 #: Columns added to rejected rows, after the file's own columns.
 REJECT_COLUMNS = ("_row", "_reason", "_column", "_detail")
+#: Longest text a cell may hold (characters): a longer one is a broken file, not a name.
+MAX_TEXT_CHARS = 1000
 
 
 @dataclass
@@ -37,6 +39,29 @@ class ImportReport:
             return {}
         counts = self.rejected["_reason"].value_counts()
         return {str(k): int(v) for k, v in sorted(counts.items())}
+
+    def rejected_cells(self, limit: int | None = None) -> pd.DataFrame:
+        """One line per rejected row: ``row``, ``column``, ``value`` (the cell that caused it,
+        as read; empty for a geometry or a missing cell), ``reason`` and ``detail``."""
+        rejected = self.rejected if limit is None else self.rejected.head(limit)
+
+        def cell(record: pd.Series) -> str:
+            column = record["_column"]
+            if column not in rejected.columns or column in REJECT_COLUMNS:
+                return ""
+            value = record[column]
+            missing = value is None or (isinstance(value, float) and np.isnan(value))
+            return "" if missing else str(value)
+
+        return pd.DataFrame(
+            {
+                "row": rejected["_row"].astype("int64"),
+                "column": rejected["_column"].astype(str),
+                "value": rejected.apply(cell, axis=1) if len(rejected) else pd.Series(dtype=str),
+                "reason": rejected["_reason"].astype(str),
+                "detail": rejected["_detail"].astype(str),
+            }
+        ).reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +114,19 @@ class RowRejections:
         self.reason[new] = code
         self.column[new] = column or ""
         self.detail[new] = detail if isinstance(detail, str) else detail[new].astype(str)
+
+    def reject_long_text(self, frame: pd.DataFrame, columns: list[str]) -> None:
+        """Reject, as ``text_too_long``, rows with a cell over MAX_TEXT_CHARS in ``columns``."""
+        for col in columns:
+            lengths = frame[col].map(lambda v: len(v) if isinstance(v, str) else 0)
+            self.reject(
+                lengths > MAX_TEXT_CHARS,
+                "text_too_long",
+                col,
+                lengths.map(
+                    lambda n: f"the cell holds {n:,} characters, more than {MAX_TEXT_CHARS:,}"
+                ),
+            )
 
     @property
     def ok(self) -> pd.Series:

@@ -21,6 +21,7 @@ from geo.import_report import ImportReport
 from geo.progress import Progress, within
 from geo.sale_import import SaleColumns, read_sales
 from geo.store import Store
+from geo.swapped_coordinates import count_inside_if_swapped
 from geo.territory_assignment import AssignmentSummary, assign_into
 
 
@@ -79,9 +80,14 @@ def import_customers_file(
         progress("storing", 0.3)
     with store.transaction() as con:
         store.upsert_customers(con, frame)
-        assignment = assign_into(
-            con, store, frame[["customer_id", "lat", "lon"]], progress=within(progress, 0.4, 1.0)
-        )
+        located = frame[["customer_id", "lat", "lon"]]
+        assignment = assign_into(con, store, located, progress=within(progress, 0.4, 1.0))
+        swapped = count_inside_if_swapped(con, located)
+        if swapped:
+            report.warnings.append(
+                f"{swapped:,} customers are outside all areas but would fall inside if "
+                "latitude and longitude were swapped: check the column order"
+            )
         store.log_import(con, report)
         store.bump_data_version(con)
     return ImportResult(report, assignment)

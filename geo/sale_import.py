@@ -79,6 +79,7 @@ def read_sales(
 
     rejections = RowRejections(frame.index)
     reject = rejections.reject
+    rejections.reject_long_text(frame, [c for c in frame.columns if c != "_row"])
 
     reject(frame[order_col].isna(), "missing_id", order_col, "the order ID is empty")
     reject(frame[cust_col].isna(), "missing_customer_id", cust_col, "the customer ID is empty")

@@ -63,6 +63,7 @@ REJECTION_REASONS: Final = {
     "duplicate_area_id": "the area ID appears on an earlier feature",
     "empty_geometry": "the area has no geometry",
     "not_polygon": "the area is a point or a line, not a polygon",
+    "text_too_long": "a cell holds more than 1,000 characters",
 }
 
 

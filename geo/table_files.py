@@ -2,7 +2,9 @@
 
 Every cell is read as text (IDs and postcodes keep their leading zeros and every digit);
 empty cells become ``None``. A ``_row`` column holds the spreadsheet row number of each
-row: the header is row 1, the first data row is row 2.
+row: the header is row 1, the first data row is row 2. The columns a rejects file adds
+(``_row``, ``_reason``, ``_column``, ``_detail``) are dropped, so that a fixed rejects file
+imports like the original. Files are read into memory within MAX_FILE_BYTES, never beyond.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from geo.errors import InputError
-from geo.upload_safety import MAX_UPLOAD_BYTES, check_file_size
+from geo.import_report import REJECT_COLUMNS
+from geo.upload_safety import MAX_UPLOAD_BYTES, check_regular_file, read_bounded
 
 MAX_FILE_BYTES = MAX_UPLOAD_BYTES
 MAX_ROWS = 2_000_000
@@ -118,8 +121,8 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, source: str, warnings: list[str]) -> pd.DataFrame:
-    text = _decode(path.read_bytes(), source, warnings)
+def _read_csv(data: bytes, source: str, warnings: list[str]) -> pd.DataFrame:
+    text = _decode(data, source, warnings)
     delimiter = _sniff_delimiter(text)
     # Count lines first, cheaply, so a huge file is refused before it is parsed.
     _check_shape(text.count("\n"), 0, source)
@@ -145,7 +148,6 @@ def _read_csv(path: Path, source: str, warnings: list[str]) -> pd.DataFrame:
     frame.columns = [str(c).strip() for c in frame.columns]
     _check_columns(list(frame.columns), source)
     _check_shape(len(frame), len(frame.columns), source)
-    frame["_row"] = range(2, len(frame) + 2)
     return frame
 
 
@@ -164,11 +166,11 @@ def _xlsx_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _read_xlsx(path: Path, source: str) -> pd.DataFrame:
+def _read_xlsx(data: bytes, source: str) -> pd.DataFrame:
     import openpyxl
 
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except zipfile.BadZipFile as exc:
         raise InputError(
@@ -183,7 +185,7 @@ def _read_xlsx(path: Path, source: str) -> pd.DataFrame:
             file=source,
             hint="Save the sheet as CSV and import that",
         )
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
         # The declared dimension is checked before any row is read.
@@ -194,38 +196,43 @@ def _read_xlsx(path: Path, source: str) -> pd.DataFrame:
             raise InputError("the first sheet is empty", file=source)
         columns = [str(h).strip() if h is not None else "" for h in header]
         _check_columns(columns, source)
-        data = []
+        cells_by_row = []
         for count, row in enumerate(rows, start=1):
             if count > MAX_ROWS:
                 _check_shape(count, len(columns), source)
             cells = [_xlsx_text(v) for v in row[: len(columns)]]
             cells += [None] * (len(columns) - len(cells))
-            data.append(cells)
+            cells_by_row.append(cells)
     finally:
         book.close()
-    frame = pd.DataFrame(data, columns=columns, dtype=object)
-    frame["_row"] = range(2, len(frame) + 2)
-    return frame
+    return pd.DataFrame(cells_by_row, columns=columns, dtype=object)
 
 
 def read_table(path: Path, *, display_name: str | None = None) -> TableFile:
     """Read a CSV (comma, semicolon or tab) or XLSX file as text; fully empty rows dropped."""
     source = display_name or path.name
     suffix = Path(source).suffix.lower() or path.suffix.lower()
-    if not path.exists():
-        raise InputError("the file does not exist", file=source)
-    check_file_size(path, MAX_FILE_BYTES, display_name=source)
-    warnings: list[str] = []
-    if suffix in CSV_SUFFIXES:
-        frame = _read_csv(path, source, warnings)
-    elif suffix in XLSX_SUFFIXES:
-        frame = _read_xlsx(path, source)
-    else:
+    check_regular_file(path, source)
+    if suffix not in CSV_SUFFIXES + XLSX_SUFFIXES:
         raise InputError(
             f"'{suffix or 'no extension'}' is not a supported table format",
             file=source,
             hint="Use .csv, .tsv, .txt (comma, semicolon or tab separated) or .xlsx",
         )
+    data = read_bounded(path, MAX_FILE_BYTES, source)
+    warnings: list[str] = []
+    if suffix in CSV_SUFFIXES:
+        frame = _read_csv(data, source, warnings)
+    else:
+        frame = _read_xlsx(data, source)
+    annotations = [c for c in frame.columns if c in REJECT_COLUMNS]
+    if annotations:
+        # A rejects file, fixed and imported again: its own notes are not data.
+        frame = frame.drop(columns=annotations)
+        warnings.append(
+            f"{source} looks like a rejects file: its columns {', '.join(annotations)} were ignored"
+        )
+    frame["_row"] = range(2, len(frame) + 2)
     data_cols = [c for c in frame.columns if c != "_row"]
     for col in data_cols:
         values = frame[col].astype(object).str.strip()

@@ -22,6 +22,7 @@ from geo.export import export_summary
 from geo.segment import Segment
 from geo.store import Store
 from geo.table_files import read_table
+from geo.upload_safety import MAX_UPLOAD_BYTES, read_bounded
 
 #: Columns every export keeps, whatever is chosen.
 REQUIRED_COLUMNS = ("customer_id",)
@@ -52,7 +53,8 @@ def read_suppression(path: Path, display_name: str | None = None) -> set[str]:
     per row, compared trimmed and case-insensitively."""
     name = display_name or path.name
     if path.suffix.lower() == ".txt":
-        lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+        data = read_bounded(path, MAX_UPLOAD_BYTES, name)
+        lines = data.decode("utf-8-sig", errors="replace").splitlines()
         entries = [line for line in lines if line.strip()]
     else:
         frame = read_table(path, display_name=name).frame.drop(columns="_row", errors="ignore")

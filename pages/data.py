@@ -26,6 +26,9 @@ KINDS = {
     "Areas": ("areas", ["geojson", "json", "topojson", "zip", "gpkg", "parquet"]),
 }
 
+#: How many rejected rows the page lists (the download holds them all).
+SHOWN_REJECTS = 1000
+
 
 def _save_upload(store: Store, name: str, data: bytes) -> Path:
     """Keep the upload under the data directory, with a random name (never the user's)."""
@@ -40,10 +43,13 @@ def _save_upload(store: Store, name: str, data: bytes) -> Path:
 def _column_choices(what: str) -> dict[str, str | None]:
     """Optional column names, for files whose columns GeoCRM does not find by itself."""
     roles = {
-        "areas": ("layer", "id", "name", "parent"),
+        "areas": ("layer", "id", "name", "parent", "crs"),
         "sales": ("order_id", "customer_id", "date", "amount", "category", "channel"),
-    }.get(what, ("id", "name", "lat", "lon", "postcode", "email", "owner"))
-    with st.expander("Columns (only if they are not found by their usual names)"):
+    }.get(what, ("id", "name", "lat", "lon", "postcode", "email", "owner", "crs"))
+    with st.expander(
+        "Columns (only if they are not found by their usual names), and the CRS "
+        "(only for coordinates that are not degrees, e.g. EPSG:27700)"
+    ):
         cols = st.columns(len(roles))
         return {
             role: (cols[i].text_input(role, key=f"data_col_{what}_{role}", max_chars=80) or None)
@@ -73,6 +79,7 @@ def _run_import(
             name_col=chosen.get("name"),
             parent_col=chosen.get("parent"),
             level=level or None,
+            crs=chosen.get("crs"),
             display_name=name,
             work_dir=store.path.parent / "uploads",
             progress=report,
@@ -144,6 +151,17 @@ if isinstance(result, ImportResult):
             ],
             hide_index=True,
         )
+        st.write("The rejected rows (row numbers as in a spreadsheet: the header is row 1):")
+        st.dataframe(
+            report.rejected_cells(SHOWN_REJECTS),
+            hide_index=True,
+            width="stretch",
+        )
+        if report.rejected_count > SHOWN_REJECTS:
+            st.caption(
+                f"The first {SHOWN_REJECTS:,} of {report.rejected_count:,} rejected rows; "
+                "the download holds them all."
+            )
         csv_download(
             "Download the rejected rows (CSV)",
             report.rejected,

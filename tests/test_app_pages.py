@@ -136,6 +136,26 @@ def test_rejected_rows_download(app: AppTest) -> None:
     )
 
 
+def test_data_page_lists_the_rejected_rows(app: AppTest, demo_store: Store) -> None:
+    app.switch_page("pages/data.py").run()
+    app.radio(key="data_kind").set_value("Customers").run()
+    csv = "id,name,lat,lon\nX1,Bad,140.7,-74.0\nX2,Worse,40.7,north\nX3,Fine,40.7,-74.0\n"
+    app.file_uploader(key="data_upload_customers").upload("bad.csv", csv.encode()).run()
+    app.button(key="data_import").click().run()
+    assert not app.exception
+    tables = [d.value for d in app.dataframe if "value" in getattr(d.value, "columns", [])]
+    assert len(tables) == 1
+    rows = tables[0][["row", "column", "value", "reason"]].values.tolist()
+    assert rows == [
+        [2, "lat", "140.7", "lat_out_of_range"],
+        [3, "lon", "north", "bad_coordinate"],
+    ]
+    with demo_store.transaction() as con:  # leave the shared demo as it was
+        con.execute("DELETE FROM assignments WHERE customer_id = 'X3'")
+        con.execute("DELETE FROM customers WHERE customer_id = 'X3'")
+        demo_store.bump_data_version(con)
+
+
 def test_data_page_builds_the_demo_into_an_empty_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

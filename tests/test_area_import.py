@@ -125,3 +125,47 @@ def test_invalid_empty_duplicate_and_non_polygon(tmp_path: Path) -> None:
     assert set(report.rejected["_reason"]) <= set(REJECTION_REASONS)
     assert any("repaired" in w for w in report.warnings)
     report.check_counts()
+
+
+@pytest.mark.parametrize("crs", ["EPSG:3857", "EPSG:27700"])
+def test_geojson_in_metres_is_refused_until_its_crs_is_given(tmp_path: Path, crs: str) -> None:
+    # GeoJSON has no CRS field GDAL reads: it reports WGS84 for any coordinates.
+    metres = frame().set_crs(crs, allow_override=True)
+    metres.geometry = [box(500000, 180000, 510000, 190000), box(510000, 180000, 520000, 190000)]
+    data = json.loads(metres.to_json())
+    data.pop("crs", None)
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError) as err:
+        read_areas(path, id_col="code")
+    assert str(err.value) == (
+        "areas.geojson: the coordinates reach 520,000 — not degrees; the file's CRS is "
+        "probably projected. Give it with --crs EPSG:xxxx (e.g. --crs EPSG:27700 or EPSG:3857)"
+    )
+    out, report = read_areas(path, id_col="code", crs=crs)
+    assert report.imported == 2
+    x0, y0, x1, y1 = out.total_bounds
+    assert -180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90
+    expected = metres.to_crs("EPSG:4326").total_bounds
+    assert out.total_bounds == pytest.approx(expected, abs=1e-9)
+
+
+def test_a_wrong_crs_is_refused_too(tmp_path: Path) -> None:
+    path = tmp_path / "a.parquet"
+    gpd.GeoDataFrame({"code": ["A"]}, geometry=[box(0, 0, 500, 500)], crs=None).to_parquet(path)
+    with pytest.raises(InputError, match="not degrees"):
+        read_areas(path, id_col="code")
+    with pytest.raises(InputError, match="not a known CRS"):
+        read_areas(path, id_col="code", crs="EPSG:nonsense")
+
+
+def test_an_area_name_over_1000_characters_is_rejected(tmp_path: Path) -> None:
+    areas = frame()
+    areas.loc[1, "name"] = "B" * 1001
+    path = tmp_path / "a.geojson"
+    areas.to_file(path, driver="GeoJSON")
+    out, report = read_areas(path, id_col="code")
+    assert out["area_id"].tolist() == ["A"]
+    assert report.rejected_by_reason() == {"text_too_long": 1}
+    assert report.rejected["_column"].tolist() == ["name"]
+    assert "1,001 characters" in report.rejected["_detail"].iloc[0]

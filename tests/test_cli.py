@@ -156,3 +156,49 @@ def test_bad_file_exits_non_zero_and_changes_nothing(
     assert code == 2 and "row" in err
     _, after = run(capsys, "--db", db, "status", "--json")
     assert after == before
+
+
+def test_a_fixed_rejects_file_imports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "t.duckdb")
+    source = tmp_path / "customers.csv"
+    source.write_text(
+        "Account,Company,Latitude,Longitude,Tier\n"
+        "C1,Ann,40.71,-74.00,gold\n"
+        "C2,Bob,4o.6,-73.95,silver\n"
+        "C3,Cy,140.7,-74.0,\n"
+    )
+    rejects = tmp_path / "rejects.csv"
+    code, out = run(
+        capsys, "--db", db, "import", "customers", str(source), "--id-col", "Account",
+        "--rejects", str(rejects), "--json",
+    )  # fmt: skip
+    assert code == 0 and out["imported"] == 1
+    assert out["rejected_by_reason"] == {"bad_coordinate": 1, "lat_out_of_range": 1}
+    text = rejects.read_text(encoding="utf-8-sig")
+    assert "'-7" not in text  # longitudes stay numbers, not formula-quoted text
+    table = pd.read_csv(rejects, dtype=str, keep_default_na=False)
+    assert list(table.columns[:5]) == ["Account", "Company", "Latitude", "Longitude", "Tier"]
+    assert table[["Account", "Latitude", "Longitude", "Tier"]].values.tolist() == [
+        ["C2", "4o.6", "-73.95", "silver"],
+        ["C3", "140.7", "-74.0", ""],
+    ]
+    assert table["_row"].tolist() == ["3", "4"]
+    assert table["_column"].tolist() == ["Latitude", "Latitude"]
+    # Fix the bad cells in the rejects file itself, and import it.
+    table["Latitude"] = ["40.6", "40.7"]
+    table.to_csv(rejects, index=False)
+    code, out = run(
+        capsys, "--db", db, "import", "customers", str(rejects), "--id-col", "Account", "--json"
+    )
+    assert code == 0
+    assert (out["rows_read"], out["imported"], out["rejected"]) == (2, 2, 0)
+    assert any("rejects file" in w for w in out["warnings"])
+    code, out = run(capsys, "--db", db, "status", "--json")
+    assert out["tables"]["customers"] == 3
+    from geo.store import Store
+
+    stored = Store.open(db).query("SELECT customer_id, lat, lon, extra FROM customers ORDER BY 1")
+    assert stored["lat"].tolist() == pytest.approx([40.71, 40.6, 40.7])
+    assert stored["lon"].tolist() == pytest.approx([-74.0, -73.95, -74.0])
+    assert "_reason" not in str(stored["extra"].tolist())
+    assert json.loads(stored["extra"].iloc[1]) == {"Tier": "silver"}

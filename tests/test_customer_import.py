@@ -10,7 +10,9 @@ import pytest
 from geo.customer_import import CustomerColumns, read_customers
 from geo.errors import InputError
 from geo.gazetteer import load_postcode_file
+from geo.imports import import_customers_file
 from geo.schema import REJECTION_REASONS
+from geo.store import Store
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
@@ -34,6 +36,9 @@ def reasons(path: Path, **kwargs: object) -> dict[str, int]:
         ("A2,Lat,-95,200", "lat_out_of_range"),
         ("A2,Lon,10,200", "lon_out_of_range"),
         ("A2,Swap,120,40", "swapped_lat_lon"),
+        ("A2,NewYorkTypo,140.7,-74.0", "lat_out_of_range"),
+        ("A2,Polar,-120,86", "lat_out_of_range"),
+        ("A2," + "x" * 1001 + ",1,1", "text_too_long"),
         ("A2,Half,10,", "half_coordinate"),
     ],
 )
@@ -138,3 +143,82 @@ def test_override_naming_a_missing_column(tmp_path: Path) -> None:
     path = write(tmp_path, "c.csv", "id,name\n1,A\n")
     with pytest.raises(InputError, match=r"there is no column 'nom'.*id, name"):
         read_customers(path, columns=CustomerColumns(name="nom"))
+
+
+def test_swapped_only_when_the_swapped_point_is_where_customers_can_be(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "c.csv",
+        "id,lat,lon\nNY,40.7,-74.0\nTYPO,140.7,-74.0\nLA,-118.2,34.1\nFAR,500,20\n",
+    )
+    _, report = read_customers(path)
+    rejected = report.rejected.set_index("id")
+    assert rejected["_reason"].to_dict() == {
+        "TYPO": "lat_out_of_range",  # swapped it would be at 74°S, in Antarctica
+        "LA": "swapped_lat_lon",  # swapped it is Los Angeles
+        "FAR": "lat_out_of_range",  # 500 is no longitude either
+    }
+    assert rejected.loc["TYPO", "_detail"] == "latitude 140.7 is outside -90..90"
+
+
+def test_a_long_text_rejection_names_its_column(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id,name,notes\nA1,Ann,ok\nA2,Bob," + "n" * 1001 + "\n")
+    frame, report = read_customers(path)
+    assert frame["customer_id"].tolist() == ["A1"]
+    assert report.rejected[["_reason", "_column"]].values.tolist() == [["text_too_long", "notes"]]
+    assert report.rejected["_detail"].iloc[0] == (
+        "the cell holds 1,001 characters, more than 1,000"
+    )
+
+
+def test_coordinates_in_metres_are_refused_and_read_with_their_crs(tmp_path: Path) -> None:
+    # New York and Boston in Web Mercator metres, under latitude/longitude headers.
+    path = write(
+        tmp_path,
+        "metres.csv",
+        "id,lat,lon\nNY,4970241.3,-8238310.2\nBOS,5215074.2,-7910240.6\nBAD,41.0,-73.0\n",
+    )
+    with pytest.raises(InputError) as err:
+        read_customers(path)
+    assert str(err.value) == (
+        "metres.csv: coordinates reach 8,238,310 — not degrees; the columns are probably "
+        "projected (easting/northing). Give their CRS with --crs EPSG:xxxx "
+        "(e.g. EPSG:3857, EPSG:27700)"
+    )
+    frame, report = read_customers(path, columns=CustomerColumns(crs="EPSG:3857"))
+    located = frame.set_index("customer_id")
+    assert located.loc["NY", "lat"] == pytest.approx(40.71, abs=0.01)
+    assert located.loc["NY", "lon"] == pytest.approx(-74.006, abs=0.01)
+    assert located.loc["BOS", "lat"] == pytest.approx(42.36, abs=0.01)
+    # 41/-73 metres is near (0, 0): in range, so kept; a real file is all one CRS.
+    assert report.imported == 3
+
+
+def test_swapped_columns_are_told_from_the_areas(tiny_store: Store, tmp_path: Path) -> None:
+    # The tiny areas cover lon 0..2, lat 0..1. S1-S3 are given as (lat, lon) = (lon, lat):
+    # every value is in range, so only the areas show that they are swapped.
+    path = write(
+        tmp_path,
+        "swapped.csv",
+        "id,lat,lon\nS1,1.5,0.5\nS2,1.2,0.2\nS3,1.8,0.9\nOK,0.5,0.5\nFAR,5,5\n",
+    )
+    result = import_customers_file(tiny_store, path)
+    assert result.report.imported == 5
+    assert (
+        "3 customers are outside all areas but would fall inside if latitude and longitude "
+        "were swapped: check the column order"
+    ) in result.report.warnings
+    # Nothing is changed on a guess: the customers are stored as given.
+    stored = tiny_store.query("SELECT lat FROM customers WHERE customer_id = 'S1'")
+    assert stored["lat"].iloc[0] == 1.5
+    plain = write(tmp_path, "plain.csv", "id,lat,lon\nOK2,0.5,1.5\nFAR2,5,5\n")
+    assert not any("swapped" in w for w in import_customers_file(tiny_store, plain).report.warnings)
+
+
+def test_rejected_cells_name_the_value_that_was_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "id,name,lat,lon\nA1,Ann,1,1\n,NoId,1,1\nA3,Half,2,\n")
+    _, report = read_customers(path)
+    assert report.rejected_cells().values.tolist() == [
+        [3, "id", "", "missing_id", "the ID is empty: give every row an ID"],
+        [4, "lon", "", "half_coordinate", "give both latitude and longitude, or neither"],
+    ]

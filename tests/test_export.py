@@ -13,7 +13,21 @@ from geo.export import neutralise_formula, write_csv, write_export, write_geojso
 from geo.filters import Filters
 from geo.store import Store
 
-HOSTILE = ["=1+1", "+1 555", "-2", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")']
+HOSTILE = [
+    "=1+1",
+    "+1 555",
+    "-1+1",
+    "-2-3",
+    "+A1",
+    "-1e5",
+    "-",
+    "@SUM(A1)",
+    "\tx",
+    "\rx",
+    '=HYPERLINK("http://x")',
+]
+#: Plain decimal numbers: a spreadsheet reads them as numbers and never runs them.
+NUMBERS = ["-74.0", "+1.5", "-3", "-3,5", "-.5", "+0", "40.7128", "-0."]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -23,6 +37,19 @@ def test_formula_characters_get_a_quote(text: str) -> None:
 
 def test_plain_text_is_untouched() -> None:
     assert neutralise_formula("Smith & Sons") == "Smith & Sons"
+
+
+@pytest.mark.parametrize("text", NUMBERS)
+def test_plain_numbers_stay_numbers(text: str) -> None:
+    assert neutralise_formula(text) == text
+
+
+def test_csv_keeps_negative_coordinates_as_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    write_csv(pd.DataFrame({"lon": ["-74.0"], "name": ["-1+1"]}), path)
+    back = pd.read_csv(path, encoding="utf-8-sig")
+    assert back["lon"].iloc[0] == -74.0
+    assert back["name"].iloc[0] == "'-1+1"
 
 
 def _frame() -> pd.DataFrame:

@@ -23,6 +23,7 @@ GOOD = "o1,C1,2026-01-05,100,Hardware\n"
         ("o2,C1,2026-13-40,1,A", "bad_date"),
         ("o2,C1,2026-01-05,ten,A", "bad_amount"),
         ("o1,C1,2026-01-05,100,Hardware", "duplicate_line"),
+        ("o2,C1,2026-01-05,1," + "x" * 1001, "text_too_long"),
     ],
 )
 def test_each_rejection_reason(tmp_path: Path, row: str, reason: str) -> None:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from geo.area_import import read_areas
+from geo.cli import main
+from geo.customer_import import read_customers
 from geo.errors import InputError
+from geo.gazetteer import load_postcode_file
+from geo.sale_import import read_sales
 from geo.table_files import read_table
-from geo.upload_safety import check_zip_archive, detect_vector_format, extract_zip_safely
+from geo.target_list import read_suppression
+from geo.upload_safety import (
+    check_zip_archive,
+    detect_vector_format,
+    extract_zip_safely,
+    read_bounded,
+)
 
 
 def test_vrt_disguised_as_geojson_is_refused(tmp_path: Path) -> None:
@@ -81,3 +94,96 @@ def test_unknown_table_format(tmp_path: Path) -> None:
     path.write_text("x")
     with pytest.raises(InputError, match=r"\.csv, \.tsv, \.txt .* or \.xlsx"):
         read_table(path)
+
+
+ODD_FILE_READERS = [
+    pytest.param(read_table, id="table"),
+    pytest.param(read_areas, id="areas"),
+    pytest.param(read_customers, id="customers"),
+    pytest.param(read_sales, id="sales"),
+    pytest.param(read_suppression, id="suppression"),
+    pytest.param(load_postcode_file, id="gazetteer"),
+]
+
+
+@pytest.mark.parametrize("reader", ODD_FILE_READERS)
+def test_a_fifo_is_refused_without_being_opened(tmp_path: Path, reader: Callable) -> None:
+    fifo = tmp_path / "customers.csv"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    # Opening a FIFO for reading blocks until a writer comes: that it returns at all
+    # shows that it was refused from its metadata.
+    with pytest.raises(InputError, match=r"customers\.csv: this is a pipe \(FIFO\)"):
+        reader(fifo)
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("reader", ODD_FILE_READERS)
+def test_a_device_and_a_folder_are_refused(tmp_path: Path, reader: Callable) -> None:
+    with pytest.raises(InputError, match="zero: this is a device, not a regular file"):
+        reader(Path("/dev/zero"))
+    with pytest.raises(InputError, match="this is a folder"):
+        reader(tmp_path)
+
+
+def test_a_link_to_a_device_is_refused(tmp_path: Path) -> None:
+    link = tmp_path / "areas.geojson"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(InputError, match=r"areas\.geojson: this is a device"):
+        read_areas(link)
+
+
+def test_a_read_stops_at_the_limit_whatever_the_stated_size(tmp_path: Path) -> None:
+    # /proc files state a size of 0 and hold more: the read must stop at limit + 1 bytes.
+    proc = Path("/proc/self/maps")
+    if not proc.exists():
+        pytest.skip("needs /proc")
+    assert proc.stat().st_size == 0
+    with pytest.raises(InputError, match="more than the 100 bytes allowed"):
+        read_bounded(proc, 100)
+    small = tmp_path / "small.csv"
+    small.write_bytes(b"x" * 100)
+    assert read_bounded(small, 100) == b"x" * 100
+    with pytest.raises(InputError, match="more than the 0 MB allowed"):
+        small.write_bytes(b"x" * 101)
+        read_bounded(small, 100)
+
+
+def test_cli_refuses_a_fifo_and_a_device_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "customers.csv"
+    os.mkfifo(fifo)
+    db = str(tmp_path / "t.duckdb")
+    for path, words in ((fifo, "customers.csv: this is a pipe (FIFO)"), ("/dev/zero", "device")):
+        started = time.monotonic()
+        assert main(["--db", db, "import", "customers", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert time.monotonic() - started < 10
+        assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "name", ["a.geojson", "a.topojson", "a.zip", "a.gpkg", "a.parquet", "a.xlsx", "a.txt"]
+)
+def test_a_fifo_is_refused_in_every_format(tmp_path: Path, name: str) -> None:
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    reader = read_table if name.endswith((".xlsx", ".txt")) else read_areas
+    with pytest.raises(InputError, match=r"this is a pipe \(FIFO\), not a regular file"):
+        reader(fifo)
+    with pytest.raises(InputError, match="this is a pipe"):
+        detect_vector_format(fifo) if reader is read_areas else read_suppression(fifo)
+
+
+def test_a_file_swapped_for_a_fifo_after_the_check_is_refused_when_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geo.upload_safety as safety
+
+    fifo = tmp_path / "customers.csv"
+    os.mkfifo(fifo)
+    # As if the path were a regular file when checked, and a FIFO by the time it is opened.
+    monkeypatch.setattr(safety, "check_file_size", lambda *args, **kwargs: None)
+    with pytest.raises(InputError, match=r"this is a pipe \(FIFO\)"):
+        safety.read_bounded(fifo, 100)
