@@ -49,7 +49,7 @@ def _amount(size: int) -> str:
 
 def _too_large(size: int, limit: int, source: str) -> InputError:
     return InputError(
-        f"the file is {size / 2**20:.0f} MB, more than the {limit // 2**20} MB allowed",
+        f"the file is {_amount(size)}, more than the {_amount(limit)} allowed",
         file=source,
         hint="Split or simplify it",
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -85,7 +84,7 @@ def test_xlsx_bomb_and_table_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     with pytest.raises(InputError, match="more than the 2 allowed"):
         read_table(csv)
     monkeypatch.setattr(tf, "MAX_FILE_BYTES", 5)
-    with pytest.raises(InputError, match="MB allowed"):
+    with pytest.raises(InputError, match="11 bytes, more than the 5 bytes allowed"):
         read_table(csv)
 
 
@@ -110,12 +109,10 @@ ODD_FILE_READERS = [
 def test_a_fifo_is_refused_without_being_opened(tmp_path: Path, reader: Callable) -> None:
     fifo = tmp_path / "customers.csv"
     os.mkfifo(fifo)
-    started = time.monotonic()
     # Opening a FIFO for reading blocks until a writer comes: that it returns at all
     # shows that it was refused from its metadata.
     with pytest.raises(InputError, match=r"customers\.csv: this is a pipe \(FIFO\)"):
         reader(fifo)
-    assert time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize("reader", ODD_FILE_READERS)
@@ -144,7 +141,7 @@ def test_a_read_stops_at_the_limit_whatever_the_stated_size(tmp_path: Path) -> N
     small = tmp_path / "small.csv"
     small.write_bytes(b"x" * 100)
     assert read_bounded(small, 100) == b"x" * 100
-    with pytest.raises(InputError, match="more than the 0 MB allowed"):
+    with pytest.raises(InputError, match="101 bytes, more than the 100 bytes allowed"):
         small.write_bytes(b"x" * 101)
         read_bounded(small, 100)
 
@@ -156,10 +153,8 @@ def test_cli_refuses_a_fifo_and_a_device_in_one_line(
     os.mkfifo(fifo)
     db = str(tmp_path / "t.duckdb")
     for path, words in ((fifo, "customers.csv: this is a pipe (FIFO)"), ("/dev/zero", "device")):
-        started = time.monotonic()
         assert main(["--db", db, "import", "customers", str(path)]) == 2
         err = capsys.readouterr().err
-        assert time.monotonic() - started < 10
         assert words in err and err.count("\n") == 1 and "Traceback" not in err
 
 
