@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import state
+from ui.inert_text import show_caption
 from ui.sidebar import current_filters
 from ui.widgets import csv_download, show_location_statuses
 
@@ -16,7 +17,7 @@ if filters.level is None:
 
 db, version = state.data_key(state.current_store())
 kpis = state.area_kpis(db, version, filters)
-st.caption(state.filters_description(db, version, filters))
+show_caption(state.filters_description(db, version, filters))
 show_location_statuses(state.selection_summary(db, version, filters))
 
 sort_by = st.selectbox(

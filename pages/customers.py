@@ -7,6 +7,7 @@ import streamlit as st
 
 from geo.churn_backtest import backtest_churn
 from ui import state
+from ui.inert_text import inert, show_caption, show_subheader
 from ui.sidebar import current_filters
 from ui.widgets import csv_download
 
@@ -18,7 +19,7 @@ as_of = state.scores_as_of(db, version)
 if as_of is None:
     st.info("No orders yet: import sales on the Data page to score customers.")
     st.stop()
-st.caption(
+show_caption(
     f"{state.filters_description(db, version, filters)} · scores as of {as_of:%d %b %Y} "
     "(the latest order in the data)"
 )
@@ -101,7 +102,7 @@ st.dataframe(
 )
 
 if filters.level is not None:
-    with st.expander(f"Segments by {filters.level}"):
+    with st.expander(inert(f"Segments by {filters.level}")):
         by_area = state.segments_per_area(db, version, filters)
         st.dataframe(
             by_area,
@@ -156,7 +157,7 @@ csv_download(
 )
 
 if filters.level is not None:
-    st.subheader(f"Target areas: whitespace by {filters.level}")
+    show_subheader(f"Target areas: whitespace by {filters.level}")
     st.caption(
         "Whitespace = prospects weighted by how much they look like the best customers; "
         "penetration = customers / (customers + prospects)."
