@@ -36,7 +36,7 @@ if opened and opened[1] is None:
     opened = st.session_state[OPENED_KEY] = (opened[0], filters)
 # The segment keeps its name while its filters are unchanged.
 name = opened[0] if opened and opened[1] == filters else None
-link_name = st.query_params.get("name")
+link_name = state.link_segment(db, version)[0].name
 if (
     name is None
     and link_name
