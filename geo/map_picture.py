@@ -80,10 +80,17 @@ def render_map_picture(
         ax.set_ylim(south, north)
         ax.set_aspect(1 / max(math.cos(math.radians((south + north) / 2)), 0.2))
         ax.set_axis_off()
+        # Title and subtitle quote names from the data: shown as typed, "$...$" is no maths.
         if title:
-            fig.text(0.015, 0.945, title, fontsize=26, fontweight="bold", va="center")
+            fig.text(
+                0.015, 0.945, title, fontsize=26, fontweight="bold", va="center",
+                parse_math=False,
+            )  # fmt: skip
         if subtitle:
-            fig.text(0.015, 0.895, subtitle, fontsize=14, color="#444444", va="center")
+            fig.text(
+                0.015, 0.895, subtitle, fontsize=14, color="#444444", va="center",
+                parse_math=False,
+            )  # fmt: skip
         unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
         handles = [
             Patch(facecolor=colour, edgecolor="#999999", label=label)

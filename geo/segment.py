@@ -3,8 +3,12 @@
 A segment travels as JSON (saved segments), as URL query parameters (a shared link) and as
 command-line flags, and reads back to the same value. Reading is forgiving but never
 silent: a criterion that cannot be used (an unknown area, a date that is not a date, an
-unreadable shape, broken JSON) is dropped, the reader says which and why, and the rest of
-the segment still applies. A segment's criteria are exactly :class:`geo.filters.Filters`.
+unreadable shape, a reversed range, an oversized or repeated value, broken JSON) is dropped,
+the reader says which parameter and why, and the rest of the segment still applies. A
+segment's criteria are exactly :class:`geo.filters.Filters`.
+
+:func:`segment_from_query` is the one reader of a link: every page (the sidebar, the map's
+position, the presentation view) takes the link's filters from it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,18 @@ from geo.shapes import Shape, ShapeError
 
 #: The query parameter of the map position: "lat,lon,zoom".
 VIEW_PARAM = "view"
+#: The query parameter of the metric the areas are coloured by (the presentation view).
+METRIC_PARAM = "metric"
+#: Parameters that take one value; given twice with different values they are dropped.
+SINGLE_VALUED = ("level", "kind", "from", "to", "value_min", "value_max", VIEW_PARAM,
+                 "name", METRIC_PARAM)  # fmt: skip
+#: Longest value a link parameter may have, in characters (a drawn polygon of some hundred
+#: vertices fits); a longer one is dropped.
+MAX_VALUE_CHARS = 20_000
+#: Most values one parameter may repeat (areas of a level); more and it is dropped.
+MAX_VALUES = 5_000
+#: How much of a dropped value a note quotes, in characters.
+QUOTED_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -41,8 +57,8 @@ class MapView:
         if len(parts) != 3:
             raise ValueError("view: write latitude,longitude,zoom")
         lat, lon, zoom = (float(p) for p in parts)
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 <= zoom <= 22) or not all(
-            math.isfinite(v) for v in (lat, lon, zoom)
+        if not all(math.isfinite(v) for v in (lat, lon, zoom)) or not (
+            -90 <= lat <= 90 and -180 <= lon <= 180 and 0 <= zoom <= 22
         ):
             raise ValueError(f"view {text} is outside the map")
         return cls(lat, lon, zoom)
@@ -50,9 +66,12 @@ class MapView:
 
 @dataclass(frozen=True)
 class Known:
-    """What the database holds, to check a segment against: levels and their area IDs."""
+    """What the database holds, to check a segment against: levels and their area IDs,
+    and (when given) the owners and the metric keys; ``None`` leaves those unchecked."""
 
     areas_by_level: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    owners: frozenset[str] | None = None
+    metrics: frozenset[str] | None = None
 
     @property
     def levels(self) -> list[str]:
@@ -61,11 +80,13 @@ class Known:
 
 @dataclass(frozen=True)
 class Segment:
-    """Filters plus an optional name and map position."""
+    """Filters plus an optional name, map position and metric (key of
+    :data:`geo.area_metrics.METRICS`)."""
 
     filters: Filters = field(default_factory=Filters)
     name: str | None = None
     view: MapView | None = None
+    metric: str | None = None
 
     def to_query(self) -> dict[str, list[str]]:
         """URL query parameters: the filters' parameters, plus ``view`` (and ``name``)."""
@@ -74,6 +95,8 @@ class Segment:
             params[VIEW_PARAM] = [self.view.to_text()]
         if self.name:
             params["name"] = [self.name]
+        if self.metric:
+            params[METRIC_PARAM] = [self.metric]
         return params
 
     def to_json(self) -> str:
@@ -88,25 +111,62 @@ def _one(values: Sequence[str]) -> str:
     return values[0] if values else ""
 
 
+def _quoted(values: Sequence[str]) -> str:
+    text = ", ".join(values)
+    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + " …"
+
+
+def _usable_values(
+    params: Mapping[str, Sequence[str]], problems: list[str]
+) -> dict[str, list[str]]:
+    """Each parameter's non-empty values; oversized, too many or conflicting repeats of a
+    one-value parameter dropped, said so."""
+    usable: dict[str, list[str]] = {}
+    for key, raw in params.items():
+        values = [str(v) for v in raw if str(v) != ""]
+        if not values:
+            continue
+        longest = max(len(v) for v in values)
+        if longest > MAX_VALUE_CHARS:
+            problems.append(
+                f"{key} was ignored: a value of {longest:,} characters is too long "
+                f"(at most {MAX_VALUE_CHARS:,})"
+            )
+        elif len(values) > MAX_VALUES:
+            problems.append(
+                f"{key} was ignored: {len(values):,} values are too many (at most {MAX_VALUES:,})"
+            )
+        elif key in SINGLE_VALUED and len(set(values)) > 1:
+            problems.append(
+                f"{key} '{_quoted(values)}' was ignored: the link gives {len(values)} "
+                "different values and takes one"
+            )
+        else:
+            usable[key] = values[:1] if key in SINGLE_VALUED else values
+    return usable
+
+
 def segment_from_query(
     params: Mapping[str, Sequence[str]], known: Known | None = None
 ) -> tuple[Segment, list[str]]:
-    """A segment from query parameters (a link) and what could not be used, one line each.
+    """A segment from query parameters (a link) and what could not be used, one line each,
+    naming the parameter.
 
-    ``known`` (levels and their areas) lets unknown levels and areas be dropped with a
-    message; without it they are kept as written.
+    ``known`` (levels and their areas, owners, metrics) lets unknown ones be dropped with
+    a message; without it they are kept as written.
     """
     problems: list[str] = []
+    usable = _usable_values(params, problems)
     kept: dict[str, Any] = {}
 
     def take(key: str, parse: Callable[[Sequence[str]], Any], what: str) -> None:
-        values = [str(v) for v in params.get(key, []) if str(v) != ""]
+        values = usable.get(key)
         if not values:
             return
         try:
             kept[key] = parse(values)
-        except (ValueError, TypeError) as exc:
-            problems.append(f"{what} '{', '.join(values)[:60]}' was ignored: {exc}")
+        except (ValueError, TypeError, OverflowError) as exc:
+            problems.append(f"{what} '{_quoted(values)}' was ignored (parameter {key}): {exc}")
 
     def level(values: Sequence[str]) -> str:
         if known is not None and values[0] not in known.areas_by_level:
@@ -118,9 +178,19 @@ def segment_from_query(
             bad = [v for v in values if v not in options]
             if bad:
                 raise ValueError(f"use {', '.join(options)}")
-            return tuple(values)
+            return tuple(dict.fromkeys(values))
 
         return parse
+
+    def owners(values: Sequence[str]) -> tuple[str, ...]:
+        if known is None or known.owners is None:
+            return tuple(dict.fromkeys(values))
+        unknown = [v for v in values if v not in known.owners]
+        if unknown:
+            problems.append(
+                f"owner '{_quoted(unknown)}' was ignored (parameter owner): no such owner"
+            )
+        return tuple(dict.fromkeys(v for v in values if v in known.owners))
 
     def day(values: Sequence[str]) -> date:
         return date.fromisoformat(_one(values))
@@ -137,12 +207,17 @@ def segment_from_query(
             try:
                 out.append(Shape.from_text(text))
             except ShapeError as exc:
-                problems.append(f"shape '{text[:40]}' was ignored: {exc}")
+                problems.append(f"shape '{_quoted([text])}' was ignored (parameter shape): {exc}")
         return tuple(out)
+
+    def metric(values: Sequence[str]) -> str:
+        if known is not None and known.metrics is not None and values[0] not in known.metrics:
+            raise ValueError("no such metric")
+        return values[0]
 
     take("level", level, "level")
     take("kind", lambda v: choice(KINDS)(v)[0], "who")
-    take("owner", tuple, "owner")
+    take("owner", owners, "owner")
     take("from", day, "start date")
     take("to", day, "end date")
     take("rfm", choice(SEGMENTS), "RFM segment")
@@ -151,61 +226,57 @@ def segment_from_query(
     take("value_max", amount, "highest lifetime revenue")
     take("shape", shapes, "shapes")
     take("contact", choice(CONTACT_STATUSES), "contact timing")
-    area_ids = tuple(str(v) for v in params.get("area", []) if str(v))
+    take(VIEW_PARAM, lambda v: MapView.from_text(_one(v)), "map position")
+    take(METRIC_PARAM, metric, "metric")
+    area_ids = tuple(dict.fromkeys(usable.get("area", [])))
     lvl = kept.get("level")
     if area_ids and known is not None and lvl is not None:
         allowed = known.areas_by_level.get(lvl, frozenset())
         unknown = [a for a in area_ids if a not in allowed]
         if unknown:
             problems.append(
-                f"area {', '.join(unknown[:5])} was ignored: not an area of level '{lvl}'"
+                f"area {_quoted(unknown[:5])} was ignored (parameter area): "
+                f"not an area of level '{lvl}'"
             )
         area_ids = tuple(a for a in area_ids if a in allowed)
     elif area_ids and lvl is None:
-        problems.append("areas were ignored: the link names no level")
+        problems.append("areas were ignored (parameter area): the link names no level")
         area_ids = ()
-    filters = _valid_filters(
-        {
-            "level": lvl,
-            "area_ids": area_ids,
-            "kind": kept.get("kind"),
-            "owners": kept.get("owner", ()),
-            "date_from": kept.get("from"),
-            "date_to": kept.get("to"),
-            "segments": kept.get("rfm", ()),
-            "risk_bands": kept.get("risk", ()),
-            "value_min": kept.get("value_min"),
-            "value_max": kept.get("value_max"),
-            "shapes": kept.get("shape", ()),
-            "contact": kept.get("contact", ()),
-        },
-        problems,
+    date_from, date_to = _ordered(kept.get("from"), kept.get("to"), "from", "to", problems)
+    value_min, value_max = _ordered(
+        kept.get("value_min"), kept.get("value_max"), "value_min", "value_max", problems
     )
-    view = None
-    if params.get(VIEW_PARAM):
-        try:
-            view = MapView.from_text(_one([str(v) for v in params[VIEW_PARAM]]))
-        except ValueError as exc:
-            problems.append(f"map position was ignored: {exc}")
-    name = _one([str(v) for v in params.get("name", [])]) or None
-    return Segment(filters, name=name, view=view), problems
+    filters = Filters(
+        level=lvl,
+        area_ids=area_ids,
+        kind=kept.get("kind"),
+        owners=kept.get("owner", ()),
+        date_from=date_from,
+        date_to=date_to,
+        segments=kept.get("rfm", ()),
+        risk_bands=kept.get("risk", ()),
+        value_min=value_min,
+        value_max=value_max,
+        shapes=kept.get("shape", ()),
+        contact=kept.get("contact", ()),
+    )
+    name = _one(usable.get("name", [])) or None
+    segment = Segment(filters, name=name, view=kept.get(VIEW_PARAM), metric=kept.get(METRIC_PARAM))
+    return segment, problems
 
 
-def _valid_filters(values: dict[str, Any], problems: list[str]) -> Filters:
-    """Filters from checked parts; a pair that contradicts itself is dropped, said so."""
-    try:
-        return Filters(**values)
-    except ValueError as exc:
-        problems.append(f"{exc}: the dates and revenue range were ignored")
-        return Filters(
-            **{
-                **values,
-                "date_from": None,
-                "date_to": None,
-                "value_min": None,
-                "value_max": None,
-            }
+def _ordered(
+    low: Any, high: Any, low_key: str, high_key: str, problems: list[str]
+) -> tuple[Any, Any]:
+    """A range's two ends, or neither when the low end is above the high end (said so)."""
+    if low is not None and high is not None and low > high:
+        what, order = ("date", "after") if isinstance(low, date) else ("value", "above")
+        problems.append(
+            f"{what} range is empty: {low_key} {low} is {order} {high_key} {high}; "
+            f"both were ignored (parameters {low_key}, {high_key})"
         )
+        return None, None
+    return low, high
 
 
 def segment_from_json(text: str, known: Known | None = None) -> tuple[Segment, list[str]]:

@@ -7,6 +7,7 @@ import streamlit as st
 from geo.figures import figures_from_summary
 from geo.filters import plural
 from ui import state
+from ui.inert_text import show_caption
 from ui.sidebar import current_filters
 from ui.widgets import csv_download, show_headline_figures
 
@@ -18,11 +19,11 @@ if filters.level is None:
 
 db, version = state.data_key(state.current_store())
 kpis = state.area_kpis(db, version, filters)
-st.caption(state.filters_description(db, version, filters))
+show_caption(state.filters_description(db, version, filters))
 figures = figures_from_summary(state.selection_summary(db, version, filters))
 show_headline_figures(figures, in_row=True)
 left_out = figures.customers - figures.customers_in_area
-st.caption(
+show_caption(
     f"The table's rows add up to the {figures.customers_in_area:,} customers and "
     f"{figures.prospects_in_area:,} prospects located in one of the {plural(filters.level)}"
     + (

@@ -11,6 +11,7 @@ from geo.export import export_bytes
 from geo.segment import Segment
 from geo.target_list import build_target_list, export_file_stem
 from ui import state
+from ui.inert_text import show_caption
 from ui.sidebar import current_filters
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -22,7 +23,7 @@ db, version = state.data_key(store)
 if not filters.contact:
     # Who to call: overdue or due, unless the sidebar asks for a contact timing itself.
     filters = replace(filters, contact=("overdue", "due"), kind="customer")
-st.caption(
+show_caption(
     f"{state.filters_description(db, version, filters)} · overdue = silent for more than twice "
     "their usual gap; due = next order expected within 30 days. Ordered by value at stake, "
     "then churn risk, then expected date."

@@ -6,8 +6,8 @@ import streamlit as st
 
 from geo.errors import InputError
 from ui import state
+from ui.inert_text import show_caption, show_error, show_title
 from ui.sidebar import current_filters
-from ui.widgets import plain_text
 
 filters = current_filters()
 store = state.current_store()
@@ -21,17 +21,17 @@ try:
     card = state.card(db, version, customer_id, filters)
 except InputError as exc:
     st.title("Customer card")
-    st.error(plain_text(str(exc)))
+    show_error(exc)
     st.stop()
 
 record, scores = card.record, card.scores
-st.title(plain_text(str(record.get("name") or customer_id)))
+show_title(record.get("name") or customer_id)
 located = record.get("lat") is not None and record.get("lon") is not None
-st.caption(
-    f"{record['kind']} · ID {plain_text(customer_id)} · owner {plain_text(card.owner or 'none')}"
+show_caption(
+    f"{record['kind']} · ID {customer_id} · owner {card.owner or 'none'}"
     + (f" · {record['lat']:.4f}, {record['lon']:.4f}" if located else " · no location")
-    + (f" · postcode {plain_text(str(record['postcode']))}" if record.get("postcode") else "")
-    + (f" · {plain_text(str(record['email']))}" if record.get("email") else "")
+    + (f" · postcode {record['postcode']}" if record.get("postcode") else "")
+    + (f" · {record['email']}" if record.get("email") else "")
 )
 if located:
     st.page_link(

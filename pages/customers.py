@@ -8,6 +8,7 @@ import streamlit as st
 from geo.churn_backtest import backtest_churn
 from geo.figures import GLOSSARY, figures_from_summary
 from ui import state
+from ui.inert_text import inert, show_caption, show_subheader
 from ui.sidebar import current_filters
 from ui.widgets import csv_download
 
@@ -19,7 +20,7 @@ as_of = state.scores_as_of(db, version)
 if as_of is None:
     st.info("No orders yet: import sales on the Data page to score customers.")
     st.stop()
-st.caption(
+show_caption(
     f"{state.filters_description(db, version, filters)} · scores as of {as_of:%d %b %Y} "
     "(the latest order in the data)"
 )
@@ -113,9 +114,9 @@ st.dataframe(
 )
 
 if filters.level is not None:
-    with st.expander(f"Segments by {filters.level}"):
+    with st.expander(inert(f"Segments by {filters.level}")):
         by_area = state.segments_per_area(db, version, filters)
-        st.caption(
+        show_caption(
             f"Scored customers located in a {filters.level}; "
             f"{figures.customers - figures.customers_in_area:,} of the {figures.customers:,} "
             "selected customers are outside all areas or without a location."
@@ -173,7 +174,7 @@ csv_download(
 )
 
 if filters.level is not None:
-    st.subheader(f"Target areas: whitespace by {filters.level}")
+    show_subheader(f"Target areas: whitespace by {filters.level}")
     st.caption(
         "Whitespace = prospects weighted by how much they look like the best customers; "
         "penetration = customers / (customers + prospects)."

@@ -17,7 +17,8 @@ from geo.store import Store
 from geo.territory_assignment import summarise_assignments
 from geo.upload_safety import MAX_UPLOAD_BYTES
 from ui import state
-from ui.widgets import csv_download, plain_text
+from ui.inert_text import show_error, show_subheader, show_warning
+from ui.widgets import csv_download
 
 KINDS = {
     "Customers": ("customers", ["csv", "tsv", "txt", "xlsx"]),
@@ -121,14 +122,14 @@ upload = st.file_uploader(
 if upload is not None and st.button("Import", type="primary", key="data_import"):
     data = upload.getvalue()
     if len(data) > MAX_UPLOAD_BYTES:
-        st.error(f"{upload.name} is larger than {MAX_UPLOAD_BYTES // 2**20} MB: split it.")
+        show_error(f"{upload.name} is larger than {MAX_UPLOAD_BYTES // 2**20} MB: split it.")
     else:
         path = _save_upload(store, upload.name, data)
         try:
             result = _run_import(store, what, path, upload.name, level, chosen)
             st.session_state["data_last_import"] = result
         except InputError as exc:
-            st.error(plain_text(str(exc)))
+            show_error(exc)
             st.caption("Nothing was imported: the database is as it was.")
         finally:
             path.unlink(missing_ok=True)
@@ -136,13 +137,13 @@ if upload is not None and st.button("Import", type="primary", key="data_import")
 result = st.session_state.get("data_last_import")
 if isinstance(result, ImportResult):
     report = result.report
-    st.subheader(f"Import report: {plain_text(report.source)}")
+    show_subheader(f"Import report: {report.source}")
     cols = st.columns(3)
     cols[0].metric("Rows read", f"{report.rows_read:,}")
     cols[1].metric("Imported", f"{report.imported:,}")
     cols[2].metric("Rejected", f"{report.rejected_count:,}")
     for warning in report.warnings:
-        st.warning(plain_text(warning))
+        show_warning(warning)
     if report.rejected_count:
         st.dataframe(
             [

@@ -15,8 +15,9 @@ from geo.store import log_export
 from geo.target_list import area_breakdown, build_target_list, read_suppression
 from geo.upload_safety import MAX_UPLOAD_BYTES
 from ui import state
+from ui.inert_text import show_caption, show_error
 from ui.sidebar import current_filters, open_segment
-from ui.widgets import plain_text, show_selection_kpis
+from ui.widgets import show_selection_kpis
 
 MIME = {
     "csv": "text/csv",
@@ -35,7 +36,7 @@ if opened and opened[1] is None:
     opened = st.session_state[OPENED_KEY] = (opened[0], filters)
 # The segment keeps its name while its filters are unchanged.
 name = opened[0] if opened and opened[1] == filters else None
-link_name = st.query_params.get("name")
+link_name = state.link_segment(db, version)[0].name
 if (
     name is None
     and link_name
@@ -46,7 +47,7 @@ if (
 segment = Segment(filters, name=name)
 summary = state.selection_summary(db, version, filters)
 description = state.filters_description(db, version, filters)
-st.caption((f"Segment “{plain_text(name)}”: " if name else "") + description)
+show_caption((f"Segment “{name}”: " if name else "") + description)
 show_selection_kpis(summary)
 
 with st.expander("Saved segments", expanded=False):
@@ -77,7 +78,7 @@ with st.expander("Saved segments", expanded=False):
             try:
                 rename_segment(store, pick, new_name)
             except InputError as exc:
-                st.error(plain_text(str(exc)))
+                show_error(exc)
             else:
                 st.rerun()
     else:
@@ -90,7 +91,7 @@ with st.expander("Saved segments", expanded=False):
         try:
             saved_segment = save_segment(store, segment, save_name)
         except InputError as exc:
-            st.error(plain_text(str(exc)))
+            show_error(exc)
         else:
             st.session_state[OPENED_KEY] = (saved_segment.name, filters)
             st.rerun()
@@ -137,7 +138,7 @@ suppression: set[str] = set()
 if suppress_file is not None:
     data = suppress_file.getvalue()
     if len(data) > MAX_UPLOAD_BYTES:
-        st.error(f"{plain_text(suppress_file.name)} is larger than 200 MB.")
+        show_error(f"{suppress_file.name} is larger than 200 MB.")
     else:
         folder = store.path.parent / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
@@ -147,7 +148,7 @@ if suppress_file is not None:
         try:
             suppression = read_suppression(path, display_name=suppress_file.name)
         except InputError as exc:
-            st.error(plain_text(str(exc)))
+            show_error(exc)
         finally:
             path.unlink(missing_ok=True)
 

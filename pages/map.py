@@ -18,8 +18,9 @@ from geo.shapes import Shape, ShapeError
 from geo.target_list import export_file_stem
 from ui import state
 from ui.folium_view import show_map
+from ui.inert_text import show_caption, show_error, show_subheader, show_warning
 from ui.sidebar import current_filters
-from ui.widgets import plain_text, show_headline_figures
+from ui.widgets import show_headline_figures
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 BASEMAPS = {"No basemap (works offline)": None, "OpenStreetMap": "OpenStreetMap"}
@@ -39,7 +40,7 @@ if filters.level is None:
 store = state.current_store()
 db, version = state.data_key(store)
 
-st.subheader(f"GeoCRM · {state.filters_description(db, version, filters)}")
+show_subheader(f"GeoCRM · {state.filters_description(db, version, filters)}")
 controls = st.columns([1.7, 1.3, 1.3, 1.05, 1, 1.1])
 metric_key = controls[0].selectbox(
     "Colour areas by",
@@ -62,15 +63,9 @@ show_lookalikes = controls[5].toggle(
 
 
 def link_view() -> MapView | None:
-    """The map position of the page's link (view=lat,lon,zoom), if it has a usable one."""
-    text = st.query_params.get("view")
-    if not text:
-        return None
-    try:
-        return MapView.from_text(text)
-    except ValueError as exc:
-        st.caption(f"The link's map position was ignored: {exc}")
-        return None
+    """The map position of the page's link (view=lat,lon,zoom), if it has a usable one;
+    the sidebar notes an unusable one."""
+    return state.link_segment(db, version)[0].view
 
 
 def add_drawn_shapes(drawings: list[dict[str, object]]) -> None:
@@ -81,7 +76,7 @@ def add_drawn_shapes(drawings: list[dict[str, object]]) -> None:
         try:
             shape = Shape.from_geojson(feature)
         except ShapeError as exc:
-            st.warning(f"That drawing cannot select customers: {exc}")
+            show_warning(f"That drawing cannot select customers: {exc}")
             continue
         if shape not in current and shape not in added:
             added.append(shape)
@@ -102,7 +97,7 @@ with st.expander("Radius search"):
         try:
             circle = circle_around(store, place, km)
         except InputError as exc:
-            st.error(plain_text(str(exc)))
+            show_error(exc)
         else:
             current = tuple(st.session_state.get(state.SHAPES_KEY, ()))
             st.session_state[state.SHAPES_KEY] = (*current, circle)
@@ -219,12 +214,12 @@ def map_panel() -> None:
         if area_id is None:
             figures = figures_from_summary(state.selection_summary(db, version, filters))
             st.subheader("Drawn selection" if filters.shapes else "Click an area")
-            st.caption(f"{state.filters_description(db, version, filters)}.")
+            show_caption(f"{state.filters_description(db, version, filters)}.")
             show_headline_figures(figures)
         else:
             row = kpis.loc[area_id]
-            st.subheader(str(row["name"]))
-            st.caption(f"{filters.level} {area_id} · owner {row['owner'] or 'none'}")
+            show_subheader(row["name"])
+            show_caption(f"{filters.level} {area_id} · owner {row['owner'] or 'none'}")
             st.metric("Customers", f"{int(row['customers']):,}")
             st.metric("Prospects", f"{int(row['prospects']):,}")
             st.metric("Orders", f"{int(row['orders']):,}")

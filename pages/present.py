@@ -7,7 +7,6 @@ Everything comes from the page's link (the same parameters as every other page, 
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -16,7 +15,7 @@ from geo.area_metrics import METRICS
 from geo.figures import GLOSSARY, figures_from_summary, quarter_name
 from ui import state
 from ui.folium_view import show_map
-from ui.widgets import plain_text
+from ui.inert_text import show_caption, show_title
 
 st.markdown(
     """
@@ -34,9 +33,7 @@ st.markdown(
 
 store = state.current_store()
 db, version = state.data_key(store)
-segment, problems = state.segment_from_link(db, version, urlencode(
-    [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
-))  # fmt: skip
+segment, problems = state.link_segment(db, version)
 filters = segment.filters
 if filters.level is None:
     levels = state.levels(db, version)
@@ -45,18 +42,18 @@ if filters.level is None:
         st.info("No areas yet: import areas and customers first.")
         st.stop()
     filters = filters.with_level(state.first_level(db, version) or levels[-1])
-metric_key = st.query_params.get("metric", "sales_amount")
-metric = METRICS.get(metric_key, METRICS["sales_amount"])
+metric_key = segment.metric or "sales_amount"
+metric = METRICS[metric_key]
 as_of = state.scores_as_of(db, version)
 title = segment.name or f"{metric.label} by {filters.level}"
-st.title(plain_text(title))
-st.caption(
-    plain_text(state.filters_description(db, version, filters))
+show_title(title)
+show_caption(
+    state.filters_description(db, version, filters)
     + f" · {date.today():%d %B %Y}"
     + (f" · data as of {as_of:%d %B %Y}" if as_of else "")
 )
 for problem in problems:
-    st.caption(f"Not applied: {plain_text(problem)}")
+    show_caption(f"Not applied: {problem}")
 
 figures = figures_from_summary(state.selection_summary(db, version, filters))
 net = state.net_change(db, version, filters)

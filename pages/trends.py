@@ -8,6 +8,7 @@ import streamlit as st
 
 from geo.customer_flows import PERIODS, period_start, shift_period
 from ui import state
+from ui.inert_text import show_caption, show_subheader
 from ui.sidebar import current_filters
 from ui.widgets import csv_download
 
@@ -17,7 +18,7 @@ if filters.level is None:
     st.info("No areas in the database yet. Import areas on the Data page.")
     st.stop()
 db, version = state.data_key(state.current_store())
-st.caption(
+show_caption(
     f"{state.filters_description(db, version, filters)} · active = at least one order in the "
     "period; the sidebar's sales dates do not apply here (flows need the whole history)"
 )
@@ -100,7 +101,7 @@ if totals is not None and in_areas != int(totals["net_change"]):
         "the rest are outside all areas or without a location."
     )
 
-st.subheader(f"The {filters.level} areas that changed most")
+show_subheader(f"The {filters.level} areas that changed most")
 ranked = flows.sort_values("net_change", kind="stable")
 show = pd.concat([ranked.head(10), ranked.tail(10).iloc[::-1]]).drop_duplicates("area_id")
 st.dataframe(

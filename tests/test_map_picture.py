@@ -51,3 +51,14 @@ def test_a_diverging_metric_is_centred_on_zero(demo_store: Store) -> None:
         diverging=True,
     )  # fmt: skip
     assert Image.open(io.BytesIO(png)).size == (1600, 900)
+
+
+def test_names_with_dollar_signs_are_text_not_maths(demo_store: Store) -> None:
+    areas = demo_store.load_areas("territory")
+    values = pd.Series(np.arange(len(areas), dtype=float), index=areas["area_id"])
+    # Read as mathtext, "$\\frac{$" cannot be drawn and raises.
+    png = render_map_picture(
+        areas, values, title="Sales $\\frac{$ by territory", subtitle="in $x^{2$ and $\\bad$",
+        metric_label="Sales", unit="$",
+    )  # fmt: skip
+    assert Image.open(io.BytesIO(png)).size == (1600, 900)

@@ -95,17 +95,54 @@ def test_round_trips_and_description(
         ),
         ({"value_min": ["lots"]}, "lowest lifetime revenue 'lots' was ignored", Filters()),
         ({"area": ["A"]}, "the link names no level", Filters()),
+        # A reversed range drops that range alone, the other filters stay.
+        (
+            {"from": ["2026-06-01"], "to": ["2026-01-01"], "value_min": ["10"]},
+            "date range is empty: from 2026-06-01 is after to 2026-01-01",
+            Filters(value_min=10.0),
+        ),
+        (
+            {"value_min": ["500"], "value_max": ["100"], "from": ["2026-01-01"]},
+            "value range is empty: value_min 500.0 is above value_max 100.0",
+            Filters(date_from=date(2026, 1, 1)),
+        ),
+        ({"value_max": ["nan"]}, "highest lifetime revenue 'nan' was ignored", Filters()),
+        ({"value_max": ["1e400"]}, "(parameter value_max)", Filters()),
+        ({"level": ["county", "region"]}, "level 'county, region' was ignored", Filters()),
+        ({"level": ["county", "county"]}, None, Filters(level="county")),
+        ({"level": ["county"], "area": ["A", "A"]}, None, Filters(level="county", area_ids=("A",))),
+        ({"level": ["county"], "area": ["x" * 100_000]}, "area was ignored: a value of 100,000",
+         Filters(level="county")),
+        ({"level": ["county"], "area": ["A"] * 5_001}, "area was ignored: 5,001 values",
+         Filters(level="county")),
+        ({"owner": ["Rita", "Zed"]}, "owner 'Zed' was ignored (parameter owner)",
+         Filters(owners=("Rita",))),
+        ({"level": ["caf\udce9"]}, "(parameter level)", Filters()),
     ],
-)
+)  # fmt: skip
 def test_a_bad_link_keeps_what_it_can_and_says_what_it_dropped(
-    params: dict[str, list[str]], problem: str, kept: Filters
+    params: dict[str, list[str]], problem: str | None, kept: Filters
 ) -> None:
-    segment, problems = segment_from_query(params, KNOWN)
+    known = Known(KNOWN.areas_by_level, owners=frozenset({"Rita", "Olga"}))
+    segment, problems = segment_from_query(params, known)
     assert segment.filters == kept
-    assert any(problem in p for p in problems), problems
+    if problem is None:
+        assert problems == []
+    else:
+        assert any(problem in p for p in problems), problems
 
 
 @pytest.mark.parametrize("text", ["{not json", "[1, 2]", "null", ""])
 def test_broken_json_falls_back_to_no_filter(text: str) -> None:
     segment, problems = segment_from_json(text, KNOWN)
     assert segment == Segment() and len(problems) == 1
+
+
+def test_the_link_names_a_known_metric_or_none() -> None:
+    known = Known(KNOWN.areas_by_level, metrics=frozenset({"sales_amount"}))
+    segment, problems = segment_from_query({"metric": ["sales_amount"]}, known)
+    assert (segment.metric, problems) == ("sales_amount", [])
+    assert segment.to_query()["metric"] == ["sales_amount"]
+    segment, problems = segment_from_query({"metric": ["bogus"]}, known)
+    assert segment.metric is None
+    assert problems == ["metric 'bogus' was ignored (parameter metric): no such metric"]

@@ -54,7 +54,7 @@ def test_a_saved_segment_whose_area_is_gone_says_so(tiny_store: Store) -> None:
     save_segment(tiny_store, Segment(Filters(level="county", area_ids=("A", "GONE"))), "old")
     loaded, problems = load_segment(tiny_store, "old")
     assert loaded.filters.area_ids == ("A",)
-    assert problems == ["area GONE was ignored: not an area of level 'county'"]
+    assert problems == ["area GONE was ignored (parameter area): not an area of level 'county'"]
     with tiny_store.transaction() as con:
         con.execute("UPDATE segments SET spec = '{broken' WHERE name = 'old'")
     loaded, problems = load_segment(tiny_store, "old")

@@ -10,53 +10,60 @@ import streamlit as st
 from geo.filters import Filters
 from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
 from geo.segment import VIEW_PARAM, Segment
-from geo.shapes import Shape, ShapeError, describe_shapes
+from geo.shapes import describe_shapes
 from ui import state
-from ui.widgets import plain_text
+from ui.inert_text import as_option, inert, show_warning
 
 #: A segment to show on the next run (see open_segment).
 PENDING_KEY = "geocrm_pending_segment"
-PENDING_DATES_KEY = "geocrm_pending_dates"
+#: Set once the session's widgets have taken the link's filters.
+LINK_READ_KEY = "geocrm_link_read"
 KIND_LABELS = {"Customers and prospects": None, "Customers": "customer", "Prospects": "prospect"}
 
 
-def _from_link(key: str, param: str, parse: object) -> None:
-    """Seed a filter widget from the page's link (query parameters) when it has no state.
-
-    The filters are written back to the link on every run, so a copied link reopens the
-    same view. A value the link gets wrong is ignored and said so in the sidebar, never an
-    error.
-    """
-    if key in st.session_state:
-        return
-    values = st.query_params.get_all(param)
-    if not values:
-        return
-    try:
-        value = parse(values)  # type: ignore[operator]
-    except (ValueError, KeyError, TypeError):
-        value = None
-    if value is None:
-        st.session_state.setdefault(state.LINK_PROBLEMS_KEY, []).append(
-            f"The link's {param} '{', '.join(values)[:60]}' was ignored: it matches nothing here."
+def _seed_widgets(
+    filters: Filters, levels: list[str], owners: list[str], dates: tuple[date, date] | None
+) -> None:
+    """Set the filter widgets to ``filters`` before they are drawn (a link's or an opened
+    segment's). The widgets hold only what the data has: ``levels``, ``owners`` (a saved
+    segment may name one no longer there) and dates between ``dates``, the data's first
+    and last order date."""
+    for key in [k for k in st.session_state if str(k).startswith("f_")]:
+        del st.session_state[key]
+    f = filters
+    if f.level in levels:
+        st.session_state["f_level"] = f.level
+        st.session_state[f"f_areas_{f.level}"] = list(f.area_ids)
+    st.session_state["f_kind"] = {v: k for k, v in KIND_LABELS.items()}[f.kind]
+    st.session_state["f_owners"] = [o for o in f.owners if o in owners]
+    st.session_state["f_segments"] = list(f.segments)
+    st.session_state["f_risk"] = list(f.risk_bands)
+    st.session_state["f_contact"] = list(f.contact)
+    st.session_state["f_value_min"] = f.value_min
+    st.session_state["f_value_max"] = f.value_max
+    if dates and (f.date_from or f.date_to):
+        lo, hi = dates
+        st.session_state["f_dates"] = (
+            min(max(f.date_from or lo, lo), hi),
+            max(min(f.date_to or hi, hi), lo),
         )
-        return
-    st.session_state[key] = value
+    st.session_state[state.SHAPES_KEY] = f.shapes
 
 
-def _drawn_shapes() -> tuple[Shape, ...]:
-    """The drawn selection: from the session, else from the link (once)."""
-    if state.SHAPES_KEY not in st.session_state:
-        shapes = []
-        for text in st.query_params.get_all("shape"):
-            try:
-                shapes.append(Shape.from_text(text))
-            except ShapeError as exc:
-                st.session_state.setdefault(state.LINK_PROBLEMS_KEY, []).append(
-                    f"A shape in the link was ignored: {exc}"
-                )
-        st.session_state[state.SHAPES_KEY] = tuple(shapes)
-    return tuple(st.session_state[state.SHAPES_KEY])
+def _seed_from_link_or_segment(db: str, version: int, levels: list[str]) -> None:
+    """On a session's first run the widgets take the link's filters, read by the one link
+    parser (what it drops is shown as a note); later, a segment opened on the previous run."""
+    lo, hi = state.sales_date_range(db, version)
+    dates = (lo, hi) if lo and hi else None
+    owners = state.owners(db, version)
+    if LINK_READ_KEY not in st.session_state:
+        st.session_state[LINK_READ_KEY] = True
+        segment, problems = state.link_segment(db, version)
+        st.session_state.setdefault(state.LINK_PROBLEMS_KEY, []).extend(problems)
+        _seed_widgets(segment.filters, levels, owners, dates)
+    pending = st.session_state.pop(PENDING_KEY, None)
+    if isinstance(pending, Segment):
+        _seed_widgets(pending.filters, levels, owners, dates)
 
 
 def _write_link(filters: Filters) -> None:
@@ -75,14 +82,12 @@ def _write_link(filters: Filters) -> None:
 def _choice_filter(
     form: Any,
     key: str,
-    param: str,
     label: str,
     options: tuple[str, ...],
     placeholder: str,
     help_text: str,
 ) -> list[str]:
-    """A multiselect of fixed choices, seeded from the link's ``param``."""
-    _from_link(key, param, lambda v: [x for x in v if x in options] or None)
+    """A multiselect of fixed choices (seeded from the link by _seed_from_link_or_segment)."""
     chosen: list[str] = form.multiselect(
         label, list(options), key=key, placeholder=placeholder, help=help_text
     )
@@ -105,7 +110,7 @@ def _customer_search(db: str, version: int) -> None:
     for row in hits.itertuples(index=False):
         st.sidebar.page_link(
             "pages/customer.py",
-            label=plain_text(f"{row.name} · {row.customer_id} ({row.matched})"),
+            label=inert(f"{row.name} · {row.customer_id} ({row.matched})"),
             query_params={"id": str(row.customer_id)},
         )
 
@@ -123,8 +128,7 @@ def render_filters() -> Filters:
         filters = Filters()
         st.session_state[state.FILTERS_KEY] = filters
         return filters
-    _apply_pending(levels)
-    _from_link("f_level", "level", lambda v: v[0] if v[0] in levels else None)
+    _seed_from_link_or_segment(db, version, levels)
     level = side.selectbox(
         "Level",
         levels,
@@ -138,39 +142,20 @@ def render_filters() -> Filters:
     form = side.form("filters", border=False)
     names = state.area_names(db, version, level)
     labels = dict(zip(names["area_id"], names["name"], strict=True))
-    if st.query_params.get("level", level) == level:
-        _from_link(f"f_areas_{level}", "area", lambda v: [a for a in v if a in labels] or None)
     area_ids = form.multiselect(
-        f"Areas ({level})",
+        inert(f"Areas ({level})"),
         list(labels),
-        format_func=lambda a: f"{labels[a]} ({a})",
+        format_func=lambda a: as_option(f"{labels[a]} ({a})"),
         key=f"f_areas_{level}",
         placeholder="All areas",
     )
-    labels_by_kind = {v: k for k, v in KIND_LABELS.items() if v is not None}
-    _from_link("f_kind", "kind", lambda v: labels_by_kind[v[0]])
     kind_label = form.radio("Who", list(KIND_LABELS), key="f_kind")
     owner_list = state.owners(db, version)
-    _from_link("f_owners", "owner", lambda v: [o for o in v if o in owner_list] or None)
     owners = form.multiselect("Owner", owner_list, key="f_owners", placeholder="All owners")
     lo, hi = state.sales_date_range(db, version)
     date_from: date | None = None
     date_to: date | None = None
     if lo and hi:
-        pending = st.session_state.pop(PENDING_DATES_KEY, None)
-        if pending:
-            st.session_state["f_dates"] = (
-                max(lo, pending[0] or lo),
-                min(hi, pending[1] or hi),
-            )
-        _from_link(
-            "f_dates",
-            "from",
-            lambda v: (
-                max(lo, date.fromisoformat(v[0])),
-                min(hi, date.fromisoformat(st.query_params.get("to", hi.isoformat()))),
-            ),
-        )
         picked = form.date_input(
             "Sales between", value=(lo, hi), min_value=lo, max_value=hi, key="f_dates"
         )
@@ -184,7 +169,6 @@ def render_filters() -> Filters:
     segments = _choice_filter(
         form,
         "f_segments",
-        "rfm",
         "RFM segment",
         SEGMENTS,
         "All segments",
@@ -193,19 +177,16 @@ def render_filters() -> Filters:
     risk_bands = _choice_filter(
         form,
         "f_risk",
-        "risk",
         "Churn risk",
         RISK_BANDS,
         "Any risk",
         "How overdue customers are against their own buying rhythm",
     )
     contact = _choice_filter(
-        form, "f_contact", "contact", "Contact timing", CONTACT_STATUSES, "Any timing",
+        form, "f_contact", "Contact timing", CONTACT_STATUSES, "Any timing",
         "overdue: silent for over twice their usual gap; due: next order expected "
         "within 30 days",
     )  # fmt: skip
-    _from_link("f_value_min", "value_min", lambda v: float(v[0]))
-    _from_link("f_value_max", "value_max", lambda v: float(v[0]))
     low_col, high_col = form.columns(2)
     value_min = low_col.number_input(
         "Lifetime revenue from ($)", min_value=0.0, value=None, step=1000.0, key="f_value_min"
@@ -214,14 +195,14 @@ def render_filters() -> Filters:
         "to ($)", min_value=0.0, value=None, step=1000.0, key="f_value_max"
     )
     form.form_submit_button("Apply filters", type="primary", width="stretch")
-    shapes = _drawn_shapes()
+    shapes = tuple(st.session_state.get(state.SHAPES_KEY, ()))
     if shapes:
         side.caption(f"Drawn selection: {describe_shapes(shapes)}.")
         if side.button("Clear the drawn selection", key="f_clear_shapes"):
             st.session_state[state.SHAPES_KEY] = ()
             shapes = ()
     for problem in st.session_state.pop(state.LINK_PROBLEMS_KEY, []):
-        side.warning(problem)
+        show_warning(problem, side)
     if value_min is not None and value_max is not None and value_max < value_min:
         side.warning(
             f"Lifetime revenue: ${value_max:,.0f} is below ${value_min:,.0f}; "
@@ -265,26 +246,3 @@ def open_segment(segment: Segment, problems: list[str]) -> None:
     st.session_state[PENDING_KEY] = segment
     st.session_state[state.LINK_PROBLEMS_KEY] = list(problems)
     st.rerun()
-
-
-def _apply_pending(levels: list[str]) -> None:
-    """Set the widgets to a segment opened on the previous run."""
-    segment = st.session_state.pop(PENDING_KEY, None)
-    if not isinstance(segment, Segment):
-        return
-    f = segment.filters
-    for key in [k for k in st.session_state if str(k).startswith("f_")]:
-        del st.session_state[key]
-    if f.level in levels:
-        st.session_state["f_level"] = f.level
-        st.session_state[f"f_areas_{f.level}"] = list(f.area_ids)
-    st.session_state["f_kind"] = {v: k for k, v in KIND_LABELS.items()}[f.kind]
-    st.session_state["f_owners"] = list(f.owners)
-    st.session_state["f_segments"] = list(f.segments)
-    st.session_state["f_risk"] = list(f.risk_bands)
-    st.session_state["f_contact"] = list(f.contact)
-    st.session_state["f_value_min"] = f.value_min
-    st.session_state["f_value_max"] = f.value_max
-    if f.date_from or f.date_to:
-        st.session_state[PENDING_DATES_KEY] = (f.date_from, f.date_to)
-    st.session_state[state.SHAPES_KEY] = f.shapes

@@ -7,9 +7,10 @@ and return copies, never objects shared and mutated across sessions.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import geopandas as gpd
 import pandas as pd
@@ -262,7 +263,19 @@ def segment_from_link(db: str, version: int, query: str) -> tuple[Segment, list[
     params: dict[str, list[str]] = {}
     for key, value in parse_qsl(query, keep_blank_values=False):
         params.setdefault(key, []).append(value)
-    return segment_from_query(params, known_areas(Store(Path(db))))
+    known = replace(
+        known_areas(Store(Path(db))),
+        owners=frozenset(owners(db, version)),
+        metrics=frozenset(METRICS),
+    )
+    return segment_from_query(params, known)
+
+
+def link_segment(db: str, version: int) -> tuple[Segment, list[str]]:
+    """The segment of this page's link, read by the one link parser
+    (:func:`geo.segment.segment_from_query`), and what it could not use."""
+    pairs = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+    return segment_from_link(db, version, urlencode(pairs, errors="replace"))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -10,13 +9,7 @@ import streamlit as st
 
 from geo.export import export_bytes
 from geo.figures import GLOSSARY, SelectionFigures, figures_from_summary
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~])")
-
-
-def plain_text(text: str) -> str:
-    """Text from files (names, messages) shown as typed: Markdown characters escaped."""
-    return _MARKDOWN.sub(r"\\\1", text)
+from ui.inert_text import inert
 
 
 def show_headline_figures(figures: SelectionFigures, *, in_row: bool = False) -> None:
@@ -56,9 +49,11 @@ def show_selection_kpis(summary: Mapping[str, float]) -> None:
 
 
 def csv_download(label: str, frame: pd.DataFrame, file_name: str, key: str) -> None:
-    """A download button for ``frame`` as Excel-safe CSV, written only when clicked."""
+    """A download button for ``frame`` as Excel-safe CSV, written only when clicked.
+
+    ``label`` may name things from the data (a level): it is shown as typed."""
     st.download_button(
-        label,
+        inert(label),
         data=lambda: export_bytes(frame, "csv"),
         file_name=file_name,
         mime="text/csv",
