@@ -309,10 +309,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.customer_analytics import scored_sql, segment_summary, segments_by_area
-    from geo.customer_scores import ensure_scores
+    from geo.customer_scores import score_state
 
     filters = _filters(store, args)
-    state = ensure_scores(store)
+    state = score_state(store)
     summary = segment_summary(store, filters)
     if args.out is not None and args.by_area:
         _write_table(segments_by_area(store, filters), args.out)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from geo.customer_scores import ensure_scores
 from geo.demo import build_demo
 from geo.progress import Progress, within
 from geo.store import Store
@@ -42,6 +41,4 @@ def build_demo_database(
             progress=within(progress, 0.7, 1.0),
         )
         store.bump_data_version(con)
-    # Score the customers now, so that the first visit does not wait for it.
-    ensure_scores(store)
     return store.table_counts()
