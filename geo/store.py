@@ -117,9 +117,16 @@ def lock_wait_seconds() -> float:
 
 
 def is_writable(path: Path) -> bool:
-    """Whether this process may change the database file (and create its journal beside it)."""
-    folder = path.parent if str(path.parent) else Path(".")
-    return (not path.exists() or os.access(path, os.W_OK)) and os.access(folder, os.W_OK)
+    """Whether this process may change the database file (and create its journal beside it).
+
+    A file or folder without any write permission bit counts as read-only even for a
+    superuser, who could write it: someone marked it so.
+    """
+
+    def may_write(p: Path) -> bool:
+        return os.access(p, os.W_OK) and bool(p.stat().st_mode & 0o222)
+
+    return (not path.exists() or may_write(path)) and may_write(path.parent)
 
 
 @dataclass

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -156,3 +160,150 @@ def test_bad_file_exits_non_zero_and_changes_nothing(
     assert code == 2 and "row" in err
     _, after = run(capsys, "--db", db, "status", "--json")
     assert after == before
+
+
+def _business_db(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> str:
+    """A database with the squares, their customers and sales, imported through the CLI."""
+    db = str(files["dir"] / "t.duckdb")
+    for what, extra in (("areas", ["--id-col", "code", "--level", "square"]), ("customers", [])):
+        assert main(["--db", db, "import", what, str(files[what]), *extra]) == 0
+    assert main(["--db", db, "import", "sales", str(files["sales"])]) == 0
+    capsys.readouterr()
+    return db
+
+
+READING_COMMANDS = [
+    ["status"],
+    ["areas", "--out", "a.csv"],
+    ["export", "--format", "csv", "--out", "t.csv"],
+    ["segment", "list"],
+    ["segment", "show", "best"],
+    ["rfm"],
+    ["backtest"],
+    ["trends"],
+    ["whitespace"],
+    ["lookalikes"],
+    ["deck", "--out", "d.pptx"],
+    ["picture", "--out", "p.png"],
+]
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_a_command_that_only_reads_refuses_a_missing_database(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "geocrm.duckbd"
+    assert main(["--db", str(typo), *command]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"geocrm: error: no database at {typo}; create one with `geocrm demo` or an import\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_database_can_still_be_read(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = Path(_business_db(files, capsys))
+    _, before = run(capsys, "--db", str(db), "status", "--json")
+    db.chmod(0o444)
+    files["dir"].chmod(0o555)
+    try:
+        code, out = run(capsys, "--db", str(db), "status", "--json")
+        assert code == 0 and out == before and out["tables"]["customers"] == 5
+        code, out = run(capsys, "--db", str(db), "rfm", "--json")
+        assert code == 0 and sum(s["customers"] for s in out["segments"]) == 2
+        out_csv = files["dir"].parent / f"{files['dir'].name}-targets.csv"
+        code, out = run(
+            capsys, "--db", str(db), "export", "--format", "csv", "--out", str(out_csv), "--json"
+        )
+        assert code == 0 and out["rows"] == 5
+        assert out["problems"] == ["the export was not logged: the database is read-only"]
+        code = main(["--db", str(db), "import", "sales", str(files["sales"])])
+        assert code == 2
+        assert "t.duckdb is read-only" in capsys.readouterr().err
+    finally:
+        files["dir"].chmod(0o755)
+        db.chmod(0o644)
+    _, after = run(capsys, "--db", str(db), "status", "--json")
+    assert after == before
+
+
+def _content(db: str) -> dict[str, tuple[int, str]]:
+    """Rows and a checksum of every table (rows as text, in a fixed order)."""
+    from geo.store import TABLES, Store
+
+    store = Store(Path(db))
+    out = {}
+    for table in (*TABLES, "meta"):
+        row = store.query(
+            f"SELECT count(*) AS n, md5(COALESCE(string_agg(CAST(t AS VARCHAR), '|' "
+            f"ORDER BY CAST(t AS VARCHAR)), '')) AS sum FROM {table} t"
+        ).iloc[0]
+        out[table] = (int(row["n"]), str(row["sum"]))
+    return out
+
+
+#: The CLI with a hook that stops it at a step (before its line is printed) until killed.
+KILLABLE_CLI = """
+import sys
+import geo.cli
+
+stop_at = sys.argv[1]
+
+
+def stopping(args):
+    def show(step, fraction):
+        if step.startswith(stop_at):
+            print("stopped at", step, flush=True)
+            sys.stdin.read()
+
+    return show
+
+
+geo.cli._progress = stopping
+sys.exit(geo.cli.main(sys.argv[2:]))
+"""
+
+
+def _import_killed_at(step: str, db: str, *command: str) -> None:
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE_CLI, step, "--db", db, "import", *command],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert line.startswith("stopped at"), line
+    assert process.returncode == -signal.SIGKILL
+
+
+@pytest.mark.parametrize(
+    ("step", "what"),
+    [
+        ("storing", "customers"),  # read and checked, nothing written yet
+        ("assigning to square", "customers"),  # inside the transaction
+        ("assigned", "customers"),  # everything written, not committed
+        ("storing the order lines", "sales"),
+    ],
+)
+def test_an_import_killed_at_any_step_leaves_the_database_as_it_was(
+    step: str, what: str, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _business_db(files, capsys)
+    more = files["dir"] / f"more-{what}.csv"
+    if what == "customers":
+        more.write_text("id,name,lat,lon\n001,Ann again,0.5,1.5\n007,New,0.2,0.2\n")
+    else:
+        more.write_text("order_id,customer_id,order_date,amount\no1,002,2026-04-01,7\n")
+    before = _content(db)
+    _import_killed_at(step, db, what, str(more))
+    assert _content(db) == before
+    # The same import, not killed, changes the database.
+    assert main(["--db", db, "import", what, str(more)]) == 0
+    assert _content(db) != before
