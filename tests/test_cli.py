@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from geo.cli import main
+from tests.killed_cli import kill_cli_at
 
 SQUARES = {
     "type": "FeatureCollection",
@@ -244,45 +241,6 @@ def _content(db: str) -> dict[str, tuple[int, str]]:
     return out
 
 
-#: The CLI with a hook that stops it at a step (before its line is printed) until killed.
-KILLABLE_CLI = """
-import sys
-import geo.cli
-
-stop_at = sys.argv[1]
-
-
-def stopping(args):
-    def show(step, fraction):
-        if step.startswith(stop_at):
-            print("stopped at", step, flush=True)
-            sys.stdin.read()
-
-    return show
-
-
-geo.cli._progress = stopping
-sys.exit(geo.cli.main(sys.argv[2:]))
-"""
-
-
-def _import_killed_at(step: str, db: str, *command: str) -> None:
-    root = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen(
-        [sys.executable, "-c", KILLABLE_CLI, step, "--db", db, "import", *command],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(root)},
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    assert line.startswith("stopped at"), line
-    assert process.returncode == -signal.SIGKILL
-
-
 @pytest.mark.parametrize(
     ("step", "what"),
     [
@@ -302,7 +260,7 @@ def test_an_import_killed_at_any_step_leaves_the_database_as_it_was(
     else:
         more.write_text("order_id,customer_id,order_date,amount\no1,002,2026-04-01,7\n")
     before = _content(db)
-    _import_killed_at(step, db, what, str(more))
+    kill_cli_at(step, "--db", db, "import", what, str(more))
     assert _content(db) == before
     # The same import, not killed, changes the database.
     assert main(["--db", db, "import", what, str(more)]) == 0
