@@ -59,15 +59,11 @@ def build_demo_database(
 
 
 def build_demo_file(
-    target: Path,
-    *,
-    seed: int = 42,
-    customers: int = 50_000,
-    prospects: int = 150_000,
-    order_lines: int = 500_000,
-    progress: Progress | None = None,
+    target: Path, *, progress: Progress | None = None, **demo_options: int
 ) -> dict[str, int]:
     """Build the demo business into a new file that replaces ``target`` only when complete.
+
+    ``demo_options`` are those of :func:`build_demo_database` (seed and sizes).
 
     The build goes into a hidden file next to ``target``, so a build killed half-way
     leaves ``target`` as it was. Saved segments and the logs of a replaced database are
@@ -82,14 +78,7 @@ def build_demo_file(
     _remove_database_file(partial)  # the leftover of a build that was killed
     try:
         store = Store.open(partial)
-        counts = build_demo_database(
-            store,
-            seed=seed,
-            customers=customers,
-            prospects=prospects,
-            order_lines=order_lines,
-            progress=progress,
-        )
+        counts = build_demo_database(store, progress=progress, **demo_options)
         if target.exists():
             _take_over_kept_rows(Store.open(target), store)
             # No other process may have the old file open while it is replaced: its

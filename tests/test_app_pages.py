@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from geo.customer_selection import compute_area_kpis, summarise_selection
 from geo.filters import Filters
 from geo.store import Store
+from tests.other_process import holding_the_file
 
 TIMEOUT = 60
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -336,43 +337,41 @@ def test_contact_timing_from_a_link_narrows_the_export(app: AppTest, demo_store:
     assert expected["rows"] > 0 and _metric(at, "Rows") == f"{expected['rows']:,}"
 
 
-HOLD_THE_FILE = (
-    "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
-    "sys.stdin.read()"
-)
-
-
 def test_a_page_waits_plainly_while_an_import_holds_the_database(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import subprocess
-    import sys
-
     import ui.busy
 
     monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
     monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", "0.2")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_THE_FILE, str(demo_store.path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     shown: list[str] = []
+    holders: list[object] = []
 
     def show_busy(body: str, **kwargs: object) -> None:
         shown.append(body)
 
     def poll(seconds: float) -> None:
         # The import ends while the page is waiting: the next run must show the page.
-        holder.communicate("")
+        holders[0].communicate("")  # type: ignore[attr-defined]
 
     monkeypatch.setattr(ui.busy.st, "info", show_busy)
     monkeypatch.setattr(ui.busy, "sleep", poll)
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
+    with holding_the_file(demo_store.path) as holder:
+        holders.append(holder)
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at.run()
     assert holder.returncode == 0
     assert shown == [ui.busy.BUSY_MESSAGE]
     assert not at.exception, at.exception
     assert _metric(at, "Customers")
+
+
+def test_the_app_creates_an_empty_database_where_there_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "new" / "geocrm.duckdb"
+    monkeypatch.setenv("GEOCRM_DB", str(missing))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    assert missing.exists() and Store(missing).table_counts()["customers"] == 0

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from geo.cli import main
-from tests.killed_cli import kill_cli_at
+from tests.other_process import holding_the_file, kill_cli_at
 
 SQUARES = {
     "type": "FeatureCollection",
@@ -265,3 +265,17 @@ def test_an_import_killed_at_any_step_leaves_the_database_as_it_was(
     # The same import, not killed, changes the database.
     assert main(["--db", db, "import", what, str(more)]) == 0
     assert _content(db) != before
+
+
+def test_a_database_held_by_another_process_is_busy_in_one_plain_line(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = _business_db(files, capsys)
+    monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", "0.3")
+    with holding_the_file(Path(db)):
+        for command in (["status"], ["import", "sales", str(files["sales"])]):
+            assert main(["--db", db, *command]) == 2
+            assert capsys.readouterr().err == (
+                "geocrm: error: the database is busy with an import; try again when it ends\n"
+            )
+    assert main(["--db", db, "status"]) == 0

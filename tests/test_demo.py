@@ -12,7 +12,7 @@ from geo.cli import main
 from geo.demo import HOSTILE_NAMES, DemoData, build_demo
 from geo.demo_database import demo_is_complete
 from geo.store import Store
-from tests.killed_cli import kill_cli_at
+from tests.other_process import kill_cli_at
 
 SIZES = {"customers": 2_000, "prospects": 6_000, "order_lines": 20_000}
 

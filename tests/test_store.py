@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 
@@ -9,6 +7,7 @@ import pytest
 
 from geo.errors import InputError, StoreBusyError
 from geo.store import Store
+from tests.other_process import holding_the_file
 from tests.tiny_business import tiny_areas, tiny_customers
 
 
@@ -116,28 +115,11 @@ def test_eight_readers_and_a_writer_in_one_process_never_fail(tiny_store: Store)
     assert scores["monetary"].tolist() == [214.0]
 
 
-HOLD_THE_FILE = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[1])
-con.execute("BEGIN TRANSACTION")
-con.execute("INSERT INTO meta VALUES ('held', 'by another process')")
-print("holding", flush=True)
-sys.stdin.read()
-"""
-
-
 def test_a_file_held_by_another_process_is_busy_with_a_plain_message(
     tiny_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", "0.5")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_THE_FILE, str(tiny_store.path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    with holding_the_file(tiny_store.path) as holder:
         started = time.monotonic()
         with pytest.raises(StoreBusyError) as busy:
             tiny_store.table_counts()
@@ -145,8 +127,6 @@ def test_a_file_held_by_another_process_is_busy_with_a_plain_message(
         assert not tiny_store.is_free()
         with pytest.raises(StoreBusyError), tiny_store.transaction():
             pass
-    finally:
-        holder.communicate("")
     message = str(busy.value)
     assert message == "the database is busy with an import; try again when it ends"
     assert str(holder.pid) not in message and tiny_store.path.name not in message

@@ -1,4 +1,5 @@
-"""Running the command line in a process of its own and killing it (SIGKILL) at a step."""
+"""Another process at work on the database: one holding the file, or the command line killed
+(SIGKILL) at a step."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,3 +50,31 @@ def kill_cli_at(step: str, *args: str) -> None:
     process.wait(timeout=30)
     assert line.startswith("stopped at"), f"never reached {step!r}: {line!r}"
     assert process.returncode == -signal.SIGKILL
+
+
+#: Opens the database for writing, with an uncommitted change, and keeps it until stdin ends.
+HOLDING = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("BEGIN TRANSACTION")
+con.execute("INSERT INTO meta VALUES ('held', 'by another process')")
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+@contextmanager
+def holding_the_file(db: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holds ``db`` (as a long import would) while the block runs."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDING, str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        yield holder
+    finally:
+        if holder.returncode is None:
+            holder.communicate("")
