@@ -33,8 +33,10 @@ static/vendor/.stamp: package.json package-lock.json tools/vendor_assets.py | $(
 	$(BIN)/python tools/vendor_assets.py
 	touch $@
 
+# Builds the demo database when it is missing or holds no areas or customers (judged from the
+# data, not the file); the build goes to a temporary file, so an interrupted one leaves nothing.
 demo: install
-	@if [ ! -f "$(DB)" ]; then $(BIN)/geocrm --db "$(DB)" demo; else echo "demo database present: $(DB)"; fi
+	$(BIN)/geocrm --db "$(DB)" demo --if-needed
 
 run: install demo
 	GEOCRM_DB="$(DB)" $(BIN)/python -m ui.serve app.py --server.port $(PORT) --server.address localhost

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.busy import run_unless_busy
 from ui.sidebar import render_filters
 
 st.set_page_config(page_title="GeoCRM", layout="wide")
@@ -21,7 +22,14 @@ navigation = st.navigation(
         st.Page("pages/present.py", title="Presentation view", url_path="present"),
     ]
 )
-# The presentation view takes everything from its link and shows no sidebar.
-if navigation.url_path != "present":
-    render_filters()
-navigation.run()
+
+
+def show_page() -> None:
+    # The presentation view takes everything from its link and shows no sidebar.
+    if navigation.url_path != "present":
+        render_filters()
+    navigation.run()
+
+
+# While an import holds the database, every page says so plainly and refreshes when it ends.
+run_unless_busy(show_page)

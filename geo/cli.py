@@ -43,7 +43,7 @@ from geo.saved_segments import (
 from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
 from geo.segment import Segment
 from geo.shapes import Shape, ShapeError
-from geo.store import Store, log_export
+from geo.store import Store, log_export, resolve_db_path
 from geo.target_list import build_target_list, read_suppression
 from geo.territory_assignment import assign_customers
 
@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="build the demo business (seeded)")
+    p.add_argument(
+        "--if-needed",
+        action="store_true",
+        help="only if the database is missing or holds no areas or customers",
+    )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--customers", type=int, default=50_000)
     p.add_argument("--prospects", type=int, default=150_000)
@@ -316,10 +321,10 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.customer_analytics import scored_sql, segment_summary, segments_by_area
-    from geo.customer_scores import ensure_scores
+    from geo.customer_scores import score_state
 
     filters = _filters(store, args)
-    state = ensure_scores(store)
+    state = score_state(store)
     summary = segment_summary(store, filters)
     if args.out is not None and args.by_area:
         _write_table(segments_by_area(store, filters), args.out)
@@ -413,11 +418,13 @@ def _progress(args: argparse.Namespace) -> Progress | None:
 
 
 def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.demo_database import build_demo_database
+    from geo.demo_database import build_demo_file, demo_is_complete
 
+    if args.if_needed and demo_is_complete(store.path):
+        return {"built": False, "database": str(store.path)}, f"database present: {store.path}"
     started = time.perf_counter()
-    counts: dict[str, Any] = build_demo_database(
-        store,
+    counts: dict[str, Any] = build_demo_file(
+        store.path,
         seed=args.seed,
         customers=args.customers,
         prospects=args.prospects,
@@ -428,6 +435,7 @@ def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
     text = f"demo database built in {counts['seconds']} s: " + ", ".join(
         f"{k} {v}" for k, v in counts.items() if k != "seconds"
     )
+    counts["built"] = True
     return counts, text
 
 
@@ -606,7 +614,11 @@ def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
     written = write_export(
         target.rows, args.out, args.format, summary=target.summary, split_by=split_by
     )
-    log_export(store, segment.name or target.description, args.format, written, args.out.name)
+    if store.writable:
+        log_export(store, segment.name or target.description, args.format, written, args.out.name)
+    else:
+        problems.append("the export was not logged: the database is read-only")
+        print(f"geocrm: warning: {problems[-1]}", file=sys.stderr)
     out = {
         "out": str(args.out),
         "format": args.format,
@@ -710,10 +722,26 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
 }
 
 
+#: Commands (and segment actions) that write; every other command only reads, and refuses
+#: a database path where there is no file instead of creating an empty database there.
+WRITING_COMMANDS = frozenset({"import", "assign"})
+WRITING_SEGMENT_ACTIONS = frozenset({"save", "rename", "delete"})
+
+
+def _only_reads(args: argparse.Namespace) -> bool:
+    if args.command == "segment":
+        return args.action not in WRITING_SEGMENT_ACTIONS
+    return args.command not in WRITING_COMMANDS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        store = Store.open(args.db)
+        if args.command == "demo":
+            # Built in a file of its own and moved into place when complete.
+            store = Store(resolve_db_path(args.db))
+        else:
+            store = Store.open(args.db, create=not _only_reads(args))
         payload, text = COMMANDS[args.command](store, args)
     except (InputError, ValueError, OSError) as exc:
         message = str(exc).replace("\n", " ")

@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 
-from geo.customer_scores import ensure_scores
 from geo.customer_selection import selection_sql
 from geo.filters import Filters
 from geo.schema import RISK_BANDS, SEGMENT_MEANINGS, SEGMENTS
@@ -32,7 +31,6 @@ def scored_sql(filters: Filters) -> tuple[str, list[Any]]:
 
 
 def _query(store: Store, filters: Filters, select: str) -> pd.DataFrame:
-    ensure_scores(store)
     sql, params = scored_sql(filters)
     return store.query(f"WITH sc AS ({sql}) {select}", params)
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 
-from geo.customer_scores import ensure_scores
 from geo.customer_selection import order_date_condition
 from geo.errors import InputError
 from geo.filters import Filters
@@ -67,7 +66,6 @@ def customer_card(store: Store, customer_id: str, filters: Filters | None = None
         f"WHERE customer_id = ? AND {date_where}",
         [customer_id, *date_params],
     ).iloc[0]
-    ensure_scores(store)
     scores = store.query("SELECT * FROM customer_scores WHERE customer_id = ?", [customer_id])
     history = store.query(
         "SELECT date_trunc('month', order_date) AS month, count(*) AS orders, "

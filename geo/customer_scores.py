@@ -162,41 +162,75 @@ class ScoreState:
     current: bool = True
 
 
-def ensure_scores(store: Store) -> ScoreState:
-    """Make the stored ``customer_scores`` match the current data; cheap when they do.
+#: A fingerprint of the orders table: the scores are a function of it alone.
+_ORDERS_FINGERPRINT_SQL = (
+    "SELECT CAST(count(*) AS VARCHAR) || ':' || "
+    "CAST(COALESCE(sum(hash(order_id, customer_id, order_date, amount)), 0) AS VARCHAR) "
+    "FROM orders"
+)
 
-    Scores are derived data: writing them does not change the data version, so cached
-    views keyed by it stay valid.
+
+def refresh_scores_in(con: duckdb.DuckDBPyConnection) -> None:
+    """Inside a write transaction: make the stored ``customer_scores`` match the orders.
+
+    Called by :meth:`Store.transaction` before every commit, so scores change together
+    with their inputs and readers never write. Cheap when the orders did not change (one
+    pass over them); scores are derived data, so writing them does not change the data
+    version.
     """
-    version = store.data_version()
-    with store.connect() as con:
-        stored = _stored_state(con)
-        if stored is not None and stored.data_version == version and stored.current:
-            return stored
-    as_of = data_as_of(store)
-    with store.transaction() as con:
-        # Replaced whole, and without a key index: maintaining one over a million deletes
-        # and inserts costs twenty times the scoring itself.
-        con.execute("DROP TABLE IF EXISTS customer_scores")
-        con.execute(
-            f"CREATE TABLE customer_scores AS SELECT {', '.join(SCORE_COLUMNS)} "
-            f"FROM ({scores_sql()})",
-            [as_of, as_of],
-        )
-        con.execute(
-            "INSERT INTO meta VALUES ('scores', ?) ON CONFLICT (key) DO UPDATE "
-            "SET value = excluded.value",
-            [f"{version}|{as_of.isoformat() if as_of else ''}|{SCORES_FORMAT}"],
-        )
-    return ScoreState(version, as_of)
-
-
-def _stored_state(con: duckdb.DuckDBPyConnection) -> ScoreState | None:
+    version_row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+    version = int(version_row[0]) if version_row else 0
+    fingerprint = str(con.execute(_ORDERS_FINGERPRINT_SQL).fetchone()[0])  # type: ignore[index]
     row = con.execute("SELECT value FROM meta WHERE key = 'scores'").fetchone()
+    stored = _parse_state(str(row[0])) if row else None
+    if stored is not None and stored[0].current and stored[1] == fingerprint:
+        if stored[0].data_version != version:
+            _write_state(con, ScoreState(version, stored[0].as_of), fingerprint)
+        return
+    as_of_row = con.execute("SELECT max(order_date) FROM orders").fetchone()
+    as_of = as_of_row[0] if as_of_row else None
+    # Replaced whole, and without a key index: maintaining one over a million deletes
+    # and inserts costs twenty times the scoring itself.
+    con.execute("DROP TABLE IF EXISTS customer_scores")
+    con.execute(
+        f"CREATE TABLE customer_scores AS SELECT {', '.join(SCORE_COLUMNS)} FROM ({scores_sql()})",
+        [as_of, as_of],
+    )
+    _write_state(con, ScoreState(version, as_of), fingerprint)
+
+
+def score_state(store: Store) -> ScoreState:
+    """What the stored scores were computed from; only reads (writes keep them current)."""
+    with store.connect() as con:
+        row = con.execute("SELECT value FROM meta WHERE key = 'scores'").fetchone()
     if not row:
-        return None
-    version, _, rest = str(row[0]).partition("|")
-    as_of, _, fmt = rest.partition("|")
-    return ScoreState(
+        return ScoreState(0, None, current=False)
+    return _parse_state(str(row[0]))[0]
+
+
+def ensure_scores(store: Store) -> ScoreState:
+    """Make the stored ``customer_scores`` match the current data; a write, cheap if they do.
+
+    Only writers need it: every write transaction already does this before it commits.
+    """
+    with store.transaction():
+        pass
+    return score_state(store)
+
+
+def _write_state(con: duckdb.DuckDBPyConnection, state: ScoreState, fingerprint: str) -> None:
+    as_of = state.as_of.isoformat() if state.as_of else ""
+    con.execute(
+        "INSERT INTO meta VALUES ('scores', ?) ON CONFLICT (key) DO UPDATE "
+        "SET value = excluded.value",
+        [f"{state.data_version}|{as_of}|{SCORES_FORMAT}|{fingerprint}"],
+    )
+
+
+def _parse_state(text: str) -> tuple[ScoreState, str]:
+    """The state and the orders fingerprint; databases of older versions have no fingerprint."""
+    version, as_of, fmt, fingerprint = [*text.split("|"), "", "", ""][:4]
+    state = ScoreState(
         int(version), date.fromisoformat(as_of) if as_of else None, fmt == str(SCORES_FORMAT)
     )
+    return state, fingerprint

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.customer_scores import ensure_scores
 from geo.errors import InputError
 from geo.filters import Filters
 from geo.schema import IN_AREA, NO_LOCATION, OUTSIDE_AREAS
@@ -189,7 +188,6 @@ def selection_sql(
 
 def select_customers(store: Store, filters: Filters) -> pd.DataFrame:
     """The selected customers and prospects, one row each, sorted by customer_id."""
-    ensure_scores(store)
     sql, params = selection_sql(filters)
     frame = store.query(f"SELECT * FROM ({sql}) ORDER BY customer_id", params)
     frame.columns = list(SELECTION_COLUMNS)
@@ -207,7 +205,6 @@ def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
     located in an area (what per-area tables add up to); customers_high_risk: selected
     customers whose churn risk band is high.
     """
-    ensure_scores(store)
     sql, params = selection_sql(filters)
     status_counts = ", ".join(
         f"count(*) FILTER (WHERE location_status = '{status}'{kind_test}) AS {prefix}{status}"
@@ -244,8 +241,6 @@ def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
     """
     if filters.level is None:
         raise ValueError("per-area figures need a level")
-    if filters.needs_scores:
-        ensure_scores(store)
     # Grouped by area straight away: a per-customer table of a million rows is never built.
     who_sql, who_params = selection_sql(filters, with_sales=False)
     date_where, date_params = order_date_condition(filters)
@@ -308,8 +303,6 @@ def sample_points(
     database, so a million customers never travel to Python to be thinned out.
     ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each point's category.
     """
-    if filters.needs_scores or colour_by:
-        ensure_scores(store)
     category = "CAST(NULL AS VARCHAR)"
     if colour_by is not None:
         if colour_by not in ("rfm_segment", "churn_risk_band"):

@@ -30,7 +30,7 @@ from geo.customer_flows import (
     latest_complete_period,
     shift_period,
 )
-from geo.customer_scores import ensure_scores
+from geo.customer_scores import score_state
 from geo.customer_selection import (
     compute_area_kpis,
     describe_filters,
@@ -126,7 +126,7 @@ def build_deck_content(
         raise ValueError(f"the deck ranks areas by a number: use one of {', '.join(numeric)}")
     on = on or date.today()
     filters = segment.filters.with_level(level)
-    as_of = ensure_scores(store).as_of
+    as_of = score_state(store).as_of
     description = describe_filters(store, filters)
     chosen = METRICS[metric]
     kpis = compute_area_kpis(store, filters).set_index("area_id")

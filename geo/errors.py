@@ -38,3 +38,20 @@ class InputError(ValueError):
         if self.hint:
             text = f"{text}. {self.hint}"
         return text
+
+
+class StoreBusyError(InputError):
+    """Another process (an import) holds the database for longer than the wait.
+
+    The message is plain on purpose: no file path, process or lock detail reaches a user.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("the database is busy with an import; try again when it ends")
+
+
+class MissingDatabaseError(InputError):
+    """A command that only reads was given a database path where there is no file."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"no database at {path}; create one with `geocrm demo` or an import")

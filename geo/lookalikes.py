@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from geo.customer_scores import BEST_SEGMENTS, ensure_scores
+from geo.customer_scores import BEST_SEGMENTS
 from geo.customer_selection import selection_sql
 from geo.filters import Filters
 from geo.store import Store
@@ -39,7 +39,6 @@ MIN_ATTRIBUTE_COVERAGE = 0.5
 
 def _people(store: Store, filters: Filters) -> pd.DataFrame:
     """Everyone selected (customers and prospects), with area, extra and segment."""
-    ensure_scores(store)
     sql, params = selection_sql(replace(filters, kind=None), with_sales=False)
     return store.query(
         f"SELECT w.customer_id, w.name, w.kind, w.owner, w.area_id, w.area_name, w.lat, "

@@ -2,14 +2,20 @@
 
 Geometries are kept as WKB in EPSG:4326 (lon/lat degrees). Writes happen inside one
 transaction per import, so a failed import leaves the database exactly as it was.
-Connections are short-lived: each operation opens the file and closes it, so the app and the
-command line can take turns on the same file.
+
+Many users at once, following DuckDB's rules for concurrency: within one process, every
+thread shares one database instance per file and runs each operation on a cursor of its
+own; writers of one process take turns through a process-wide lock. Across processes only
+one may hold the file, so the instance is closed as soon as no operation uses it: the app
+and the command line take turns on the same file. A file held by another process for longer
+than the wait raises :class:`StoreBusyError`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +28,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.errors import InputError
+from geo.errors import InputError, MissingDatabaseError, StoreBusyError
 from geo.import_report import ImportReport
 from geo.schema import (
     AREA_COLUMNS,
@@ -35,7 +41,8 @@ from geo.schema import (
 #: The shipped data directory: boundary files, gazetteers and (by default) the database.
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_DB = DATA_DIR / "geocrm.duckdb"
-#: How long to wait for another process to release the database file, in seconds.
+#: How long to wait for another process to release the database file, in seconds
+#: (``GEOCRM_LOCK_WAIT_SECONDS`` overrides it).
 LOCK_WAIT_SECONDS = 20.0
 
 SCHEMA_SQL = """
@@ -100,17 +107,127 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
+def lock_wait_seconds() -> float:
+    """How long an operation waits for another process to release the file, in seconds."""
+    text = os.environ.get("GEOCRM_LOCK_WAIT_SECONDS")
+    try:
+        return max(float(text), 0.0) if text else LOCK_WAIT_SECONDS
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
+def is_writable(path: Path) -> bool:
+    """Whether this process may change the database file (and create its journal beside it).
+
+    A file or folder without any write permission bit counts as read-only even for a
+    superuser, who could write it: someone marked it so.
+    """
+
+    def may_write(p: Path) -> bool:
+        return os.access(p, os.W_OK) and bool(p.stat().st_mode & 0o222)
+
+    return (not path.exists() or may_write(path)) and may_write(path.parent)
+
+
+@dataclass
+class _SharedDatabase:
+    """One process's DuckDB instance of a file, and how many operations are using it."""
+
+    connection: duckdb.DuckDBPyConnection
+    read_only: bool
+    users: int = 0
+
+
+# Opening and closing instances, and handing out cursors, happen under one lock: a file
+# opened and closed by two threads at once makes DuckDB report a file handle conflict.
+_SHARED: dict[str, _SharedDatabase] = {}
+_SHARED_LOCK = threading.Lock()
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+
+
+def _key(path: Path) -> str:
+    return os.path.abspath(path)
+
+
+def _is_lock_conflict(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "conflict" in text
+
+
+def _open_cursor(path: Path, wait: float) -> duckdb.DuckDBPyConnection:
+    """A cursor on the process's shared instance of ``path``, opening it if needed."""
+    key = _key(path)
+    delay = 0.05
+    deadline = time.monotonic() + wait
+    while True:
+        with _SHARED_LOCK:
+            shared = _SHARED.get(key)
+            if shared is None:
+                read_only = not is_writable(path)
+                try:
+                    connection = duckdb.connect(key, read_only=read_only)
+                except (duckdb.IOException, duckdb.BinderException) as exc:
+                    if not _is_lock_conflict(exc):
+                        raise InputError(
+                            f"cannot open the database {path.name}",
+                            hint="Check that it is a GeoCRM database file",
+                        ) from None
+                else:
+                    shared = _SHARED[key] = _SharedDatabase(connection, read_only)
+            if shared is not None:
+                cursor = shared.connection.cursor()
+                shared.users += 1
+                # A terminal progress bar would scribble over the command line's output.
+                cursor.execute("SET enable_progress_bar = false")
+                return cursor
+        # Another process holds the file; its operations are short, so waiting a little
+        # beats failing.
+        if time.monotonic() >= deadline:
+            raise StoreBusyError()
+        time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
+        delay = min(delay * 2, 0.5)
+
+
+def _close_cursor(path: Path, cursor: duckdb.DuckDBPyConnection) -> None:
+    key = _key(path)
+    with _SHARED_LOCK:
+        cursor.close()
+        shared = _SHARED[key]
+        shared.users -= 1
+        if shared.users == 0:
+            # Releases the file, so that another process can take its turn.
+            del _SHARED[key]
+            shared.connection.close()
+
+
+def _write_lock(path: Path) -> threading.RLock:
+    with _SHARED_LOCK:
+        return _WRITE_LOCKS.setdefault(_key(path), threading.RLock())
+
+
 @dataclass(frozen=True)
 class Store:
-    """A GeoCRM database file. Cheap to create; opens a connection per operation."""
+    """A GeoCRM database file. Cheap to create; each operation uses a cursor of its own."""
 
     path: Path
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None) -> Store:
+    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
+        """The store at ``path`` (see :func:`resolve_db_path`), brought up to date.
+
+        A missing file is created empty, or with ``create=False`` refused with
+        :class:`MissingDatabaseError`. A file this process may not change is opened read-only,
+        as it is; otherwise tables added by newer versions are created and derived tables
+        (orders, customer scores) computed once if missing or stale.
+        """
         store = cls(resolve_db_path(path))
-        store.path.parent.mkdir(parents=True, exist_ok=True)
-        with store.connect() as con:
+        if not store.path.exists():
+            if not create:
+                raise MissingDatabaseError(str(store.path))
+            store.path.parent.mkdir(parents=True, exist_ok=True)
+        if not store.writable:
+            return store
+        with store.transaction() as con:
             con.execute(SCHEMA_SQL)
             # A database written before the orders table existed: derive it once.
             row = con.execute(
@@ -120,45 +237,56 @@ class Store:
                 rebuild_orders(con)
         return store
 
+    @property
+    def writable(self) -> bool:
+        return is_writable(self.path)
+
+    def is_free(self) -> bool:
+        """Whether an operation could start now (no other process holds the file)."""
+        try:
+            with self.connect(wait=0.0):
+                return True
+        except StoreBusyError:
+            return False
+
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self._open_with_retry()
+    def connect(self, wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of this thread's own; waits up to ``wait`` s for another process."""
+        con = _open_cursor(self.path, lock_wait_seconds() if wait is None else wait)
         try:
             yield con
         finally:
-            con.close()
-
-    def _open_with_retry(self) -> duckdb.DuckDBPyConnection:
-        # Another process (the app, or a CLI run) may hold the file for a moment: the
-        # connections are short, so waiting a little beats failing.
-        delay = 0.05
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        while True:
-            try:
-                con = duckdb.connect(str(self.path))
-                # A terminal progress bar would scribble over the command line's output.
-                con.execute("SET enable_progress_bar = false")
-                return con
-            except duckdb.IOException as exc:
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise InputError(
-                        f"cannot open the database {self.path.name}: {exc}",
-                        hint="Another GeoCRM process may be writing to it; try again when done",
-                    ) from exc
-                time.sleep(delay)
-                delay = min(delay * 2, 0.5)
+            _close_cursor(self.path, con)
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All or nothing: everything written through the connection commits together."""
-        with self.connect() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        """All or nothing: everything written through the connection commits together.
+
+        Derived tables whose inputs changed (the customer scores) are recomputed inside
+        the same transaction, so readers never need to write.
+        """
+        from geo.customer_scores import refresh_scores_in
+
+        if not self.writable:
+            raise InputError(
+                f"the database {self.path.name} is read-only",
+                hint="Make the file and its folder writable to change it",
+            )
+        lock = _write_lock(self.path)
+        if not lock.acquire(timeout=lock_wait_seconds()):
+            raise StoreBusyError()
+        try:
+            with self.connect() as con:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                    refresh_scores_in(con)
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+        finally:
+            lock.release()
 
     # -- reading -----------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from geo.customer_selection import compute_area_kpis, summarise_selection
 from geo.filters import Filters
 from geo.store import Store
+from tests.other_process import holding_the_file
 from ui.inert_text import inert
 
 TIMEOUT = 60
@@ -413,3 +414,43 @@ def test_every_page_shows_the_same_headline_for_one_segment(
     shown["pages/present.py"] = _metric(at, "Customers")
     assert _metric(at, "At high churn risk") == f"{figures.customers_high_risk:,}"
     assert set(shown.values()) == {f"{figures.customers:,}"}, shown
+
+
+def test_a_page_waits_plainly_while_an_import_holds_the_database(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.busy
+
+    monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
+    monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", "0.2")
+    shown: list[str] = []
+    holders: list[object] = []
+
+    def show_busy(body: str, **kwargs: object) -> None:
+        shown.append(body)
+
+    def poll(seconds: float) -> None:
+        # The import ends while the page is waiting: the next run must show the page.
+        holders[0].communicate("")  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(ui.busy.st, "info", show_busy)
+    monkeypatch.setattr(ui.busy, "sleep", poll)
+    with holding_the_file(demo_store.path) as holder:
+        holders.append(holder)
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at.run()
+    assert holder.returncode == 0
+    assert shown == [ui.busy.BUSY_MESSAGE]
+    assert not at.exception, at.exception
+    assert _metric(at, "Customers")
+
+
+def test_the_app_creates_an_empty_database_where_there_is_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "new" / "geocrm.duckdb"
+    monkeypatch.setenv("GEOCRM_DB", str(missing))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    assert missing.exists() and Store(missing).table_counts()["customers"] == 0

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from geo.cli import main
+from tests.other_process import holding_the_file, kill_cli_at
 
 SQUARES = {
     "type": "FeatureCollection",
@@ -202,3 +203,125 @@ def test_a_fixed_rejects_file_imports(tmp_path: Path, capsys: pytest.CaptureFixt
     assert stored["lon"].tolist() == pytest.approx([-74.0, -73.95, -74.0])
     assert "_reason" not in str(stored["extra"].tolist())
     assert json.loads(stored["extra"].iloc[1]) == {"Tier": "silver"}
+
+
+def _business_db(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> str:
+    """A database with the squares, their customers and sales, imported through the CLI."""
+    db = str(files["dir"] / "t.duckdb")
+    for what, extra in (("areas", ["--id-col", "code", "--level", "square"]), ("customers", [])):
+        assert main(["--db", db, "import", what, str(files[what]), *extra]) == 0
+    assert main(["--db", db, "import", "sales", str(files["sales"])]) == 0
+    capsys.readouterr()
+    return db
+
+
+READING_COMMANDS = [
+    ["status"],
+    ["areas", "--out", "a.csv"],
+    ["export", "--format", "csv", "--out", "t.csv"],
+    ["segment", "list"],
+    ["segment", "show", "best"],
+    ["rfm"],
+    ["backtest"],
+    ["trends"],
+    ["whitespace"],
+    ["lookalikes"],
+    ["deck", "--out", "d.pptx"],
+    ["picture", "--out", "p.png"],
+]
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_a_command_that_only_reads_refuses_a_missing_database(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typo = tmp_path / "geocrm.duckbd"
+    assert main(["--db", str(typo), *command]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"geocrm: error: no database at {typo}; create one with `geocrm demo` or an import\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_database_can_still_be_read(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = Path(_business_db(files, capsys))
+    _, before = run(capsys, "--db", str(db), "status", "--json")
+    db.chmod(0o444)
+    files["dir"].chmod(0o555)
+    try:
+        code, out = run(capsys, "--db", str(db), "status", "--json")
+        assert code == 0 and out == before and out["tables"]["customers"] == 5
+        code, out = run(capsys, "--db", str(db), "rfm", "--json")
+        assert code == 0 and sum(s["customers"] for s in out["segments"]) == 2
+        out_csv = files["dir"].parent / f"{files['dir'].name}-targets.csv"
+        code, out = run(
+            capsys, "--db", str(db), "export", "--format", "csv", "--out", str(out_csv), "--json"
+        )
+        assert code == 0 and out["rows"] == 5
+        assert out["problems"] == ["the export was not logged: the database is read-only"]
+        code = main(["--db", str(db), "import", "sales", str(files["sales"])])
+        assert code == 2
+        assert "t.duckdb is read-only" in capsys.readouterr().err
+    finally:
+        files["dir"].chmod(0o755)
+        db.chmod(0o644)
+    _, after = run(capsys, "--db", str(db), "status", "--json")
+    assert after == before
+
+
+def _content(db: str) -> dict[str, tuple[int, str]]:
+    """Rows and a checksum of every table (rows as text, in a fixed order)."""
+    from geo.store import TABLES, Store
+
+    store = Store(Path(db))
+    out = {}
+    for table in (*TABLES, "meta"):
+        row = store.query(
+            f"SELECT count(*) AS n, md5(COALESCE(string_agg(CAST(t AS VARCHAR), '|' "
+            f"ORDER BY CAST(t AS VARCHAR)), '')) AS sum FROM {table} t"
+        ).iloc[0]
+        out[table] = (int(row["n"]), str(row["sum"]))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("step", "what"),
+    [
+        ("storing", "customers"),  # read and checked, nothing written yet
+        ("assigning to square", "customers"),  # inside the transaction
+        ("assigned", "customers"),  # everything written, not committed
+        ("storing the order lines", "sales"),
+    ],
+)
+def test_an_import_killed_at_any_step_leaves_the_database_as_it_was(
+    step: str, what: str, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _business_db(files, capsys)
+    more = files["dir"] / f"more-{what}.csv"
+    if what == "customers":
+        more.write_text("id,name,lat,lon\n001,Ann again,0.5,1.5\n007,New,0.2,0.2\n")
+    else:
+        more.write_text("order_id,customer_id,order_date,amount\no1,002,2026-04-01,7\n")
+    before = _content(db)
+    kill_cli_at(step, "--db", db, "import", what, str(more))
+    assert _content(db) == before
+    # The same import, not killed, changes the database.
+    assert main(["--db", db, "import", what, str(more)]) == 0
+    assert _content(db) != before
+
+
+def test_a_database_held_by_another_process_is_busy_in_one_plain_line(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = _business_db(files, capsys)
+    monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", "0.3")
+    with holding_the_file(Path(db)):
+        for command in (["status"], ["import", "sales", str(files["sales"])]):
+            assert main(["--db", db, *command]) == 2
+            assert capsys.readouterr().err == (
+                "geocrm: error: the database is busy with an import; try again when it ends\n"
+            )
+    assert main(["--db", db, "status"]) == 0

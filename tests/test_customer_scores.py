@@ -147,3 +147,32 @@ def test_contact_timing_worked_by_hand(tmp_path: Path) -> None:
     assert s.loc["yearly", "expected_next"].date() == AS_OF + timedelta(days=275)
     # A monthly buyer ten days after an order expects the next in 20 days: due.
     assert s.loc["monthly", "contact_status"] == "due"
+
+
+def test_readers_never_write_and_an_older_database_is_scored_once_at_open(
+    tmp_path: Path,
+) -> None:
+    from geo.customer_scores import score_state
+
+    store = _store_with_orders(tmp_path, [("a", AS_OF, 10.0), ("b", AS_OF - timedelta(400), 5.0)])
+    # The write scored them, in the same transaction.
+    assert score_state(store) == ensure_scores(store)
+    assert score_state(store).as_of == AS_OF
+    assert store.table_counts()["customer_scores"] == 2
+    # A database written by an older version: no scores yet, an old-style marker.
+    with store.connect() as con:  # outside a transaction, so nothing is scored on commit
+        con.execute("DELETE FROM customer_scores")
+        con.execute("UPDATE meta SET value = '1|2026-06-30|1' WHERE key = 'scores'")
+    assert not score_state(store).current
+    # Readers read what is there and write nothing: they work on a read-only file.
+    store.path.chmod(0o444)
+    try:
+        assert not store.writable
+        assert segment_summary(store, Filters())["customers"].sum() == 0
+        assert Store.open(store.path) == store and not score_state(store).current
+    finally:
+        store.path.chmod(0o644)
+    reopened = Store.open(store.path)
+    assert score_state(reopened).current and score_state(reopened).as_of == AS_OF
+    assert reopened.table_counts()["customer_scores"] == 2
+    assert segment_summary(reopened, Filters())["customers"].sum() == 2

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
+from geo.cli import main
 from geo.demo import HOSTILE_NAMES, DemoData, build_demo
+from geo.demo_database import demo_is_complete
+from geo.store import Store
+from tests.other_process import kill_cli_at
 
 SIZES = {"customers": 2_000, "prospects": 6_000, "order_lines": 20_000}
 
@@ -63,3 +70,70 @@ def test_hostile_names_and_missing_locations(demo: DemoData) -> None:
     assert set(HOSTILE_NAMES) <= names
     no_location = demo.customers["lat"].isna() & demo.customers["postcode"].isna()
     assert no_location.sum() == 12
+
+
+TINY_DEMO = ["--customers", "200", "--prospects", "400", "--order-lines", "2000"]
+
+
+def test_demo_if_needed_rebuilds_an_empty_database_and_keeps_a_full_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "geocrm.duckdb"
+    # What a build killed before builds went through a temporary file left: the schema only.
+    Store.open(db)
+    assert not demo_is_complete(db)
+    assert main(["--db", str(db), "demo", "--if-needed", *TINY_DEMO, "--json"]) == 0
+    built = json.loads(capsys.readouterr().out)
+    assert built["built"] is True and built["customers"] == 600
+    store = Store(db)
+    assert demo_is_complete(db)
+    assert store.query("SELECT value FROM meta WHERE key = 'demo_built'")["value"].tolist() == [
+        "seed 42"
+    ]
+    assert store.table_counts()["customer_scores"] > 0
+    version = store.data_version()
+    assert main(["--db", str(db), "demo", "--if-needed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["built"] is False
+    assert store.data_version() == version
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["geocrm.duckdb"]
+
+
+def test_a_rebuilt_demo_keeps_saved_segments_and_moves_the_data_version_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "geocrm.duckdb")
+    assert main(["--db", db, "demo", *TINY_DEMO]) == 0
+    assert main(["--db", db, "segment", "save", "north", "--kind", "customer"]) == 0
+    version = Store(Path(db)).data_version()
+    assert main(["--db", db, "demo", "--seed", "5", *TINY_DEMO]) == 0
+    capsys.readouterr()
+    store = Store(Path(db))
+    assert store.query("SELECT name FROM segments")["name"].tolist() == ["north"]
+    assert store.data_version() > version
+    assert store.query("SELECT value FROM meta WHERE key = 'demo_built'")["value"][0] == "seed 5"
+
+
+@pytest.mark.parametrize("step", ["storing the demo business", "assigning to county", "assigned"])
+def test_a_demo_build_killed_half_way_leaves_the_database_as_it_was(
+    step: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "geocrm.duckdb"
+    assert main(["--db", str(db), "demo", "--seed", "3", *TINY_DEMO]) == 0
+    capsys.readouterr()
+    before = Store(db).table_counts(), Store(db).data_version()
+    kill_cli_at(step, "--db", str(db), "demo", *TINY_DEMO)
+    assert (Store(db).table_counts(), Store(db).data_version()) == before
+    assert demo_is_complete(db)
+    # The next build clears what the killed one left and completes.
+    assert main(["--db", str(db), "demo", *TINY_DEMO]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["geocrm.duckdb"]
+
+
+def test_a_first_demo_build_killed_half_way_leaves_no_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "geocrm.duckdb"
+    kill_cli_at("assigning to county", "--db", str(db), "demo", *TINY_DEMO)
+    assert not db.exists() and not demo_is_complete(db)
+    assert main(["--db", str(db), "demo", "--if-needed", *TINY_DEMO]) == 0
+    assert demo_is_complete(db)

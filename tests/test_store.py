@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
-from geo.errors import InputError
+from geo.errors import InputError, StoreBusyError
 from geo.store import Store
+from tests.other_process import holding_the_file
 from tests.tiny_business import tiny_areas, tiny_customers
 
 
@@ -63,3 +67,70 @@ def test_data_version_increases_with_each_write(tiny_store: Store) -> None:
     with tiny_store.transaction() as con:
         tiny_store.bump_data_version(con)
     assert tiny_store.data_version() == first + 1
+
+
+def test_eight_readers_and_a_writer_in_one_process_never_fail(tiny_store: Store) -> None:
+    from geo.customer_analytics import segment_summary
+    from geo.filters import Filters
+    from tests.tiny_business import tiny_sales
+
+    reads_per_thread, writes = 40, 15
+    failures: list[BaseException] = []
+    done: list[int] = []
+    count_lock = threading.Lock()
+
+    def read() -> None:
+        for _ in range(reads_per_thread):
+            try:
+                customers = segment_summary(tiny_store, Filters())["customers"].sum()
+                assert customers == 2
+                assert len(tiny_store.load_areas("county")) == 2
+            except BaseException as exc:  # every kind of failure counts
+                with count_lock:
+                    failures.append(exc)
+            else:
+                with count_lock:
+                    done.append(1)
+
+    def write() -> None:
+        for i in range(writes):
+            # Changes the orders, so every commit replaces the scores table readers read.
+            sales = tiny_sales()
+            sales["amount"] += i
+            with tiny_store.transaction() as con:
+                tiny_store.upsert_sales(con, sales)
+                tiny_store.bump_data_version(con)
+
+    version = tiny_store.data_version()
+    threads = [threading.Thread(target=read) for _ in range(8)] + [threading.Thread(target=write)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [repr(f) for f in failures] == []
+    assert len(done) == 8 * reads_per_thread
+    assert tiny_store.data_version() == version + writes
+    # The scores follow the last write: c2's one order is worth 200 + 14.
+    scores = tiny_store.query("SELECT monetary FROM customer_scores WHERE customer_id = 'c2'")
+    assert scores["monetary"].tolist() == [214.0]
+
+
+def test_a_file_held_by_another_process_is_busy_with_a_plain_message(
+    tiny_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", "0.5")
+    with holding_the_file(tiny_store.path) as holder:
+        started = time.monotonic()
+        with pytest.raises(StoreBusyError) as busy:
+            tiny_store.table_counts()
+        assert time.monotonic() - started >= 0.5
+        assert not tiny_store.is_free()
+        with pytest.raises(StoreBusyError), tiny_store.transaction():
+            pass
+    message = str(busy.value)
+    assert message == "the database is busy with an import; try again when it ends"
+    assert str(holder.pid) not in message and tiny_store.path.name not in message
+    assert "/" not in message
+    # Released: readable again, and the other process's uncommitted row never landed.
+    assert tiny_store.is_free()
+    assert tiny_store.query("SELECT * FROM meta WHERE key = 'held'").empty

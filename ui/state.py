@@ -27,7 +27,7 @@ from geo.customer_analytics import (
 )
 from geo.customer_card import CustomerCard, customer_card
 from geo.customer_flows import area_flows, flows_over_time, latest_complete_period
-from geo.customer_scores import ensure_scores
+from geo.customer_scores import score_state
 from geo.customer_search import search_customers
 from geo.customer_selection import (
     MAP_POINT_LIMIT,
@@ -168,14 +168,13 @@ def shown_areas(db: str, version: int, filters: Filters) -> gpd.GeoDataFrame:
 
 
 def _scores_ready(db: str) -> Store:
-    store = Store(Path(db))
-    ensure_scores(store)
-    return store
+    # Every write keeps the stored scores current: reading them needs no preparation.
+    return Store(Path(db))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def scores_as_of(db: str, version: int) -> date | None:
-    return ensure_scores(Store(Path(db))).as_of
+    return score_state(Store(Path(db))).as_of
 
 
 @st.cache_data(max_entries=16, show_spinner="Scoring customers…")
