@@ -228,7 +228,10 @@ def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
         params,
     ).iloc[0]
     money = ("sales_amount", "sales_in_area")
-    return {str(k): (float(v) if k in money else int(v)) for k, v in row.to_dict().items()}
+    # Money to the cent: the database adds in parallel, in no fixed order.
+    return {
+        str(k): (round(float(v), 2) if k in money else int(v)) for k, v in row.to_dict().items()
+    }
 
 
 def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
