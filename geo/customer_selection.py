@@ -278,15 +278,13 @@ class PointSample:
         return len(self.lat)
 
 
-def sample_points(
-    store: Store, filters: Filters, kind: str, limit: int, colour_by: str | None = None
-) -> PointSample:
-    """Located customers of ``kind`` in the selection, a seeded sample of at most ``limit``.
-
-    The sample is the ``limit`` matches with the smallest hash of their ID, taken in the
-    database, so a million customers never travel to Python to be thinned out.
-    ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each point's category.
-    """
+def located_points_sql(
+    store: Store, filters: Filters, kind: str, colour_by: str | None = None
+) -> tuple[str, list[Any]]:
+    """SQL (and parameters) of the located customers of ``kind`` in the selection: columns
+    customer_id, lat, lon (WGS84 degrees), name and category (``colour_by``, a column
+    ``rfm_segment`` or ``churn_risk_band``; NULL without it). The map's sample and its
+    counted cells both read it, so they always hold the same customers."""
     if filters.needs_scores or colour_by:
         ensure_scores(store)
     category = "CAST(NULL AS VARCHAR)"
@@ -306,6 +304,19 @@ def sample_points(
         f"SELECT customer_id, lat, lon, name, {category} AS category FROM {source} "
         "WHERE lat IS NOT NULL AND lon IS NOT NULL"
     )
+    return located, params
+
+
+def sample_points(
+    store: Store, filters: Filters, kind: str, limit: int, colour_by: str | None = None
+) -> PointSample:
+    """Located customers of ``kind`` in the selection, a seeded sample of at most ``limit``.
+
+    The sample is the ``limit`` matches with the smallest hash of their ID, taken in the
+    database, so a million customers never travel to Python to be thinned out.
+    ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each point's category.
+    """
+    located, params = located_points_sql(store, filters, kind, colour_by)
     with store.connect() as con:
         total = int(con.execute(f"SELECT count(*) FROM ({located})", params).fetchone()[0])  # type: ignore[index]
         frame = _smallest_hashes(con, located, params, limit, total)
