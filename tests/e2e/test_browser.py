@@ -369,3 +369,32 @@ def test_every_page_opens_without_script_errors_or_exceptions(
     assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
     assert "Traceback" not in main.inner_text()
     assert browsing.errors == [], browsing.errors
+
+
+DISC_TOTAL_JS = """() => Array.from(document.querySelectorAll(".geocrm-cell"))
+  .map((el) => Number(el.textContent.replace(/,/g, "")))"""
+
+
+def test_zooming_in_counts_the_customers_again_on_a_finer_grid(
+    browsing: Browsing, served_demo: ServedApp
+) -> None:
+    located = served_demo.store.query(
+        "SELECT count(*) AS n FROM customers WHERE kind = 'customer' AND lat IS NOT NULL "
+        "AND lon IS NOT NULL"
+    )["n"].iloc[0]
+    open_map(browsing, served_demo, "?level=state").locator(".geocrm-cell").first.wait_for(  # type: ignore[attr-defined]
+        timeout=WAIT_MS
+    )
+    live = next(f for f in browsing.page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    national = live.evaluate(DISC_TOTAL_JS)
+    assert sum(national) == located
+    live.evaluate("() => { window.geocrmSameMap = true; }")
+    live.evaluate("() => window.map.setView([40.7, -74.0], 7, {animate: false})")
+    # The page hears the new zoom, counts again and swaps the discs on the same map.
+    live.wait_for_function(
+        f"() => document.querySelectorAll('.geocrm-cell').length > {len(national)}",
+        timeout=WAIT_MS,
+    )
+    finer = live.evaluate(DISC_TOTAL_JS)
+    assert sum(finer) == located and max(finer) < max(national)
+    assert live.evaluate("() => window.geocrmSameMap === true && window.map.getZoom() === 7")
