@@ -292,11 +292,19 @@ def located_points_sql(
         if colour_by not in ("rfm_segment", "churn_risk_band"):
             raise ValueError(f"cannot colour points by {colour_by!r}")
         category = colour_by
-    if filters.area_ids or filters.owners or filters.needs_scores or filters.shapes or colour_by:
+    if filters.area_ids or filters.owners or filters.needs_scores or filters.shapes:
         sql, params = selection_sql(
             replace(filters, kind=kind), with_sales=False, with_scores=colour_by is not None
         )
         source = f"({sql})"
+    elif colour_by:
+        # Only the kind narrows the selection, and the colour needs the scores alone.
+        source = (
+            "(SELECT c.customer_id, c.lat, c.lon, c.name, cs.segment AS rfm_segment, "
+            "cs.risk_band AS churn_risk_band FROM customers c LEFT JOIN customer_scores cs "
+            "ON cs.customer_id = c.customer_id WHERE c.kind = ?)"
+        )
+        params = [kind]
     else:
         # Only the kind narrows the selection: no need to join the assignments.
         source, params = "(SELECT * FROM customers WHERE kind = ?)", [kind]

@@ -202,7 +202,9 @@ def map_panel() -> None:
     close_up = zoom >= DOTS_ZOOM
     cells = []
     for title, kind, fill, by, legend in counted:
-        found = state.map_cells(db, version, filters, kind, cell_zoom(zoom), by)
+        # Close up the dots are drawn; the cells (cached) still give the legend and total.
+        grid = min(cell_zoom(zoom), DOTS_ZOOM - 1)
+        found = state.map_cells(db, version, filters, kind, grid, by)
         rings = colour_points(found.category, by)[0] if by and found.category is not None else None
         cells.append(CellLayer(title, found, fill, rings, legend))
     fmap = build_area_map(
