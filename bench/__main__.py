@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bench.measure import Row, best_of, format_table, peak_rss_mb, process_peak_mb
-from geo.area_map import PointLayer, build_area_map, simplify_for_display
+from geo.area_map import CellLayer, PointLayer, build_area_map, simplify_for_display
 from geo.assignment import assign_points, assign_points_sjoin
 from geo.customer_scores import ensure_scores
 from geo.customer_search import search_customers
@@ -28,6 +28,7 @@ from geo.demo import load_demo_areas
 from geo.demo_database import build_demo_database
 from geo.filters import Filters
 from geo.imports import import_customers_file
+from geo.point_cells import count_points_in_cells
 from geo.store import Store
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
@@ -75,12 +76,19 @@ def build_store(folder: Path, n: int) -> Store:
 
 
 def page_work(store: Store, filters: Filters, areas: pd.DataFrame) -> str:
-    """What the Map page does on a filter change: KPIs, a point sample, the map, rendered."""
+    """What the Map page does on a filter change: KPIs, the point sample that frames the
+    map, the customers counted per cell at national zoom, the map, rendered."""
     kpis = compute_area_kpis(store, filters).set_index("area_id")
     sample = sample_points(store, filters, "customer", MAP_POINT_LIMIT)
-    layer = PointLayer("Customers", sample.lat, sample.lon, sample.labels, "#1b7837", sample.total)
+    frame = PointLayer("Customers", sample.lat, sample.lon, sample.labels, "#1b7837", sample.total)
+    cells = count_points_in_cells(store, filters, "customer", 4)
     fmap = build_area_map(
-        areas, kpis["sales_amount"], metric_label="Sales", unit="$", point_layers=[layer]
+        areas,
+        kpis["sales_amount"],
+        metric_label="Sales",
+        unit="$",
+        cell_layers=[CellLayer("Customers", cells, "#263238")],
+        frame_layers=[frame],
     )
     return fmap.get_root().render()
 

@@ -1,9 +1,11 @@
 """Building the area map: a choropleth of one metric, a legend, and point layers.
 
 Geometries are WGS84 lon/lat degrees (EPSG:4326). The browser never receives one object
-per customer: each point layer is one compact array of ``[lat, lon, label]`` rows, clustered
-in the browser (FastMarkerCluster). Every string from data passes through
-:func:`geo.map_text.to_map_text` before it reaches the page.
+per customer: customers come as counted cells (geo.point_cells), each drawn as a disc with
+its true count, or close up as one compact array of ``[lat, lon, label]`` rows of a seeded
+sample. Nothing is clustered in the browser, so every number on the map is a true count.
+Every string from data passes through :func:`geo.map_text.to_map_text` before it reaches
+the page.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from branca.element import MacroElement
 from folium.plugins import Draw
 from jinja2 import Template
 
-from geo.map_layers import AreaLayer, PointClusterLayer
+from geo.map_layers import AreaLayer, PointCellLayer, PointDotLayer
 from geo.map_text import to_map_text
+from geo.point_cells import PointCells
 from geo.shapes import Shape
 
 #: ColorBrewer YlGnBu (sequential) and RdBu (diverging), both colour-blind safe.
@@ -95,6 +98,46 @@ class PointLayer:
         if shown < self.total:
             return f"{self.name} (showing {shown:,} of {self.total:,})"
         return f"{self.name} ({self.total:,})"
+
+
+#: Diameters of the count discs, in pixels: the largest count of a view gets the largest;
+#: the disc's area is in proportion to its count, but never smaller than the smallest.
+CELL_DIAMETER_PX = (26, 64)
+
+
+@dataclass(frozen=True)
+class CellLayer:
+    """Customers of one kind counted per cell, drawn as discs of one neutral ``fill``.
+
+    ``ring_colours`` (per cell, for its most common category) and ``colour_legend`` are set
+    when customers are coloured by a category.
+    """
+
+    name: str
+    cells: PointCells
+    fill: str
+    ring_colours: Sequence[str] | None = None
+    colour_legend: Sequence[tuple[str, str]] = ()
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} ({self.cells.total:,}, counted per cell)"
+
+    def rows(self) -> list[list[Any]]:
+        """``[lat, lon, count, diameter_px, ring colour or None]`` per cell."""
+        cells = self.cells
+        if not len(cells):
+            return []
+        small, large = CELL_DIAMETER_PX
+        diameters = np.maximum(small, large * np.sqrt(cells.count / cells.count.max()))
+        rings = self.ring_colours if self.ring_colours is not None else [None] * len(cells)
+        return [
+            [round(float(la), COORD_DECIMALS), round(float(lo), COORD_DECIMALS), int(n),
+             round(float(d), 1), ring]
+            for la, lo, n, d, ring in zip(
+                cells.lat, cells.lon, cells.count, diameters, rings, strict=True
+            )
+        ]  # fmt: skip
 
 
 def format_value(value: float, unit: str) -> str:
@@ -337,17 +380,6 @@ def _features(areas: gpd.GeoDataFrame, texts: dict[str, str], label: str) -> dic
     return geo
 
 
-def _point_callback(colour: str) -> str:
-    return (
-        "function (row) {"
-        " var m = L.circleMarker(new L.LatLng(row[0], row[1]),"
-        " {radius: 5, color: '#555555', weight: 0.6,"
-        f" fillColor: row[3] || '{colour}', fillOpacity: 0.9}});"
-        " if (row[2]) { m.bindTooltip(row[2]); }"
-        " return m; }"
-    )
-
-
 class ViewInLink(MacroElement):
     """Keeps the page's address up to date with the map position (``view=lat,lon,zoom``),
     in the browser only: panning never reruns the app, and a copied link reopens here."""
@@ -391,6 +423,60 @@ def _draw_shapes(fmap: folium.Map, shapes: Sequence[Shape]) -> None:
     group.add_to(fmap)
 
 
+def add_customer_layers(
+    parent: folium.Map | folium.FeatureGroup,
+    point_layers: Sequence[PointLayer] = (),
+    cell_layers: Sequence[CellLayer] = (),
+) -> None:
+    """Add dots for ``point_layers`` and count discs for ``cell_layers`` to ``parent``."""
+    for layer in point_layers:
+        labels = layer.labels if layer.labels is not None else [""] * len(layer.lat)
+        rows: list[list[Any]] = [
+            [round(float(la), COORD_DECIMALS), round(float(lo), COORD_DECIMALS), to_map_text(t)]
+            for la, lo, t in zip(layer.lat, layer.lon, labels, strict=True)
+        ]
+        # Colours come from the fixed palettes above, never from data.
+        colours: Sequence[str | None] = layer.point_colours or [None] * len(rows)
+        for row, colour in zip(rows, colours, strict=True):
+            row.append(colour)
+        PointDotLayer(rows, name=to_map_text(layer.title), colour=layer.colour).add_to(parent)
+    for cell_layer in cell_layers:
+        PointCellLayer(
+            cell_layer.rows(), name=to_map_text(cell_layer.title), fill=cell_layer.fill
+        ).add_to(parent)
+
+
+def customer_legend(
+    point_layers: Sequence[PointLayer] = (),
+    cell_layers: Sequence[CellLayer] = (),
+    close_up: Sequence[PointLayer] = (),
+) -> list[tuple[str, str]]:
+    """(label, colour) legend lines of customer layers: what a disc is, what a dot is
+    (``close_up``: the dots that replace the discs when zoomed in), then category colours."""
+    lines = [(f"{layer.name}: number in the area of the disc", layer.fill) for layer in cell_layers]
+    lines += [
+        (f"{layer.name}: one dot each, zoomed in", layer.colour)
+        for layer in close_up
+        if not layer.colour_legend
+    ]
+    for legend in (
+        *(c.colour_legend for c in cell_layers),
+        *(p.colour_legend for p in (*close_up, *point_layers)),
+    ):
+        lines.extend(legend)
+    return list(dict.fromkeys(lines))
+
+
+def customer_layers(
+    point_layers: Sequence[PointLayer] = (), cell_layers: Sequence[CellLayer] = ()
+) -> folium.FeatureGroup:
+    """The customer layers as one group, to be swapped on a live map as its zoom changes
+    (streamlit-folium's ``feature_group_to_add``) without rebuilding the areas."""
+    group = folium.FeatureGroup(name="Customers", control=False)
+    add_customer_layers(group, point_layers, cell_layers)
+    return group
+
+
 def build_area_map(
     areas: gpd.GeoDataFrame,
     values: pd.Series,
@@ -399,6 +485,9 @@ def build_area_map(
     unit: str,
     diverging: bool = False,
     point_layers: Sequence[PointLayer] = (),
+    cell_layers: Sequence[CellLayer] = (),
+    frame_layers: Sequence[PointLayer] | None = None,
+    point_legend: Sequence[tuple[str, str]] | None = None,
     basemap: str | None = None,
     selected_area_id: str | None = None,
     height: int = 600,
@@ -407,6 +496,11 @@ def build_area_map(
     view: tuple[float, float, float] | None = None,
 ) -> folium.Map:
     """A folium map: areas coloured by ``values`` (index area_id), legend, point layers.
+
+    ``point_layers`` are drawn as dots, ``cell_layers`` as discs with counts; the first
+    view frames ``frame_layers`` (default: the point layers) and the legend explains
+    ``point_legend`` (default: that of the layers given), so that a map whose customer
+    layers come later (see :func:`customer_layers`) opens where the business is.
 
     ``shapes`` outlines a drawn selection; ``drawing`` adds the tools to draw rectangles,
     polygons and circles; ``view`` (lat, lon, zoom) opens the map there instead of framing
@@ -459,24 +553,10 @@ def build_area_map(
         ),
         control=True,
     ).add_to(fmap)
-    for layer in point_layers:
-        labels = layer.labels if layer.labels is not None else [""] * len(layer.lat)
-        rows: list[list[Any]] = [
-            [round(float(la), COORD_DECIMALS), round(float(lo), COORD_DECIMALS), to_map_text(t)]
-            for la, lo, t in zip(layer.lat, layer.lon, labels, strict=True)
-        ]
-        if layer.point_colours is not None:
-            # Colours come from the fixed palettes above, never from data.
-            for row, colour in zip(rows, layer.point_colours, strict=True):
-                row.append(colour)
-        PointClusterLayer(
-            rows,
-            callback=_point_callback(layer.colour),
-            name=to_map_text(layer.title),
-            options={"disableClusteringAtZoom": 12, "chunkedLoading": True, "maxClusterRadius": 30},
-        ).add_to(fmap)
+    add_customer_layers(fmap, point_layers, cell_layers)
     unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
-    point_legend = [entry for layer in point_layers for entry in layer.colour_legend]
+    if point_legend is None:
+        point_legend = customer_legend(point_layers, cell_layers)
     Legend(
         legend_html(metric_label + unit_title, colours.legend, point_legend),
         to_map_text(BOUNDARY_ATTRIBUTION),
@@ -502,5 +582,6 @@ def build_area_map(
         fmap.options["zoom"] = view[2]
         fmap.options["center"] = [view[0], view[1]]
     elif len(areas):
-        fmap.fit_bounds(framing_bounds(areas, point_layers))
+        frame = point_layers if frame_layers is None else frame_layers
+        fmap.fit_bounds(framing_bounds(areas, frame))
     return fmap

@@ -297,6 +297,41 @@ class PointSample:
         return len(self.lat)
 
 
+def located_points_sql(
+    store: Store, filters: Filters, kind: str, colour_by: str | None = None
+) -> tuple[str, list[Any]]:
+    """SQL (and parameters) of the located customers of ``kind`` in the selection: columns
+    customer_id, lat, lon (WGS84 degrees), name and category (``colour_by``, a column
+    ``rfm_segment`` or ``churn_risk_band``; NULL without it). The map's sample and its
+    counted cells both read it, so they always hold the same customers."""
+    category = "CAST(NULL AS VARCHAR)"
+    if colour_by is not None:
+        if colour_by not in ("rfm_segment", "churn_risk_band"):
+            raise ValueError(f"cannot colour points by {colour_by!r}")
+        category = colour_by
+    if filters.area_ids or filters.owners or filters.needs_scores or filters.shapes:
+        sql, params = selection_sql(
+            replace(filters, kind=kind), with_sales=False, with_scores=colour_by is not None
+        )
+        source = f"({sql})"
+    elif colour_by:
+        # Only the kind narrows the selection, and the colour needs the scores alone.
+        source = (
+            "(SELECT c.customer_id, c.lat, c.lon, c.name, cs.segment AS rfm_segment, "
+            "cs.risk_band AS churn_risk_band FROM customers c LEFT JOIN customer_scores cs "
+            "ON cs.customer_id = c.customer_id WHERE c.kind = ?)"
+        )
+        params = [kind]
+    else:
+        # Only the kind narrows the selection: no need to join the assignments.
+        source, params = "(SELECT * FROM customers WHERE kind = ?)", [kind]
+    located = (
+        f"SELECT customer_id, lat, lon, name, {category} AS category FROM {source} "
+        "WHERE lat IS NOT NULL AND lon IS NOT NULL"
+    )
+    return located, params
+
+
 def sample_points(
     store: Store, filters: Filters, kind: str, limit: int, colour_by: str | None = None
 ) -> PointSample:
@@ -306,23 +341,7 @@ def sample_points(
     database, so a million customers never travel to Python to be thinned out.
     ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each point's category.
     """
-    category = "CAST(NULL AS VARCHAR)"
-    if colour_by is not None:
-        if colour_by not in ("rfm_segment", "churn_risk_band"):
-            raise ValueError(f"cannot colour points by {colour_by!r}")
-        category = colour_by
-    if filters.area_ids or filters.owners or filters.needs_scores or filters.shapes or colour_by:
-        sql, params = selection_sql(
-            replace(filters, kind=kind), with_sales=False, with_scores=colour_by is not None
-        )
-        source = f"({sql})"
-    else:
-        # Only the kind narrows the selection: no need to join the assignments.
-        source, params = "(SELECT * FROM customers WHERE kind = ?)", [kind]
-    located = (
-        f"SELECT customer_id, lat, lon, name, {category} AS category FROM {source} "
-        "WHERE lat IS NOT NULL AND lon IS NOT NULL"
-    )
+    located, params = located_points_sql(store, filters, kind, colour_by)
     with store.connect() as con:
         total = int(con.execute(f"SELECT count(*) FROM ({located})", params).fetchone()[0])  # type: ignore[index]
         frame = _smallest_hashes(con, located, params, limit, total)

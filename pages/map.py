@@ -7,12 +7,22 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from geo.area_map import PointLayer, build_area_map, colour_points, format_value
+from geo.area_map import (
+    CellLayer,
+    PointLayer,
+    build_area_map,
+    colour_points,
+    customer_layers,
+    customer_legend,
+    format_value,
+    framing_bounds,
+)
 from geo.area_metrics import METRICS
 from geo.customer_selection import circle_around
 from geo.errors import InputError
 from geo.figures import figures_from_summary
 from geo.map_assets import build_standalone_html
+from geo.point_cells import DOTS_ZOOM, cell_zoom, zoom_to_fit
 from geo.segment import MapView, Segment
 from geo.shapes import Shape, ShapeError
 from geo.target_list import export_file_stem
@@ -25,6 +35,9 @@ from ui.widgets import show_headline_figures
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 BASEMAPS = {"No basemap (works offline)": None, "OpenStreetMap": "OpenStreetMap"}
 LOOKALIKES_SHOWN = 1_000
+#: The neutral colours of the count discs (translucent, so the areas show through).
+CUSTOMER_DISC = "rgba(38, 50, 56, 0.62)"
+PROSPECT_DISC = "rgba(94, 53, 77, 0.62)"
 POINT_COLOURING = {
     "One colour": None,
     "RFM segment": "rfm_segment",
@@ -111,10 +124,10 @@ def map_panel() -> None:
     kpis = state.area_kpis(db, version, filters).set_index("area_id")
     values = state.metric_values(db, version, filters, metric_key)
     areas = state.shown_areas(db, version, filters)
-    layers = []
-    for kind, shown, colour, title in (
-        ("customer", show_customers, "#1b7837", "Customers"),
-        ("prospect", show_prospects, "#762a83", "Prospects"),
+    samples, counted = [], []
+    for kind, shown, colour, fill, title in (
+        ("customer", show_customers, "#1b7837", CUSTOMER_DISC, "Customers"),
+        ("prospect", show_prospects, "#762a83", PROSPECT_DISC, "Prospects"),
     ):
         if shown and filters.kind in (None, kind):
             by = POINT_COLOURING[colour_label] if kind == "customer" else None
@@ -124,7 +137,7 @@ def map_panel() -> None:
                 if by and sample.categories is not None
                 else (None, [])
             )
-            layers.append(
+            samples.append(
                 PointLayer(
                     name=title,
                     lat=sample.lat,
@@ -136,6 +149,8 @@ def map_panel() -> None:
                     colour_legend=legend,
                 )
             )
+            counted.append((title, kind, fill, by, legend))
+    layers: list[PointLayer] = []
     focus = st.query_params.get("focus")
     if focus:
         chosen = state.search(db, version, focus)
@@ -174,6 +189,20 @@ def map_panel() -> None:
         )
     selected = st.session_state.get(state.SELECTED_AREA_KEY)
     view = link_view()
+    # The zoom the map last reported (the fragment reruns when it changes), else where it
+    # opens; the customers are counted on that zoom's grid, or drawn one by one close up.
+    frame = framing_bounds(areas, [*samples, *layers])
+    zoom = (st.session_state.get("area_map") or {}).get("zoom")
+    if not isinstance(zoom, int | float):
+        zoom = view.zoom if view else zoom_to_fit(frame, 900, 620)
+    close_up = zoom >= DOTS_ZOOM
+    cells = []
+    for title, kind, fill, by, legend in counted:
+        # Close up the dots are drawn; the cells (cached) still give the legend and total.
+        grid = min(cell_zoom(zoom), DOTS_ZOOM - 1)
+        found = state.map_cells(db, version, filters, kind, grid, by)
+        rings = colour_points(found.category, by)[0] if by and found.category is not None else None
+        cells.append(CellLayer(title, found, fill, rings, legend))
     fmap = build_area_map(
         areas,
         values,
@@ -181,6 +210,8 @@ def map_panel() -> None:
         unit=metric.unit,
         diverging=metric.diverging,
         point_layers=layers,
+        frame_layers=[*samples, *layers],
+        point_legend=customer_legend(layers, cells, samples),
         basemap=BASEMAPS[basemap_label],
         selected_area_id=selected,
         shapes=filters.shapes,
@@ -193,14 +224,21 @@ def map_panel() -> None:
             fmap,
             key="area_map",
             height=620,
-            returned_objects=["last_active_drawing", "all_drawings"],
+            returned_objects=["last_active_drawing", "all_drawings", "zoom"],
+            layers=customer_layers(samples) if close_up else customer_layers(cell_layers=cells),
         )
         add_drawn_shapes(out.get("all_drawings") or [])
-        for layer in layers:
-            if layer.total > len(layer.lat):
+        for sample_layer, cell_layer in zip(samples, cells, strict=True):
+            total = cell_layer.cells.total
+            if not close_up:
                 st.caption(
-                    f"{layer.name}: showing {len(layer.lat):,} of {layer.total:,} "
-                    "(a fixed sample; the counts and exports include all)."
+                    f"{cell_layer.name}: each disc shows the exact number of the {total:,} "
+                    f"located around it; zoom in to level {DOTS_ZOOM} to see them one by one."
+                )
+            elif total > len(sample_layer.lat):
+                st.caption(
+                    f"{sample_layer.name}: showing {len(sample_layer.lat):,} of {total:,} "
+                    "individual ones, a fixed sample; the counts and exports include all."
                 )
         if lookalike_note:
             st.caption(lookalike_note)

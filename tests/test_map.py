@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo.area_map import PointLayer, build_area_map, class_breaks, simplify_for_display
+from geo.area_map import (
+    CELL_DIAMETER_PX,
+    CellLayer,
+    PointLayer,
+    build_area_map,
+    class_breaks,
+    simplify_for_display,
+)
 from geo.map_assets import (
     VENDOR_DIR,
     UnknownAssetError,
@@ -19,6 +26,7 @@ from geo.map_assets import (
     rewrite_asset_url,
 )
 from geo.map_text import to_map_text
+from geo.point_cells import PointCells
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}", "Smith`s \\ Sons", "\\u0041", "\\x41"]
 
@@ -128,3 +136,44 @@ def test_owner_map_gives_each_owner_one_colour_and_a_legend_line() -> None:
     assert colours.fill["D"] == NO_DATA
     assert [label for label, _ in colours.legend] == ["Olga", "Rita", "none"]
     assert colours.text == {"A": "Rita", "B": "Olga", "C": "Rita", "D": "none"}
+
+
+def _cells(counts: list[int]) -> PointCells:
+    n = len(counts)
+    return PointCells(
+        lat=np.linspace(0.2, 0.8, n),
+        lon=np.linspace(0.2, 2.8, n),
+        count=np.array(counts, dtype="int64"),
+        total=sum(counts),
+        zoom=5,
+    )
+
+
+def test_count_discs_show_true_counts_and_take_no_clicks() -> None:
+    layer = CellLayer("Customers", _cells([1633, 6287, 4]), "rgba(38,50,56,.6)")
+    rows = layer.rows()
+    assert [r[2] for r in rows] == [1633, 6287, 4]
+    small, large = CELL_DIAMETER_PX
+    # Area in proportion to the count, the largest at the cap, the smallest at the floor.
+    assert rows[1][3] == large and rows[2][3] == small
+    assert rows[0][3] == pytest.approx(large * (1633 / 6287) ** 0.5, abs=0.1)
+    fmap = build_area_map(
+        _areas(), pd.Series({"A": 1.0}), metric_label="Customers", unit="count",
+        cell_layers=[layer],
+    )  # fmt: skip
+    html = fmap.get_root().render()
+    assert "interactive: false" in html and "[0.2, 0.2, 1633, " in html
+    assert "Customers (7,924, counted per cell)" in html
+    # Nothing clusters in the browser, so no number on the map is a count of a sample.
+    assert "markercluster" not in html.lower() and "MarkerCluster" not in html
+    assert "Customers: number in the area of the disc" in html
+
+
+def test_customer_layers_come_apart_from_the_map_script() -> None:
+    from geo.area_map import customer_layers
+
+    fmap = build_area_map(_areas(), pd.Series({"A": 1.0}), metric_label="C", unit="count")
+    before = fmap.get_root().render()
+    group = customer_layers(cell_layers=[CellLayer("Customers", _cells([5, 7]), "#263238")])
+    assert "1633" not in before and "counted per cell" not in before
+    assert [type(child).__name__ for child in group._children.values()] == ["PointCellLayer"]

@@ -32,14 +32,25 @@ streamlit_folium._component_func = _component_with_local_assets
 
 
 def show_map(
-    fmap: folium.Map, *, key: str, height: int, returned_objects: list[str]
+    fmap: folium.Map,
+    *,
+    key: str,
+    height: int,
+    returned_objects: list[str],
+    layers: folium.FeatureGroup | None = None,
 ) -> dict[str, Any]:
-    """Render ``fmap``; only ``returned_objects`` come back (so panning does not rerun)."""
+    """Render ``fmap``; only ``returned_objects`` come back (so panning does not rerun).
+
+    ``layers`` are swapped on the live map when they change, without rebuilding it (so the
+    map stays where the user put it); the last value that came back is also kept in
+    ``st.session_state[key]``, readable before the map is drawn again.
+    """
     out = streamlit_folium.st_folium(
         fmap,
         key=key,
         height=height,
         use_container_width=True,
         returned_objects=returned_objects,
+        feature_group_to_add=layers,
     )
     return out or {}

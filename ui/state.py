@@ -41,6 +41,7 @@ from geo.customer_selection import (
 from geo.figures import NetChange, net_change_last_period
 from geo.filters import Filters, overview_level
 from geo.lookalikes import lookalike_prospects, whitespace
+from geo.point_cells import PointCells, count_points_in_cells
 from geo.saved_segments import known_areas, list_segments, load_segment
 from geo.segment import Segment, segment_from_query
 from geo.store import Store, resolve_db_path
@@ -144,6 +145,13 @@ def map_points(
     db: str, version: int, filters: Filters, kind: str, colour_by: str | None = None
 ) -> PointSample:
     return sample_points(Store(Path(db)), filters, kind, MAP_POINT_LIMIT, colour_by)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def map_cells(
+    db: str, version: int, filters: Filters, kind: str, zoom: int, colour_by: str | None = None
+) -> PointCells:
+    return count_points_in_cells(Store(Path(db)), filters, kind, zoom, colour_by)
 
 
 def metric_values(db: str, version: int, filters: Filters, key: str) -> pd.Series:

@@ -54,11 +54,13 @@ class ServedApp:
 
 @dataclass
 class Browsing:
-    """A page plus what it tried to fetch from outside and any script dialogs it raised."""
+    """A page plus what it tried to fetch from outside, any script dialogs it raised, and
+    every console error and uncaught script error of the page and its frames (the map)."""
 
     page: object
     blocked: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
 
 def serve_app(db: Path, log: Path, script: Path | None = None) -> ServedApp:
@@ -113,6 +115,14 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+def is_base_path_probe(url: str) -> bool:
+    """Streamlit's page, opened at a page's own address (``/export``), first asks whether
+    the server lives under that path (``/export/_stcore/health``); the 404 answer is how it
+    learns it does not, and Chromium logs it as an error. Only that probe is let through."""
+    path = urlparse(url).path
+    return path.endswith(("/_stcore/health", "/_stcore/host-config")) and path.count("/") > 2
+
+
 @pytest.fixture
 def browsing(browser: object, tmp_path: Path) -> Iterator[Browsing]:
     context = browser.new_context(  # type: ignore[attr-defined]
@@ -137,5 +147,15 @@ def browsing(browser: object, tmp_path: Path) -> Iterator[Browsing]:
         dialog.dismiss()  # type: ignore[attr-defined]
 
     page.on("dialog", on_dialog)
+
+    def on_console(message: object) -> None:
+        where = message.location.get("url", "")  # type: ignore[attr-defined]
+        if message.type == "error" and not is_base_path_probe(where):  # type: ignore[attr-defined]
+            result.errors.append(f"console: {message.text} ({where})")  # type: ignore[attr-defined]
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: result.errors.append(f"uncaught: {error}"))
     yield result
     context.close()
+    # Every browser test also proves the pages it opened raised no script error.
+    assert result.errors == [], result.errors

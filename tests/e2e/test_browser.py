@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.customer_selection import select_customers
+from geo.customer_selection import compute_area_kpis, select_customers
 from geo.filters import Filters
 from tests.e2e.conftest import Browsing, ServedApp, serve_app
 
@@ -39,7 +39,14 @@ def test_map_paints_with_no_network(browsing: Browsing, served_demo: ServedApp) 
 
     pixels = Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1_000_000)
     assert pixels is not None and len(pixels) > 20
-    assert frame.locator(".marker-cluster").count() > 0  # type: ignore[attr-defined]
+    # Customers are counted per cell: the numbers on the discs add up to every located
+    # customer, not to a sample.
+    discs = frame.locator(".geocrm-cell").all_inner_texts()  # type: ignore[attr-defined]
+    located = served_demo.store.query(
+        "SELECT count(*) AS n FROM customers WHERE kind = 'customer' AND lat IS NOT NULL "
+        "AND lon IS NOT NULL"
+    )["n"].iloc[0]
+    assert discs and sum(int(t.replace(",", "")) for t in discs) == located
     assert browsing.blocked == [], browsing.blocked
     assert browsing.dialogs == []
 
@@ -49,12 +56,7 @@ def test_click_on_an_area_shows_its_kpis(browsing: Browsing, served_demo: Served
     page = browsing.page
     box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
     frame = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
-    # Take the point clusters off so the click lands on the area, not on a cluster (which
-    # would zoom in); then ask Leaflet where central Kansas is on screen.
-    frame.evaluate(
-        "() => window.map.eachLayer(l => { if (l instanceof L.MarkerClusterGroup) "
-        "window.map.removeLayer(l); })"
-    )
+    # Ask Leaflet where central Kansas is on screen.
     x, y = frame.evaluate(
         "() => { const p = window.map.latLngToContainerPoint([38.5, -98.8]); return [p.x, p.y]; }"
     )
@@ -72,15 +74,17 @@ def test_click_on_an_area_shows_its_kpis(browsing: Browsing, served_demo: Served
                 raise
     shown = [t.strip() for t in page.locator("h3").all_inner_texts()]  # type: ignore[attr-defined]
     assert "Kansas" in shown and names & set(shown), shown
-    assert page.get_by_text("Penetration").count() > 0  # type: ignore[attr-defined]
+    # The figures follow the heading in the same rerun: poll for them.
+    page.get_by_text("Penetration").first.wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
 
 
-FIND_AND_ZOOM_JS = """
+FIND_DOT_JS = """
 (needle) => {
   let found = null;
-  window.map.eachLayer((layer) => {
-    if (layer instanceof L.MarkerClusterGroup) {
-      layer.getLayers().forEach((m) => {
+  (window.feature_group || []).forEach((group) => {
+    if (!window.map.hasLayer(group)) { return; }
+    group.eachLayer((layer) => {
+      (layer.eachLayer ? layer.getLayers() : []).forEach((m) => {
         const t = m.getTooltip && m.getTooltip();
         if (t && !found) {
           const probe = document.createElement("div");
@@ -88,13 +92,10 @@ FIND_AND_ZOOM_JS = """
           if (probe.textContent === needle) { found = m; }
         }
       });
-    }
+    });
   });
-  if (!found) { return false; }
-  // Past the clustering zoom the marker is drawn on its own.
   window.geocrmProbe = found;
-  window.map.setView(found.getLatLng(), 14, {animate: false});
-  return true;
+  return found !== null;
 }
 """
 OPEN_TOOLTIP_JS = """
@@ -113,9 +114,16 @@ def test_hostile_names_show_as_text(browsing: Browsing, served_demo: ServedApp, 
     browsing.page.context.unroute("**/*")  # type: ignore[attr-defined]
     open_map(browsing, served_demo)
     frame = next(f for f in browsing.page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
-    # The marker for this customer exists, and its tooltip shows the name as plain text.
-    assert frame.evaluate(FIND_AND_ZOOM_JS, name) is True
-    frame.wait_for_function("() => window.geocrmProbe._map", timeout=WAIT_MS)
+    where = served_demo.store.query(
+        "SELECT lat, lon FROM customers WHERE name = ? AND kind = 'customer' "
+        "AND lat IS NOT NULL ORDER BY customer_id LIMIT 1",
+        [name],
+    )
+    lat, lon = float(where["lat"].iloc[0]), float(where["lon"].iloc[0])
+    # Zoomed in past DOTS_ZOOM the page swaps the counted cells for one dot per customer;
+    # this customer's dot exists, and its tooltip shows the name as plain text.
+    frame.evaluate(f"() => window.map.setView([{lat}, {lon}], 14, {{animate: false}})")
+    frame.wait_for_function(FIND_DOT_JS, arg=name, timeout=WAIT_MS)
     assert frame.evaluate(OPEN_TOOLTIP_JS) == name
     assert frame.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
     assert frame.locator(".leaflet-overlay-pane canvas").count() > 0
@@ -154,6 +162,8 @@ def test_a_shared_link_to_a_page_opens_with_its_filters(
         nav = page.locator("[data-testid='stSidebarNav']").inner_text()  # type: ignore[attr-defined]
         assert "Map" in nav and "app" not in nav.split()
     finally:
+        # Leave the page first: a page whose server stops logs failed loads, not app errors.
+        browsing.page.goto("about:blank")  # type: ignore[attr-defined]
         app.process.terminate()
         app.process.wait(timeout=20)
 
@@ -280,3 +290,116 @@ def test_find_a_customer_open_the_card_and_centre_the_map(
     live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
     lat, lon = live.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }")
     assert abs(lat - target["lat"]) < 0.05 and abs(lon - target["lon"]) < 0.05
+
+
+def test_a_click_on_a_count_disc_selects_the_area_beneath(
+    browsing: Browsing, served_demo: ServedApp
+) -> None:
+    import shapely
+
+    store = served_demo.store
+    frame = open_map(browsing, served_demo, "?level=state")
+    page = browsing.page
+    discs = frame.locator(".geocrm-cell")  # type: ignore[attr-defined]
+    discs.first.wait_for(timeout=WAIT_MS)
+    live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    # The disc with the largest count whose centre lies in a state, with the customer
+    # layer on: where it is on screen and on the earth.
+    found = live.evaluate(
+        """() => Array.from(document.querySelectorAll(".geocrm-cell")).map((el) => {
+          const r = el.getBoundingClientRect();
+          const x = r.left + r.width / 2, y = r.top + r.height / 2;
+          const at = window.map.containerPointToLatLng([x, y]);
+          // The disc takes no clicks: a click there reaches the map's canvas, unless a
+          // control (the legend) covers the disc.
+          const hit = document.elementFromPoint(x, y);
+          const open = hit !== null && hit.tagName === "CANVAS";
+          return [Number(el.textContent.replace(/,/g, "")), x, y, at.lat, at.lng, open];
+        })"""
+    )
+    states = store.load_areas("state")
+    inside = [
+        (disc, states[shapely.contains_xy(states.geometry.to_numpy(), disc[4], disc[3])])
+        for disc in sorted(found, reverse=True)
+        if disc[5]
+    ]
+    (_, x, y, _, _, _), beneath = next((d, b) for d, b in inside if len(b) == 1)
+    state = beneath.iloc[0]
+    kpis = compute_area_kpis(store, Filters(level="state")).set_index("area_id")
+    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
+    heading = page.locator("h3").filter(has_text="Click an area")  # type: ignore[attr-defined]
+    for attempt in range(3):  # a click while the component wires its handlers is lost
+        page.mouse.click(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
+        try:
+            heading.wait_for(state="detached", timeout=WAIT_MS // 3)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    panel = (
+        page.locator("h3")
+        .filter(has_text=str(state["name"]))
+        .locator(  # type: ignore[attr-defined]
+            "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]"
+        )
+    )
+    panel.wait_for(timeout=WAIT_MS)
+    customers = panel.locator("[data-testid='stMetric']").filter(has_text="Customers")
+    assert f"{int(kpis.loc[state['area_id'], 'customers']):,}" in customers.inner_text()
+    # The click selected the area; it did not zoom the map in.
+    assert live.evaluate("() => window.map.getZoom()") < 6
+
+
+PAGES = ["", "areas", "customers", "trends", "contacts", "customer", "export", "data", "present"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_opens_without_script_errors_or_exceptions(
+    browsing: Browsing, served_demo: ServedApp, path: str
+) -> None:
+    page = browsing.page
+    # As a first visit opens it: no parameters (the map frames the business itself, where
+    # the old clustering plugin threw "reading 'lat'" at the end of the first zoom).
+    page.goto(f"{served_demo.url}/{path}")  # type: ignore[attr-defined]
+    main = page.locator("[data-testid='stMain']")  # type: ignore[attr-defined]
+    main.locator("h1, h2, h3").first.wait_for(timeout=WAIT_MS)
+    if path in ("", "present"):
+        frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+        frame.locator(".geocrm-legend").wait_for(timeout=WAIT_MS)
+        frame.locator(".leaflet-overlay-pane canvas").first.wait_for(timeout=WAIT_MS)
+    # The script has finished: Streamlit shows no "running" status any more.
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS
+    )
+    assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
+    assert "Traceback" not in main.inner_text()
+    assert browsing.errors == [], browsing.errors
+
+
+DISC_TOTAL_JS = """() => Array.from(document.querySelectorAll(".geocrm-cell"))
+  .map((el) => Number(el.textContent.replace(/,/g, "")))"""
+
+
+def test_zooming_in_counts_the_customers_again_on_a_finer_grid(
+    browsing: Browsing, served_demo: ServedApp
+) -> None:
+    located = served_demo.store.query(
+        "SELECT count(*) AS n FROM customers WHERE kind = 'customer' AND lat IS NOT NULL "
+        "AND lon IS NOT NULL"
+    )["n"].iloc[0]
+    open_map(browsing, served_demo, "?level=state").locator(".geocrm-cell").first.wait_for(  # type: ignore[attr-defined]
+        timeout=WAIT_MS
+    )
+    live = next(f for f in browsing.page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    national = live.evaluate(DISC_TOTAL_JS)
+    assert sum(national) == located
+    live.evaluate("() => { window.geocrmSameMap = true; }")
+    live.evaluate("() => window.map.setView([40.7, -74.0], 7, {animate: false})")
+    # The page hears the new zoom, counts again and swaps the discs on the same map.
+    live.wait_for_function(
+        f"() => document.querySelectorAll('.geocrm-cell').length > {len(national)}",
+        timeout=WAIT_MS,
+    )
+    finer = live.evaluate(DISC_TOTAL_JS)
+    assert sum(finer) == located and max(finer) < max(national)
+    assert live.evaluate("() => window.geocrmSameMap === true && window.map.getZoom() === 7")

@@ -1,0 +1,88 @@
+"""Customers counted per map cell: every located customer of the selection, exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from geo.customer_selection import sample_points, select_customers
+from geo.filters import Filters
+from geo.point_cells import MAX_CELLS, cell_zoom, count_points_in_cells, zoom_to_fit
+from geo.store import Store
+
+
+def test_cells_worked_by_hand(tiny_store: Store) -> None:
+    # c1 (0.5, 0.5), c2 (1.5, 0.5), c3 (1.0, 0.5), c4 (5, 5) are located; c5 is not.
+    whole = count_points_in_cells(tiny_store, Filters(level="county"), "customer", 0)
+    assert (whole.total, whole.zoom, whole.count.tolist()) == (4, 0, [4])
+    assert whole.lat[0] == pytest.approx((0.5 * 3 + 5) / 4)
+    assert whole.lon[0] == pytest.approx((0.5 + 1.5 + 1.0 + 5) / 4)
+    # At zoom 8 a cell is 80 / 256 / 2**8 of 360 degrees (0.44): each customer alone.
+    close = count_points_in_cells(tiny_store, Filters(level="county"), "customer", 8.7)
+    assert close.zoom == 8 and close.count.tolist() == [1, 1, 1, 1]
+    assert sorted(close.lon.round(3)) == [0.5, 1.0, 1.5, 5.0]
+    # Capped at two cells: a coarser grid, still every customer.
+    capped = count_points_in_cells(tiny_store, Filters(level="county"), "customer", 8, max_cells=2)
+    assert capped.zoom < 8 and len(capped) <= 2 and int(capped.count.sum()) == 4
+
+
+def test_cells_carry_the_most_common_category(tiny_store: Store) -> None:
+    scored = select_customers(tiny_store, Filters(level="county")).set_index("customer_id")
+    segments = scored["rfm_segment"].fillna("")
+    close = count_points_in_cells(
+        tiny_store, Filters(level="county"), "customer", 8, colour_by="rfm_segment"
+    )
+    by_lon = dict(zip(close.lon.round(3), close.category or [], strict=True))
+    assert by_lon == {
+        0.5: segments["c1"],
+        1.5: segments["c2"],
+        1.0: segments["c3"],
+        5.0: segments["c4"],
+    }
+    # In one cell for all four, the unscored (c3, c4: no orders) outnumber each segment.
+    assert segments["c1"] and segments["c3"] == segments["c4"] == ""
+    whole = count_points_in_cells(
+        tiny_store, Filters(level="county"), "customer", 0, colour_by="rfm_segment"
+    )
+    assert whole.category == [""]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(level="county"),
+        Filters(level="county", owners=("Avery Collins", "Morgan Reyes")),
+        Filters(level="state", area_ids=("06", "36", "48")),
+        Filters(level="state", risk_bands=("high",)),
+    ],
+)
+@pytest.mark.parametrize("zoom", [3.5, 6, 9])
+def test_cell_counts_sum_to_every_located_customer_of_the_selection(
+    demo_store: Store, filters: Filters, zoom: float
+) -> None:
+    for kind in ("customer", "prospect"):
+        rows = select_customers(demo_store, replace(filters, kind=kind))
+        located = len(rows.dropna(subset=["lat", "lon"]))
+        cells = count_points_in_cells(demo_store, filters, kind, zoom)
+        assert int(cells.count.sum()) == cells.total == located
+        assert cells.total == sample_points(demo_store, filters, kind, 10).total
+        assert (cells.count > 0).all() and len(cells) <= MAX_CELLS
+        assert cells.zoom <= cell_zoom(zoom)
+
+
+def test_finer_zoom_gives_more_smaller_cells(demo_store: Store) -> None:
+    coarse = count_points_in_cells(demo_store, Filters(level="state"), "customer", 3)
+    fine = count_points_in_cells(demo_store, Filters(level="state"), "customer", 7)
+    assert len(fine) > len(coarse) > 1
+    assert int(fine.count.sum()) == int(coarse.count.sum())
+    assert np.all((coarse.lat > 15) & (coarse.lat < 72))
+
+
+def test_zoom_to_fit() -> None:
+    # The contiguous US in a 1,000 x 620 px map: 1000 * 360 / (256 * 58.1) = 2**4.6.
+    assert zoom_to_fit([[24.5, -125.0], [49.5, -66.9]], 1000, 620) == pytest.approx(4.597, abs=1e-3)
+    # One degree square: about eight zoom levels closer.
+    assert 8.5 < zoom_to_fit([[40.0, -74.5], [41.0, -73.5]], 1000, 620) < 9.5
+    assert cell_zoom(4.75) == 4 and cell_zoom(-1) == 0 and cell_zoom(30) == 18
