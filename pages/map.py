@@ -20,7 +20,7 @@ from geo.area_map import (
 from geo.area_metrics import METRICS
 from geo.customer_selection import circle_around
 from geo.errors import InputError
-from geo.figures import figures_from_summary
+from geo.figures import figures_from_summary, subset_label
 from geo.map_assets import build_standalone_html
 from geo.point_cells import DOTS_ZOOM, cell_zoom, zoom_to_fit
 from geo.segment import MapView, Segment
@@ -228,16 +228,19 @@ def map_panel() -> None:
             layers=customer_layers(samples) if close_up else customer_layers(cell_layers=cells),
         )
         add_drawn_shapes(out.get("all_drawings") or [])
-        for sample_layer, cell_layer in zip(samples, cells, strict=True):
+        figures = figures_from_summary(state.selection_summary(db, version, filters))
+        for (_, kind, *_), sample_layer, cell_layer in zip(counted, samples, cells, strict=True):
             total = cell_layer.cells.total
+            # The map can draw only located customers: say how many of the selection.
+            located = subset_label(total, figures.whole(kind), "located")
             if not close_up:
                 st.caption(
-                    f"{cell_layer.name}: each disc shows the exact number of the {total:,} "
-                    f"located around it; zoom in to level {DOTS_ZOOM} to see them one by one."
+                    f"{cell_layer.name}: {located}; each disc shows the exact number "
+                    f"around it. Zoom in to level {DOTS_ZOOM} to see them one by one."
                 )
             elif total > len(sample_layer.lat):
                 st.caption(
-                    f"{sample_layer.name}: showing {len(sample_layer.lat):,} of {total:,} "
+                    f"{sample_layer.name}: {located}; showing {len(sample_layer.lat):,} "
                     "individual ones, a fixed sample; the counts and exports include all."
                 )
         if lookalike_note:
