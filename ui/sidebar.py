@@ -129,10 +129,13 @@ def render_filters() -> Filters:
         st.session_state[state.FILTERS_KEY] = filters
         return filters
     _seed_from_link_or_segment(db, version, levels)
+    # The default goes through the session state too: a widget given both a default and a
+    # seeded value (a link's level) makes Streamlit warn.
+    if st.session_state.get("f_level") not in levels:
+        st.session_state["f_level"] = state.first_level(db, version) or levels[-1]
     level = side.selectbox(
         "Level",
         levels,
-        index=levels.index(state.first_level(db, version) or levels[-1]),
         key="f_level",
         help="Areas to group by; the first view opens at an overview level",
     )

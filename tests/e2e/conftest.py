@@ -95,12 +95,31 @@ def serve_app(db: Path, log: Path, script: Path | None = None) -> ServedApp:
     raise RuntimeError("streamlit did not become healthy in time")
 
 
+def wait_until_settled(page: object, timeout_ms: int = 60_000) -> None:
+    """Wait until the app has finished its run (the running indicator is gone)."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('[data-testid=stStatusWidget]') && "
+        "!document.querySelector('[data-testid=stSkeleton]')",
+        timeout=timeout_ms,
+    )
+
+
+def stop_app(app: ServedApp) -> None:
+    """Stop the served app by its PID: politely, then for sure (a loaded machine can keep a
+    running script from ending within the grace time)."""
+    app.process.terminate()
+    try:
+        app.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        app.process.kill()
+        app.process.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def served_demo(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
     app = serve_app(demo_store.path, tmp_path_factory.mktemp("logs") / "streamlit.log")
     yield app
-    app.process.terminate()
-    app.process.wait(timeout=20)
+    stop_app(app)
 
 
 @pytest.fixture(scope="session")

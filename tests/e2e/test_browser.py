@@ -11,7 +11,7 @@ import pytest
 
 from geo.customer_selection import compute_area_kpis, select_customers
 from geo.filters import Filters
-from tests.e2e.conftest import Browsing, ServedApp, serve_app
+from tests.e2e.conftest import Browsing, ServedApp, serve_app, stop_app, wait_until_settled
 
 pytestmark = pytest.mark.browser
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
@@ -164,8 +164,7 @@ def test_a_shared_link_to_a_page_opens_with_its_filters(
     finally:
         # Leave the page first: a page whose server stops logs failed loads, not app errors.
         browsing.page.goto("about:blank")  # type: ignore[attr-defined]
-        app.process.terminate()
-        app.process.wait(timeout=20)
+        stop_app(app)
 
 
 def test_draw_a_rectangle_count_it_and_download_exactly_what_is_inside(
@@ -292,6 +291,18 @@ def test_find_a_customer_open_the_card_and_centre_the_map(
     assert abs(lat - target["lat"]) < 0.05 and abs(lon - target["lon"]) < 0.05
 
 
+DISC_CENTRES_JS = """() => Array.from(document.querySelectorAll(".geocrm-cell")).map((el) => {
+  const r = el.getBoundingClientRect();
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  const at = window.map.containerPointToLatLng([x, y]);
+  // The disc takes no clicks: a click there reaches the map's canvas, unless a control
+  // (the legend) covers the disc.
+  const hit = document.elementFromPoint(x, y);
+  const open = hit !== null && hit.tagName === "CANVAS";
+  return [Number(el.textContent.replace(/,/g, "")), x, y, at.lat, at.lng, open];
+})"""
+
+
 def test_a_click_on_a_count_disc_selects_the_area_beneath(
     browsing: Browsing, served_demo: ServedApp
 ) -> None:
@@ -302,40 +313,47 @@ def test_a_click_on_a_count_disc_selects_the_area_beneath(
     page = browsing.page
     discs = frame.locator(".geocrm-cell")  # type: ignore[attr-defined]
     discs.first.wait_for(timeout=WAIT_MS)
-    live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
-    # The disc with the largest count whose centre lies in a state, with the customer
-    # layer on: where it is on screen and on the earth.
-    found = live.evaluate(
-        """() => Array.from(document.querySelectorAll(".geocrm-cell")).map((el) => {
-          const r = el.getBoundingClientRect();
-          const x = r.left + r.width / 2, y = r.top + r.height / 2;
-          const at = window.map.containerPointToLatLng([x, y]);
-          // The disc takes no clicks: a click there reaches the map's canvas, unless a
-          // control (the legend) covers the disc.
-          const hit = document.elementFromPoint(x, y);
-          const open = hit !== null && hit.tagName === "CANVAS";
-          return [Number(el.textContent.replace(/,/g, "")), x, y, at.lat, at.lng, open];
-        })"""
-    )
     states = store.load_areas("state")
-    inside = [
-        (disc, states[shapely.contains_xy(states.geometry.to_numpy(), disc[4], disc[3])])
-        for disc in sorted(found, reverse=True)
-        if disc[5]
-    ]
-    (_, x, y, _, _, _), beneath = next((d, b) for d, b in inside if len(b) == 1)
-    state = beneath.iloc[0]
+    borders = states.boundary.union_all()
     kpis = compute_area_kpis(store, Filters(level="state")).set_index("area_id")
     box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
     heading = page.locator("h3").filter(has_text="Click an area")  # type: ignore[attr-defined]
-    for attempt in range(3):  # a click while the component wires its handlers is lost
+    # A click while the component wires its handlers, or while the page swaps the discs
+    # after the map first reports its zoom, is lost: look again and click again (3 times).
+    for attempt in range(4):
+        wait_until_settled(page, WAIT_MS)
+        live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+        live.wait_for_function(  # type: ignore[attr-defined]
+            "() => document.querySelectorAll('.geocrm-cell').length > 0", timeout=WAIT_MS
+        )
+        found = live.evaluate(DISC_CENTRES_JS)
+        # The largest disc whose centre lies well inside one state (half a degree from its
+        # border, so the drawn outline cannot miss it), not under a control.
+        inside = [
+            (disc, states[shapely.contains_xy(states.geometry.to_numpy(), disc[4], disc[3])])
+            for disc in sorted(found, reverse=True)
+            if disc[5] and shapely.distance(shapely.points(disc[4], disc[3]), borders) > 0.5
+        ]
+        target = next(((d, b) for d, b in inside if len(b) == 1), None)
+        if target is None:
+            # The first grid, drawn before the map reported its zoom, may be too coarse to
+            # hold such a disc: wait for the page to count again on the map's own zoom.
+            live.wait_for_function(  # type: ignore[attr-defined]
+                f"() => document.querySelectorAll('.geocrm-cell').length !== {len(found)}",
+                timeout=WAIT_MS,
+            )
+            continue
+        (_, x, y, _, _, _), beneath = target
+        state = beneath.iloc[0]
         page.mouse.click(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
         try:
             heading.wait_for(state="detached", timeout=WAIT_MS // 3)
             break
         except Exception:
-            if attempt == 2:
+            if attempt == 3:
                 raise
+    else:
+        pytest.fail("no count disc well inside a state was found")
     panel = (
         page.locator("h3")
         .filter(has_text=str(state["name"]))

@@ -14,7 +14,7 @@ import pytest
 
 from geo.store import Store
 from geo.territory_assignment import assign_customers
-from tests.e2e.conftest import Browsing, ServedApp, serve_app
+from tests.e2e.conftest import Browsing, ServedApp, serve_app, stop_app, wait_until_settled
 from tests.tiny_business import tiny_areas, tiny_customers
 from ui.inert_text import WORD_JOINER
 
@@ -99,17 +99,7 @@ def served_hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedA
     store = _hostile_store(folder)
     app = serve_app(store.path, folder / "streamlit.log")
     yield app
-    app.process.terminate()
-    app.process.wait(timeout=20)
-
-
-def _settled(page: object) -> None:
-    """Wait until the app has finished its run (the running indicator is gone)."""
-    page.wait_for_function(  # type: ignore[attr-defined]
-        "() => !document.querySelector('[data-testid=stStatusWidget]') && "
-        "!document.querySelector('[data-testid=stSkeleton]')",
-        timeout=WAIT_MS,
-    )
+    stop_app(app)
 
 
 def _visible(text: str) -> str:
@@ -133,7 +123,7 @@ def test_the_customer_card_title_is_the_name_as_typed(
     page.goto(f"{served_hostile.url}/customer?id={IDS[index]}")  # type: ignore[attr-defined]
     heading = page.locator("h1").first  # type: ignore[attr-defined]
     page.get_by_text("Orders by month").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    _settled(page)
+    wait_until_settled(page, WAIT_MS)
     assert _visible(heading.text_content()) == NAMES[index]
     caption = _visible(page.locator("[data-testid=stCaptionContainer]").first.text_content())  # type: ignore[attr-defined]
     assert caption.startswith(f"customer · ID {IDS[index]} · owner {OWNER} · ")
@@ -153,7 +143,7 @@ def test_search_results_show_the_names_as_typed(
         box.fill(customer_id)
         box.press("Enter")
         links.filter(has_text=customer_id).first.wait_for(timeout=WAIT_MS)
-        _settled(page)
+        wait_until_settled(page, WAIT_MS)
         assert [_visible(t) for t in links.all_text_contents()] == [f"{name} · {customer_id} (ID)"]
     _nothing_from_data(browsing)
 
@@ -166,10 +156,10 @@ MAP_TEXTS_JS = """() => {
     return doc.body.textContent;
   };
   window.map.eachLayer((layer) => {
-    if (layer instanceof L.MarkerClusterGroup) {
-      layer.getLayers().forEach((m) => { const t = m.getTooltip && m.getTooltip();
-        if (t) { texts.points.push(parse(t.getContent())); } });
-    }
+    // Close up each customer is a dot of its own with a tooltip.
+    const t = layer.feature ? null : layer.getTooltip && layer.getTooltip();
+    // (The area layer's tooltip is a function that reads each feature's name: below.)
+    if (t && typeof t.getContent() !== 'function') { texts.points.push(parse(t.getContent())); }
     if (layer.feature && layer.feature.properties && layer.feature.properties.name) {
       texts.areas.push(parse(layer.feature.properties.name));
     }
@@ -182,10 +172,11 @@ def test_map_tooltips_and_headings_show_names_as_typed(
     browsing: Browsing, served_hostile: ServedApp
 ) -> None:
     page = browsing.page
-    page.goto(f"{served_hostile.url}/?level=county&area=A")  # type: ignore[attr-defined]
+    # Opened close up (past DOTS_ZOOM), where every customer is a dot with its name.
+    page.goto(f"{served_hostile.url}/?level=county&area=A&view=0.5,0.5,11")  # type: ignore[attr-defined]
     frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
     frame.locator(".geocrm-legend").wait_for(timeout=WAIT_MS)
-    _settled(page)
+    wait_until_settled(page, WAIT_MS)
     live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
     live.wait_for_function("() => window.map", timeout=WAIT_MS)
     texts = live.evaluate(MAP_TEXTS_JS)
@@ -221,7 +212,7 @@ def test_pages_and_bad_links_show_text_never_links_or_images(
     page = browsing.page
     page.goto(f"{served_hostile.url}/{path}")  # type: ignore[attr-defined]
     page.get_by_text(ready).first.wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    _settled(page)
+    wait_until_settled(page, WAIT_MS)
     if shown is not None:
         texts = page.locator(  # type: ignore[attr-defined]
             "h1, [data-testid=stAlertContentWarning], [data-testid=stCaptionContainer]"

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from tests.demo_fixture import build_small_demo
-from tests.e2e.conftest import ROOT, ServedApp, serve_app
+from tests.e2e.conftest import ROOT, ServedApp, serve_app, stop_app
 from tests.e2e.test_browser import MAP_FRAME, WAIT_MS
 
 pytestmark = pytest.mark.browser
@@ -35,8 +35,7 @@ def served_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ser
     monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", str(APP_LOCK_WAIT_SECONDS))
     app = serve_app(store.path, tmp_path / "streamlit.log")
     yield app
-    app.process.terminate()
-    app.process.wait(timeout=20)
+    stop_app(app)
 
 
 def _new_customers(path: Path) -> Path:
