@@ -116,10 +116,15 @@ st.dataframe(
 if filters.level is not None:
     with st.expander(inert(f"Segments by {filters.level}")):
         by_area = state.segments_per_area(db, version, filters)
+        left_out = figures.customers - figures.customers_in_area
         show_caption(
-            f"Scored customers located in a {filters.level}; "
-            f"{figures.customers - figures.customers_in_area:,} of the {figures.customers:,} "
-            "selected customers are outside all areas or without a location."
+            f"Scored customers located in a {filters.level}"
+            + (
+                f"; {left_out:,} of the {figures.customers:,} selected customers are outside "
+                "all areas or without a location."
+                if left_out
+                else "."
+            )
         )
         st.dataframe(
             by_area,
