@@ -15,11 +15,9 @@ from streamlit.testing.v1 import AppTest
 from geo.customer_selection import compute_area_kpis, summarise_selection
 from geo.filters import Filters
 from geo.store import Store
+from tests.app_sessions import APP, TIMEOUT, open_with_link
 from tests.other_process import holding_the_file
 from ui.inert_text import inert
-
-TIMEOUT = 60
-APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
 @pytest.fixture
@@ -33,12 +31,7 @@ def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 
 def _open(app: AppTest, **params: str) -> AppTest:
     """A fresh session of the app opened with a link carrying these filters."""
-    fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    for key, value in params.items():
-        fresh.query_params[key] = value
-    fresh.run()
-    assert not fresh.exception, fresh.exception
-    return fresh
+    return open_with_link(params)
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -405,10 +398,7 @@ def test_every_page_shows_the_same_headline_for_one_segment(
             note = f"{figures.customers_in_area:,} in an area"
             # Captions of text from data are Markdown-escaped: compare what shows.
             assert any(note in c.value.replace("\\", "") for c in at.caption), page
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
+    at = open_with_link(params)
     at.switch_page("pages/present.py").run()
     assert not at.exception, at.exception
     shown["pages/present.py"] = _metric(at, "Customers")

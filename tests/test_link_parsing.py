@@ -8,21 +8,18 @@ without an exception, keep the same filters, and show the same notes, as plain t
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from geo.customer_selection import describe_filters
 from geo.filters import Filters
 from geo.saved_segments import known_areas
 from geo.segment import MAX_VALUE_CHARS, Known, segment_from_query
 from geo.store import Store
+from tests.app_sessions import ROOT, open_with_link
 from ui import state
 from ui.inert_text import WORD_JOINER, inert
 
-ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 60
 HUGE = "x" * 100_000
 COUNTY = "{a county}"  # replaced by a real county ID of the demo
 
@@ -77,15 +74,6 @@ def _shown(markdown: str) -> str:
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(WORD_JOINER, "")
 
 
-def _run(script: Path, params: dict[str, list[str]]) -> AppTest:
-    at = AppTest.from_file(str(script), default_timeout=TIMEOUT)
-    for key, values in params.items():
-        at.query_params[key] = values
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 @pytest.fixture
 def demo_db(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
@@ -97,8 +85,8 @@ def test_sidebar_and_presentation_read_a_bad_link_alike(
     demo_db: Store, params: dict[str, list[str]], note: str | None
 ) -> None:
     params = _params(demo_db, params)
-    app = _run(ROOT / "app.py", params)
-    present = _run(ROOT / "pages" / "present.py", params)
+    app = open_with_link(params)
+    present = open_with_link(params, ROOT / "pages" / "present.py")
     sidebar_notes = [w.value for w in app.sidebar.warning]
     prefix = inert("Not applied: ")
     present_notes = [

@@ -4,6 +4,7 @@ exactly the rows on screen, and hostile names stay text."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,29 @@ def open_map(browsing: Browsing, app: ServedApp, query: str = "") -> object:
     frame.locator(".geocrm-legend").wait_for(timeout=WAIT_MS)
     frame.locator(".leaflet-overlay-pane canvas").first.wait_for(timeout=WAIT_MS)
     return frame
+
+
+def click_an_area(
+    page: object, where: Callable[[], tuple[float, float] | None], attempts: int = 4
+) -> None:
+    """Click the map at ``where()`` (a point in the map frame, or None: not yet) until the
+    side panel leaves "Click an area". A click that lands while the component wires its
+    handlers, or while the page swaps the count discs, is lost: the user would click
+    again, and so does the test, looking again each time."""
+    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
+    heading = page.locator("h3").filter(has_text="Click an area")  # type: ignore[attr-defined]
+    for _ in range(attempts):
+        wait_until_settled(page, WAIT_MS)
+        point = where()
+        if point is None:
+            continue
+        page.mouse.click(box["x"] + point[0], box["y"] + point[1])  # type: ignore[attr-defined]
+        try:
+            heading.wait_for(state="detached", timeout=WAIT_MS // 3)
+            return
+        except Exception:
+            continue
+    pytest.fail(f"no click on the map opened an area in {attempts} tries")
 
 
 def test_map_paints_with_no_network(browsing: Browsing, served_demo: ServedApp) -> None:
@@ -54,24 +78,16 @@ def test_map_paints_with_no_network(browsing: Browsing, served_demo: ServedApp) 
 def test_click_on_an_area_shows_its_kpis(browsing: Browsing, served_demo: ServedApp) -> None:
     open_map(browsing, served_demo, "?level=state")
     page = browsing.page
-    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
     frame = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
-    # Ask Leaflet where central Kansas is on screen.
-    x, y = frame.evaluate(
-        "() => { const p = window.map.latLngToContainerPoint([38.5, -98.8]); return [p.x, p.y]; }"
-    )
     names = set(served_demo.store.load_areas("state")["name"])
-    heading = page.locator("h3").filter(has_text="Click an area")  # type: ignore[attr-defined]
-    # A click that lands while the component is still wiring its handlers is lost: the user
-    # would click again, and so does the test (three times at most).
-    for attempt in range(3):
-        page.mouse.click(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
-        try:
-            heading.wait_for(state="detached", timeout=WAIT_MS // 3)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
+    # Ask Leaflet where central Kansas is on screen, and click there.
+    click_an_area(
+        page,
+        lambda: frame.evaluate(
+            "() => { const p = window.map.latLngToContainerPoint([38.5, -98.8]); "
+            "return [p.x, p.y]; }"
+        ),
+    )
     shown = [t.strip() for t in page.locator("h3").all_inner_texts()]  # type: ignore[attr-defined]
     assert "Kansas" in shown and names & set(shown), shown
     # The figures follow the heading in the same rerun: poll for them.
@@ -316,44 +332,28 @@ def test_a_click_on_a_count_disc_selects_the_area_beneath(
     states = store.load_areas("state")
     borders = states.boundary.union_all()
     kpis = compute_area_kpis(store, Filters(level="state")).set_index("area_id")
-    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
-    heading = page.locator("h3").filter(has_text="Click an area")  # type: ignore[attr-defined]
-    # A click while the component wires its handlers, or while the page swaps the discs
-    # after the map first reports its zoom, is lost: look again and click again (3 times).
-    for attempt in range(4):
-        wait_until_settled(page, WAIT_MS)
+    chosen: list[object] = []
+
+    def largest_disc_well_inside_a_state() -> tuple[float, float] | None:
         live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
         live.wait_for_function(  # type: ignore[attr-defined]
             "() => document.querySelectorAll('.geocrm-cell').length > 0", timeout=WAIT_MS
         )
         found = live.evaluate(DISC_CENTRES_JS)
         # The largest disc whose centre lies well inside one state (half a degree from its
-        # border, so the drawn outline cannot miss it), not under a control.
-        inside = [
-            (disc, states[shapely.contains_xy(states.geometry.to_numpy(), disc[4], disc[3])])
-            for disc in sorted(found, reverse=True)
-            if disc[5] and shapely.distance(shapely.points(disc[4], disc[3]), borders) > 0.5
-        ]
-        target = next(((d, b) for d, b in inside if len(b) == 1), None)
-        if target is None:
-            # The first grid, drawn before the map reported its zoom, may be too coarse to
-            # hold such a disc: wait for the page to count again on the map's own zoom.
-            live.wait_for_function(  # type: ignore[attr-defined]
-                f"() => document.querySelectorAll('.geocrm-cell').length !== {len(found)}",
-                timeout=WAIT_MS,
-            )
-            continue
-        (_, x, y, _, _, _), beneath = target
-        state = beneath.iloc[0]
-        page.mouse.click(box["x"] + x, box["y"] + y)  # type: ignore[attr-defined]
-        try:
-            heading.wait_for(state="detached", timeout=WAIT_MS // 3)
-            break
-        except Exception:
-            if attempt == 3:
-                raise
-    else:
-        pytest.fail("no count disc well inside a state was found")
+        # border, so the drawn outline cannot miss it), not under a control. The first
+        # grid, drawn before the map reported its zoom, may be too coarse to hold one: the
+        # next look sees the grid counted on the map's own zoom.
+        for _, x, y, lat, lon, open_ in sorted(found, reverse=True):
+            beneath = states[shapely.contains_xy(states.geometry.to_numpy(), lon, lat)]
+            well_inside = shapely.distance(shapely.points(lon, lat), borders) > 0.5
+            if open_ and len(beneath) == 1 and well_inside:
+                chosen[:] = [beneath.iloc[0]]
+                return x, y
+        return None
+
+    click_an_area(page, largest_disc_well_inside_a_state)
+    state = chosen[0]
     panel = (
         page.locator("h3")
         .filter(has_text=str(state["name"]))
@@ -365,6 +365,7 @@ def test_a_click_on_a_count_disc_selects_the_area_beneath(
     customers = panel.locator("[data-testid='stMetric']").filter(has_text="Customers")
     assert f"{int(kpis.loc[state['area_id'], 'customers']):,}" in customers.inner_text()
     # The click selected the area; it did not zoom the map in.
+    live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
     assert live.evaluate("() => window.map.getZoom()") < 6
 
 
