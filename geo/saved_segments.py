@@ -30,6 +30,20 @@ def known_areas(store: Store) -> Known:
     )
 
 
+def known_for_links(store: Store, metrics: frozenset[str]) -> Known:
+    """What a link is checked against: levels and their areas, owners and the map metrics."""
+    return replace(known_areas(store), owners=frozenset(store.owner_names()), metrics=metrics)
+
+
+def segments_stamp_of(store: Store) -> str:
+    """Changes whenever a segment is saved, renamed or deleted (by the app or the CLI)."""
+    row = store.query(
+        "SELECT count(*) AS n, CAST(max(updated_at) AS VARCHAR) AS t, "
+        "string_agg(name, '|' ORDER BY name) AS names FROM segments"
+    ).iloc[0]
+    return f"{row['n']}|{row['t']}|{row['names']}"
+
+
 def _check_name(name: str) -> str:
     name = name.strip()
     if not 1 <= len(name) <= MAX_NAME_CHARS:

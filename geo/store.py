@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -321,6 +322,36 @@ class Store:
         """Areas (all levels, or one) as a GeoDataFrame in EPSG:4326."""
         with self.connect() as con:
             return areas_in(con, level)
+
+    def area_names(self, level: str) -> pd.DataFrame:
+        """area_id and name of the level's areas, by name."""
+        return self.query(
+            "SELECT area_id, name FROM areas WHERE level = ? ORDER BY name, area_id", [level]
+        )
+
+    def owner_names(self) -> list[str]:
+        """Every owner named by a customer or an area, in order."""
+        frame = self.query(
+            "SELECT DISTINCT owner FROM (SELECT owner FROM customers UNION ALL "
+            "SELECT owner FROM areas) WHERE owner IS NOT NULL ORDER BY owner"
+        )
+        return [str(v) for v in frame["owner"]]
+
+    def sales_date_range(self) -> tuple[date | None, date | None]:
+        """The first and last order line dates (calendar dates); None, None without sales."""
+        row = self.query("SELECT min(order_date) AS lo, max(order_date) AS hi FROM sales")
+        lo, hi = row.iloc[0]["lo"], row.iloc[0]["hi"]
+        if pd.isna(lo) or pd.isna(hi):
+            return None, None
+        return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+
+    def latest_imports(self, limit: int) -> pd.DataFrame:
+        """The import log's latest ``limit`` entries, newest first."""
+        return self.query(
+            "SELECT logged_at, table_name, source, rows_read, imported, rejected FROM import_log "
+            "ORDER BY logged_at DESC LIMIT ?",
+            [limit],
+        )
 
     def customer_ids(self) -> pd.Index:
         return pd.Index(self.query("SELECT customer_id FROM customers")["customer_id"])

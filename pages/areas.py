@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.figures import figures_from_summary
 from geo.filters import plural
 from ui import state
 from ui.inert_text import show_caption
@@ -20,7 +19,7 @@ if filters.level is None:
 db, version = state.data_key(state.current_store())
 kpis = state.area_kpis(db, version, filters)
 show_caption(state.filters_description(db, version, filters))
-figures = figures_from_summary(state.selection_summary(db, version, filters))
+figures = state.selection_figures(db, version, filters)
 show_headline_figures(figures, in_row=True)
 left_out = figures.customers - figures.customers_in_area
 show_caption(

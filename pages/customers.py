@@ -6,7 +6,7 @@ import altair as alt
 import streamlit as st
 
 from geo.churn_backtest import backtest_churn
-from geo.figures import GLOSSARY, figures_from_summary
+from geo.figures import GLOSSARY
 from ui import state
 from ui.inert_text import inert, show_caption, show_subheader
 from ui.sidebar import current_filters
@@ -27,7 +27,7 @@ show_caption(
 
 segments = state.segments_table(db, version, filters)
 risk = state.risk_table(db, version, filters).set_index("risk_band")
-figures = figures_from_summary(state.selection_summary(db, version, filters))
+figures = state.selection_figures(db, version, filters)
 scored = int(segments["customers"].sum())
 cols = st.columns(4)
 cols[0].metric(

@@ -180,10 +180,7 @@ statuses = summarise_assignments(store).by_level
 if statuses:
     st.write("Location status of every customer and prospect, per level:")
     st.dataframe(statuses, width="stretch")
-log = store.query(
-    "SELECT logged_at, table_name, source, rows_read, imported, rejected FROM import_log "
-    "ORDER BY logged_at DESC LIMIT 20"
-)
+log = store.latest_imports(20)
 if len(log):
     st.write("Latest imports:")
     st.dataframe(log, hide_index=True, width="stretch")

@@ -20,7 +20,7 @@ from geo.area_map import (
 from geo.area_metrics import METRICS
 from geo.customer_selection import circle_around
 from geo.errors import InputError
-from geo.figures import figures_from_summary, subset_label
+from geo.figures import subset_label
 from geo.map_assets import build_standalone_html
 from geo.point_cells import DOTS_ZOOM, cell_zoom, zoom_to_fit
 from geo.segment import MapView, Segment
@@ -228,7 +228,7 @@ def map_panel() -> None:
             layers=customer_layers(samples) if close_up else customer_layers(cell_layers=cells),
         )
         add_drawn_shapes(out.get("all_drawings") or [])
-        figures = figures_from_summary(state.selection_summary(db, version, filters))
+        figures = state.selection_figures(db, version, filters)
         for (_, kind, *_), sample_layer, cell_layer in zip(counted, samples, cells, strict=True):
             total = cell_layer.cells.total
             # The map can draw only located customers: say how many of the selection.
@@ -253,7 +253,6 @@ def map_panel() -> None:
         area_id = selected if selected in kpis.index else None
     with right:
         if area_id is None:
-            figures = figures_from_summary(state.selection_summary(db, version, filters))
             st.subheader("Drawn selection" if filters.shapes else "Click an area")
             show_caption(f"{state.filters_description(db, version, filters)}.")
             show_headline_figures(figures)
@@ -304,7 +303,7 @@ def meeting_material() -> None:
             title=f"{metric.label} by {filters.level}",
             subtitle=state.filters_description(db, version, filters)
             + "\n"
-            + figures_from_summary(state.selection_summary(db, version, filters)).headline(),
+            + state.selection_figures(db, version, filters).headline(),
             metric_label=metric.label,
             unit=metric.unit,
             diverging=metric.diverging,

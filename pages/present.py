@@ -12,7 +12,7 @@ import streamlit as st
 
 from geo.area_map import build_area_map
 from geo.area_metrics import METRICS
-from geo.figures import GLOSSARY, figures_from_summary, quarter_name
+from geo.figures import GLOSSARY, quarter_name
 from ui import state
 from ui.folium_view import show_map
 from ui.inert_text import show_caption, show_title
@@ -55,7 +55,7 @@ show_caption(
 for problem in problems:
     show_caption(f"Not applied: {problem}")
 
-figures = figures_from_summary(state.selection_summary(db, version, filters))
+figures = state.selection_figures(db, version, filters)
 net = state.net_change(db, version, filters)
 cards = st.columns(5)
 cards[0].metric(GLOSSARY["customers"].label, f"{figures.customers:,}")

@@ -11,10 +11,11 @@ import re
 
 import pytest
 
+from geo.area_metrics import METRICS
 from geo.customer_selection import describe_filters
 from geo.filters import Filters
-from geo.saved_segments import known_areas
-from geo.segment import MAX_VALUE_CHARS, Known, segment_from_query
+from geo.saved_segments import known_for_links
+from geo.segment import MAX_VALUE_CHARS, segment_from_query
 from geo.store import Store
 from tests.app_sessions import ROOT, open_with_link
 from ui import state
@@ -103,23 +104,11 @@ def test_sidebar_and_presentation_read_a_bad_link_alike(
     # The same kept filters: the sidebar's, and the ones the presentation view describes.
     filters = app.session_state[state.FILTERS_KEY]
     assert isinstance(filters, Filters)
-    kept, problems = segment_from_query(params, _known(demo_db))
+    kept, problems = segment_from_query(params, known_for_links(demo_db, frozenset(METRICS)))
     assert [p.replace("\n", " ").replace("\x00", " ") for p in problems] == shown
     assert filters == kept.filters.with_level(kept.filters.level or filters.level)
     description = present.caption[0].value
     assert description.startswith(inert(describe_filters(demo_db, filters) + " · "))
-
-
-def _known(store: Store) -> Known:
-    from dataclasses import replace
-
-    from geo.area_metrics import METRICS
-
-    owners = store.query(
-        "SELECT DISTINCT owner FROM (SELECT owner FROM customers UNION ALL "
-        "SELECT owner FROM areas) WHERE owner IS NOT NULL"
-    )["owner"]
-    return replace(known_areas(store), owners=frozenset(owners), metrics=frozenset(METRICS))
 
 
 def test_enough_malformed_links_are_tried() -> None:

@@ -7,7 +7,6 @@ and return copies, never objects shared and mutated across sessions.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -38,11 +37,16 @@ from geo.customer_selection import (
     select_customers,
     summarise_selection,
 )
-from geo.figures import NetChange, net_change_last_period
+from geo.figures import (
+    NetChange,
+    SelectionFigures,
+    figures_from_summary,
+    net_change_last_period,
+)
 from geo.filters import Filters, overview_level
 from geo.lookalikes import lookalike_prospects, whitespace
 from geo.point_cells import PointCells, count_points_in_cells
-from geo.saved_segments import known_areas, list_segments, load_segment
+from geo.saved_segments import known_for_links, list_segments, load_segment, segments_stamp_of
 from geo.segment import Segment, segment_from_query
 from geo.store import Store, resolve_db_path
 
@@ -86,27 +90,17 @@ def first_level(db: str, version: int) -> str | None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def area_names(db: str, version: int, level: str) -> pd.DataFrame:
-    return Store(Path(db)).query(
-        "SELECT area_id, name FROM areas WHERE level = ? ORDER BY name, area_id", [level]
-    )
+    return Store(Path(db)).area_names(level)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def owners(db: str, version: int) -> list[str]:
-    frame = Store(Path(db)).query(
-        "SELECT DISTINCT owner FROM (SELECT owner FROM customers UNION ALL "
-        "SELECT owner FROM areas) WHERE owner IS NOT NULL ORDER BY owner"
-    )
-    return [str(v) for v in frame["owner"]]
+    return Store(Path(db)).owner_names()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def sales_date_range(db: str, version: int) -> tuple[date | None, date | None]:
-    row = Store(Path(db)).query("SELECT min(order_date) AS lo, max(order_date) AS hi FROM sales")
-    lo, hi = row.iloc[0]["lo"], row.iloc[0]["hi"]
-    if pd.isna(lo) or pd.isna(hi):
-        return None, None
-    return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+    return Store(Path(db)).sales_date_range()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -122,6 +116,11 @@ def selection_summary(db: str, version: int, filters: Filters) -> dict[str, floa
 @st.cache_data(max_entries=4, show_spinner=False)
 def selection_rows(db: str, version: int, filters: Filters) -> pd.DataFrame:
     return select_customers(Store(Path(db)), filters)
+
+
+def selection_figures(db: str, version: int, filters: Filters) -> SelectionFigures:
+    """The headline figures of the selection (see geo.figures), from the cached summary."""
+    return figures_from_summary(selection_summary(db, version, filters))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -239,15 +238,7 @@ def segments_per_area(db: str, version: int, filters: Filters) -> pd.DataFrame:
 
 def segments_stamp(db: str) -> str:
     """Changes whenever a segment is saved, renamed or deleted (by the app or the CLI)."""
-    row = (
-        Store(Path(db))
-        .query(
-            "SELECT count(*) AS n, CAST(max(updated_at) AS VARCHAR) AS t, "
-            "string_agg(name, '|' ORDER BY name) AS names FROM segments"
-        )
-        .iloc[0]
-    )
-    return f"{row['n']}|{row['t']}|{row['names']}"
+    return segments_stamp_of(Store(Path(db)))
 
 
 def saved_segments(db: str, version: int) -> pd.DataFrame:
@@ -270,12 +261,7 @@ def segment_from_link(db: str, version: int, query: str) -> tuple[Segment, list[
     params: dict[str, list[str]] = {}
     for key, value in parse_qsl(query, keep_blank_values=False):
         params.setdefault(key, []).append(value)
-    known = replace(
-        known_areas(Store(Path(db))),
-        owners=frozenset(owners(db, version)),
-        metrics=frozenset(METRICS),
-    )
-    return segment_from_query(params, known)
+    return segment_from_query(params, known_for_links(Store(Path(db)), frozenset(METRICS)))
 
 
 def link_segment(db: str, version: int) -> tuple[Segment, list[str]]:
