@@ -4,8 +4,8 @@
 
 serves the app on a free loopback port, opens every page at 1440 x 900 and 1920 x 1080 in
 the light and the dark theme and at 390 x 844 (a phone), waits until each page has finished
-its run, and writes one PNG per page, size and theme (the whole page, not only the first
-screen). Nothing outside the loopback address is fetched.
+its run, and writes one PNG of the first screen per page, size and theme, and one of the whole page
+where it is longer (``-whole.png``). Nothing outside the loopback address is fetched.
 """
 
 from __future__ import annotations
@@ -43,14 +43,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(db: Path, log: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    """Serve app.py on a free port; return its address once it answers its health check."""
+def serve(db: Path, log: Path, theme: str = "light") -> tuple[str, subprocess.Popen[bytes]]:
+    """Serve app.py on a free port in ``theme`` (the app's config sets light; dark is the
+    same app served with the dark base); return its address once it answers its health check."""
     port = _free_port()
     process = subprocess.Popen(
         [
             sys.executable, "-m", "ui.serve", str(ROOT / "app.py"),
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--theme.base", theme,
         ],
         cwd=ROOT,
         env={**os.environ, "GEOCRM_DB": str(db), "PYTHONPATH": str(ROOT)},
@@ -104,43 +106,60 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     args.out.mkdir(parents=True, exist_ok=True)
-    url, process = serve(args.db.resolve(), args.out / "streamlit.log")
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            for size in args.sizes:
-                width, height = SIZES[size]
-                for theme in args.themes if size != "390x844" else ("light",):
-                    context = browser.new_context(
-                        viewport={"width": width, "height": height},
-                        color_scheme=theme,  # type: ignore[arg-type]
-                    )
-                    context.route(
-                        "**/*",
-                        lambda route: (
-                            route.continue_()
-                            if route.request.url.startswith(url)
-                            or route.request.url.startswith("data:")
-                            else route.abort()
-                        ),
-                    )
-                    page = context.new_page()
-                    for name in args.pages:
-                        path = PAGES[name]
-                        query = f"?{args.query}" if args.query else ""
-                        page.goto(f"{url}/{path}{query}")
-                        settle(page)
-                        target = args.out / f"{name}-{size}-{theme}.png"
-                        page.screenshot(path=str(target), full_page=not args.first_screen)
-                        print(target)
-                    context.close()
-            browser.close()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for theme in args.themes:
+            url, process = serve(args.db.resolve(), args.out / f"streamlit-{theme}.log", theme)
+            try:
+                for size in args.sizes:
+                    if size == "390x844" and theme != args.themes[0]:
+                        continue  # the phone is looked at in one theme
+                    shoot(browser, url, args, size, theme)
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        browser.close()
+
+
+def shoot(browser: object, url: str, args: argparse.Namespace, size: str, theme: str) -> None:
+    """Every chosen page at one size in one theme, one PNG each."""
+    width, height = SIZES[size]
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": width, "height": height}, color_scheme=theme
+    )
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(url) or route.request.url.startswith("data:")
+            else route.abort()
+        ),
+    )
+    page = context.new_page()
+    for name in args.pages:
+        query = f"?{args.query}" if args.query else ""
+        page.goto(f"{url}/{PAGES[name]}{query}")
+        settle(page)
+        target = args.out / f"{name}-{size}-{theme}.png"
+        page.screenshot(path=str(target))
+        print(target)
+        if not args.first_screen:
+            # Streamlit scrolls inside its main block, so the whole page is shot in a window
+            # as tall as that block's content.
+            tall = page.evaluate(
+                "() => document.querySelector('[data-testid=stMain]').scrollHeight"
+            )
+            if tall > height:
+                page.set_viewport_size({"width": width, "height": min(int(tall), 6000)})
+                settle(page)
+                whole = args.out / f"{name}-{size}-{theme}-whole.png"
+                page.screenshot(path=str(whole))
+                print(whole)
+                page.set_viewport_size({"width": width, "height": height})
+    context.close()
 
 
 if __name__ == "__main__":
