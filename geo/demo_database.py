@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from geo.demo import build_demo
@@ -67,7 +66,8 @@ def build_demo_file(
 
     The build goes into a hidden file next to ``target``, so a build killed half-way
     leaves ``target`` as it was. Saved segments and the logs of a replaced database are
-    kept, and its data version is carried on (so caches keyed by it are not reused).
+    kept, and its data version is carried on (so caches keyed by it are not reused). The
+    app may have ``target`` open: see :meth:`geo.store.Store.replace_file`.
     """
     if target.exists() and not Store(target).writable:
         raise InputError(
@@ -81,13 +81,7 @@ def build_demo_file(
         counts = build_demo_database(store, progress=progress, **demo_options)
         if target.exists():
             _take_over_kept_rows(Store.open(target), store)
-            # No other process may have the old file open while it is replaced: its
-            # journal is named after the file and would be replayed into the new one.
-            with Store(target).connect() as con:
-                con.execute("CHECKPOINT")
-                os.replace(partial, target)
-        else:
-            os.replace(partial, target)
+        Store(target).replace_file(partial)
     finally:
         _remove_database_file(partial)
     return counts
