@@ -14,6 +14,8 @@ from geo.territory_assignment import assign_into
 DEMO_MARKER = "demo_built"
 #: Tables a rebuilt demo file takes over from the database it replaces.
 KEPT_TABLES = ("segments", "import_log", "export_log")
+#: Share of a demo build's progress reached when the built file replaces the old one.
+REPLACING_AT = 0.95
 
 
 def build_demo_database(
@@ -78,12 +80,22 @@ def build_demo_file(
     _remove_database_file(partial)  # the leftover of a build that was killed
     try:
         store = Store.open(partial)
-        counts = build_demo_database(store, progress=progress, **demo_options)
+        counts = build_demo_database(
+            store, progress=within(progress, 0.0, REPLACING_AT), **demo_options
+        )
+        if progress:
+            progress("putting the new data in place", REPLACING_AT)
         if target.exists():
             _take_over_kept_rows(Store.open(target), store)
         Store(target).replace_file(partial)
     finally:
         _remove_database_file(partial)
+    if progress:
+        progress(
+            f"done: {counts['customers']:,} customers and prospects, "
+            f"{counts['sales']:,} order lines",
+            1.0,
+        )
     return counts
 
 
