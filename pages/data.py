@@ -85,7 +85,8 @@ def _progress_bar(start: str) -> Progress:
     bar = st.progress(0.0, text=start)
 
     def report(text: str, fraction: float) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=text[:1].upper() + text[1:])
+        # Steps may name a level or an area from the data: shown as plain text.
+        bar.progress(min(max(fraction, 0.0), 1.0), text=inert(text[:1].upper() + text[1:]))
 
     return report
 

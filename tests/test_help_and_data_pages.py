@@ -188,3 +188,16 @@ def test_an_area_import_of_a_stored_level_can_be_cancelled(
     assert not at.exception, at.exception
     assert (tiny_store.table_counts(), tiny_store.data_version()) == before
     assert any("Nothing was imported" in i.value for i in at.info)
+
+
+def test_the_slide_deck_shows_its_progress_and_ends_at_done(
+    tiny_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _app(tiny_store, monkeypatch)
+    at.number_input(key="map_deck_top").set_value(1).run()
+    at.button(key="map_prepare_deck").click().run()
+    assert not at.exception, at.exception
+    bars = [p.proto for p in at.get("progress")]
+    assert [(b.value, b.text) for b in bars] == [(100, "Done: 3 slides, ready to download below")]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download the deck (PPTX)" in labels and "Download the deck (PDF)" in labels
