@@ -36,7 +36,7 @@ def database_contents(
     """The database's records by kind: ``table_counts`` from :meth:`Store.table_counts`,
     ``area_counts`` per level coarse to fine, ``figures`` of the whole database at its
     finest level (so that "in an area" means in one of its finest areas)."""
-    levels = " · ".join(f"{n:,} {level}" for level, n in area_counts.items())
+    levels = " · ".join(f"{level}: {n:,}" for level, n in area_counts.items())
     return [
         ContentLine(GLOSSARY["customers"].label, figures.customers, figures.where_note("customer")),
         ContentLine(GLOSSARY["prospects"].label, figures.prospects, figures.where_note("prospect")),

@@ -24,6 +24,10 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|")
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
@@ -53,9 +57,13 @@ def segments_markdown() -> str:
 
 def map_markdown() -> str:
     """How to read the map: colours and legend, discs and dots, shapes and radius search."""
-    metrics = ", ".join(m.label for m in METRICS.values())
+    metrics = "\n".join(f"- {m.label}" for m in METRICS.values())
+    outside, nowhere = GLOSSARY["outside_areas"], GLOSSARY["no_location"]
     return f"""
-**Colours.** Each area is coloured by the figure chosen above the map ({metrics}).
+**Colours.** Each area is coloured by the figure chosen above the map:
+
+{metrics}
+
 The legend names the figure and its unit, and lists the colour classes: each colour
 covers one range of values, from light (low) to dark (high). Figures that can fall as
 well as rise (net customer change, growth) use two colours that meet at zero: one side
@@ -75,10 +83,13 @@ a sample). Discs and dots take no clicks: a click selects the area beneath.
 
 **Click an area** to see its figures beside the map; the area is outlined.
 
-**Outside all areas, without a location.** {GLOSSARY["outside_areas"].label}:
-{GLOSSARY["outside_areas"].meaning} {GLOSSARY["no_location"].label}:
-{GLOSSARY["no_location"].meaning} Neither can colour an area, so the map's colours
-add up to the customers *in an area*; the headline figures always count everyone.
+**Outside all areas, without a location.**
+
+- *{outside.label}*: {_lower_first(outside.meaning)}
+- *{nowhere.label}*: {_lower_first(nowhere.meaning)}
+
+Neither can colour an area, so the map's colours add up to the customers *in an area*;
+the headline figures always count everyone.
 
 **Drawn shapes.** Draw a rectangle, polygon or circle with the tools on the map to
 select the customers inside it; several shapes add up. The selection is outlined and
@@ -90,7 +101,11 @@ like a drawn circle. Customers without a location are never inside a shape.
 """
 
 
-def _import_kind_markdown(kind: ImportKind) -> str:
+def _import_kind_markdown(kind: ImportKind, previous: ImportKind | None) -> str:
+    formats = ", ".join(kind.extensions)
+    head = f"#### {kind.label}\n\nFiles: {formats}. {kind.note}"
+    if previous is not None and previous.columns == kind.columns:
+        return head  # the same table again would only make the page longer
     rows = [
         (
             column.role + (" (required)" if column.required else ""),
@@ -99,15 +114,15 @@ def _import_kind_markdown(kind: ImportKind) -> str:
         )
         for column in kind.columns
     ]
-    formats = ", ".join(kind.extensions)
-    return f"#### {kind.label}\n\nFiles: {formats}. {kind.note}\n\n" + _table(
-        ("Column", "Found by these names", "Notes"), rows
-    )
+    return head + "\n\n" + _table(("Column", "Found by these names", "Notes"), rows)
 
 
 def import_markdown() -> str:
     """How to import your own data: files, columns, coordinates, rejected rows."""
-    kinds = "\n\n".join(_import_kind_markdown(kind) for kind in IMPORT_KINDS)
+    kinds = "\n\n".join(
+        _import_kind_markdown(kind, IMPORT_KINDS[i - 1] if i else None)
+        for i, kind in enumerate(IMPORT_KINDS)
+    )
     reasons = _table(
         ("Reason", "The row is rejected because"),
         [(f"`{code}`", meaning) for code, meaning in REJECTION_REASONS.items()],
@@ -115,7 +130,8 @@ def import_markdown() -> str:
     return f"""
 On the **Data** page choose what the file holds, pick the file (at most
 {MAX_UPLOAD_BYTES // 2**20} MB) and press **Import**. Columns are found by their usual
-names, whatever their case; if yours have other names, type them in the *Columns* box.
+names, whatever their case, spaces, underscores or hyphens ("Customer ID" is
+`customer_id`); if yours have other names, type them in the *Columns* box.
 Import the areas and the customers first, then the sales.
 
 {kinds}

@@ -300,7 +300,7 @@ levels = state.levels(db, version)
 figures = state.selection_figures(db, version, Filters(level=levels[-1] if levels else None))
 area_counts = store.area_counts()
 lines = database_contents(counts, {lv: area_counts.get(lv, 0) for lv in levels}, figures)
-st.dataframe(contents_table(lines), hide_index=True, width="content")
+st.dataframe(contents_table(lines), hide_index=True, width="stretch")
 statuses = summarise_assignments(store).by_level
 if statuses:
     st.write("Where every customer and prospect is, per level:")
