@@ -165,6 +165,11 @@ def test_an_import_that_replaces_stored_customers_asks_first(
     assert not at.exception, at.exception
     assert tiny_store.query(stored)["name"].tolist() == ["Bob renamed", "New"]
     assert at.metric[1].label == "Imported" and at.metric[1].value == "2"
+    at.run()  # the page as it is shown after the import: its log in words too
+    tables = _shown_tables(at)
+    assert "Customers or prospects" in tables and "again.csv" in tables
+    for raw in RAW_NAMES:
+        assert raw not in tables, raw
 
 
 def test_an_area_import_of_a_stored_level_can_be_cancelled(
