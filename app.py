@@ -19,6 +19,7 @@ navigation = st.navigation(
         st.Page("pages/customer.py", title="Customer card", url_path="customer"),
         st.Page("pages/export.py", title="Export"),
         st.Page("pages/data.py", title="Data"),
+        st.Page("pages/help.py", title="Help", url_path="help"),
         st.Page("pages/present.py", title="Presentation view", url_path="present"),
     ]
 )
@@ -27,6 +28,9 @@ navigation = st.navigation(
 def show_page() -> None:
     # The presentation view takes everything from its link and shows no sidebar.
     if navigation.url_path != "present":
+        st.sidebar.page_link(
+            "pages/help.py", label="Help: what the figures mean", icon=":material/help:"
+        )
         render_filters()
     navigation.run()
 

@@ -31,6 +31,9 @@ from geo.upload_safety import (
 
 ID_NAMES = ("area_id", "id", "code", "fips", "geoid", "territory_id", "zone_id")
 NAME_NAMES = ("name", "area_name", "label", "territory", "title")
+PARENT_NAMES = ("parent_id", "parent")
+OWNER_NAMES = ("owner", "sales_rep", "rep")
+HOUSEHOLD_NAMES = ("households", "hh")
 SHOWN_IDS = 5
 
 
@@ -196,9 +199,9 @@ def read_areas(
             hint="Name it with --id-col",
         )
     names_col = _column(frame, name_col, NAME_NAMES, source)
-    parents_col = _column(frame, parent_col, ("parent_id", "parent"), source)
-    owners_col = _column(frame, owner_col, ("owner", "sales_rep", "rep"), source)
-    hh_col = _column(frame, households_col, ("households", "hh"), source)
+    parents_col = _column(frame, parent_col, PARENT_NAMES, source)
+    owners_col = _column(frame, owner_col, OWNER_NAMES, source)
+    hh_col = _column(frame, households_col, HOUSEHOLD_NAMES, source)
 
     def text(col: str | None) -> pd.Series:
         if col is None:

@@ -38,6 +38,7 @@ from geo.customer_selection import (
 )
 from geo.figures import net_change_last_period, quarter_name
 from geo.map_picture import PANEL_SIZE, render_map_picture
+from geo.progress import Progress
 from geo.segment import Segment
 from geo.store import Store
 
@@ -119,12 +120,17 @@ def build_deck_content(
     top: int = 10,
     metric: str = "sales_amount",
     on: date | None = None,
+    progress: Progress | None = None,
 ) -> DeckContent:
-    """The slides' content for ``segment`` at ``level``: title, overview, ``top`` areas."""
+    """The slides' content for ``segment`` at ``level``: title, overview, ``top`` areas.
+
+    ``progress`` hears one step per slide, from 0 to 1 (the area slides take the time)."""
     if metric not in METRICS or METRICS[metric].unit == "category":
         numeric = [k for k, m in METRICS.items() if m.unit != "category"]
         raise ValueError(f"the deck ranks areas by a number: use one of {', '.join(numeric)}")
     on = on or date.today()
+    if progress:
+        progress("the overview slide", 0.0)
     filters = segment.filters.with_level(level)
     as_of = score_state(store).as_of
     description = describe_filters(store, filters)
@@ -173,8 +179,14 @@ def build_deck_content(
         )
     )  # fmt: skip
     ranked = values.reindex(kpis.index).dropna().sort_values(ascending=False, kind="stable")
-    for area_id in ranked.index[:top]:
+    chosen_areas = ranked.index[:top]
+    for done, area_id in enumerate(chosen_areas):
         row = kpis.loc[area_id]
+        if progress:
+            progress(
+                f"slide {done + 1} of {len(chosen_areas)}: {row['name']}",
+                (done + 1) / (len(chosen_areas) + 1),
+            )
         here = replace(filters, area_ids=(str(area_id),))
         area_kpis = [
             Kpi("Customers", f"{int(row['customers']):,}"),
@@ -223,4 +235,6 @@ def build_deck_content(
                 table_title="Top customers at high churn risk, by lifetime revenue",
             )
         )  # fmt: skip
+    if progress:
+        progress(f"{len(slides)} slides", 1.0)
     return DeckContent(slides)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from geo.demo import build_demo
@@ -15,6 +14,8 @@ from geo.territory_assignment import assign_into
 DEMO_MARKER = "demo_built"
 #: Tables a rebuilt demo file takes over from the database it replaces.
 KEPT_TABLES = ("segments", "import_log", "export_log")
+#: Share of a demo build's progress reached when the built file replaces the old one.
+REPLACING_AT = 0.95
 
 
 def build_demo_database(
@@ -67,7 +68,8 @@ def build_demo_file(
 
     The build goes into a hidden file next to ``target``, so a build killed half-way
     leaves ``target`` as it was. Saved segments and the logs of a replaced database are
-    kept, and its data version is carried on (so caches keyed by it are not reused).
+    kept, and its data version is carried on (so caches keyed by it are not reused). The
+    app may have ``target`` open: see :meth:`geo.store.Store.replace_file`.
     """
     if target.exists() and not Store(target).writable:
         raise InputError(
@@ -78,18 +80,22 @@ def build_demo_file(
     _remove_database_file(partial)  # the leftover of a build that was killed
     try:
         store = Store.open(partial)
-        counts = build_demo_database(store, progress=progress, **demo_options)
+        counts = build_demo_database(
+            store, progress=within(progress, 0.0, REPLACING_AT), **demo_options
+        )
+        if progress:
+            progress("putting the new data in place", REPLACING_AT)
         if target.exists():
             _take_over_kept_rows(Store.open(target), store)
-            # No other process may have the old file open while it is replaced: its
-            # journal is named after the file and would be replayed into the new one.
-            with Store(target).connect() as con:
-                con.execute("CHECKPOINT")
-                os.replace(partial, target)
-        else:
-            os.replace(partial, target)
+        Store(target).replace_file(partial)
     finally:
         _remove_database_file(partial)
+    if progress:
+        progress(
+            f"done: {counts['customers']:,} customers and prospects, "
+            f"{counts['sales']:,} order lines",
+            1.0,
+        )
     return counts
 
 

@@ -4,6 +4,10 @@ Re-importing rules: customers are keyed by ``customer_id`` (a re-imported ID rep
 stored row and is re-assigned); sales by ``order_id`` (a re-imported order replaces all the
 stored lines of that order); areas by level (a re-imported level replaces that level's areas
 and every customer is re-assigned to it). Rejected rows are never written.
+
+An import is two steps, so that a page can ask before anything stored is replaced:
+``prepare_*`` reads and validates the file and counts what it would replace (nothing is
+written); :func:`write_prepared` writes it. ``import_*_file`` does both at once.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from geo.store import Store
 from geo.swapped_coordinates import count_inside_if_swapped
 from geo.territory_assignment import AssignmentSummary, assign_into
 
+#: Share of an import's progress taken by reading and validating the file.
+READ_SHARE = 0.3
+
 
 @dataclass
 class ImportResult:
@@ -39,6 +46,25 @@ class ImportResult:
         return out
 
 
+@dataclass
+class PreparedImport:
+    """A file read and validated but not written: its rows, its report, and how many
+    stored records writing it would replace (``replaced``, described by ``replaced_what``)."""
+
+    rows: pd.DataFrame
+    report: ImportReport
+    replaced: int = 0
+    replaced_what: str = ""
+
+    @property
+    def table(self) -> str:
+        return self.report.table
+
+    def replacement_note(self) -> str:
+        """What writing the file replaces, in words ('' when it replaces nothing)."""
+        return f"{self.replaced:,} {self.replaced_what}" if self.replaced else ""
+
+
 def _refuse_if_strict(report: ImportReport, strict: bool) -> None:
     if strict and report.rejected_count:
         first = report.rejected.iloc[0]
@@ -52,7 +78,7 @@ def _refuse_if_strict(report: ImportReport, strict: bool) -> None:
         )
 
 
-def import_customers_file(
+def prepare_customers(
     store: Store,
     path: Path,
     *,
@@ -63,8 +89,8 @@ def import_customers_file(
     display_name: str | None = None,
     strict: bool = False,
     progress: Progress | None = None,
-) -> ImportResult:
-    """Import a customer or prospect file and assign its customers to every level."""
+) -> PreparedImport:
+    """Read and validate a customer or prospect file; count the stored IDs it replaces."""
     if progress:
         progress("reading and validating", 0.0)
     frame, report = read_customers(
@@ -76,24 +102,13 @@ def import_customers_file(
         display_name=display_name,
     )
     _refuse_if_strict(report, strict)
-    if progress:
-        progress("storing", 0.3)
-    with store.transaction() as con:
-        store.upsert_customers(con, frame)
-        located = frame[["customer_id", "lat", "lon"]]
-        assignment = assign_into(con, store, located, progress=within(progress, 0.4, 1.0))
-        swapped = count_inside_if_swapped(con, located)
-        if swapped:
-            report.warnings.append(
-                f"{swapped:,} customers are outside all areas but would fall inside if "
-                "latitude and longitude were swapped: check the column order"
-            )
-        store.log_import(con, report)
-        store.bump_data_version(con)
-    return ImportResult(report, assignment)
+    replaced = int(frame["customer_id"].isin(store.customer_ids()).sum())
+    return PreparedImport(
+        frame, report, replaced, "stored customers and prospects with the same ID"
+    )
 
 
-def import_sales_file(
+def prepare_sales(
     store: Store,
     path: Path,
     *,
@@ -101,26 +116,21 @@ def import_sales_file(
     display_name: str | None = None,
     strict: bool = False,
     progress: Progress | None = None,
-) -> ImportResult:
-    """Import order lines; lines for customers not in the store are rejected."""
+) -> PreparedImport:
+    """Read and validate order lines (lines for customers not stored are rejected); count
+    the stored orders whose lines they replace."""
     if progress:
         progress("reading and validating", 0.0)
     frame, report = read_sales(
         path, known_customer_ids=store.customer_ids(), columns=columns, display_name=display_name
     )
     _refuse_if_strict(report, strict)
-    if progress:
-        progress("storing the order lines", 0.5)
-    with store.transaction() as con:
-        store.upsert_sales(con, frame)
-        store.log_import(con, report)
-        store.bump_data_version(con)
-    if progress:
-        progress("stored", 1.0)
-    return ImportResult(report)
+    stored = store.query("SELECT DISTINCT order_id FROM sales")["order_id"]
+    replaced = int(pd.Series(frame["order_id"].unique()).isin(stored).sum())
+    return PreparedImport(frame, report, replaced, "stored orders with the same order ID")
 
 
-def import_areas_file(
+def prepare_areas(
     store: Store,
     path: Path,
     *,
@@ -134,8 +144,8 @@ def import_areas_file(
     work_dir: Path | None = None,
     strict: bool = False,
     progress: Progress | None = None,
-) -> ImportResult:
-    """Import one level of areas (replacing that level) and re-assign every customer to it."""
+) -> PreparedImport:
+    """Read and check one level of areas; count the stored areas of that level it replaces."""
     if progress:
         progress("reading and checking the areas", 0.0)
     areas, report = read_areas(
@@ -157,12 +167,145 @@ def import_areas_file(
             hint="Check the layer and the ID column; every feature was rejected",
         )
     levels = sorted(pd.unique(areas["level"]).tolist())
-    customers = store.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
+    stored = store.area_counts()
+    replaced = sum(stored.get(name, 0) for name in levels)
+    return PreparedImport(areas, report, replaced, f"stored areas of the level {', '.join(levels)}")
+
+
+def write_prepared(
+    store: Store, prepared: PreparedImport, progress: Progress | None = None
+) -> ImportResult:
+    """Write a prepared import in one transaction (customers and areas are assigned to the
+    areas too); the last progress step is 'done' with the counts."""
+    writing = within(progress, READ_SHARE, 1.0)
+    if prepared.table == "customers":
+        result = _write_customers(store, prepared, writing)
+    elif prepared.table == "sales":
+        result = _write_sales(store, prepared, writing)
+    else:
+        result = _write_areas(store, prepared, writing)
+    if progress:
+        report = result.report
+        progress(f"done: {report.imported:,} imported, {report.rejected_count:,} rejected", 1.0)
+    return result
+
+
+def _write_customers(
+    store: Store, prepared: PreparedImport, progress: Progress | None
+) -> ImportResult:
+    frame, report = prepared.rows, prepared.report
+    if progress:
+        progress("storing", 0.0)
     with store.transaction() as con:
-        store.replace_level(con, areas)
-        assignment = assign_into(
-            con, store, customers, levels=levels, progress=within(progress, 0.3, 1.0)
-        )
+        store.upsert_customers(con, frame)
+        located = frame[["customer_id", "lat", "lon"]]
+        assignment = assign_into(con, store, located, progress=within(progress, 0.1, 1.0))
+        swapped = count_inside_if_swapped(con, located)
+        if swapped:
+            report.warnings.append(
+                f"{swapped:,} customers are outside all areas but would fall inside if "
+                "latitude and longitude were swapped: check the column order"
+            )
         store.log_import(con, report)
         store.bump_data_version(con)
     return ImportResult(report, assignment)
+
+
+def _write_sales(store: Store, prepared: PreparedImport, progress: Progress | None) -> ImportResult:
+    if progress:
+        progress("storing the order lines", 0.0)
+    with store.transaction() as con:
+        store.upsert_sales(con, prepared.rows)
+        store.log_import(con, prepared.report)
+        store.bump_data_version(con)
+    if progress:
+        progress("stored", 1.0)
+    return ImportResult(prepared.report)
+
+
+def _write_areas(store: Store, prepared: PreparedImport, progress: Progress | None) -> ImportResult:
+    areas = prepared.rows
+    levels = sorted(pd.unique(areas["level"]).tolist())
+    customers = store.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
+    with store.transaction() as con:
+        store.replace_level(con, areas)
+        assignment = assign_into(con, store, customers, levels=levels, progress=progress)
+        store.log_import(con, prepared.report)
+        store.bump_data_version(con)
+    return ImportResult(prepared.report, assignment)
+
+
+def import_customers_file(
+    store: Store,
+    path: Path,
+    *,
+    kind: str | None = None,
+    columns: CustomerColumns | None = None,
+    country: str = "US",
+    gazetteer: Gazetteer | None = None,
+    display_name: str | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import a customer or prospect file and assign its customers to every level."""
+    prepared = prepare_customers(
+        store,
+        path,
+        kind=kind,
+        columns=columns,
+        country=country,
+        gazetteer=gazetteer,
+        display_name=display_name,
+        strict=strict,
+        progress=progress,
+    )
+    return write_prepared(store, prepared, progress)
+
+
+def import_sales_file(
+    store: Store,
+    path: Path,
+    *,
+    columns: SaleColumns | None = None,
+    display_name: str | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import order lines; lines for customers not in the store are rejected."""
+    prepared = prepare_sales(
+        store, path, columns=columns, display_name=display_name, strict=strict, progress=progress
+    )
+    return write_prepared(store, prepared, progress)
+
+
+def import_areas_file(
+    store: Store,
+    path: Path,
+    *,
+    layer: str | None = None,
+    id_col: str | None = None,
+    name_col: str | None = None,
+    parent_col: str | None = None,
+    level: str | None = None,
+    crs: str | None = None,
+    display_name: str | None = None,
+    work_dir: Path | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one level of areas (replacing that level) and re-assign every customer to it."""
+    prepared = prepare_areas(
+        store,
+        path,
+        layer=layer,
+        id_col=id_col,
+        name_col=name_col,
+        parent_col=parent_col,
+        level=level,
+        crs=crs,
+        display_name=display_name,
+        work_dir=work_dir,
+        strict=strict,
+        progress=progress,
+    )
+    return write_prepared(store, prepared, progress)

@@ -289,6 +289,50 @@ class Store:
         finally:
             lock.release()
 
+    def replace_file(self, new_file: Path) -> None:
+        """Make ``new_file``, a complete GeoCRM database, this store's file.
+
+        Open sessions keep working: the swap waits until no operation of this process
+        uses the file (operations that start meanwhile wait for it, then open the new
+        file), and it holds the file against other processes while the old file's journal
+        is checkpointed, because the journal is named after the file and would otherwise
+        be replayed into the new one. Raises :class:`StoreBusyError` after the usual wait.
+        """
+        key = _key(self.path)
+        wait = lock_wait_seconds()
+        deadline = time.monotonic() + wait
+        lock = _write_lock(self.path)
+        if not lock.acquire(timeout=wait):
+            raise StoreBusyError()
+        try:
+            while True:
+                with _SHARED_LOCK:
+                    if key not in _SHARED and self._swap_in(new_file):
+                        return
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError()
+                time.sleep(0.05)
+        finally:
+            lock.release()
+
+    def _swap_in(self, new_file: Path) -> bool:
+        """Replace the file by ``new_file`` unless another process holds it (then False)."""
+        if not self.path.exists():
+            os.replace(new_file, self.path)
+            return True
+        try:
+            con = duckdb.connect(_key(self.path))
+        except duckdb.IOException as exc:
+            if _is_lock_conflict(exc):
+                return False
+            raise
+        try:
+            con.execute("CHECKPOINT")
+            os.replace(new_file, self.path)
+        finally:
+            con.close()
+        return True
+
     # -- reading -----------------------------------------------------------------------
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:

@@ -6,29 +6,51 @@ import secrets
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from geo.customer_import import CustomerColumns
-from geo.demo_database import build_demo_database
-from geo.errors import InputError
-from geo.imports import ImportResult, import_areas_file, import_customers_file, import_sales_file
+from geo.database_contents import (
+    contents_table,
+    database_contents,
+    import_log_table,
+    location_status_table,
+)
+from geo.demo_database import build_demo_file
+from geo.errors import InputError, StoreBusyError
+from geo.filters import Filters
+from geo.import_guide import IMPORT_KINDS
+from geo.imports import (
+    ImportResult,
+    PreparedImport,
+    prepare_areas,
+    prepare_customers,
+    prepare_sales,
+    write_prepared,
+)
+from geo.progress import Progress
 from geo.sale_import import SaleColumns
 from geo.schema import KIND_CUSTOMER, KIND_PROSPECT, REJECTION_REASONS
 from geo.store import Store
 from geo.territory_assignment import summarise_assignments
 from geo.upload_safety import MAX_UPLOAD_BYTES
 from ui import state
-from ui.inert_text import show_error, show_subheader, show_warning
+from ui.inert_text import inert, show_error, show_subheader, show_warning
 from ui.widgets import csv_download
 
-KINDS = {
-    "Customers": ("customers", ["csv", "tsv", "txt", "xlsx"]),
-    "Prospects": ("prospects", ["csv", "tsv", "txt", "xlsx"]),
-    "Sales (order lines)": ("sales", ["csv", "tsv", "txt", "xlsx"]),
-    "Areas": ("areas", ["geojson", "json", "topojson", "zip", "gpkg", "parquet"]),
-}
-
+KINDS = {kind.label: kind for kind in IMPORT_KINDS}
 #: How many rejected rows the page lists (the download holds them all).
 SHOWN_REJECTS = 1000
+#: An import read and checked that would replace stored records, waiting for a yes.
+PENDING_IMPORT_KEY = "data_pending_import"
+#: Set once "Build the demo business" was pressed on a database that holds data.
+CONFIRM_DEMO_KEY = "data_confirm_demo"
+#: What writing a file does to the records it replaces, by table.
+REPLACING = {
+    "customers": "their stored name, location, owner and other columns are overwritten "
+    "by the file's",
+    "sales": "all their stored lines are replaced by the file's",
+    "areas": "every customer and prospect is then assigned to the new areas",
+}
 
 
 def _save_upload(store: Store, name: str, data: bytes) -> Path:
@@ -51,6 +73,7 @@ def _column_choices(what: str) -> dict[str, str | None]:
         "Columns (only if they are not found by their usual names), and the CRS "
         "(only for coordinates that are not degrees, e.g. EPSG:27700)"
     ):
+        st.page_link("pages/help.py", label="Which columns are found by themselves (Help)")
         cols = st.columns(len(roles))
         return {
             role: (cols[i].text_input(role, key=f"data_col_{what}_{role}", max_chars=80) or None)
@@ -58,21 +81,28 @@ def _column_choices(what: str) -> dict[str, str | None]:
         }
 
 
-def _run_import(
+def _progress_bar(start: str) -> Progress:
+    bar = st.progress(0.0, text=start)
+
+    def report(text: str, fraction: float) -> None:
+        # Steps may name a level or an area from the data: shown as plain text.
+        bar.progress(min(max(fraction, 0.0), 1.0), text=inert(text[:1].upper() + text[1:]))
+
+    return report
+
+
+def _prepare(
     store: Store,
     what: str,
     path: Path,
     name: str,
     level: str | None,
     chosen: dict[str, str | None],
-) -> ImportResult:
-    progress = st.progress(0.0, text="Reading")
-
-    def report(text: str, fraction: float) -> None:
-        progress.progress(min(max(fraction, 0.0), 1.0), text=text)
-
+    progress: Progress,
+) -> PreparedImport:
+    """Read and check the upload; nothing is written yet."""
     if what == "areas":
-        return import_areas_file(
+        return prepare_areas(
             store,
             path,
             layer=chosen.get("layer"),
@@ -83,59 +113,79 @@ def _run_import(
             crs=chosen.get("crs"),
             display_name=name,
             work_dir=store.path.parent / "uploads",
-            progress=report,
+            progress=progress,
         )
     if what == "sales":
-        return import_sales_file(
-            store, path, columns=SaleColumns(**chosen), display_name=name, progress=report
+        return prepare_sales(
+            store, path, columns=SaleColumns(**chosen), display_name=name, progress=progress
         )
-    kind = KIND_PROSPECT if what == "prospects" else KIND_CUSTOMER
-    return import_customers_file(
+    return prepare_customers(
         store,
         path,
-        kind=kind,
+        kind=KIND_PROSPECT if what == "prospects" else KIND_CUSTOMER,
         columns=CustomerColumns(**chosen),
         display_name=name,
-        progress=report,
+        progress=progress,
     )
 
 
-st.title("Data")
-store = state.current_store()
-if message := st.session_state.pop("data_message", None):
-    st.success(message)
+def _write(store: Store, prepared: PreparedImport, progress: Progress) -> None:
+    try:
+        st.session_state["data_last_import"] = write_prepared(store, prepared, progress)
+    except (InputError, StoreBusyError) as exc:
+        show_error(exc)
+        st.caption("Nothing was imported: the database is as it was.")
 
-st.subheader("Import a file")
-label = st.radio("What does the file hold?", list(KINDS), horizontal=True, key="data_kind")
-what, types = KINDS[label]
-level = ""
-if what == "areas":
-    level = st.text_input(
-        "Level name (e.g. territory, state, county)", key="data_level", max_chars=40
-    )
-chosen = _column_choices(what)
-upload = st.file_uploader(
-    f"File ({', '.join(types)}; at most {MAX_UPLOAD_BYTES // 2**20} MB)",
-    type=types,
-    key=f"data_upload_{what}",
-)
-if upload is not None and st.button("Import", type="primary", key="data_import"):
+
+def _import_upload(
+    store: Store, upload: UploadedFile, what: str, level: str, chosen: dict[str, str | None]
+) -> None:
     data = upload.getvalue()
+    name = upload.name
     if len(data) > MAX_UPLOAD_BYTES:
-        show_error(f"{upload.name} is larger than {MAX_UPLOAD_BYTES // 2**20} MB: split it.")
+        show_error(f"{name} is larger than {MAX_UPLOAD_BYTES // 2**20} MB: split it.")
+        return
+    path = _save_upload(store, name, data)
+    progress = _progress_bar("Reading")
+    try:
+        prepared = _prepare(store, what, path, name, level, chosen, progress)
+    except InputError as exc:
+        show_error(exc)
+        st.caption("Nothing was imported: the database is as it was.")
+        return
+    finally:
+        path.unlink(missing_ok=True)
+    if prepared.replaced:
+        # Ask first: the rows are read and checked, so the yes writes them at once.
+        st.session_state[PENDING_IMPORT_KEY] = prepared
+        progress("Read and checked: waiting for your answer below", 0.3)
     else:
-        path = _save_upload(store, upload.name, data)
-        try:
-            result = _run_import(store, what, path, upload.name, level, chosen)
-            st.session_state["data_last_import"] = result
-        except InputError as exc:
-            show_error(exc)
-            st.caption("Nothing was imported: the database is as it was.")
-        finally:
-            path.unlink(missing_ok=True)
+        _write(store, prepared, progress)
 
-result = st.session_state.get("data_last_import")
-if isinstance(result, ImportResult):
+
+def _confirm_pending_import(store: Store) -> None:
+    """The question before an import that replaces stored records, and its answer."""
+    prepared = st.session_state.get(PENDING_IMPORT_KEY)
+    if not isinstance(prepared, PreparedImport):
+        return
+    note = prepared.replacement_note()
+    show_warning(
+        f"{prepared.report.source} holds {prepared.report.imported:,} rows to import. "
+        f"Importing it replaces {note}: {REPLACING.get(prepared.table, '')}. "
+        "This cannot be undone."
+    )
+    yes, no = st.columns(2)
+    if yes.button(
+        inert(f"Yes, import and replace {note}"), type="primary", key="data_import_confirm"
+    ):
+        del st.session_state[PENDING_IMPORT_KEY]
+        _write(store, prepared, _progress_bar("Storing"))
+    elif no.button("Cancel: import nothing", key="data_import_cancel"):
+        del st.session_state[PENDING_IMPORT_KEY]
+        st.info("Nothing was imported: the database is as it was.")
+
+
+def _show_report(result: ImportResult) -> None:
     report = result.report
     show_subheader(f"Import report: {report.source}")
     cols = st.columns(3)
@@ -147,17 +197,13 @@ if isinstance(result, ImportResult):
     if report.rejected_count:
         st.dataframe(
             [
-                {"reason": k, "what it means": REJECTION_REASONS.get(k, ""), "rows": v}
+                {"Reason": k, "What it means": REJECTION_REASONS.get(k, ""), "Rows": f"{v:,}"}
                 for k, v in report.rejected_by_reason().items()
             ],
             hide_index=True,
         )
         st.write("The rejected rows (row numbers as in a spreadsheet: the header is row 1):")
-        st.dataframe(
-            report.rejected_cells(SHOWN_REJECTS),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(report.rejected_cells(SHOWN_REJECTS), hide_index=True, width="stretch")
         if report.rejected_count > SHOWN_REJECTS:
             st.caption(
                 f"The first {SHOWN_REJECTS:,} of {report.rejected_count:,} rejected rows; "
@@ -171,38 +217,107 @@ if isinstance(result, ImportResult):
         )
     if result.assignment is not None:
         st.write("Where the imported rows landed, per level:")
-        st.dataframe(result.assignment.by_level, width="stretch")
+        st.dataframe(location_status_table(result.assignment.by_level), width="stretch")
 
-st.subheader("In the database now")
-counts = store.table_counts()
-st.dataframe([{"table": t, "rows": n} for t, n in counts.items()], hide_index=True, width="content")
-statuses = summarise_assignments(store).by_level
-if statuses:
-    st.write("Location status of every customer and prospect, per level:")
-    st.dataframe(statuses, width="stretch")
-log = store.latest_imports(20)
-if len(log):
-    st.write("Latest imports:")
-    st.dataframe(log, hide_index=True, width="stretch")
 
-with st.expander("Demo business"):
+def _demo_business(store: Store, held: dict[str, int]) -> None:
+    """Build the demo business, after a yes when it would replace data."""
     st.write(
         "Replace the areas, customers, prospects and sales with the seeded demo business "
         "(50,000 customers, 150,000 prospects, 500,000 order lines). Saved segments and the "
         "logs are kept."
     )
-    if st.button("Build the demo business", key="data_build_demo"):
-        bar = st.progress(0.0, text="Starting")
-        counts = build_demo_database(
-            store, progress=lambda text, fraction: bar.progress(fraction, text=text)
+    has_data = bool(held["customers"] or held["prospects"] or held["areas"])
+    build = st.button("Build the demo business", key="data_build_demo")
+    if has_data and build:
+        st.session_state[CONFIRM_DEMO_KEY] = True
+        build = False
+    if has_data and st.session_state.get(CONFIRM_DEMO_KEY):
+        st.warning(
+            f"This replaces all the data: {held['customers']:,} customers, "
+            f"{held['prospects']:,} prospects, {held['orders']:,} orders and "
+            f"{held['areas']:,} areas. It cannot be undone."
         )
-        bar.progress(1.0, text="Done")
-        # Rerun so that the sidebar and the tables below show the new data.
-        st.session_state["data_message"] = (
-            f"Demo business built: {counts['customers']:,} customers and prospects, "
-            f"{counts['sales']:,} order lines."
+        yes, no = st.columns(2)
+        build = yes.button(
+            f"Yes, replace all data ({held['customers']:,} customers, {held['areas']:,} areas)",
+            type="primary",
+            key="data_build_demo_confirm",
         )
-        st.rerun()
+        if no.button("Cancel: keep the data", key="data_build_demo_cancel"):
+            del st.session_state[CONFIRM_DEMO_KEY]
+            st.rerun()
+    if not build:
+        return
+    st.session_state.pop(CONFIRM_DEMO_KEY, None)
+    try:
+        # Built into a file of its own that replaces the database only when complete:
+        # the other sessions keep reading the old data meanwhile.
+        counts = build_demo_file(store.path, progress=_progress_bar("Starting"))
+    except (InputError, StoreBusyError) as exc:
+        show_error(exc)
+        st.caption("The data is as it was.")
+        return
+    # Rerun so that the sidebar and the tables show the new data.
+    st.session_state["data_message"] = (
+        f"Demo business built: {counts['customers']:,} customers and prospects, "
+        f"{counts['sales']:,} order lines."
+    )
+    st.rerun()
+
+
+st.title("Data")
+store = state.current_store()
+if message := st.session_state.pop("data_message", None):
+    st.success(message)
+
+st.subheader("Import a file")
+label = st.radio("What does the file hold?", list(KINDS), horizontal=True, key="data_kind")
+kind = KINDS[label]
+level = ""
+if kind.what == "areas":
+    level = st.text_input(
+        "Level name (e.g. territory, state, county)", key="data_level", max_chars=40
+    )
+chosen = _column_choices(kind.what)
+upload = st.file_uploader(
+    f"File ({', '.join(kind.extensions)}; at most {MAX_UPLOAD_BYTES // 2**20} MB)",
+    type=list(kind.extensions),
+    key=f"data_upload_{kind.what}",
+)
+if upload is not None and st.button("Import", type="primary", key="data_import"):
+    _import_upload(store, upload, kind.what, level, chosen)
+_confirm_pending_import(store)
+
+result = st.session_state.get("data_last_import")
+if isinstance(result, ImportResult):
+    _show_report(result)
+
+st.subheader("In the database now")
+db, version = state.data_key(store)
+counts = store.table_counts()
+levels = state.levels(db, version)
+figures = state.selection_figures(db, version, Filters(level=levels[-1] if levels else None))
+area_counts = store.area_counts()
+lines = database_contents(counts, {lv: area_counts.get(lv, 0) for lv in levels}, figures)
+st.dataframe(contents_table(lines), hide_index=True, width="stretch")
+statuses = summarise_assignments(store).by_level
+if statuses:
+    st.write("Where every customer and prospect is, per level:")
+    st.dataframe(location_status_table(statuses), width="content")
+log = store.latest_imports(20)
+if len(log):
+    st.write("Latest imports:")
+    st.dataframe(import_log_table(log), hide_index=True, width="stretch")
+
+held = {
+    "customers": figures.customers,
+    "prospects": figures.prospects,
+    "orders": counts["orders"],
+    "areas": counts["areas"],
+}
+with st.expander("Demo business", expanded=bool(st.session_state.get(CONFIRM_DEMO_KEY))):
+    _demo_business(store, held)
 
 with st.expander("About the data"):
     st.markdown(

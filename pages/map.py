@@ -28,7 +28,7 @@ from geo.shapes import Shape, ShapeError
 from geo.target_list import export_file_stem
 from ui import state
 from ui.folium_view import show_map
-from ui.inert_text import show_caption, show_error, show_subheader, show_warning
+from ui.inert_text import inert, show_caption, show_error, show_subheader, show_warning
 from ui.sidebar import current_filters
 from ui.widgets import show_headline_figures
 
@@ -313,12 +313,16 @@ def meeting_material() -> None:
         from geo.deck import build_deck_content
         from geo.deck_files import write_pdf, write_pptx
 
-        with st.spinner("Making the slides"):
-            deck = build_deck_content(
-                store, Segment(filters), level=filters.level or "", top=int(top), metric=metric_key
-            )
-            files[1]["pptx"] = write_pptx(deck)
-            files[1]["pdf"] = write_pdf(deck)
+        bar = cols[2].progress(0.0, text="Making the slides")
+        deck = build_deck_content(
+            store, Segment(filters), level=filters.level or "", top=int(top), metric=metric_key,
+            progress=lambda step, f: bar.progress(0.8 * f, text=inert(f"Making {step}")),
+        )  # fmt: skip
+        bar.progress(0.8, text="Writing the PowerPoint file")
+        files[1]["pptx"] = write_pptx(deck)
+        bar.progress(0.9, text="Writing the PDF")
+        files[1]["pdf"] = write_pdf(deck)
+        bar.progress(1.0, text=f"Done: {len(deck.slides)} slides, ready to download below")
     st.session_state["map_files"] = files
     stem = export_file_stem(f"{metric.label} by {filters.level}", date.today())
     for kind, label, mime in (

@@ -38,6 +38,12 @@ def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+def _contents(at: AppTest) -> dict[str, str]:
+    """The Data page's "In the database now" table: how many of each kind of record."""
+    table = next(d.value for d in at.dataframe if "How many" in getattr(d.value, "columns", []))
+    return dict(zip(table["What"], table["How many"], strict=True))
+
+
 def test_sidebar_offers_levels_coarse_to_fine(app: AppTest) -> None:
     assert app.sidebar.selectbox(key="f_level").options == ["territory", "state", "county"]
     assert app.sidebar.selectbox(key="f_level").value == "state"  # at most 100 areas
@@ -98,9 +104,13 @@ def test_export_page_downloads_exactly_the_selection(app: AppTest, demo_store: S
 def test_data_page_imports_an_upload_and_reports_it(app: AppTest, demo_store: Store) -> None:
     app.switch_page("pages/data.py").run()
     assert not app.exception
-    counts = demo_store.table_counts()
-    table = app.dataframe[0].value
-    assert dict(zip(table["table"], table["rows"], strict=True))["customers"] == counts["customers"]
+    # Issue 12: the stored records are shown in words, customers and prospects apart.
+    figures = summarise_selection(demo_store, Filters())
+    shown = _contents(app)
+    assert (shown["Customers"], shown["Prospects"]) == (
+        f"{figures['customers']:,}",
+        f"{figures['prospects']:,}",
+    )
     app.radio(key="data_kind").set_value("Prospects").run()
     csv = "id,name,zip\nNEW1,New Prospect,10001\nNEW2,Nowhere Inc,\n,No id,10001\n"
     app.file_uploader(key="data_upload_prospects").upload("new.csv", csv.encode()).run()
@@ -165,8 +175,8 @@ def test_data_page_builds_the_demo_into_an_empty_database(
     counts = empty.table_counts()
     assert counts["customers"] == 200_000 and counts["sales"] == 500_000
     assert any("Demo business built: 200,000" in s.value for s in at.success)
-    table = at.dataframe[0].value
-    assert dict(zip(table["table"], table["rows"], strict=True))["customers"] == 200_000
+    shown = _contents(at)
+    assert (shown["Customers"], shown["Prospects"]) == ("50,000", "150,000")
 
 
 def test_customers_page_shows_segments_and_risk_of_the_selection(

@@ -50,3 +50,21 @@ def test_deck_slides_titles_and_figures_match_the_segment(demo_store: Store) -> 
     pdf = write_pdf(deck)
     assert pdf.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == len(slides)
+
+
+def test_a_deck_reports_one_step_per_slide_up_to_the_whole(demo_store: Store) -> None:
+    seen: list[tuple[str, float]] = []
+    deck = build_deck_content(
+        demo_store,
+        Segment(Filters(level="state")),
+        level="state",
+        top=2,
+        metric="customers",
+        progress=lambda step, f: seen.append((step, f)),
+    )
+    steps = [step for step, _ in seen]
+    assert steps[0] == "the overview slide" and steps[-1] == f"{len(deck.slides)} slides"
+    assert [s.split(":")[0] for s in steps[1:3]] == ["slide 1 of 2", "slide 2 of 2"]
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert steps[1].endswith(deck.slides[2].title)  # names the area being drawn

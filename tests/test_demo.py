@@ -137,3 +137,51 @@ def test_a_first_demo_build_killed_half_way_leaves_no_database(
     assert not db.exists() and not demo_is_complete(db)
     assert main(["--db", str(db), "demo", "--if-needed", *TINY_DEMO]) == 0
     assert demo_is_complete(db)
+
+
+def test_a_demo_build_waits_for_this_process_to_finish_reading_before_it_swaps_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import geo.store
+    from geo.demo_database import build_demo_file
+
+    db = tmp_path / "geocrm.duckdb"
+    sizes = {"customers": 200, "prospects": 400, "order_lines": 2000}
+    build_demo_file(db, seed=3, **sizes)
+    old_file = db.stat().st_ino
+    reading, release, swap_waits = threading.Event(), threading.Event(), threading.Event()
+    seen: list[str] = []
+    real_sleep = geo.store.time.sleep
+
+    def sleep_and_say_so(seconds: float) -> None:
+        swap_waits.set()
+        real_sleep(seconds)
+
+    monkeypatch.setattr(geo.store.time, "sleep", sleep_and_say_so)
+
+    def session_reading() -> None:  # another session of the app, mid-way through a read
+        with Store(db).connect() as con:
+            reading.set()
+            release.wait(30)
+            seen.append(
+                con.execute("SELECT value FROM meta WHERE key = 'demo_built'").fetchone()[0]
+            )  # type: ignore[index]
+
+    reader = threading.Thread(target=session_reading)
+    reader.start()
+    assert reading.wait(30)
+    builder = threading.Thread(target=lambda: build_demo_file(db, seed=5, **sizes))
+    builder.start()
+    assert swap_waits.wait(60)
+    assert db.stat().st_ino == old_file  # not swapped under the reading session
+    release.set()
+    reader.join(30)
+    builder.join(60)
+    assert seen == ["seed 3"]
+    assert db.stat().st_ino != old_file
+    assert (
+        Store(db).query("SELECT value FROM meta WHERE key = 'demo_built'")["value"][0] == "seed 5"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["geocrm.duckdb"]

@@ -369,7 +369,18 @@ def test_a_click_on_a_count_disc_selects_the_area_beneath(
     assert live.evaluate("() => window.map.getZoom()") < 6
 
 
-PAGES = ["", "areas", "customers", "trends", "contacts", "customer", "export", "data", "present"]
+PAGES = [
+    "",
+    "areas",
+    "customers",
+    "trends",
+    "contacts",
+    "customer",
+    "export",
+    "data",
+    "help",
+    "present",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
