@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -444,3 +445,25 @@ def test_the_app_creates_an_empty_database_where_there_is_none(
     at.run()
     assert not at.exception, at.exception
     assert missing.exists() and Store(missing).table_counts()["customers"] == 0
+
+
+def test_trends_compares_a_quarter_with_the_quarter_before(app: AppTest, demo_store: Store) -> None:
+    from geo.customer_flows import latest_complete_period, period_name, shift_period
+
+    at = _open(app, level="state")
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception, at.exception
+    start = latest_complete_period(demo_store, "quarter")
+    assert start is not None
+    before = period_name(shift_period(start, "quarter", -1), "quarter")
+    sales = next(m for m in at.metric if m.label == "Sales")
+    # "-8.8% vs Q2 2026", never a month when the period is a quarter.
+    assert sales.proto.delta.endswith(f" vs {before}"), sales.proto.delta
+    assert before.startswith("Q")
+    assert at.selectbox(key="trends_start").format_func(at.selectbox(key="trends_start").value) == (
+        period_name(start, "quarter")
+    )
+    last_order = demo_store.query("SELECT max(order_date) AS d FROM orders")["d"].iloc[0]
+    running = period_name(pd.Timestamp(last_order).to_period("Q").start_time.date(), "quarter")
+    if running != period_name(start, "quarter"):
+        assert any(f"{running} (so far) is drawn lighter" in c.value for c in at.caption)
