@@ -467,3 +467,28 @@ def test_trends_compares_a_quarter_with_the_quarter_before(app: AppTest, demo_st
     running = period_name(pd.Timestamp(last_order).to_period("Q").start_time.date(), "quarter")
     if running != period_name(start, "quarter"):
         assert any(f"{running} (so far) is drawn lighter" in c.value for c in at.caption)
+
+
+def test_the_card_page_has_a_search_of_its_own(app: AppTest, demo_store: Store) -> None:
+    from geo.customer_search import describe_result, search_customers
+
+    at = _open(app, level="state")
+    at.switch_page("pages/customer.py").run()
+    assert not at.exception, at.exception
+    name = demo_store.query(
+        "SELECT name FROM customers GROUP BY name ORDER BY count(*) DESC, name LIMIT 1"
+    )["name"].iloc[0]
+    at.text_input(key="card_find").input(name).run()
+    assert not at.exception, at.exception
+    links = [e.proto for e in at.get("page_link")]
+    expected = search_customers(demo_store, name, limit=8)
+    assert [link.label for link in links] == [
+        inert(f"{n} · {i}") for n, i in zip(expected["name"], expected["customer_id"], strict=True)
+    ]
+    # Each opens that customer's card.
+    assert [(link.page, link.query_string) for link in links] == [
+        ("customer", f"id={i}") for i in expected["customer_id"]
+    ]
+    captions = [c.value for c in at.caption]
+    for _, row in expected.iterrows():
+        assert inert(describe_result(row)) in captions
