@@ -61,10 +61,11 @@ def _people(store: Store, filters: Filters) -> pd.DataFrame:
 
 def _attributes(people: pd.DataFrame) -> pd.DataFrame:
     """One column per common key of ``extra``."""
-    parsed = [
-        json.loads(e) if isinstance(e, str) and e.startswith("{") else {} for e in people["extra"]
-    ]
-    extra = pd.DataFrame(parsed, index=people.index)
+    # Parsed once per distinct text: files repeat the same few attribute sets many times.
+    codes, texts = pd.factorize(people["extra"])
+    parsed = [json.loads(e) if isinstance(e, str) and e.startswith("{") else {} for e in texts]
+    # A missing extra has code -1: the last, empty row.
+    extra = pd.DataFrame([*parsed, {}]).iloc[codes].set_index(people.index)
     keep = [c for c in extra.columns if extra[c].notna().mean() >= MIN_ATTRIBUTE_COVERAGE]
     return extra[keep].astype("string")
 
@@ -134,9 +135,14 @@ def lookalike_index(store: Store, filters: Filters) -> pd.DataFrame:
     return pd.concat([out, attributes], axis=1)
 
 
-def lookalike_prospects(store: Store, filters: Filters, limit: int | None = None) -> pd.DataFrame:
-    """Prospects ranked by look-alike index, highest first ("prospects like our best")."""
-    people = lookalike_index(store, filters)
+def lookalike_prospects(
+    store: Store, filters: Filters, limit: int | None = None, people: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Prospects ranked by look-alike index, highest first ("prospects like our best").
+
+    ``people``: :func:`lookalike_index` of the same store and filters, when already made.
+    """
+    people = lookalike_index(store, filters) if people is None else people
     prospects = people[people["kind"] == "prospect"].drop(columns=["segment"])
     prospects = prospects.sort_values(
         ["lookalike_index", "customer_id"], ascending=[False, True], kind="stable"
@@ -144,16 +150,16 @@ def lookalike_prospects(store: Store, filters: Filters, limit: int | None = None
     return prospects.head(limit) if limit else prospects.reset_index(drop=True)
 
 
-def whitespace(store: Store, filters: Filters) -> pd.DataFrame:
+def whitespace(store: Store, filters: Filters, people: pd.DataFrame | None = None) -> pd.DataFrame:
     """Target areas of the filters' level, ranked by whitespace score (highest first).
 
     Columns: area_id, name, customers, prospects, penetration, households (when the areas
     carry them), penetration_households, whitespace (prospects weighted by index / 100),
-    avg_prospect_index, rank.
+    avg_prospect_index, rank. ``people`` as for :func:`lookalike_prospects`.
     """
     if filters.level is None:
         raise ValueError("whitespace needs a level")
-    people = lookalike_index(store, filters)
+    people = lookalike_index(store, filters) if people is None else people
     located = people[people["area_id"].notna()]
     per_area = located.groupby("area_id").agg(
         customers=("kind", lambda k: int((k == "customer").sum())),

@@ -94,3 +94,29 @@ def test_the_top_lookalikes_are_told_apart(demo_store: Store) -> None:
     top = ranked.head(10)
     assert top["lookalike_index"].nunique() >= 5
     assert top["county"].nunique() >= 3
+
+
+def test_attributes_read_once_per_distinct_text_keep_every_row() -> None:
+    from geo.lookalikes import _attributes
+
+    people = pd.DataFrame(
+        {"extra": ['{"size": "L"}', None, '{"size": "S"}', '{"size": "L"}', "not json"]},
+        index=[10, 11, 12, 13, 14],
+    )
+    got = _attributes(people)
+    assert got.index.tolist() == [10, 11, 12, 13, 14]
+    assert got["size"].tolist() == ["L", pd.NA, "S", "L", pd.NA]
+
+
+def test_one_index_serves_the_list_and_the_areas(demo_store: Store) -> None:
+    from geo.lookalikes import lookalike_index
+
+    filters = Filters(level="state")
+    people = lookalike_index(demo_store, filters)
+    pd.testing.assert_frame_equal(
+        lookalike_prospects(demo_store, filters, 50, people),
+        lookalike_prospects(demo_store, filters, 50),
+    )
+    pd.testing.assert_frame_equal(
+        whitespace(demo_store, filters, people), whitespace(demo_store, filters)
+    )
