@@ -12,9 +12,9 @@ from __future__ import annotations
 
 #: Customers gained (new, reactivated) and lost, per period.
 FLOW_COLOURS: dict[str, str] = {"new": "#0571b0", "reactivated": "#92c5de", "lost": "#ca0020"}
-#: The net change line drawn over the flows, on a light and on a dark background.
-NET_LINE_COLOUR = "#222222"
-NET_LINE_COLOUR_ON_DARK = "#f0f0f0"
+#: The net change line drawn over the flows: a mid grey that reads on a light and on a
+#: dark page alike (contrast at least 3:1, WCAG for graphics, on white and on near-black).
+NET_LINE_COLOUR = "#737373"
 #: Churn risk bands, low to high (the same as the map's points by risk).
 RISK_COLOURS: dict[str, str] = {"low": "#4575b4", "medium": "#fdae61", "high": "#d73027"}
 #: One series of bars (sales), and a second series drawn over it (active customers).

@@ -14,6 +14,7 @@ from geo.chart_colours import (
     FLOW_COLOURS,
     HEAT_COLOURS,
     LIGHT_TEXT,
+    NET_LINE_COLOUR,
     RISK_COLOURS,
     contrast_ratio,
     heat_colour,
@@ -104,3 +105,8 @@ def test_charts_take_their_colours_from_the_palette() -> None:
     for path in ["pages/trends.py", "pages/customers.py", "pages/customer.py", "geo/deck.py"]:
         text = (ROOT / path).read_text(encoding="utf-8")
         assert not re.findall(r"#[0-9a-fA-F]{6}\b", text), path
+
+
+@pytest.mark.parametrize("page", ["#ffffff", "#0e1117"], ids=["light", "dark"])
+def test_the_net_change_line_reads_on_a_light_and_a_dark_page(page: str) -> None:
+    assert contrast_ratio(NET_LINE_COLOUR, page) >= 3.0

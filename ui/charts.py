@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
-import streamlit as st
 
 from geo.chart_colours import (
     BAR_COLOUR,
@@ -13,18 +12,15 @@ from geo.chart_colours import (
     HEAT_COLOURS,
     INCOMPLETE_OPACITY,
     NET_LINE_COLOUR,
-    NET_LINE_COLOUR_ON_DARK,
     RISK_COLOURS,
     heat_colour,
     text_colour_on,
 )
 
 FLOW_ORDER = ["new", "reactivated", "lost"]
+#: Whole numbers with thousands separators ("10,000"; a bare "," gives "1e+4" on axes).
+COUNT_FORMAT = ",.0f"
 RISK_ORDER = ["low", "medium", "high"]
-
-
-def _on_dark_theme() -> bool:
-    return st.context.theme.type == "dark"
 
 
 def _lighter_when_running() -> alt.OpacityValue:
@@ -56,7 +52,9 @@ def flows_chart(shown: pd.DataFrame) -> alt.LayerChart:
         .mark_bar()
         .encode(
             x=_period_axis(order),
-            y=alt.Y("value:Q", title="Customers (lost below zero)", axis=alt.Axis(format=",")),
+            y=alt.Y(
+                "value:Q", title="Customers (lost below zero)", axis=alt.Axis(format=COUNT_FORMAT)
+            ),
             color=alt.Color(
                 "flow:N",
                 scale=alt.Scale(domain=FLOW_ORDER, range=[FLOW_COLOURS[f] for f in FLOW_ORDER]),
@@ -66,21 +64,19 @@ def flows_chart(shown: pd.DataFrame) -> alt.LayerChart:
             tooltip=[
                 alt.Tooltip("label:O", title="Period"),
                 alt.Tooltip("flow:N", title="Flow"),
-                alt.Tooltip("value:Q", title="Customers", format=","),
+                alt.Tooltip("value:Q", title="Customers", format=COUNT_FORMAT),
             ],
         )
     )
     net = (
         alt.Chart(shown)
-        .mark_line(
-            color=NET_LINE_COLOUR_ON_DARK if _on_dark_theme() else NET_LINE_COLOUR, point=True
-        )
+        .mark_line(color=NET_LINE_COLOUR, point=alt.OverlayMarkDef(color=NET_LINE_COLOUR, size=40))
         .encode(
             x=_period_axis(order),
             y="net_change:Q",
             tooltip=[
                 alt.Tooltip("label:O", title="Period"),
-                alt.Tooltip("net_change:Q", title="Net change", format="+,"),
+                alt.Tooltip("net_change:Q", title="Net change", format="+,.0f"),
             ],
         )
     )
@@ -112,15 +108,16 @@ def rfm_heat_chart(grid: pd.DataFrame) -> alt.LayerChart:
         tooltip=[
             alt.Tooltip("r:O", title="Recency"),
             alt.Tooltip("f:O", title="Frequency"),
-            alt.Tooltip("customers:Q", title="Customers", format=","),
+            alt.Tooltip("customers:Q", title="Customers", format=COUNT_FORMAT),
             alt.Tooltip("avg_revenue:Q", title="Avg revenue", format="$,.0f"),
         ],
     )
     labels = base.mark_text(fontSize=15).encode(
-        text=alt.Text("customers:Q", format=","),
+        text=alt.Text("customers:Q", format=COUNT_FORMAT),
         color=alt.Color("text_colour:N", scale=None),
     )
-    return (heat + labels).properties(height=330)
+    # The text colours are colours, not a second scale to merge with the heat's.
+    return (heat + labels).resolve_scale(color="independent").properties(height=330)
 
 
 def risk_bars_chart(risk: pd.DataFrame) -> alt.Chart:
@@ -135,7 +132,7 @@ def risk_bars_chart(risk: pd.DataFrame) -> alt.Chart:
                 title="Churn risk",
                 axis=alt.Axis(labelAngle=0, labelFontSize=13),
             ),
-            y=alt.Y("customers:Q", title="Customers", axis=alt.Axis(format=",")),
+            y=alt.Y("customers:Q", title="Customers", axis=alt.Axis(format=COUNT_FORMAT)),
             color=alt.Color(
                 "risk_band:N",
                 scale=alt.Scale(domain=RISK_ORDER, range=[RISK_COLOURS[r] for r in RISK_ORDER]),
@@ -143,7 +140,7 @@ def risk_bars_chart(risk: pd.DataFrame) -> alt.Chart:
             ),
             tooltip=[
                 alt.Tooltip("risk_band:N", title="Churn risk"),
-                alt.Tooltip("customers:Q", title="Customers", format=","),
+                alt.Tooltip("customers:Q", title="Customers", format=COUNT_FORMAT),
                 alt.Tooltip("revenue:Q", title="Lifetime revenue", format="$,.0f"),
             ],
         )
@@ -163,7 +160,7 @@ def monthly_orders_chart(history: pd.DataFrame) -> alt.Chart:
             opacity=_lighter_when_running(),
             tooltip=[
                 alt.Tooltip("label:O", title="Month"),
-                alt.Tooltip("orders:Q", title="Orders", format=","),
+                alt.Tooltip("orders:Q", title="Orders", format=COUNT_FORMAT),
                 alt.Tooltip("revenue:Q", title="Revenue", format="$,.0f"),
             ],
         )
