@@ -17,15 +17,14 @@ db, version = state.data_key(store)
 customer_id = st.query_params.get("id", "")
 if not customer_id:
     st.title("Customer card")
-    show_customer_finder(st.columns([2, 1])[0], key="card_find")
+    show_customer_finder(st.container(width=640), key="card_find")
     st.stop()
-with st.expander("Find another customer"):
-    show_customer_finder(st, key="card_find", label="Name, ID, postcode or email")
 try:
     card = state.card(db, version, customer_id, filters)
 except InputError as exc:
     st.title("Customer card")
     show_error(exc)
+    show_customer_finder(st.container(width=640), key="card_find")
     st.stop()
 
 record, scores = card.record, card.scores
@@ -43,6 +42,8 @@ if located:
         label="Show on the map",
         query_params={"focus": customer_id, "view": f"{record['lat']:.5f},{record['lon']:.5f},11"},
     )
+with st.expander("Find another customer"):
+    show_customer_finder(st, key="card_find", label="Name, ID, postcode or email")
 
 cols = st.columns(4)
 cols[0].metric("Orders in the period", f"{card.orders_in_period:,}")
