@@ -41,8 +41,9 @@ MIN_ATTRIBUTE_COVERAGE = 0.5
 
 
 def _people(store: Store, filters: Filters) -> pd.DataFrame:
-    """Everyone selected (customers and prospects), with area, extra and segment, and
-    their area at every level, coarse to fine, in columns ``at_0``, ``at_1`` ..."""
+    """Everyone selected (customers and prospects), with area, extra and segment, their
+    area at every level, coarse to fine, in columns ``at_0``, ``at_1`` ..., and the name of
+    the finest one (``local_area``)."""
     sql, params = selection_sql(replace(filters, kind=None), with_sales=False)
     levels = store.levels()
     joins = "".join(
@@ -50,11 +51,17 @@ def _people(store: Store, filters: Filters) -> pd.DataFrame:
         for i in range(len(levels))
     )
     at = "".join(f", a{i}.area_id AS at_{i}" for i in range(len(levels)))
+    local = (
+        f", fine.name AS local_area FROM ({sql}) w "
+        if levels
+        else f", NULL AS local_area FROM ({sql}) w "
+    )
+    fine = f"LEFT JOIN areas fine ON fine.area_id = a{len(levels) - 1}.area_id" if levels else ""
     return store.query(
         f"SELECT w.customer_id, w.name, w.kind, w.owner, w.area_id, w.area_name, w.lat, "
-        f"w.lon, c.extra, cs.segment{at} FROM ({sql}) w "
+        f"w.lon, c.extra, cs.segment{at}{local}"
         "JOIN customers c ON c.customer_id = w.customer_id "
-        f"LEFT JOIN customer_scores cs ON cs.customer_id = w.customer_id {joins}",
+        f"LEFT JOIN customer_scores cs ON cs.customer_id = w.customer_id {joins}{fine}",
         [*params, *levels],
     )
 
@@ -120,7 +127,8 @@ def lookalike_index(store: Store, filters: Filters) -> pd.DataFrame:
     """Every selected person with their look-alike index (100 = an average customer).
 
     Columns: customer_id, name, kind, owner, area_id, area_name, lat, lon, segment,
-    lookalike_index, plus the attributes used.
+    local_area (their area at the finest level, e.g. the county), lookalike_index, plus the
+    attributes used.
     """
     people = _people(store, filters)
     attributes = _attributes(people)

@@ -128,14 +128,20 @@ csv_download(
 st.subheader("Prospects like our best customers")
 st.caption(
     "Look-alike index: 100 = as likely as an average customer to be a champion or loyal, "
-    "from the area and the attributes in the customer file (industry, size …)."
+    "from where they are (each level of areas, e.g. state and county) and the attributes in "
+    "the customer file (industry, size …)."
 )
 lookalikes = state.lookalike_list(db, version, filters, 500)
 st.dataframe(
     lookalikes.drop(columns=["lat", "lon", "kind"]),
     hide_index=True,
     width="stretch",
-    column_config={"lookalike_index": st.column_config.NumberColumn("Look-alike index")},
+    column_config={
+        "lookalike_index": st.column_config.NumberColumn("Look-alike index"),
+        "local_area": st.column_config.TextColumn(
+            "Local area", help="Their area at the finest level"
+        ),
+    },
 )
 csv_download(
     "Download these prospects (CSV)",

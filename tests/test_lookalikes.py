@@ -92,6 +92,9 @@ def test_the_top_lookalikes_are_told_apart(demo_store: Store) -> None:
     # only where none of those counties has a scored customer to tell them apart).
     assert (several["indices"] >= 2).mean() > 0.9
     top = ranked.head(10)
+    # The list says which county, so the reader sees what sets them apart.
+    names = demo_store.query("SELECT area_id, name FROM areas").set_index("area_id")["name"]
+    assert top["local_area"].tolist() == top["county"].map(names).tolist()
     assert top["lookalike_index"].nunique() >= 5
     assert top["county"].nunique() >= 3
 
