@@ -388,7 +388,11 @@ def run_lookalikes(store: Store, args: argparse.Namespace) -> tuple[dict[str, An
 
     table = lookalike_prospects(store, _filters(store, args), args.limit)
     _write_table(table, args.out)
-    cols = [c for c in ("customer_id", "name", "area_name", "lookalike_index") if c in table]
+    cols = [
+        c
+        for c in ("customer_id", "name", "area_name", "local_area", "lookalike_index")
+        if c in table
+    ]
     text = f"{len(table):,} prospects, best first:\n" + table[cols].head(10).to_string(index=False)
     return {"prospects": len(table), "top": _records(table[cols].head(20))}, text
 

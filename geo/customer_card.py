@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.customer_flows import SO_FAR, is_complete, period_name
 from geo.customer_selection import order_date_condition
 from geo.errors import InputError
 from geo.filters import Filters
@@ -35,10 +36,43 @@ class CustomerCard:
     #: RFM scores, segment, churn risk, rhythm and contact timing (empty for prospects and
     #: customers without orders).
     scores: dict[str, Any] = field(default_factory=dict)
-    #: Orders and revenue per month (month, orders, revenue), oldest first.
+    #: Orders and revenue per month (see :func:`monthly_orders`), oldest first.
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: The nearest prospects within NEARBY_KM: customer_id, name, km.
     nearby: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def monthly_orders(store: Store, customer_id: str) -> pd.DataFrame:
+    """One row per calendar month from the customer's first order to the month of the
+    latest order in the data, months without orders included (as zeros).
+
+    Columns: month (its first day), label ('Mar 2026'), orders (each order once, dated by
+    its earliest line), revenue (sales currency), complete (False for the month of the
+    latest order in the data, which may still be running). Empty without orders.
+    """
+    frame = store.query(
+        "SELECT CAST(date_trunc('month', order_date) AS DATE) AS month, count(*) AS orders, "
+        "sum(amount) AS revenue FROM orders WHERE customer_id = ? GROUP BY ALL ORDER BY month",
+        [customer_id],
+    )
+    columns = ["month", "label", "orders", "revenue", "complete"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    last_day = pd.Timestamp(store.query("SELECT max(order_date) AS d FROM orders")["d"].iloc[0])
+    months = pd.date_range(
+        pd.Timestamp(frame["month"].min()), last_day.to_period("M").start_time, freq="MS"
+    )
+    counted = frame.assign(month=pd.to_datetime(frame["month"])).set_index("month")
+    out = counted.reindex(months).rename_axis("month").reset_index()
+    out["orders"] = out["orders"].fillna(0).astype("int64")
+    out["revenue"] = out["revenue"].fillna(0.0).astype("float64")
+    out["month"] = out["month"].dt.date
+    out["complete"] = [is_complete(m, "month", last_day.date()) for m in out["month"]]
+    out["label"] = [
+        period_name(m, "month") + ("" if whole else SO_FAR)
+        for m, whole in zip(out["month"], out["complete"], strict=True)
+    ]
+    return out[columns]
 
 
 def customer_card(store: Store, customer_id: str, filters: Filters | None = None) -> CustomerCard:
@@ -67,11 +101,7 @@ def customer_card(store: Store, customer_id: str, filters: Filters | None = None
         [customer_id, *date_params],
     ).iloc[0]
     scores = store.query("SELECT * FROM customer_scores WHERE customer_id = ?", [customer_id])
-    history = store.query(
-        "SELECT date_trunc('month', order_date) AS month, count(*) AS orders, "
-        "sum(amount) AS revenue FROM orders WHERE customer_id = ? GROUP BY ALL ORDER BY month",
-        [customer_id],
-    )
+    history = monthly_orders(store, customer_id)
     nearby = pd.DataFrame(columns=["customer_id", "name", "km"])
     lat, lon = record.get("lat"), record.get("lon")
     if lat is not None and lon is not None:

@@ -174,7 +174,51 @@ def latest_complete_period(store: Store, period: str) -> date | None:
         return None
     last = pd.Timestamp(row).date()
     current = period_start(last, period)
-    following = shift_period(current, period, 1)
-    if (pd.Timestamp(following) - pd.Timedelta(days=1)).date() <= last:
+    if is_complete(current, period, last):
         return current
     return shift_period(current, period, -1)
+
+
+def is_complete(start: date, period: str, last_day: date) -> bool:
+    """Whether the period beginning ``start`` ended on or before ``last_day`` (the date of
+    the latest order: the data says nothing about the days after it)."""
+    end = pd.Timestamp(shift_period(start, period, 1)) - pd.Timedelta(days=1)
+    return end.date() <= last_day
+
+
+def period_name(start: date, period: str) -> str:
+    """The period beginning ``start`` as people say it: 'Apr 2026', 'Q2 2026' or '2026'."""
+    _check_period(period)
+    if period == "month":
+        return f"{start:%b %Y}"
+    if period == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return str(start.year)
+
+
+def compared_with(start: date, period: str) -> str:
+    """What a change over the period beginning ``start`` compares with: 'vs Q2 2026'."""
+    return f"vs {period_name(shift_period(start, period, -1), period)}"
+
+
+#: Appended to the label of a period that has not ended yet.
+SO_FAR = " (so far)"
+
+
+def periods_to_chart(
+    over_time: pd.DataFrame, period: str, latest_complete: date | None
+) -> pd.DataFrame:
+    """The rows of :func:`flows_over_time` worth charting, with ``label`` and ``complete``.
+
+    The first period of the data is left out (everyone is new in it: it says nothing about
+    gains). A period after ``latest_complete`` has not ended: ``complete`` is False and its
+    label says "(so far)", so that its lower counts do not read as a collapse.
+    """
+    shown = over_time.iloc[1:].copy()
+    starts = [pd.Timestamp(d).date() for d in shown["period_start"]]
+    shown["complete"] = [latest_complete is not None and d <= latest_complete for d in starts]
+    shown["label"] = [
+        period_name(d, period) + ("" if whole else SO_FAR)
+        for d, whole in zip(starts, shown["complete"], strict=True)
+    ]
+    return shown.reset_index(drop=True)

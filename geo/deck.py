@@ -23,12 +23,13 @@ import pandas as pd
 
 from geo.area_map import format_value, simplify_for_display
 from geo.area_metrics import KPIS, METRICS, area_metric_values, metric_column
+from geo.chart_colours import BAR_COLOUR, SECOND_SERIES_COLOUR
 from geo.customer_analytics import top_at_risk
 from geo.customer_flows import (
     area_flows,
+    compared_with,
     flows_over_time,
     latest_complete_period,
-    shift_period,
 )
 from geo.customer_scores import score_state
 from geo.customer_selection import (
@@ -73,10 +74,11 @@ class DeckContent:
     slides: list[SlideContent]
 
 
-def _change(now: float, before: float) -> str:
+def _change(now: float, before: float, comparison: str) -> str:
+    """'+4.2% vs Q2 2026' (``comparison`` names the period compared with)."""
     if before == 0:
         return "no sales before" if now else ""
-    return f"{now / before - 1:+.1%} vs previous quarter"
+    return f"{now / before - 1:+.1%} {comparison}"
 
 
 def _trend_chart(flows: pd.DataFrame, title: str) -> bytes:
@@ -85,13 +87,13 @@ def _trend_chart(flows: pd.DataFrame, title: str) -> bytes:
     labels = [quarter_name(pd.Timestamp(d).date()) for d in shown["period_start"]]
     fig, ax = plt.subplots(figsize=(10, 3.5), dpi=100)
     try:
-        ax.bar(labels, shown["sales"], color="#2c7fb8")
+        ax.bar(labels, shown["sales"], color=BAR_COLOUR)
         ax.set_ylabel("Sales ($)", fontsize=11)
         ax.yaxis.set_major_formatter(lambda v, _pos: f"${v:,.0f}")
         ax.tick_params(labelsize=9)
         other = ax.twinx()
-        other.plot(labels, shown["active"], color="#d95f02", marker="o", linewidth=3)
-        other.set_ylabel("Active customers", fontsize=11, color="#d95f02")
+        other.plot(labels, shown["active"], color=SECOND_SERIES_COLOUR, marker="o", linewidth=3)
+        other.set_ylabel("Active customers", fontsize=11, color=SECOND_SERIES_COLOUR)
         other.tick_params(labelsize=9)
         ax.set_title(title, fontsize=12, loc="left")
         for spine in ("top",):
@@ -195,17 +197,19 @@ def build_deck_content(
         ]
         if quarter is not None and area_id in flows.index:
             f = flows.loc[area_id]
-            before = shift_period(quarter, PERIOD, -1)
             area_kpis += [
                 Kpi(
                     f"Sales, {quarter_name(quarter)}",
                     format_value(float(f["sales"]), "$"),
-                    _change(float(f["sales"]), float(f["sales_before"])),
+                    _change(
+                        float(f["sales"]), float(f["sales_before"]), compared_with(quarter, PERIOD)
+                    ),
                 ),
                 Kpi(
                     f"Active customers, {quarter_name(quarter)}",
                     f"{int(f['active']):,}",
-                    f"{int(f['active']) - int(f['active_before']):+,} vs {quarter_name(before)}",
+                    f"{int(f['active']) - int(f['active_before']):+,} "
+                    + compared_with(quarter, PERIOD),
                 ),
                 Kpi("New / lost customers", f"{int(f['new']):,} / {int(f['lost']):,}"),
             ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from geo.customer_flows import flows_over_time, latest_complete_period
+from geo.customer_flows import flows_over_time, latest_complete_period, period_name
 from geo.customer_selection import summarise_selection
 from geo.filters import Filters
 from geo.store import Store
@@ -199,7 +199,7 @@ def net_change_last_period(
 
 def quarter_name(start: date) -> str:
     """'Q3 2026' for the quarter that starts on ``start``."""
-    return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return period_name(start, "quarter")
 
 
 def _as_date(value: Any) -> date:

@@ -6,6 +6,8 @@ import streamlit as st
 
 from geo.errors import InputError
 from ui import state
+from ui.charts import monthly_orders_chart
+from ui.customer_finder import show_customer_finder
 from ui.inert_text import show_caption, show_error, show_title
 from ui.sidebar import current_filters
 
@@ -15,13 +17,14 @@ db, version = state.data_key(store)
 customer_id = st.query_params.get("id", "")
 if not customer_id:
     st.title("Customer card")
-    st.info("Find a customer with the search box in the sidebar.")
+    show_customer_finder(st.container(width=640), key="card_find")
     st.stop()
 try:
     card = state.card(db, version, customer_id, filters)
 except InputError as exc:
     st.title("Customer card")
     show_error(exc)
+    show_customer_finder(st.container(width=640), key="card_find")
     st.stop()
 
 record, scores = card.record, card.scores
@@ -39,6 +42,8 @@ if located:
         label="Show on the map",
         query_params={"focus": customer_id, "view": f"{record['lat']:.5f},{record['lon']:.5f},11"},
     )
+with st.expander("Find another customer"):
+    show_customer_finder(st, key="card_find", label="Name, ID, postcode or email")
 
 cols = st.columns(4)
 cols[0].metric("Orders in the period", f"{card.orders_in_period:,}")
@@ -69,7 +74,12 @@ left, right = st.columns(2)
 with left:
     st.subheader("Orders by month")
     if len(card.history):
-        st.bar_chart(card.history.set_index("month")["revenue"], height=240)
+        st.altair_chart(monthly_orders_chart(card.history), width="stretch")
+        running = card.history.loc[~card.history["complete"], "label"].tolist()
+        st.caption(
+            f"{int(card.history['orders'].sum()):,} orders, every month since the first."
+            + (f" {running[0]} is drawn lighter: the month has not ended." if running else "")
+        )
     else:
         st.caption("No orders.")
     st.subheader("Areas")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
 from geo.churn_backtest import backtest_churn
 from geo.figures import GLOSSARY
 from ui import state
+from ui.charts import rfm_heat_chart, risk_bars_chart
 from ui.inert_text import inert, show_caption, show_subheader
 from ui.sidebar import current_filters
 from ui.widgets import csv_download
@@ -53,48 +53,14 @@ with left:
         "(5 = most orders). Colour: average lifetime revenue; number: customers."
     )
     grid = state.rfm_cells(db, version, filters)
-    base = alt.Chart(grid).encode(
-        x=alt.X("f:O", title="Frequency score"),
-        y=alt.Y("r:O", title="Recency score", sort="descending"),
-    )
-    heat = base.mark_rect().encode(
-        color=alt.Color(
-            "avg_revenue:Q", title="Avg revenue ($)", scale=alt.Scale(scheme="yellowgreenblue")
-        ),
-        tooltip=[
-            alt.Tooltip("r:O", title="Recency"),
-            alt.Tooltip("f:O", title="Frequency"),
-            alt.Tooltip("customers:Q", title="Customers", format=","),
-            alt.Tooltip("avg_revenue:Q", title="Avg revenue", format="$,.0f"),
-        ],
-    )
-    labels = base.mark_text(fontSize=15).encode(text=alt.Text("customers:Q", format=","))
-    st.altair_chart((heat + labels).properties(height=330), use_container_width=True)
+    st.altair_chart(rfm_heat_chart(grid), width="stretch")
 with right:
     st.subheader("Churn risk")
     st.caption(
         "Low: silent for less than about their usual gap between orders; medium: up to "
         "about 2.3 gaps; high: longer."
     )
-    chart = (
-        alt.Chart(risk.reset_index())
-        .mark_bar()
-        .encode(
-            x=alt.X("risk_band:N", sort=["low", "medium", "high"], title="Churn risk"),
-            y=alt.Y("customers:Q", title="Customers"),
-            color=alt.Color(
-                "risk_band:N",
-                scale=alt.Scale(
-                    domain=["low", "medium", "high"], range=["#4575b4", "#fdae61", "#d73027"]
-                ),
-                legend=None,
-            ),
-            tooltip=["risk_band", alt.Tooltip("customers:Q", format=","),
-                     alt.Tooltip("revenue:Q", format="$,.0f")],
-        )
-        .properties(height=330)
-    )  # fmt: skip
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(risk_bars_chart(risk.reset_index()), width="stretch")
 
 st.subheader("Segments, best to lost")
 st.dataframe(
@@ -162,14 +128,20 @@ csv_download(
 st.subheader("Prospects like our best customers")
 st.caption(
     "Look-alike index: 100 = as likely as an average customer to be a champion or loyal, "
-    "from the area and the attributes in the customer file (industry, size …)."
+    "from where they are (each level of areas, e.g. state and county) and the attributes in "
+    "the customer file (industry, size …)."
 )
 lookalikes = state.lookalike_list(db, version, filters, 500)
 st.dataframe(
     lookalikes.drop(columns=["lat", "lon", "kind"]),
     hide_index=True,
     width="stretch",
-    column_config={"lookalike_index": st.column_config.NumberColumn("Look-alike index")},
+    column_config={
+        "lookalike_index": st.column_config.NumberColumn("Look-alike index"),
+        "local_area": st.column_config.TextColumn(
+            "Local area", help="Their area at the finest level"
+        ),
+    },
 )
 csv_download(
     "Download these prospects (CSV)",

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from geo.customer_flows import PERIODS, period_start, shift_period
+from geo.customer_flows import (
+    PERIODS,
+    compared_with,
+    period_name,
+    period_start,
+    periods_to_chart,
+    shift_period,
+)
 from ui import state
+from ui.charts import delta_colour, flows_chart
 from ui.inert_text import show_caption, show_subheader
 from ui.sidebar import current_filters
 from ui.widgets import csv_download
@@ -32,51 +39,27 @@ if over_time.empty or latest is None:
     st.stop()
 
 st.subheader("Customers gained and lost")
-# In the first period of the data everyone is "new": it says nothing about gains, so the
-# chart starts one period later.
-shown = over_time.iloc[1:].copy()
-labels = {"month": "%b %Y", "quarter": "Q%q %Y", "year": "%Y"}[period]
-shown["period"] = [
-    pd.Timestamp(d).strftime(labels.replace("%q", str(pd.Timestamp(d).quarter)))
-    for d in shown["period_start"]
-]
-order = shown["period"].tolist()
-long = shown.melt(id_vars="period", value_vars=["new", "reactivated", "lost"], var_name="flow")
-long.loc[long["flow"] == "lost", "value"] *= -1
-bars = (
-    alt.Chart(long)
-    .mark_bar()
-    .encode(
-        x=alt.X("period:O", title=None, sort=order),
-        y=alt.Y("value:Q", title="Customers (lost below zero)"),
-        color=alt.Color(
-            "flow:N",
-            scale=alt.Scale(
-                domain=["new", "reactivated", "lost"], range=["#1a9850", "#91cf60", "#d73027"]
-            ),
-            title=None,
-        ),
-        tooltip=["period:O", "flow:N", alt.Tooltip("value:Q", format=",")],
-    )
-)
-net = (
-    alt.Chart(shown)
-    .mark_line(color="#222222", point=True)
-    .encode(x=alt.X("period:O", sort=order), y="net_change:Q", tooltip=["period:O", "net_change:Q"])
-)
-st.altair_chart((bars + net).properties(height=300), use_container_width=True)
+shown = periods_to_chart(over_time, period, latest)
+st.altair_chart(flows_chart(shown), width="stretch")
+running = shown.loc[~shown["complete"], "label"].tolist()
 st.caption(
     "Line: net change = new + reactivated - lost. The first period of the data is left out "
-    "(everyone is new in it); the latest may be incomplete."
+    "(everyone is new in it)."
+    + (
+        f" {running[0]} is drawn lighter: it has not ended, so its counts are partial "
+        "(fewer orders so far, more customers not back yet)."
+        if running
+        else ""
+    )
 )
 
 choices = [d.date() for d in pd.to_datetime(over_time["period_start"]) if d.date() <= latest][::-1]
 chosen = st.selectbox(
-    "Compare areas for the period starting",
+    f"Compare areas for the {period}",
     choices,
     index=0,
     key="trends_start",
-    format_func=lambda d: f"{d:%d %b %Y}",
+    format_func=lambda d: period_name(d, period),
 )
 start = period_start(chosen, period)
 flows = state.flows_by_area(db, version, filters, period, start)
@@ -92,8 +75,13 @@ if totals is not None:
     cols[1].metric("Reactivated", f"{int(totals['reactivated']):,}")
     cols[2].metric("Lost", f"{int(totals['lost']):,}")
     cols[3].metric("Net change", f"{int(totals['net_change']):+,}")
-    growth = float(totals["sales"]) / sales_before - 1 if sales_before else float("nan")
-    cols[4].metric("Sales", f"${totals['sales']:,.0f}", f"{growth:+.1%} vs {before:%b %Y}")
+    growth = float(totals["sales"]) / sales_before - 1 if sales_before else None
+    cols[4].metric(
+        "Sales",
+        f"${totals['sales']:,.0f}",
+        None if growth is None else f"{growth:+.1%} {compared_with(start, period)}",
+        delta_color=delta_colour(growth),
+    )
 in_areas = int(flows["net_change"].sum())
 if totals is not None and in_areas != int(totals["net_change"]):
     st.caption(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -454,3 +455,50 @@ def test_the_app_creates_an_empty_database_where_there_is_none(
     at.run()
     assert not at.exception, at.exception
     assert missing.exists() and Store(missing).table_counts()["customers"] == 0
+
+
+def test_trends_compares_a_quarter_with_the_quarter_before(app: AppTest, demo_store: Store) -> None:
+    from geo.customer_flows import latest_complete_period, period_name, shift_period
+
+    at = _open(app, level="state")
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception, at.exception
+    start = latest_complete_period(demo_store, "quarter")
+    assert start is not None
+    before = period_name(shift_period(start, "quarter", -1), "quarter")
+    sales = next(m for m in at.metric if m.label == "Sales")
+    # "-8.8% vs Q2 2026", never a month when the period is a quarter.
+    assert sales.proto.delta.endswith(f" vs {before}"), sales.proto.delta
+    assert before.startswith("Q")
+    assert at.selectbox(key="trends_start").format_func(at.selectbox(key="trends_start").value) == (
+        period_name(start, "quarter")
+    )
+    last_order = demo_store.query("SELECT max(order_date) AS d FROM orders")["d"].iloc[0]
+    running = period_name(pd.Timestamp(last_order).to_period("Q").start_time.date(), "quarter")
+    if running != period_name(start, "quarter"):
+        assert any(f"{running} (so far) is drawn lighter" in c.value for c in at.caption)
+
+
+def test_the_card_page_has_a_search_of_its_own(app: AppTest, demo_store: Store) -> None:
+    from geo.customer_search import describe_result, search_customers
+
+    at = _open(app, level="state")
+    at.switch_page("pages/customer.py").run()
+    assert not at.exception, at.exception
+    name = demo_store.query(
+        "SELECT name FROM customers GROUP BY name ORDER BY count(*) DESC, name LIMIT 1"
+    )["name"].iloc[0]
+    at.text_input(key="card_find").input(name).run()
+    assert not at.exception, at.exception
+    links = [e.proto for e in at.get("page_link")]
+    expected = search_customers(demo_store, name, limit=8)
+    assert [link.label for link in links] == [
+        inert(f"{n} · {i}") for n, i in zip(expected["name"], expected["customer_id"], strict=True)
+    ]
+    # Each opens that customer's card.
+    assert [(link.page, link.query_string) for link in links] == [
+        ("customer", f"id={i}") for i in expected["customer_id"]
+    ]
+    captions = [c.value for c in at.caption]
+    for _, row in expected.iterrows():
+        assert inert(describe_result(row)) in captions

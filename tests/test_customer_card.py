@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
-from geo.customer_card import customer_card
+from geo.customer_card import customer_card, monthly_orders
 from geo.errors import InputError
 from geo.filters import Filters
 from geo.store import Store
@@ -45,3 +46,40 @@ def test_nearby_prospects_sorted_by_distance(tiny_store: Store) -> None:
 def test_unknown_customer_is_a_clear_error(tiny_store: Store) -> None:
     with pytest.raises(InputError, match="no customer with ID 'nobody'"):
         customer_card(tiny_store, "nobody")
+
+
+def test_orders_by_month_count_every_order_of_the_sales_table(demo_store: Store) -> None:
+    # The demo customer with the most orders, counted straight from the order lines: an
+    # order is one order_id, dated by its earliest line.
+    busiest = demo_store.query(
+        "SELECT customer_id FROM sales GROUP BY customer_id "
+        "ORDER BY count(DISTINCT order_id) DESC, customer_id LIMIT 1"
+    )["customer_id"].iloc[0]
+    expected = demo_store.query(
+        "SELECT CAST(date_trunc('month', d) AS DATE) AS month, count(*) AS orders FROM "
+        "(SELECT order_id, min(order_date) AS d FROM sales WHERE customer_id = ? "
+        "GROUP BY order_id) GROUP BY ALL ORDER BY month",
+        [busiest],
+    )
+    history = monthly_orders(demo_store, busiest)
+    assert int(history["orders"].sum()) == int(expected["orders"].sum())
+    by_month = history.set_index("month")["orders"]
+    for month, orders in zip(expected["month"], expected["orders"], strict=True):
+        assert by_month[pd.Timestamp(month).date()] == orders, month
+    # One row a month, without gaps, up to the month of the data's latest order.
+    months = pd.to_datetime(history["month"])
+    assert (months.diff().dropna().dt.days.between(28, 31)).all()
+    latest = demo_store.query("SELECT max(order_date) AS d FROM orders")["d"].iloc[0]
+    assert months.iloc[-1] == pd.Timestamp(latest).to_period("M").start_time
+    assert history["label"].iloc[0] == f"{months.iloc[0]:%b %Y}"
+
+
+def test_the_running_month_is_flagged(tiny_store: Store) -> None:
+    # The latest order in the tiny data is on 1 May 2026: May has not ended.
+    history = monthly_orders(tiny_store, "c1")
+    assert history["month"].iloc[0] == date(2025, 3, 1)
+    assert history["month"].iloc[-1] == date(2026, 5, 1)
+    assert history["label"].iloc[-1] == "May 2026 (so far)"
+    assert history["complete"].tolist() == [True] * (len(history) - 1) + [False]
+    assert history["orders"].tolist()[:4] == [1, 0, 0, 1]  # Mar, Apr, May, Jun 2025
+    assert int(history["orders"].sum()) == 3

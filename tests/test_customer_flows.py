@@ -9,9 +9,13 @@ import pytest
 
 from geo.customer_flows import (
     area_flows,
+    compared_with,
     flows_over_time,
+    is_complete,
     latest_complete_period,
+    period_name,
     period_start,
+    periods_to_chart,
     shift_period,
 )
 from geo.filters import Filters
@@ -84,3 +88,40 @@ def test_latest_complete_period(flow_store: Store) -> None:
     # Latest order 10 April 2026: April is still running, March is the last whole month.
     assert latest_complete_period(flow_store, "month") == date(2026, 3, 1)
     assert latest_complete_period(flow_store, "quarter") == date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("start", "period", "name", "comparison"),
+    [
+        (date(2026, 7, 1), "quarter", "Q3 2026", "vs Q2 2026"),
+        (date(2026, 1, 1), "quarter", "Q1 2026", "vs Q4 2025"),
+        (date(2026, 5, 1), "month", "May 2026", "vs Apr 2026"),
+        (date(2026, 1, 1), "month", "Jan 2026", "vs Dec 2025"),
+        (date(2026, 1, 1), "year", "2026", "vs 2025"),
+    ],
+)
+def test_periods_are_named_as_people_say_them(
+    start: date, period: str, name: str, comparison: str
+) -> None:
+    assert period_name(start, period) == name
+    # A comparison names the period it compares with, of the same length.
+    assert compared_with(start, period) == comparison
+
+
+def test_a_period_is_complete_only_once_its_last_day_is_in_the_data() -> None:
+    assert is_complete(date(2026, 7, 1), "quarter", date(2026, 9, 30))
+    assert not is_complete(date(2026, 7, 1), "quarter", date(2026, 9, 29))
+    assert not is_complete(date(2026, 10, 1), "quarter", date(2026, 10, 31))
+    assert is_complete(date(2026, 10, 1), "month", date(2026, 10, 31))
+
+
+def test_the_running_period_is_charted_as_so_far(flow_store: Store) -> None:
+    # The latest order is on 10 Apr 2026: April has not ended, March is the last whole month.
+    over_time = flows_over_time(flow_store, Filters(level="county"), "month")
+    latest = latest_complete_period(flow_store, "month")
+    assert latest == date(2026, 3, 1)
+    shown = periods_to_chart(over_time, "month", latest)
+    # January (everyone new) is left out; April is there, flagged and labelled.
+    assert shown["label"].tolist() == ["Feb 2026", "Mar 2026", "Apr 2026 (so far)"]
+    assert shown["complete"].tolist() == [True, True, False]
+    assert shown["lost"].tolist() == over_time["lost"].iloc[1:].tolist()

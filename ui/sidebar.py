@@ -12,6 +12,7 @@ from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
 from geo.segment import VIEW_PARAM, Segment
 from geo.shapes import describe_shapes
 from ui import state
+from ui.customer_finder import finder_in_sidebar
 from ui.inert_text import as_option, inert, show_warning
 
 #: A segment to show on the next run (see open_segment).
@@ -94,34 +95,13 @@ def _choice_filter(
     return chosen
 
 
-def _customer_search(db: str, version: int) -> None:
-    """Find a customer by name, ID, postcode or email; a match opens their card."""
-    text = st.sidebar.text_input(
-        "Find a customer",
-        key="find_customer",
-        placeholder="Name, ID, postcode or email",
-        max_chars=80,
-    )
-    if len(text.strip()) < 2:
-        return
-    hits = state.search(db, version, text)
-    if hits.empty:
-        st.sidebar.caption("No customer or prospect matches.")
-    for row in hits.itertuples(index=False):
-        st.sidebar.page_link(
-            "pages/customer.py",
-            label=inert(f"{row.name} · {row.customer_id} ({row.matched})"),
-            query_params={"id": str(row.customer_id)},
-        )
-
-
 def render_filters() -> Filters:
     """Draw the filter widgets in the sidebar and return the filters they say."""
     store = state.current_store()
     db, version = state.data_key(store)
     levels = state.levels(db, version)
     side = st.sidebar
-    _customer_search(db, version)
+    finder_in_sidebar()
     side.header("Filters")
     if not levels:
         side.info("No areas yet: import areas on the Data page, or run `make run` for the demo.")

@@ -44,7 +44,7 @@ from geo.figures import (
     net_change_last_period,
 )
 from geo.filters import Filters, overview_level
-from geo.lookalikes import lookalike_prospects, whitespace
+from geo.lookalikes import lookalike_index, lookalike_prospects, whitespace
 from geo.point_cells import PointCells, count_points_in_cells
 from geo.saved_segments import known_for_links, list_segments, load_segment, segments_stamp_of
 from geo.segment import Segment, segment_from_query
@@ -221,14 +221,22 @@ def last_whole_period(db: str, version: int, period: str) -> date | None:
     return latest_complete_period(Store(Path(db)), period)
 
 
+@st.cache_data(max_entries=2, show_spinner="Finding look-alike prospects…")
+def _lookalike_people(db: str, version: int, filters: Filters) -> pd.DataFrame:
+    # Made once for both the prospect list and the target areas (the slow part of both).
+    return lookalike_index(_scores_ready(db), filters)
+
+
 @st.cache_data(max_entries=8, show_spinner="Ranking areas…")
 def whitespace_table(db: str, version: int, filters: Filters) -> pd.DataFrame:
-    return whitespace(_scores_ready(db), filters)
+    people = _lookalike_people(db, version, filters)
+    return whitespace(_scores_ready(db), filters, people)
 
 
 @st.cache_data(max_entries=8, show_spinner="Finding look-alike prospects…")
 def lookalike_list(db: str, version: int, filters: Filters, limit: int | None) -> pd.DataFrame:
-    return lookalike_prospects(_scores_ready(db), filters, limit)
+    people = _lookalike_people(db, version, filters)
+    return lookalike_prospects(_scores_ready(db), filters, limit, people)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
