@@ -148,7 +148,7 @@ COLUMNS: dict[str, ColumnSpec] = {
     ),
     "avg_churn_risk": _spec("Avg churn risk", "percent"),
     "meaning": _spec("What it means", "text"),
-    "recency_days": _spec("Days since last order", "days"),
+    "recency_days": _spec("Days silent", "days", "Days since the last order"),
     "gap_days": _spec("Usual gap (days)", "days", "Usual number of days between orders"),
     "lookalike_index": _spec(
         "Look-alike index", "score", "100 = as likely as an average customer to be a champion"
@@ -232,7 +232,8 @@ def visible_columns(frame: pd.DataFrame, columns: Iterable[str] | None = None) -
 
 
 def _round(values: pd.Series, decimals: int) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce")
+    # A growth from nothing is infinite: it has no figure to show, so the cell is empty.
+    numbers = pd.to_numeric(values, errors="coerce").replace([math.inf, -math.inf], math.nan)
     if decimals == 0 and pd.api.types.is_integer_dtype(numbers):
         return numbers
     return numbers.round(decimals)
@@ -246,8 +247,9 @@ def _as_dates(values: pd.Series) -> pd.Series:
 
 def rounded_for_files(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every declared number rounded as the files keep it (money to the
-    cent, percent fractions to 0.001, scores and counts whole) and date-times cut to
-    their dates; text, IDs and column names untouched; the rows and their order kept."""
+    cent, percent fractions to 0.001, scores and counts whole; an infinite ratio, such as
+    growth from zero, empty) and date-times cut to their dates; text, IDs and column names
+    untouched; the rows and their order kept."""
     out = frame.copy()
     for column, spec in column_specs(frame).items():
         values = out[column]
@@ -300,9 +302,12 @@ def shown_text(value: object, kind: Kind, *, in_workbook: bool = False) -> str:
     return str(value)
 
 
-def fitted_width(frame: pd.DataFrame, column: str, *, in_workbook: bool = False) -> int:
-    """Characters a column needs to show its name and every value as the screen (or,
-    ``in_workbook``, the workbook) shows them, at most MAX_WIDTH_CHARS."""
+def fitted_width(
+    frame: pd.DataFrame, column: str, *, label: str | None = None, in_workbook: bool = False
+) -> int:
+    """Characters a column needs to show its name (``label``, else its declared one) and
+    every value as the screen (or, ``in_workbook``, the workbook) shows them, at most
+    MAX_WIDTH_CHARS."""
     spec = column_spec(column, frame[column])
     values = frame[column].dropna()
     if values.empty:
@@ -315,4 +320,4 @@ def fitted_width(frame: pd.DataFrame, column: str, *, in_workbook: bool = False)
         widest_value = 10
     else:
         widest_value = int(values.astype("string").str.len().max())
-    return min(max(len(spec.label), widest_value), MAX_WIDTH_CHARS)
+    return min(max(len(label or spec.label), widest_value), MAX_WIDTH_CHARS)

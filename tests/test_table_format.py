@@ -215,3 +215,12 @@ def test_file_names_are_cut_at_a_word() -> None:
     assert set(stem.removeprefix("geocrm-").removesuffix("-2026-12-01").split("-")) <= words
     # A single word longer than the limit is cut at the limit.
     assert export_file_stem("x" * 80, date(2026, 12, 1)) == f"geocrm-{'x' * 60}-2026-12-01"
+
+
+def test_growth_from_nothing_is_empty_not_infinite() -> None:
+    frame = pd.DataFrame({"growth": [0.1234, float("inf"), -float("inf")], "new": [1, 2, 3]})
+    shown = table_for_screen(frame)
+    assert shown["growth"].iloc[0] == 0.123 and shown["growth"].iloc[1:].isna().all()
+    assert shown["new"].dtype == "int64"
+    text = export_bytes(frame, "csv").decode("utf-8-sig")
+    assert "inf" not in text and text.splitlines()[2] == ",2"

@@ -12,10 +12,10 @@ from geo.table_format import ColumnSpec, column_specs, fitted_width, table_for_s
 from ui.inert_text import as_option
 
 #: Pixels per character of a cell's text, and the cell's padding (Streamlit's grid font).
-PX_PER_CHAR = 8
-PADDING_PX = 24
+PX_PER_CHAR = 7
+PADDING_PX = 20
 #: Widest a text column is drawn, so the numbers to its right stay in view.
-MAX_TEXT_PX = 280
+MAX_TEXT_PX = 240
 
 #: Streamlit number formats per kind; the step sets the decimals shown (0.001 on a
 #: fraction shown as a percent is one decimal: 24.5%).
@@ -32,8 +32,8 @@ NUMBER_FORMATS: dict[str, tuple[str, float | None]] = {
 }
 
 
-def _width(frame: pd.DataFrame, column: str, spec: ColumnSpec) -> int:
-    px = fitted_width(frame, column) * PX_PER_CHAR + PADDING_PX
+def _width(frame: pd.DataFrame, column: str, spec: ColumnSpec, label: str) -> int:
+    px = fitted_width(frame, column, label=label) * PX_PER_CHAR + PADDING_PX
     return min(px, MAX_TEXT_PX) if spec.kind in ("text", "id") else px
 
 
@@ -54,7 +54,7 @@ def column_config(
         common: dict[str, Any] = {
             "label": label,
             "help": spec.help or None,
-            "width": _width(frame, column, spec),
+            "width": _width(frame, column, spec, label),
         }
         if column in bars:
             config[column] = st.column_config.ProgressColumn(
@@ -77,18 +77,18 @@ def show_table(
     labels: dict[str, str] | None = None,
     bars: Collection[str] = (),
     height: int | None = None,
-    key: str | None = None,
+    stretch: bool = True,
 ) -> pd.DataFrame:
     """Show ``frame`` (only ``columns``, in that order, when given) as every table is
-    shown: human column names, one rule for numbers and dates, empty columns left out,
-    empty cells empty, no index, the page's width. Returns the table as shown."""
+    shown: human column names (``labels`` renames some on this page), one rule for
+    numbers and dates, empty columns left out, empty cells empty, no index, the page's
+    width (``stretch=False``: only as wide as its columns). Returns the table as shown."""
     table = table_for_screen(frame, columns)
     st.dataframe(
         table,
         hide_index=True,
-        width="stretch",
+        width="stretch" if stretch else "content",
         height=height if height is not None else "auto",
         column_config=column_config(table, labels=labels, bars=bars),
-        key=key,
     )
     return table
