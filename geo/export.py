@@ -30,7 +30,13 @@ from typing import Any, BinaryIO
 import pandas as pd
 import xlsxwriter
 
-from geo.table_format import XLSX_FORMATS, column_specs, fitted_width, rounded_for_files
+from geo.table_format import (
+    XLSX_FORMATS,
+    column_spec,
+    column_specs,
+    fitted_width,
+    rounded_for_files,
+)
 
 FORMATS = ("csv", "xlsx", "geojson")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -300,5 +306,5 @@ def export_summary(description: str, counts: Mapping[str, Any], on: date) -> dic
     return {
         "Description": description,
         "Exported": on.isoformat(),
-        **{k.replace("_", " ").capitalize(): v for k, v in counts.items()},
+        **{column_spec(k).label: v for k, v in counts.items()},
     }
