@@ -31,6 +31,7 @@ import pandas as pd
 import xlsxwriter
 
 from geo.table_format import (
+    COLUMNS,
     XLSX_FORMATS,
     column_spec,
     column_specs,
@@ -153,13 +154,17 @@ def write_xlsx(
     )
     try:
         bold = book.add_format({"bold": True})
+        formats = {kind: book.add_format({"num_format": f}) for kind, f in XLSX_FORMATS.items()}
         if summary is not None:
             info = book.add_worksheet("Summary")
             info.set_column(0, 0, 22)
             info.set_column(1, 1, 80)
+            # Its figures read as in the sheets: "Sales" as money, counts with separators.
+            kinds = {spec.label: spec.kind for spec in COLUMNS.values()}
             for r, (key, value) in enumerate(summary.items()):
                 info.write_string(r, 0, str(key), bold)
-                _write_value(info, r, 1, value)
+                kind = kinds.get(str(key), "count" if isinstance(value, int) else "number")
+                _write_value(info, r, 1, value, formats.get(kind))
         if split_by is None:
             parts = [(sheet_name, frame)]
         else:
@@ -169,7 +174,6 @@ def write_xlsx(
             groups = sorted(set(labels))
             names = sheet_names(groups)
             parts = [(names[g], frame[label_series == g]) for g in groups] or [(sheet_name, frame)]
-        formats = {kind: book.add_format({"num_format": f}) for kind, f in XLSX_FORMATS.items()}
         written = 0
         for name, part in parts:
             written = _write_sheet(

@@ -190,6 +190,21 @@ def test_workbook_has_names_widths_frozen_header_and_number_formats(
     assert widths["Kind"] < widths["Email"]
 
 
+def test_workbook_summary_figures_have_their_formats(demo_store: Store) -> None:
+    from geo.segment import Segment
+    from geo.target_list import build_target_list
+
+    target = build_target_list(demo_store, Segment(Filters(level="state", area_ids=("06",))))
+    book = openpyxl.load_workbook(
+        io.BytesIO(export_bytes(target.rows, "xlsx", summary=target.summary))
+    )
+    cells = {row[0].value: row[1] for row in book["Summary"].iter_rows()}
+    assert cells["Sales"].number_format == "$#,##0.00"
+    assert cells["Sales"].value == round(float(target.rows["sales_amount"].sum()), 2)
+    assert cells["Rows"].number_format == "#,##0" and cells["Rows"].value == len(target.rows)
+    assert cells["Description"].data_type == "s"
+
+
 def test_workbook_reports_progress_as_it_writes(demo_store: Store) -> None:
     rows = select_customers(demo_store, Filters(level="state")).head(12_000)
     reports: list[tuple[int, int]] = []
