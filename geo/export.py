@@ -204,11 +204,16 @@ def _write_sheet(
         # Two characters of room for the autofilter's arrow.
         sheet.set_column(c, c, fitted_width(frame, str(name), in_workbook=True) + 2)
     done, total = counted
-    for r, values in enumerate(rounded.itertuples(index=False, name=None), start=1):
-        for c, value in enumerate(values):
-            _write_value(sheet, r, c, value, cell_formats[c])
-        if progress is not None and (done + r) % PROGRESS_EVERY == 0:
-            progress(done + r, total)
+    # Column by column within blocks of rows: as fast as whole columns, and the blocks
+    # give the progress reports.
+    for start in range(0, len(rounded), PROGRESS_EVERY):
+        block = rounded.iloc[start : start + PROGRESS_EVERY]
+        for c, name in enumerate(rounded.columns):
+            cell_format = cell_formats[c]
+            for r, value in enumerate(block[name].tolist(), start=start + 1):
+                _write_value(sheet, r, c, value, cell_format)
+        if progress is not None:
+            progress(done + start + len(block), total)
     sheet.freeze_panes(1, 0)
     if len(frame.columns):
         sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)

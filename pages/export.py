@@ -152,7 +152,11 @@ if st.button("Prepare download", key="export_prepare", type="primary"):
     bar = st.progress(0.0, text=f"Writing {len(target.rows):,} rows")
 
     def report(done: int, total: int) -> None:
-        bar.progress(done / total if total else 1.0, text=f"Written {done:,} of {total:,} rows")
+        # After the last row the workbook is still being packed: say so, not "done".
+        finishing = " · saving the workbook" if done == total else ""
+        bar.progress(
+            done / total if total else 1.0, text=f"Written {done:,} of {total:,} rows{finishing}"
+        )
 
     content = export_bytes(
         target.rows,
