@@ -239,3 +239,20 @@ def test_growth_from_nothing_is_empty_not_infinite() -> None:
     assert shown["new"].dtype == "int64"
     text = export_bytes(frame, "csv").decode("utf-8-sig")
     assert "inf" not in text and text.splitlines()[2] == ",2"
+
+
+def test_long_text_gets_the_room_the_table_has_and_no_more(demo_store: Store) -> None:
+    from ui.tables import CONTENT_PX, MAX_TEXT_PX, fitted_widths
+
+    segments = table_for_screen(segment_summary(demo_store, Filters(level="state")))
+    labels = {c: column_spec(c).label for c in segments.columns}
+    widths = fitted_widths(segments, labels)
+    # "What it means" is long: wider than the cap, since the table has room for it ...
+    assert widths["meaning"] > MAX_TEXT_PX
+    assert sum(widths.values()) <= CONTENT_PX
+    alone = fitted_widths(segments[["customers"]], {"customers": "Customers"})
+    assert widths["customers"] == alone["customers"]  # numbers keep their fitted width
+    # ... but in a table with no room left it stays at the cap.
+    crowded = segments.assign(**{f"extra_{i}": segments["revenue"] for i in range(6)})
+    more = {c: column_spec(c, crowded[c]).label for c in crowded.columns}
+    assert fitted_widths(crowded, more)["meaning"] == MAX_TEXT_PX
