@@ -8,6 +8,12 @@ prefix, unless the whole cell is a plain decimal number (``-74.0``, ``+1.5``, ``
 spreadsheet reads as a number and never runs; in XLSX every text cell is written as a
 text cell, which Excel never evaluates. IDs and postcodes stay text, so leading zeros and
 every digit survive. Coordinates are WGS84 lon/lat degrees.
+
+Values are rounded as the screen shows them (:mod:`geo.table_format`: money to the cent,
+percent fractions to 0.001, i.e. one decimal of the percentage). CSV and GeoJSON keep the
+machine column names (``sales_amount``), stable for scripts; a workbook has the names people
+read (``Sales``), a frozen header, columns fitted to their content and a number format per
+kind (``#,##0``, ``$#,##0.00``, ``0.0%``, ``yyyy-mm-dd``).
 """
 
 from __future__ import annotations
@@ -16,13 +22,22 @@ import io
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pandas as pd
 import xlsxwriter
+
+from geo.table_format import (
+    COLUMNS,
+    XLSX_FORMATS,
+    column_spec,
+    column_specs,
+    fitted_width,
+    rounded_for_files,
+)
 
 FORMATS = ("csv", "xlsx", "geojson")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -32,6 +47,10 @@ PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
 XLSX_MAX_ROWS = 1_048_575
 #: Where an export goes: a file path, or a binary buffer (the app's downloads).
 Target = Path | BinaryIO
+#: Told (rows written, rows in all) while a workbook is written.
+Progress = Callable[[int, int], None]
+#: Rows between two progress reports.
+PROGRESS_EVERY = 5_000
 
 
 def neutralise_formula(text: str) -> str:
@@ -57,8 +76,10 @@ def _text_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def write_csv(frame: pd.DataFrame, path: Target) -> int:
-    """Write ``frame`` as UTF-8 CSV with a BOM (Excel then reads accents right); rows written."""
-    out = frame.copy()
+    """Write ``frame`` as UTF-8 CSV with a BOM (Excel then reads accents right); rows written.
+
+    Numbers are rounded as the screen shows them (money to the cent); column names stay."""
+    out = rounded_for_files(frame)
     for col in _text_columns(out):
         out[col] = out[col].map(lambda v: neutralise_formula(str(v)) if isinstance(v, str) else v)
     out.columns = [neutralise_formula(str(c)) for c in out.columns]
@@ -67,7 +88,12 @@ def write_csv(frame: pd.DataFrame, path: Target) -> int:
 
 
 def _cell(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and math.isnan(value))
+    ):
         return None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
@@ -98,13 +124,17 @@ def write_xlsx(
     summary: Mapping[str, Any] | None = None,
     sheet_name: str = "Customers",
     split_by: str | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Write ``frame`` as an Excel workbook; every text cell is a text cell; rows written.
 
     With ``summary``, a first sheet "Summary" lists its keys and values (description,
     filters, date, counts). With ``split_by`` (a column, e.g. ``area_name``), one sheet per
     value of that column, in sorted order; rows without a value go to a sheet "No area"
-    (or "No owner", ...).
+    (or "No owner", ...). Headers are the names people read (see geo.table_format), numbers
+    and dates have a format per kind, columns are fitted to their content and the header
+    row stays in view. ``progress`` is told (rows written, rows in all) every
+    PROGRESS_EVERY rows and at the end.
     """
     if len(frame) > XLSX_MAX_ROWS:
         raise ValueError(
@@ -124,13 +154,17 @@ def write_xlsx(
     )
     try:
         bold = book.add_format({"bold": True})
+        formats = {kind: book.add_format({"num_format": f}) for kind, f in XLSX_FORMATS.items()}
         if summary is not None:
             info = book.add_worksheet("Summary")
             info.set_column(0, 0, 22)
             info.set_column(1, 1, 80)
+            # Its figures read as in the sheets: "Sales" as money, counts with separators.
+            kinds = {spec.label: spec.kind for spec in COLUMNS.values()}
             for r, (key, value) in enumerate(summary.items()):
                 info.write_string(r, 0, str(key), bold)
-                _write_value(info, r, 1, value)
+                kind = kinds.get(str(key), "count" if isinstance(value, int) else "number")
+                _write_value(info, r, 1, value, formats.get(kind))
         if split_by is None:
             parts = [(sheet_name, frame)]
         else:
@@ -140,34 +174,62 @@ def write_xlsx(
             groups = sorted(set(labels))
             names = sheet_names(groups)
             parts = [(names[g], frame[label_series == g]) for g in groups] or [(sheet_name, frame)]
+        written = 0
         for name, part in parts:
-            _write_sheet(book.add_worksheet(name[:31]), part, bold)
+            written = _write_sheet(
+                book.add_worksheet(name[:31]), part, bold, formats, (written, len(frame)), progress
+            )
     finally:
         book.close()
+    if progress is not None:
+        progress(len(frame), len(frame))
     return len(frame)
 
 
-def _write_sheet(sheet: Any, frame: pd.DataFrame, bold: Any) -> None:
-    for c, name in enumerate(frame.columns):
-        sheet.write_string(0, c, str(name), bold)
-    for c, name in enumerate(frame.columns):
-        for r, value in enumerate(frame[name].tolist(), start=1):
-            _write_value(sheet, r, c, value)
+def _write_sheet(
+    sheet: Any,
+    frame: pd.DataFrame,
+    bold: Any,
+    formats: Mapping[str, Any],
+    counted: tuple[int, int],
+    progress: Progress | None,
+) -> int:
+    """Write one sheet; the rows written so far in the workbook (``counted``: so far, in
+    all) afterwards."""
+    specs = list(column_specs(frame).values())
+    rounded = rounded_for_files(frame)
+    cell_formats = [formats.get(spec.kind) for spec in specs]
+    for c, (name, spec) in enumerate(zip(frame.columns, specs, strict=True)):
+        sheet.write_string(0, c, spec.label, bold)
+        # Two characters of room for the autofilter's arrow.
+        sheet.set_column(c, c, fitted_width(frame, str(name), in_workbook=True) + 2)
+    done, total = counted
+    # Column by column within blocks of rows: as fast as whole columns, and the blocks
+    # give the progress reports.
+    for start in range(0, len(rounded), PROGRESS_EVERY):
+        block = rounded.iloc[start : start + PROGRESS_EVERY]
+        for c, name in enumerate(rounded.columns):
+            cell_format = cell_formats[c]
+            for r, value in enumerate(block[name].tolist(), start=start + 1):
+                _write_value(sheet, r, c, value, cell_format)
+        if progress is not None:
+            progress(done + start + len(block), total)
     sheet.freeze_panes(1, 0)
     if len(frame.columns):
         sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+    return done + len(frame)
 
 
-def _write_value(sheet: Any, row: int, col: int, value: Any) -> None:
+def _write_value(sheet: Any, row: int, col: int, value: Any, cell_format: Any = None) -> None:
     value = _cell(value)
     if value is None:
         sheet.write_blank(row, col, None)
     elif isinstance(value, bool):
         sheet.write_boolean(row, col, value)
     elif isinstance(value, int | float):
-        sheet.write_number(row, col, value)
+        sheet.write_number(row, col, value, cell_format)
     elif isinstance(value, datetime | date):
-        sheet.write_datetime(row, col, value)
+        sheet.write_datetime(row, col, value, cell_format)
     else:
         sheet.write_string(row, col, str(value))
 
@@ -185,8 +247,10 @@ def write_geojson(frame: pd.DataFrame, path: Target) -> int:
     """Write ``frame`` as a GeoJSON FeatureCollection of points (EPSG:4326); rows written.
 
     Rows without a location keep their place with a null geometry, so the feature count
-    equals the row count of the other formats.
+    equals the row count of the other formats. Properties keep the machine column names and
+    are rounded as the screen shows them.
     """
+    frame = rounded_for_files(frame)
     features = []
     props_cols = [c for c in frame.columns if c not in ("lat", "lon")]
     lats = frame["lat"].tolist() if "lat" in frame else [None] * len(frame)
@@ -218,13 +282,15 @@ def write_export(
     *,
     summary: Mapping[str, Any] | None = None,
     split_by: str | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Write ``frame`` in ``fmt`` (csv, xlsx or geojson); rows written. ``split_by``
-    (XLSX only) writes one sheet per value of that column."""
+    (XLSX only) writes one sheet per value of that column; ``progress`` (XLSX only, the
+    slow one) is told the rows written as it goes."""
     if fmt == "csv":
         return write_csv(frame, path)
     if fmt == "xlsx":
-        return write_xlsx(frame, path, summary=summary, split_by=split_by)
+        return write_xlsx(frame, path, summary=summary, split_by=split_by, progress=progress)
     if fmt == "geojson":
         return write_geojson(frame, path)
     raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
@@ -236,10 +302,11 @@ def export_bytes(
     *,
     summary: Mapping[str, Any] | None = None,
     split_by: str | None = None,
+    progress: Progress | None = None,
 ) -> bytes:
     """The export file's content in memory, for a download button."""
     buffer = io.BytesIO()
-    write_export(frame, buffer, fmt, summary=summary, split_by=split_by)
+    write_export(frame, buffer, fmt, summary=summary, split_by=split_by, progress=progress)
     return buffer.getvalue()
 
 
@@ -248,5 +315,5 @@ def export_summary(description: str, counts: Mapping[str, Any], on: date) -> dic
     return {
         "Description": description,
         "Exported": on.isoformat(),
-        **{k.replace("_", " ").capitalize(): v for k, v in counts.items()},
+        **{column_spec(k).label: v for k, v in counts.items()},
     }

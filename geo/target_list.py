@@ -87,10 +87,20 @@ def apply_suppression(rows: pd.DataFrame, entries: Iterable[str]) -> tuple[pd.Da
     return rows[~hit.to_numpy(dtype=bool)], int(hit.sum())
 
 
+#: Most characters of a file name taken from a segment's name or description.
+MAX_STEM_CHARS = 60
+
+
 def export_file_stem(label: str, on: date) -> str:
-    """A file name (without extension) from a segment's name or description and a date."""
-    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:60].strip("-") or "export"
-    return f"geocrm-{slug}-{on.isoformat()}"
+    """A file name (without extension) from a segment's name or description and a date.
+
+    A long label is cut after its last whole word that fits MAX_STEM_CHARS ("...-churn-risk"
+    rather than "...-churn-risk-hig"); a single word longer than that is cut at the limit."""
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+    if len(slug) > MAX_STEM_CHARS:
+        cut = slug[: MAX_STEM_CHARS + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[:MAX_STEM_CHARS]
+    return f"geocrm-{slug.strip('-') or 'export'}-{on.isoformat()}"
 
 
 def build_target_list(

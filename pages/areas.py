@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.filters import plural
+from geo.table_format import column_spec
 from ui import state
 from ui.inert_text import show_caption
 from ui.sidebar import current_filters
+from ui.tables import show_table
 from ui.widgets import csv_download, show_headline_figures
 
 st.title("Areas")
@@ -33,31 +35,21 @@ show_caption(
     )
 )
 
+# The parent's name when the areas frame carries it, else its ID.
+parent = "parent_name" if "parent_name" in kpis.columns else "parent_id"
+sortable = ["sales_amount", "customers", "prospects", "orders", "penetration", "name"]
 sort_by = st.selectbox(
     "Sort by",
-    ["sales_amount", "customers", "prospects", "orders", "penetration", "name"],
-    format_func=lambda c: c.replace("_", " ").capitalize(),
+    sortable,
+    format_func=lambda c: column_spec(c).label,
     key="areas_sort",
 )
 table = kpis.sort_values(sort_by, ascending=sort_by == "name", na_position="last")
-st.dataframe(
+show_table(
     table,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "area_id": st.column_config.TextColumn("Area ID"),
-        "name": st.column_config.TextColumn("Name"),
-        "level": None,
-        "parent_id": st.column_config.TextColumn("Parent"),
-        "owner": st.column_config.TextColumn("Owner"),
-        "customers": st.column_config.NumberColumn("Customers", format="localized"),
-        "prospects": st.column_config.NumberColumn("Prospects", format="localized"),
-        "orders": st.column_config.NumberColumn("Orders", format="localized"),
-        "sales_amount": st.column_config.NumberColumn("Sales", format="dollar"),
-        "penetration": st.column_config.ProgressColumn(
-            "Penetration", help="customers / (customers + prospects)", min_value=0, max_value=1
-        ),
-    },
+    columns=["name", parent, "owner", *sortable[:5], "area_id"],
+    labels={"name": filters.level.capitalize()},
+    bars=("penetration",),
 )
 csv_download(
     "Download this table (CSV)",

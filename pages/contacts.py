@@ -13,6 +13,7 @@ from geo.target_list import build_target_list, export_file_stem
 from ui import state
 from ui.inert_text import show_caption
 from ui.sidebar import current_filters
+from ui.tables import show_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -25,41 +26,36 @@ if not filters.contact:
     filters = replace(filters, contact=("overdue", "due"), kind="customer")
 show_caption(
     f"{state.filters_description(db, version, filters)} · overdue = silent for more than twice "
-    "their usual gap; due = next order expected within 30 days. Ordered by value at stake, "
-    "then churn risk, then expected date."
+    "their usual gap; due = next order expected within 30 days."
 )
 target = build_target_list(store, Segment(filters), by_priority=True)
 rows = target.rows
-by_owner = rows.groupby(rows["owner"].fillna("No owner")).agg(
-    customers=("customer_id", "size"),
-    overdue=("contact_timing", lambda s: int((s == "overdue").sum())),
-    value_at_stake=("value_3y", "sum"),
+by_owner = (
+    rows.groupby(rows["owner"].fillna("No owner"))
+    .agg(
+        customers=("customer_id", "size"),
+        overdue=("contact_timing", lambda s: int((s == "overdue").sum())),
+        value_at_stake=("value_3y", "sum"),
+    )
+    .sort_values("value_at_stake", ascending=False)
+    .reset_index()
 )
 cols = st.columns(3)
 cols[0].metric("To contact", f"{len(rows):,}")
 cols[1].metric("Overdue", f"{int((rows['contact_timing'] == 'overdue').sum()):,}")
 cols[2].metric("3-year value at stake", f"${rows['value_3y'].sum():,.0f}")
 st.subheader("By owner")
-st.dataframe(
-    by_owner.reset_index(),
-    hide_index=True,
-    width="stretch",
-    column_config={"value_at_stake": st.column_config.NumberColumn(format="dollar")},
-)
+st.caption("Owners with the most 3-year value at stake first.")
+show_table(by_owner)
 st.subheader("Call list")
-show = ["owner", "area_name", "customer_id", "name", "email", "contact_timing",
-        "expected_next_order", "value_3y", "churn_risk", "last_order_date"]  # fmt: skip
-st.dataframe(
-    rows[show].head(500),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "value_3y": st.column_config.NumberColumn("3-year value", format="dollar"),
-        "churn_risk": st.column_config.NumberColumn("Churn risk", format="percent"),
-        "expected_next_order": st.column_config.DateColumn("Next order expected"),
-        "last_order_date": st.column_config.DateColumn("Last order"),
-    },
+st.caption(
+    "Grouped by owner (A to Z); within each owner, the most 3-year value at stake first, "
+    "then the highest churn risk, then the soonest expected order."
 )
+# What a rep needs to decide on a call first; email and ID (for the CRM) after.
+show = ["owner", "name", "area_name", "contact_timing", "value_3y", "churn_risk",
+        "expected_next_order", "last_order_date", "email", "customer_id"]  # fmt: skip
+show_table(rows.head(500), columns=show, labels={"contact_timing": "Timing"})
 if len(rows) > 500:
     st.caption(f"First 500 of {len(rows):,}; the workbook holds all {len(rows):,}.")
 st.download_button(

@@ -10,6 +10,7 @@ from ui.charts import monthly_orders_chart
 from ui.customer_finder import show_customer_finder
 from ui.inert_text import show_caption, show_error, show_title
 from ui.sidebar import current_filters
+from ui.tables import show_table
 
 filters = current_filters()
 store = state.current_store()
@@ -83,8 +84,8 @@ with left:
     else:
         st.caption("No orders.")
     st.subheader("Areas")
-    st.dataframe(card.areas, hide_index=True, width="stretch")
+    show_table(card.areas)
 with right:
     st.subheader("Prospects nearby")
     st.caption("Within 25 km, nearest first.")
-    st.dataframe(card.nearby, hide_index=True, width="stretch")
+    show_table(card.nearby)

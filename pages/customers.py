@@ -10,6 +10,7 @@ from ui import state
 from ui.charts import rfm_heat_chart, risk_bars_chart
 from ui.inert_text import inert, show_caption, show_subheader
 from ui.sidebar import current_filters
+from ui.tables import show_table
 from ui.widgets import csv_download
 
 st.title("Customers")
@@ -63,21 +64,7 @@ with right:
     st.altair_chart(risk_bars_chart(risk.reset_index()), width="stretch")
 
 st.subheader("Segments, best to lost")
-st.dataframe(
-    segments,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "segment": st.column_config.TextColumn("Segment"),
-        "customers": st.column_config.NumberColumn("Customers", format="localized"),
-        "revenue": st.column_config.NumberColumn("Lifetime revenue", format="dollar"),
-        "avg_value_3y": st.column_config.NumberColumn(
-            "Avg 3-year value", format="dollar", help="AOV x orders per year x 3 x (1 - risk)"
-        ),
-        "avg_churn_risk": st.column_config.NumberColumn("Avg churn risk", format="percent"),
-        "meaning": st.column_config.TextColumn("What it means"),
-    },
-)
+show_table(segments)
 
 if filters.level is not None:
     with st.expander(inert(f"Segments by {filters.level}")):
@@ -92,12 +79,7 @@ if filters.level is not None:
                 else "."
             )
         )
-        st.dataframe(
-            by_area,
-            hide_index=True,
-            width="stretch",
-            column_config={"revenue": st.column_config.NumberColumn(format="dollar")},
-        )
+        show_table(by_area, labels={"name": filters.level.capitalize()})
         csv_download(
             f"Download segments by {filters.level} (CSV)",
             by_area,
@@ -107,17 +89,12 @@ if filters.level is not None:
 
 st.subheader("Top at-risk customers by value at stake")
 at_risk = state.at_risk_list(db, version, filters, 100)
-st.dataframe(
+# The figures that rank them first; the customer ID (for the CRM) last.
+show_table(
     at_risk,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "churn_risk": st.column_config.NumberColumn("Churn risk", format="percent"),
-        "gap_days": st.column_config.NumberColumn("Usual gap (days)", format="%.0f"),
-        "lifetime_revenue": st.column_config.NumberColumn("Lifetime revenue", format="dollar"),
-        "value_3y": st.column_config.NumberColumn("3-year value", format="dollar"),
-    },
-)
+    columns=["name", "area_name", "owner", "segment", "value_3y", "churn_risk", "last_order",
+             "recency_days", "gap_days", "lifetime_revenue", "customer_id"],
+)  # fmt: skip
 csv_download(
     "Download the at-risk list (CSV)",
     at_risk,
@@ -132,17 +109,7 @@ st.caption(
     "the customer file (industry, size …)."
 )
 lookalikes = state.lookalike_list(db, version, filters, 500)
-st.dataframe(
-    lookalikes.drop(columns=["lat", "lon", "kind"]),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "lookalike_index": st.column_config.NumberColumn("Look-alike index"),
-        "local_area": st.column_config.TextColumn(
-            "Local area", help="Their area at the finest level"
-        ),
-    },
-)
+show_table(lookalikes.drop(columns=["lat", "lon", "kind", "area_id"], errors="ignore"))
 csv_download(
     "Download these prospects (CSV)",
     lookalikes,
@@ -157,18 +124,7 @@ if filters.level is not None:
         "penetration = customers / (customers + prospects)."
     )
     targets = state.whitespace_table(db, version, filters)
-    st.dataframe(
-        targets.head(50),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "penetration": st.column_config.NumberColumn("Penetration", format="percent"),
-            "penetration_households": st.column_config.NumberColumn(
-                "Customers per household", format="percent"
-            ),
-            "households": st.column_config.NumberColumn("Households", format="localized"),
-        },
-    )
+    show_table(targets.head(50), labels={"name": filters.level.capitalize()})
     csv_download(
         f"Download every {filters.level}, ranked (CSV)",
         targets,
@@ -183,4 +139,4 @@ with st.expander("How well does the churn risk work? (backtest)"):
             f"Scored as of {result.cutoff:%d %b %Y} with only the orders up to then; "
             f"observed until {result.window_end:%d %b %Y}."
         )
-        st.dataframe(result.to_frame(), hide_index=True, width="stretch")
+        show_table(result.to_frame())

@@ -12,11 +12,13 @@ from geo.export import export_bytes
 from geo.saved_segments import delete_segment, rename_segment, save_segment
 from geo.segment import Segment
 from geo.store import log_export
+from geo.table_format import column_spec
 from geo.target_list import area_breakdown, build_target_list, read_suppression
 from geo.upload_safety import MAX_UPLOAD_BYTES
 from ui import state
 from ui.inert_text import show_caption, show_error
 from ui.sidebar import current_filters, open_segment
+from ui.tables import show_table
 from ui.widgets import show_selection_kpis
 
 MIME = {
@@ -53,15 +55,7 @@ show_selection_kpis(summary)
 with st.expander("Saved segments", expanded=False):
     saved = state.saved_segments(db, version)
     if len(saved):
-        st.dataframe(
-            saved,
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "sales_amount": st.column_config.NumberColumn("Sales", format="dollar"),
-                "problems": st.column_config.TextColumn("Problems"),
-            },
-        )
+        show_table(saved)
         pick = st.selectbox("Saved segment", saved["name"].tolist(), key="export_pick")
         open_col, delete_col, rename_col, rename_btn = st.columns(
             [1, 1, 2, 1], vertical_alignment="bottom"
@@ -98,19 +92,11 @@ with st.expander("Saved segments", expanded=False):
 
 rows = state.selection_rows(db, version, filters)
 st.subheader("Preview")
-left, right = st.columns([2, 1])
-with left:
-    st.dataframe(rows.head(100), hide_index=True, width="stretch")
-    if len(rows) > 100:
-        st.caption(f"First 100 of {len(rows):,} rows; the file holds all {len(rows):,}.")
-with right:
-    st.caption("Per area")
-    st.dataframe(
-        area_breakdown(rows),
-        hide_index=True,
-        width="stretch",
-        column_config={"sales_amount": st.column_config.NumberColumn("Sales", format="dollar")},
-    )
+show_table(rows.head(100))
+if len(rows) > 100:
+    st.caption(f"First 100 of {len(rows):,} rows; the file holds all {len(rows):,}.")
+st.subheader("Per area")
+show_table(area_breakdown(rows), stretch=False)
 
 st.subheader("File")
 fmt = st.radio(
@@ -121,10 +107,13 @@ fmt = st.radio(
     key="export_format",
 )
 columns = st.multiselect(
-    "Columns (customer_id is always kept)",
+    "Columns (Customer ID is always kept)",
     list(SELECTION_COLUMNS),
     default=list(SELECTION_COLUMNS),
+    format_func=lambda c: column_spec(c).label,
     key="export_columns",
+    help="CSV and GeoJSON files name them as scripts expect (sales_amount); "
+    "Excel shows these names.",
 )
 per_area = fmt == "xlsx" and st.checkbox(
     "One sheet per area", key="export_per_area", help="After a summary sheet"
@@ -153,28 +142,40 @@ if suppress_file is not None:
             path.unlink(missing_ok=True)
 
 if st.button("Prepare download", key="export_prepare", type="primary"):
-    with st.spinner("Writing the file"):
+    with st.spinner("Selecting the rows"):
         target = build_target_list(store, segment, columns=columns or None, suppression=suppression)
         if per_area and "area_name" not in target.rows:
             target = build_target_list(
                 store, segment, columns=[*columns, "area_name"], suppression=suppression
             )
-        content = export_bytes(
-            target.rows,
-            fmt,
-            summary=target.summary,
-            split_by="area_name" if per_area else None,
+    # A workbook of every customer takes a while: say how far it is, in rows.
+    bar = st.progress(0.0, text=f"Writing {len(target.rows):,} rows")
+
+    def report(done: int, total: int) -> None:
+        # After the last row the workbook is still being packed: say so, not "done".
+        finishing = " · saving the workbook" if done == total else ""
+        bar.progress(
+            done / total if total else 1.0, text=f"Written {done:,} of {total:,} rows{finishing}"
         )
-        file_name = f"{target.file_stem}.{fmt}"
-        log_export(store, name or description, fmt, len(target.rows), file_name)
-        st.session_state["export_file"] = (
-            (fmt, per_area, tuple(columns), len(suppression)),
-            (db, version, filters),
-            content,
-            file_name,
-            len(target.rows),
-            target.suppressed,
-        )
+
+    content = export_bytes(
+        target.rows,
+        fmt,
+        summary=target.summary,
+        split_by="area_name" if per_area else None,
+        progress=report,
+    )
+    bar.empty()
+    file_name = f"{target.file_stem}.{fmt}"
+    log_export(store, name or description, fmt, len(target.rows), file_name)
+    st.session_state["export_file"] = (
+        (fmt, per_area, tuple(columns), len(suppression)),
+        (db, version, filters),
+        content,
+        file_name,
+        len(target.rows),
+        target.suppressed,
+    )
 prepared = st.session_state.get("export_file")
 if (
     prepared

@@ -17,6 +17,7 @@ from ui import state
 from ui.charts import delta_colour, flows_chart
 from ui.inert_text import show_caption, show_subheader
 from ui.sidebar import current_filters
+from ui.tables import show_table
 from ui.widgets import csv_download
 
 st.title("Trends")
@@ -92,18 +93,16 @@ if totals is not None and in_areas != int(totals["net_change"]):
 show_subheader(f"The {filters.level} areas that changed most")
 ranked = flows.sort_values("net_change", kind="stable")
 show = pd.concat([ranked.head(10), ranked.tail(10).iloc[::-1]]).drop_duplicates("area_id")
-st.dataframe(
-    show,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "sales": st.column_config.NumberColumn("Sales", format="dollar"),
-        "sales_before": st.column_config.NumberColumn("Sales, period before", format="dollar"),
-        "sales_last_year": st.column_config.NumberColumn("Sales, a year before", format="dollar"),
-        "growth": st.column_config.NumberColumn("Growth vs before", format="percent"),
-        "growth_yoy": st.column_config.NumberColumn("Growth vs last year", format="percent"),
-    },
-)
+# What fits the page's width; the download below holds every column.
+shown_columns = ["name", "new", "reactivated", "lost", "net_change", "active", "sales",
+                 "growth", "growth_yoy"]  # fmt: skip
+# The growth columns say which period they compare with: "Sales vs Q2 2026".
+a_year_before = shift_period(start, period, -{"month": 12, "quarter": 4, "year": 1}[period])
+compared = {
+    key: f"Sales vs {period_name(d, period)}"
+    for key, d in (("growth", before), ("growth_yoy", a_year_before))
+}
+show_table(show, columns=shown_columns, labels={"name": filters.level.capitalize(), **compared})
 csv_download(
     f"Download every {filters.level} for this period (CSV)",
     flows,

@@ -457,6 +457,94 @@ def test_the_app_creates_an_empty_database_where_there_is_none(
     assert missing.exists() and Store(missing).table_counts()["customers"] == 0
 
 
+def _column_config(table: object) -> dict[str, dict[str, object]]:
+    """A shown table's column settings (label, type, format) by column name."""
+    import json
+
+    return json.loads(table.proto.columns)  # type: ignore[attr-defined]
+
+
+def test_tables_use_one_format_per_kind(app: AppTest, demo_store: Store) -> None:
+    app.switch_page("pages/areas.py").run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0]
+    config = _column_config(table)
+    # Penetration: one rule, one decimal of the percentage (24.5%), as in every file.
+    penetration = config["penetration"]
+    assert penetration["label"] == "Penetration"
+    assert penetration["type_config"] == {
+        "type": "progress", "format": "percent", "min_value": 0, "max_value": 1, "step": 0.001,
+    }  # fmt: skip
+    values = table.value["penetration"].dropna()
+    assert len(values) > 40 and ((values * 1000).round(6) == (values * 1000).round()).all()
+    assert config["sales_amount"]["label"] == "Sales"
+    assert config["sales_amount"]["type_config"]["format"] == "dollar"
+    assert config["customers"]["type_config"]["format"] == "localized"
+    assert config["name"]["label"] == "State"
+    parent = "parent_name" if "parent_name" in table.value.columns else "parent_id"
+    assert config[parent]["label"] == "Parent"
+    assert "level" not in table.value.columns  # one value for every row: not repeated
+
+
+def test_export_page_tables_show_no_none(app: AppTest) -> None:
+    app.switch_page("pages/export.py").run()
+    assert not app.exception, app.exception
+    preview, per_area = app.dataframe[0], app.dataframe[1]
+    for table in (preview, per_area):
+        # Empty text cells are empty strings: the grid shows nothing, never "None".
+        value = table.value
+        text = value[[c for c in value.columns if pd.api.types.is_string_dtype(value[c])]]
+        assert len(text.columns) >= 1 and not text.isna().any().any()
+        assert not text.isin(["None", "nan", "<NA>"]).any().any()
+    config = _column_config(per_area)
+    assert [config[c]["label"] for c in per_area.value.columns] == [
+        "Area", "Rows", "Customers", "Prospects", "Sales",
+    ]  # fmt: skip
+    assert _column_config(preview)["last_order_date"]["type_config"]["format"] == "YYYY-MM-DD"
+
+
+def test_contact_list_by_owner_is_formatted_and_says_its_order(app: AppTest) -> None:
+    at = _open(app, level="territory")
+    at.switch_page("pages/contacts.py").run()
+    assert not at.exception, at.exception
+    by_owner = at.dataframe[0]
+    config = _column_config(by_owner)
+    assert config["value_at_stake"]["label"] == "3-year value at stake"
+    assert config["value_at_stake"]["type_config"]["format"] == "dollar"
+    assert config["customers"]["type_config"]["format"] == "localized"
+    assert by_owner.value["value_at_stake"].is_monotonic_decreasing
+    captions = " ".join(c.value for c in at.caption)
+    assert "Grouped by owner" in captions and "ordered by value at stake" not in captions
+    calls = at.dataframe[1].value
+    owners = calls["owner"].tolist()
+    assert owners == sorted(owners, key=lambda o: (o == "", o))
+
+
+def test_trends_area_table_fits_the_page(app: AppTest, demo_store: Store) -> None:
+    from geo.customer_flows import latest_complete_period
+
+    at = _open(app, level="state")
+    at.switch_page("pages/trends.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0]
+    assert list(table.value.columns) == [
+        "name", "new", "reactivated", "lost", "net_change", "active", "sales", "growth",
+        "growth_yoy",
+    ]  # fmt: skip
+    config = _column_config(table)
+    assert config["growth"]["type_config"]["format"] == "percent"
+    assert config["growth"]["type_config"]["step"] == 0.001
+    start = latest_complete_period(demo_store, "quarter")
+    assert start is not None
+    before = f"Q{(start.month - 4) % 12 // 3 + 1} {start.year - (start.month <= 3)}"
+    assert config["growth"]["label"] == f"Sales vs {before}"
+    assert (
+        config["growth_yoy"]["label"] == f"Sales vs Q{(start.month - 1) // 3 + 1} {start.year - 1}"
+    )
+    widths = {c: int(config[c]["width"]) for c in table.value.columns}
+    assert sum(widths.values()) < 1000, widths
+
+
 def test_trends_compares_a_quarter_with_the_quarter_before(app: AppTest, demo_store: Store) -> None:
     from geo.customer_flows import latest_complete_period, period_name, shift_period
 

@@ -84,13 +84,13 @@ def test_xlsx_writes_text_cells_not_formulas(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Summary", "Customers"]
     sheet = book["Customers"]
-    header = [c.value for c in sheet[1]]
+    header = [c.value for c in sheet[1]]  # the names people read (issue 12)
     row = {h: c for h, c in zip(header, sheet[2], strict=True)}
-    assert row["name"].value == "=1+1"
-    assert row["name"].data_type == "s"  # a text cell: Excel shows it, never runs it
-    assert row["customer_id"].value == "00123"
-    assert row["customer_id"].data_type == "s"
-    assert row["sales_amount"].value == -12.5
+    assert row["Name"].value == "=1+1"
+    assert row["Name"].data_type == "s"  # a text cell: Excel shows it, never runs it
+    assert row["Customer ID"].value == "00123"
+    assert row["Customer ID"].data_type == "s"
+    assert row["Sales"].value == -12.5
     summary = book["Summary"]
     assert summary["B1"].value == "=evil()" and summary["B1"].data_type == "s"
 
@@ -115,7 +115,7 @@ def test_every_format_holds_the_same_rows_as_the_selection(
         if fmt == "csv":
             got = pd.read_csv(path, dtype=str, encoding="utf-8-sig")["customer_id"].tolist()
         elif fmt == "xlsx":
-            got = pd.read_excel(path, dtype=str)["customer_id"].tolist()
+            got = pd.read_excel(path, dtype=str)["Customer ID"].tolist()
         else:
             feats = json.loads(path.read_text())["features"]
             got = [f["properties"]["customer_id"] for f in feats]

@@ -148,7 +148,7 @@ def test_per_owner_workbook_holds_every_row_once_in_call_order(
     for ws in wb.worksheets[1:]:
         rows = list(ws.iter_rows(values_only=True))
         header, body = rows[0], rows[1:]
-        owner_col, value_col = header.index("owner"), header.index("value_3y")
+        owner_col, value_col = header.index("Owner"), header.index("3-year value")
         assert {r[owner_col] for r in body} == {ws.title}
         assert ws.title in set(owners["owner"])
         values = [r[value_col] for r in body]
