@@ -62,3 +62,32 @@ def test_jump_to_alaska_shows_alaska(browsing: Browsing, served_demo: ServedApp)
         "() => { const c = window.map.getCenter(); return c.lat < 45 && c.lng > -110; }",
         timeout=WAIT_MS,
     )
+
+
+def test_a_radius_search_by_place_name_frames_its_circle(
+    browsing: Browsing, served_demo: ServedApp
+) -> None:
+    page = browsing.page
+    page.set_viewport_size({"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    open_map(browsing, served_demo, "?level=state&view=40.7,-74.0,11")
+    wait_until_settled(page, WAIT_MS)
+    before = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    assert before.evaluate("() => window.map.getZoom()") == 11  # New York, close up
+    page.get_by_role("button", name="Radius search").click()  # type: ignore[attr-defined]
+    place = page.get_by_label("Around a place, ZIP code, customer ID or 'latitude, longitude'")  # type: ignore[attr-defined]
+    place.fill("Denver")
+    place.press("Enter")
+    page.get_by_role("button", name="Add the circle").click()  # type: ignore[attr-defined]
+    # The map, left at zoom 11 over New York, now frames the circle around Denver.
+    page.get_by_text("Radius search: 25 km around Denver, CO.").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    live.wait_for_function(  # type: ignore[attr-defined]
+        "() => { const c = window.map.getCenter(); "
+        "return Math.abs(c.lat - 39.74) < 0.05 && Math.abs(c.lng + 104.98) < 0.05; }",
+        timeout=WAIT_MS,
+    )
+    south, west, north, east = live.evaluate(MAP_BOUNDS_JS)
+    # 25 km each way: 0.22 degrees of latitude, 0.29 of longitude at Denver; all in view.
+    assert south < 39.74 - 0.22 and north > 39.74 + 0.22, (south, north)
+    assert west < -104.98 - 0.29 and east > -104.98 + 0.29, (west, east)
+    assert north - south < 2.0  # framed: the city, not the state
