@@ -29,6 +29,12 @@ class JumpControl(MacroElement):
             height: 28px; border-bottom: none; border-left: 1px solid #cccccc;
             font: 13px/28px sans-serif; color: #222222}
         .leaflet-bar.geocrm-jump a:last-child {border-radius: 0 4px 4px 0}
+        /* A phone's map is too narrow for one row beside the zoom buttons: two rows. */
+        @media (max-width: 520px) {
+            .geocrm-jump {flex-wrap: wrap; max-width: 190px; justify-content: flex-end}
+            .geocrm-jump span {display: none}
+            .leaflet-bar.geocrm-jump a {border-top: 1px solid #cccccc}
+        }
         </style>
         {% endmacro %}
         {% macro script(this, kwargs) %}
