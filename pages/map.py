@@ -53,7 +53,8 @@ POINT_COLOURING = {
     "RFM segment": "rfm_segment",
     "Churn risk": "churn_risk_band",
 }
-#: The radius search's last note (which place was taken), shown after the rerun it causes.
+#: The radius search's last circle and its note (which place was taken), shown under the
+#: map while that circle is part of the selection.
 RADIUS_NOTE_KEY = "map_radius_note"
 #: The control row, left to right: each control and its relative width.
 CONTROL_WIDTHS = {
@@ -121,9 +122,8 @@ def radius_search() -> None:
             return
         current = tuple(st.session_state.get(state.SHAPES_KEY, ()))
         st.session_state[state.SHAPES_KEY] = (*current, circle)
-        st.session_state[RADIUS_NOTE_KEY] = " ".join(
-            t for t in (f"Radius search: {km:g} km around {found.label}.", found.note) if t
-        )
+        said = f"Radius search: {km:g} km around {found.label}."
+        st.session_state[RADIUS_NOTE_KEY] = (circle, f"{said} {found.note or ''}".strip())
         show_view(view_framing(circle_box(circle)))
         st.rerun()
 
@@ -323,8 +323,9 @@ def map_panel() -> None:
                 )
         if lookalike_note:
             st.caption(lookalike_note)
-        if filters.shapes and st.session_state.get(RADIUS_NOTE_KEY):
-            show_caption(st.session_state[RADIUS_NOTE_KEY])
+        last_circle, radius_note = st.session_state.get(RADIUS_NOTE_KEY) or (None, "")
+        if last_circle in filters.shapes:
+            show_caption(radius_note)
     clicked = (out or {}).get("last_active_drawing") or {}
     area_id = (clicked.get("properties") or {}).get("area_id")
     if area_id and area_id in kpis.index:

@@ -77,7 +77,8 @@ def test_a_radius_search_around_denver_adds_a_circle_and_frames_it(demo_db: Stor
     assert (view.lat, view.lon) == pytest.approx((39.74, -104.98), abs=0.01)
     assert 9 <= view.zoom <= 11  # 60 km across fills the map
     # Said under the map once the sidebar's filters take the circle (a run AppTest skips).
-    note = at.session_state["map_radius_note"]
+    shown_with, note = at.session_state["map_radius_note"]
+    assert shown_with == circle
     assert note.startswith("Radius search: 30 km around Denver, CO. ")
     assert "Denver, CO, the most populous" in note
 
