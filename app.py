@@ -5,9 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.busy import run_unless_busy
+from ui.page_style import apply_page_style
 from ui.sidebar import render_filters
 
 st.set_page_config(page_title="GeoCRM", layout="wide")
+apply_page_style()
 
 navigation = st.navigation(
     [

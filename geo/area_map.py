@@ -27,7 +27,7 @@ from jinja2 import Template
 
 from geo.map_layers import AreaLayer, PointCellLayer, PointDotLayer
 from geo.map_text import to_map_text
-from geo.point_cells import PointCells
+from geo.point_cells import PointCells, keep_discs_in_cells
 from geo.shapes import Shape
 
 #: ColorBrewer YlGnBu (sequential) and RdBu (diverging), both colour-blind safe.
@@ -101,8 +101,10 @@ class PointLayer:
 
 
 #: Diameters of the count discs, in pixels: the largest count of a view gets the largest;
-#: the disc's area is in proportion to its count, but never smaller than the smallest.
-CELL_DIAMETER_PX = (26, 64)
+#: the disc's area is in proportion to its count, but never smaller than the smallest. The
+#: largest is under a cell's side (geo.point_cells.CELL_PIXELS), so that each disc, kept
+#: inside its cell, leaves a gap to its neighbours' even where the customers are dense.
+CELL_DIAMETER_PX = (26, 60)
 
 
 @dataclass(frozen=True)
@@ -130,13 +132,12 @@ class CellLayer:
             return []
         small, large = CELL_DIAMETER_PX
         diameters = np.maximum(small, large * np.sqrt(cells.count / cells.count.max()))
+        lat, lon = keep_discs_in_cells(cells.lat, cells.lon, cells.zoom, diameters / 2)
         rings = self.ring_colours if self.ring_colours is not None else [None] * len(cells)
         return [
             [round(float(la), COORD_DECIMALS), round(float(lo), COORD_DECIMALS), int(n),
              round(float(d), 1), ring]
-            for la, lo, n, d, ring in zip(
-                cells.lat, cells.lon, cells.count, diameters, rings, strict=True
-            )
+            for la, lo, n, d, ring in zip(lat, lon, cells.count, diameters, rings, strict=True)
         ]  # fmt: skip
 
 

@@ -84,7 +84,11 @@ def _add_filters(p: argparse.ArgumentParser, *, areas: bool) -> None:
         help="keep customers inside: circle:LON,LAT,KM | rect:W,S,E,N | poly:LON LAT;... "
         "(repeat for several)",
     )
-    p.add_argument("--near", metavar="CUSTOMER_ID", help="keep customers within --km of this one")
+    p.add_argument(
+        "--near",
+        metavar="PLACE",
+        help="keep customers within --km of a place, ZIP code, customer ID or 'lat, lon'",
+    )
     p.add_argument("--km", type=float, default=25.0, help="radius for --near (default 25)")
 
 

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.errors import InputError
 from geo.filters import Filters
+from geo.places import find_place
 from geo.schema import IN_AREA, NO_LOCATION, OUTSIDE_AREAS
-from geo.shapes import Shape, ShapeError, shapes_condition
+from geo.shapes import Shape, shapes_condition
 from geo.store import Store
 
 #: Columns of a selection, in export order.
@@ -392,28 +392,6 @@ def describe_filters(store: Store, filters: Filters) -> str:
 
 
 def circle_around(store: Store, place: str, km: float) -> Shape:
-    """A radius search: ``km`` around a customer (by ID) or a point ("lat, lon" degrees)."""
-    parts = [p.strip() for p in place.split(",")]
-    if len(parts) == 2:
-        try:
-            lat, lon = float(parts[0]), float(parts[1])
-        except ValueError:
-            pass
-        else:
-            try:
-                return Shape("circle", ((lon, lat),), km)
-            except ShapeError as exc:
-                raise InputError(f"radius search around {place}: {exc}") from None
-    row = store.query("SELECT lat, lon FROM customers WHERE customer_id = ?", [place.strip()])
-    if row.empty:
-        raise InputError(
-            f"no customer with ID '{place.strip()[:40]}'",
-            hint="Give a customer ID, or a point as 'latitude, longitude'",
-        )
-    lat, lon = row.iloc[0]["lat"], row.iloc[0]["lon"]
-    if pd.isna(lat) or pd.isna(lon):
-        raise InputError(f"customer '{place.strip()}' has no location")
-    try:
-        return Shape("circle", ((float(lon), float(lat)),), km)
-    except ShapeError as exc:
-        raise InputError(f"radius search of {km:g} km: {exc}") from None
+    """A radius search: ``km`` around a place name, a US ZIP code, a customer ID or a point
+    ("lat, lon" degrees); see :func:`geo.places.find_place`."""
+    return find_place(store, place).circle(km)

@@ -101,7 +101,7 @@ class PointCellLayer(folium.map.Layer, RenderOnce):
                 var html = '<div style="width:' + d + 'px;height:' + d + 'px;'
                     + 'box-sizing:border-box;border-radius:50%;display:flex;'
                     + 'align-items:center;justify-content:center;color:#ffffff;'
-                    + 'font:bold 11px/1 sans-serif;text-shadow:0 0 2px #000000;'
+                    + 'font:bold 12px/1 sans-serif;text-shadow:0 0 2px #000000;'
                     + 'background:' + fill + ';border:' + (r[4] ? 3 : 1.5)
                     + 'px solid ' + ring + '">'
                     + Number(r[2]).toLocaleString("en-US") + '</div>';

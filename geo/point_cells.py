@@ -76,6 +76,27 @@ def zoom_to_fit(bounds: list[list[float]], width_px: int, height_px: int) -> flo
     return float(min(MAX_ZOOM, max(MIN_ZOOM, math.log2(min(spans)))))
 
 
+def keep_discs_in_cells(
+    lat: np.ndarray, lon: np.ndarray, zoom: int, radius_px: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cell positions (WGS84 degrees, each inside its cell of ``zoom``'s grid) moved just
+    enough that a disc of ``radius_px`` around each stays inside its cell: discs of
+    neighbouring cells then never overlap at that zoom, or closer in. A radius over half a
+    cell is taken as half a cell (the disc is centred)."""
+    world = 256.0 * 2**zoom
+    x = (np.asarray(lon, dtype="float64") + 180.0) / 360.0 * world
+    phi = np.radians(np.clip(np.asarray(lat, dtype="float64"), -MERCATOR_MAX_LAT, MERCATOR_MAX_LAT))
+    y = (0.5 - np.log(np.tan(np.pi / 4 + phi / 2)) / (2 * np.pi)) * world
+    r = np.minimum(np.asarray(radius_px, dtype="float64"), CELL_PIXELS / 2)
+    x_cell = np.floor(x / CELL_PIXELS) * CELL_PIXELS
+    y_cell = np.floor(y / CELL_PIXELS) * CELL_PIXELS
+    x = np.clip(x, x_cell + r, x_cell + CELL_PIXELS - r)
+    y = np.clip(y, y_cell + r, y_cell + CELL_PIXELS - r)
+    moved_lon = x / world * 360.0 - 180.0
+    moved_lat = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * y / world))))
+    return moved_lat, moved_lon
+
+
 def _mercator_y(lat: float) -> float:
     """Web-Mercator y of a latitude as a fraction of the world's height (0 north, 1 south)."""
     phi = math.radians(max(-MERCATOR_MAX_LAT, min(MERCATOR_MAX_LAT, lat)))

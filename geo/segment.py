@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from geo.basemaps import BASEMAPS
 from geo.filters import Filters
 from geo.schema import CONTACT_STATUSES, KINDS, RISK_BANDS, SEGMENTS
 from geo.shapes import Shape, ShapeError
@@ -28,9 +29,11 @@ from geo.shapes import Shape, ShapeError
 VIEW_PARAM = "view"
 #: The query parameter of the metric the areas are coloured by (the presentation view).
 METRIC_PARAM = "metric"
+#: The query parameter of the map's background (a key of geo.basemaps.BASEMAPS).
+BASEMAP_PARAM = "basemap"
 #: Parameters that take one value; given twice with different values they are dropped.
 SINGLE_VALUED = ("level", "kind", "from", "to", "value_min", "value_max", VIEW_PARAM,
-                 "name", METRIC_PARAM)  # fmt: skip
+                 "name", METRIC_PARAM, BASEMAP_PARAM)  # fmt: skip
 #: Longest value a link parameter may have, in characters (a drawn polygon of some hundred
 #: vertices fits); a longer one is dropped.
 MAX_VALUE_CHARS = 20_000
@@ -80,13 +83,14 @@ class Known:
 
 @dataclass(frozen=True)
 class Segment:
-    """Filters plus an optional name, map position and metric (key of
-    :data:`geo.area_metrics.METRICS`)."""
+    """Filters plus an optional name, map position, metric (key of
+    :data:`geo.area_metrics.METRICS`) and basemap (key of :data:`geo.basemaps.BASEMAPS`)."""
 
     filters: Filters = field(default_factory=Filters)
     name: str | None = None
     view: MapView | None = None
     metric: str | None = None
+    basemap: str | None = None
 
     def to_query(self) -> dict[str, list[str]]:
         """URL query parameters: the filters' parameters, plus ``view`` (and ``name``)."""
@@ -97,6 +101,8 @@ class Segment:
             params["name"] = [self.name]
         if self.metric:
             params[METRIC_PARAM] = [self.metric]
+        if self.basemap:
+            params[BASEMAP_PARAM] = [self.basemap]
         return params
 
     def to_json(self) -> str:
@@ -215,6 +221,11 @@ def segment_from_query(
             raise ValueError("no such metric")
         return values[0]
 
+    def basemap(values: Sequence[str]) -> str:
+        if values[0] not in BASEMAPS:
+            raise ValueError(f"use {' or '.join(BASEMAPS)}")
+        return values[0]
+
     take("level", level, "level")
     take("kind", lambda v: choice(KINDS)(v)[0], "who")
     take("owner", owners, "owner")
@@ -228,6 +239,7 @@ def segment_from_query(
     take("contact", choice(CONTACT_STATUSES), "contact timing")
     take(VIEW_PARAM, lambda v: MapView.from_text(_one(v)), "map position")
     take(METRIC_PARAM, metric, "metric")
+    take(BASEMAP_PARAM, basemap, "basemap")
     area_ids = tuple(dict.fromkeys(usable.get("area", [])))
     lvl = kept.get("level")
     if area_ids and known is not None and lvl is not None:
@@ -261,7 +273,13 @@ def segment_from_query(
         contact=kept.get("contact", ()),
     )
     name = _one(usable.get("name", [])) or None
-    segment = Segment(filters, name=name, view=kept.get(VIEW_PARAM), metric=kept.get(METRIC_PARAM))
+    segment = Segment(
+        filters,
+        name=name,
+        view=kept.get(VIEW_PARAM),
+        metric=kept.get(METRIC_PARAM),
+        basemap=kept.get(BASEMAP_PARAM),
+    )
     return segment, problems
 
 

@@ -18,23 +18,33 @@ from geo.area_map import (
     framing_bounds,
 )
 from geo.area_metrics import METRICS
-from geo.customer_selection import circle_around
+from geo.basemaps import BASEMAPS
 from geo.errors import InputError
 from geo.figures import subset_label
+from geo.jump_control import JumpControl
 from geo.map_assets import build_standalone_html
+from geo.map_framing import (
+    MAP_WIDTH_PX,
+    circle_box,
+    regions_on_map,
+    view_framing,
+)
+from geo.places import find_place
 from geo.point_cells import DOTS_ZOOM, cell_zoom, zoom_to_fit
-from geo.segment import MapView, Segment
+from geo.segment import BASEMAP_PARAM, METRIC_PARAM, VIEW_PARAM, MapView, Segment
 from geo.shapes import Shape, ShapeError
 from geo.target_list import export_file_stem
 from ui import state
 from ui.folium_view import show_map
 from ui.inert_text import inert, show_caption, show_error, show_subheader, show_warning
+from ui.page_style import COMPACT_ROW_KEY
 from ui.sidebar import current_filters
 from ui.widgets import show_headline_figures
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-BASEMAPS = {"No basemap (works offline)": None, "OpenStreetMap": "OpenStreetMap"}
 LOOKALIKES_SHOWN = 1_000
+#: The map's height in pixels: most of a laptop's first screen (900 px) under the controls.
+MAP_HEIGHT_PX = 640
 #: The neutral colours of the count discs (translucent, so the areas show through).
 CUSTOMER_DISC = "rgba(38, 50, 56, 0.62)"
 PROSPECT_DISC = "rgba(94, 53, 77, 0.62)"
@@ -42,6 +52,18 @@ POINT_COLOURING = {
     "One colour": None,
     "RFM segment": "rfm_segment",
     "Churn risk": "churn_risk_band",
+}
+#: The radius search's last circle and its note (which place was taken), shown under the
+#: map while that circle is part of the selection.
+RADIUS_NOTE_KEY = "map_radius_note"
+#: The control row, left to right: each control and its relative width.
+CONTROL_WIDTHS = {
+    "metric": 1.7,
+    "point_colour": 1.2,
+    "basemap": 1.2,
+    "customers": 1.0,
+    "prospects": 1.0,
+    "lookalikes": 1.1,
 }
 
 filters = current_filters()
@@ -53,26 +75,98 @@ if filters.level is None:
 store = state.current_store()
 db, version = state.data_key(store)
 
-show_subheader(f"GeoCRM · {state.filters_description(db, version, filters)}")
-controls = st.columns([1.7, 1.3, 1.3, 1.05, 1, 1.1])
-metric_key = controls[0].selectbox(
+
+def seed_controls_from_link() -> None:
+    """On the session's first visit to the map, its metric and basemap are the link's
+    (read by the one link parser; the sidebar notes a value it could not use)."""
+    if "map_link_read" in st.session_state:
+        return
+    st.session_state["map_link_read"] = True
+    segment = state.link_segment(db, version)[0]
+    if segment.metric in METRICS:
+        st.session_state["map_metric"] = segment.metric
+    if segment.basemap in BASEMAPS:
+        st.session_state["map_basemap"] = segment.basemap
+
+
+def write_controls_to_link(metric: str, basemap: str) -> None:
+    """The link carries the map's metric and basemap (the sidebar writes the level)."""
+    for param, value in ((METRIC_PARAM, metric), (BASEMAP_PARAM, basemap)):
+        if st.query_params.get_all(param) != [value]:
+            st.query_params[param] = value
+
+
+def show_view(view: MapView) -> None:
+    """Open the map at ``view``: through the link's map position, which the map follows."""
+    st.query_params[VIEW_PARAM] = view.to_text()
+    # The customers are counted for the zoom the map reports; until it does, this one's.
+    st.session_state["area_map"] = {**(st.session_state.get("area_map") or {}), "zoom": view.zoom}
+
+
+def radius_search() -> None:
+    """A circle around a place, ZIP code, customer or point joins the drawn selection, and
+    the map frames it."""
+    place = st.text_input(
+        "Around a place, ZIP code, customer ID or 'latitude, longitude'",
+        key="map_radius_place",
+        max_chars=80,
+        placeholder="Denver · Springfield, IL · 10001 · C000123",
+    )
+    km = st.number_input("Radius (km)", min_value=0.1, max_value=2000.0, value=25.0, key="map_km")
+    if st.button("Add the circle", key="map_radius_add", type="primary") and place.strip():
+        try:
+            found = find_place(store, place)
+            circle = found.circle(km)
+        except InputError as exc:
+            show_error(exc)
+            return
+        current = tuple(st.session_state.get(state.SHAPES_KEY, ()))
+        st.session_state[state.SHAPES_KEY] = (*current, circle)
+        said = f"Radius search: {km:g} km around {found.label}."
+        st.session_state[RADIUS_NOTE_KEY] = (circle, f"{said} {found.note or ''}".strip())
+        show_view(view_framing(circle_box(circle)))
+        st.rerun()
+
+
+title_col, radius_col = st.columns([4, 1], vertical_alignment="bottom")
+with title_col:
+    show_subheader(f"GeoCRM · {state.filters_description(db, version, filters)}")
+with radius_col.popover("Radius search", width="stretch"):
+    radius_search()
+seed_controls_from_link()
+with st.container(key=COMPACT_ROW_KEY):
+    control = dict(
+        zip(
+            CONTROL_WIDTHS,
+            st.columns(list(CONTROL_WIDTHS.values()), vertical_alignment="bottom"),
+            strict=True,
+        )
+    )
+metric_key = control["metric"].selectbox(
     "Colour areas by",
     list(METRICS),
     format_func=lambda k: METRICS[k].label,
     key="map_metric",
 )
-colour_label = controls[1].selectbox(
+colour_label = control["point_colour"].selectbox(
     "Colour customers by", list(POINT_COLOURING), key="map_point_colour"
 )
-basemap_label = controls[2].selectbox("Basemap", list(BASEMAPS), key="map_basemap")
-show_customers = controls[3].toggle("Customers", value=True, key="map_customers")
-show_prospects = controls[4].toggle("Prospects", value=False, key="map_prospects")
-show_lookalikes = controls[5].toggle(
+basemap_key = control["basemap"].selectbox(
+    "Basemap",
+    list(BASEMAPS),
+    format_func=lambda k: BASEMAPS[k].label,
+    key="map_basemap",
+    help="No basemap works offline; OpenStreetMap needs the internet",
+)
+show_customers = control["customers"].toggle("Customers", value=True, key="map_customers")
+show_prospects = control["prospects"].toggle("Prospects", value=False, key="map_prospects")
+show_lookalikes = control["lookalikes"].toggle(
     "Look-alikes",
     value=False,
     key="map_lookalikes",
     help=f"The {LOOKALIKES_SHOWN:,} prospects most like the best customers",
 )
+write_controls_to_link(metric_key, basemap_key)
 
 
 def link_view() -> MapView | None:
@@ -96,25 +190,6 @@ def add_drawn_shapes(drawings: list[dict[str, object]]) -> None:
     if added:
         st.session_state[state.SHAPES_KEY] = current + tuple(added)
         st.rerun(scope="app")
-
-
-with st.expander("Radius search"):
-    place_col, km_col, add_col = st.columns([3, 1, 1], vertical_alignment="bottom")
-    place = place_col.text_input(
-        "Around a customer ID, or a point as 'latitude, longitude'",
-        key="map_radius_place",
-        max_chars=80,
-    )
-    km = km_col.number_input("km", min_value=0.1, max_value=2000.0, value=25.0, key="map_km")
-    if add_col.button("Add", key="map_radius_add") and place.strip():
-        try:
-            circle = circle_around(store, place, km)
-        except InputError as exc:
-            show_error(exc)
-        else:
-            current = tuple(st.session_state.get(state.SHAPES_KEY, ()))
-            st.session_state[state.SHAPES_KEY] = (*current, circle)
-            st.rerun()
 
 
 @st.fragment
@@ -194,7 +269,7 @@ def map_panel() -> None:
     frame = framing_bounds(areas, [*samples, *layers])
     zoom = (st.session_state.get("area_map") or {}).get("zoom")
     if not isinstance(zoom, int | float):
-        zoom = view.zoom if view else zoom_to_fit(frame, 900, 620)
+        zoom = view.zoom if view else zoom_to_fit(frame, MAP_WIDTH_PX, MAP_HEIGHT_PX)
     close_up = zoom >= DOTS_ZOOM
     cells = []
     for title, kind, fill, by, legend in counted:
@@ -212,18 +287,21 @@ def map_panel() -> None:
         point_layers=layers,
         frame_layers=[*samples, *layers],
         point_legend=customer_legend(layers, cells, samples),
-        basemap=BASEMAPS[basemap_label],
+        basemap=BASEMAPS[basemap_key].tiles,
         selected_area_id=selected,
         shapes=filters.shapes,
         drawing=True,
         view=(view.lat, view.lon, view.zoom) if view else None,
     )
-    left, right = st.columns([3, 1])
+    regions = regions_on_map(areas)
+    if regions:
+        JumpControl(regions).add_to(fmap)
+    left, right = st.columns([3.2, 1])
     with left:
         out = show_map(
             fmap,
             key="area_map",
-            height=620,
+            height=MAP_HEIGHT_PX,
             returned_objects=["last_active_drawing", "all_drawings", "zoom"],
             layers=customer_layers(samples) if close_up else customer_layers(cell_layers=cells),
         )
@@ -245,6 +323,9 @@ def map_panel() -> None:
                 )
         if lookalike_note:
             st.caption(lookalike_note)
+        last_circle, radius_note = st.session_state.get(RADIUS_NOTE_KEY) or (None, "")
+        if last_circle in filters.shapes:
+            show_caption(radius_note)
     clicked = (out or {}).get("last_active_drawing") or {}
     area_id = (clicked.get("properties") or {}).get("area_id")
     if area_id and area_id in kpis.index:

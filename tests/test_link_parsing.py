@@ -48,6 +48,7 @@ MALFORMED: list[tuple[dict[str, list[str]], str | None]] = [
     ({"view": ["40,-74,99"]}, "parameter view"),
     ({"view": ["nan,nan,nan"]}, "parameter view"),
     ({"metric": ["bogus"]}, "metric 'bogus' was ignored (parameter metric)"),
+    ({"basemap": ["satellite"]}, "basemap 'satellite' was ignored (parameter basemap)"),
     ({"risk": ["extreme"]}, "churn risk 'extreme' was ignored (parameter risk)"),
     ({"rfm": ["champions", "nobody"]}, "RFM segment 'champions, nobody' was ignored"),
     ({"contact": ["someday"]}, "contact timing 'someday' was ignored (parameter contact)"),

@@ -86,3 +86,36 @@ def test_zoom_to_fit() -> None:
     # One degree square: about eight zoom levels closer.
     assert 8.5 < zoom_to_fit([[40.0, -74.5], [41.0, -73.5]], 1000, 620) < 9.5
     assert cell_zoom(4.75) == 4 and cell_zoom(-1) == 0 and cell_zoom(30) == 18
+
+
+def _pixels(lat: np.ndarray, lon: np.ndarray, zoom: int) -> tuple[np.ndarray, np.ndarray]:
+    """Web-Mercator pixel coordinates at ``zoom``, as Leaflet places a marker."""
+    world = 256.0 * 2**zoom
+    phi = np.radians(lat)
+    return (lon + 180) / 360 * world, (
+        0.5 - np.log(np.tan(np.pi / 4 + phi / 2)) / (2 * np.pi)
+    ) * world
+
+
+@pytest.mark.parametrize("zoom", [3.6, 5.0])
+def test_count_discs_never_overlap_even_where_customers_are_dense(
+    demo_store: Store, zoom: float
+) -> None:
+    from geo.area_map import CellLayer
+    from geo.point_cells import CELL_PIXELS
+
+    cells = count_points_in_cells(demo_store, Filters(level="state"), "prospect", zoom)
+    rows = CellLayer("Prospects", cells, "#263238").rows()
+    lat, lon, d = (np.array([r[i] for r in rows], dtype="float64") for i in (0, 1, 3))
+    x, y = _pixels(lat, lon, cells.zoom)
+    gap = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    reach = (d[:, None] + d[None, :]) / 2
+    np.fill_diagonal(gap, np.inf)
+    # The demo's dense northeast: before, discs sat on top of each other there.
+    assert (gap >= reach - 0.05).all(), float((reach - gap).max())
+    # Each disc stays in its own cell, as near its customers' mean as that allows.
+    mean_x, mean_y = _pixels(cells.lat, cells.lon, cells.zoom)
+    assert (np.floor(x / CELL_PIXELS) == np.floor(mean_x / CELL_PIXELS)).all()
+    assert (np.floor(y / CELL_PIXELS) == np.floor(mean_y / CELL_PIXELS)).all()
+    assert np.hypot(x - mean_x, y - mean_y).max() <= CELL_PIXELS / 2
+    assert int(sum(r[2] for r in rows)) == cells.total

@@ -146,3 +146,24 @@ def test_the_link_names_a_known_metric_or_none() -> None:
     segment, problems = segment_from_query({"metric": ["bogus"]}, known)
     assert segment.metric is None
     assert problems == ["metric 'bogus' was ignored (parameter metric): no such metric"]
+
+
+def test_the_link_carries_the_maps_metric_level_and_basemap() -> None:
+    known = Known(KNOWN.areas_by_level, metrics=frozenset({"sales_amount"}))
+    shown = Segment(Filters(level="county"), metric="sales_amount", basemap="osm")
+    link = shown.to_query()
+    assert (link["level"], link["metric"], link["basemap"]) == (
+        ["county"],
+        ["sales_amount"],
+        ["osm"],
+    )
+    assert segment_from_query(link, known) == (shown, [])
+    # A hand-edited basemap is dropped with a plain note; the rest of the link still applies.
+    segment, problems = segment_from_query({**link, "basemap": ["satellite"]}, known)
+    assert segment == Segment(Filters(level="county"), metric="sales_amount")
+    assert problems == ["basemap 'satellite' was ignored (parameter basemap): use none or osm"]
+    segment, problems = segment_from_query({"basemap": ["none", "osm"]}, known)
+    assert segment.basemap is None
+    assert problems == [
+        "basemap 'none, osm' was ignored: the link gives 2 different values and takes one"
+    ]

@@ -92,6 +92,35 @@ def settle(page: object) -> None:
         page.wait_for_timeout(200)  # type: ignore[attr-defined]  # polling interval
 
 
+#: Pages that draw the map; it paints after the page's run, and again once it reports its zoom.
+MAP_PAGES = ("map", "present")
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
+def settle_map(page: object) -> None:
+    """Wait until the map has painted and its count discs have stayed the same for two
+    seconds (the first ones are for a guessed zoom and are replaced when the map reports
+    its own)."""
+    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    frame.locator(".leaflet-overlay-pane canvas").first.wait_for(timeout=180_000)
+    last, quiet_since, deadline = None, time.monotonic(), time.monotonic() + 60
+    while time.monotonic() < deadline:
+        live = next((f for f in page.frames if "st_folium" in f.url), None)  # type: ignore[attr-defined]
+        now = (
+            live.evaluate(
+                "() => Array.from(document.querySelectorAll('.geocrm-cell'))"
+                ".map((el) => el.textContent).join(',')"
+            )
+            if live
+            else None
+        )
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+        elif time.monotonic() - quiet_since >= 2.0:
+            return
+        page.wait_for_timeout(200)  # type: ignore[attr-defined]  # polling interval
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, required=True)
@@ -143,6 +172,9 @@ def shoot(browser: object, url: str, args: argparse.Namespace, size: str, theme:
         query = f"?{args.query}" if args.query else ""
         page.goto(f"{url}/{PAGES[name]}{query}")
         settle(page)
+        if name in MAP_PAGES:
+            settle_map(page)
+            settle(page)
         target = args.out / f"{name}-{size}-{theme}.png"
         page.screenshot(path=str(target))
         print(target)
