@@ -25,14 +25,12 @@ from branca.element import MacroElement
 from folium.plugins import Draw
 from jinja2 import Template
 
+from geo.map_classes import DEFAULT_SCHEME, classify
 from geo.map_layers import AreaLayer, PointCellLayer, PointDotLayer
 from geo.map_text import to_map_text
 from geo.point_cells import PointCells
 from geo.shapes import Shape
 
-#: ColorBrewer YlGnBu (sequential) and RdBu (diverging), both colour-blind safe.
-SEQUENTIAL = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
-DIVERGING = ("#ca0020", "#f4a582", "#f7f7f7", "#92c5de", "#0571b0")
 NO_DATA = "#d9d9d9"
 BOUNDARY_ATTRIBUTION = "Boundaries: US Census Bureau via us-atlas"
 COORD_DECIMALS = 5
@@ -164,40 +162,6 @@ def simplify_for_display(areas: gpd.GeoDataFrame, tolerance_deg: float) -> gpd.G
     return out
 
 
-def class_breaks(values: pd.Series, diverging: bool) -> list[float]:
-    """Upper bounds of the colour classes (5 classes; diverging ones centred on zero)."""
-    finite = values[np.isfinite(values)]
-    if finite.empty:
-        return []
-    if diverging:
-        top = float(np.abs(finite).max()) or 1.0
-        return [-0.6 * top, -0.2 * top, 0.2 * top, 0.6 * top, top]
-    qs = np.unique(np.quantile(finite, [0.2, 0.4, 0.6, 0.8, 1.0]))
-    return [float(q) for q in qs]
-
-
-def class_colours(classes: int, diverging: bool) -> list[str]:
-    """The colours of ``classes`` classes: spread over the whole sequential palette, so that
-    the lowest class is always the lightest (a map of mostly zeros does not look full);
-    the last ones of the diverging palette, whose breaks always number five."""
-    if diverging:
-        return list(DIVERGING[len(DIVERGING) - classes :])
-    if classes <= 1:
-        return [SEQUENTIAL[-1]] * classes
-    picks = np.linspace(0, len(SEQUENTIAL) - 1, classes).round().astype(int)
-    return [SEQUENTIAL[i] for i in picks]
-
-
-def colour_for(value: float, breaks: list[float], diverging: bool) -> str:
-    if value is None or not np.isfinite(value) or not breaks:
-        return NO_DATA
-    colours = class_colours(len(breaks), diverging)
-    for i, upper in enumerate(breaks):
-        if value <= upper:
-            return colours[i]
-    return colours[-1]
-
-
 class Legend(MacroElement):
     """A plain-HTML legend (no d3) and the boundary data attribution."""
 
@@ -226,23 +190,6 @@ class Legend(MacroElement):
         self.attribution = attribution
 
 
-def legend_entries(breaks: list[float], unit: str, diverging: bool) -> list[tuple[str, str]]:
-    """(label, colour) of each colour class, then "no data": one legend for every output."""
-    colours = class_colours(len(breaks), diverging)
-    entries = []
-    lower: float | None = None
-    for colour, upper in zip(colours, breaks, strict=True):
-        if diverging:
-            start = format_value(lower, unit) if lower is not None else "below"
-            label = f"{start} to {format_value(upper, unit)}"
-        else:
-            label = f"up to {format_value(upper, unit)}"
-        entries.append((label, colour))
-        lower = upper
-    entries.append(("no data", NO_DATA))
-    return entries
-
-
 #: Categorical colours (Okabe-Ito, colour-blind safe, then ColorBrewer Set3) for maps of
 #: who covers which area.
 CATEGORY_COLOURS = (
@@ -263,10 +210,16 @@ class AreaColours:
 
 
 def area_colours(
-    area_ids: Sequence[str], values: pd.Series, unit: str, diverging: bool = False
+    area_ids: Sequence[str],
+    values: pd.Series,
+    unit: str,
+    diverging: bool = False,
+    scheme: str = DEFAULT_SCHEME,
 ) -> AreaColours:
-    """Colours for ``values`` (index area_id): classes of a number, or one colour per name
-    when ``unit`` is CATEGORY (e.g. owners); missing values are "no data"."""
+    """Colours for ``values`` (index area_id) of the areas ``area_ids`` (those shown: the
+    classes are made from their values only): classes of a number by ``scheme`` (see
+    :mod:`geo.map_classes`), or one colour per name when ``unit`` is CATEGORY (e.g.
+    owners); missing values are "no data", listed in the legend when an area has none."""
     ids = [str(a) for a in area_ids]
     if unit == CATEGORY:
         names = values.reindex(ids)
@@ -276,10 +229,13 @@ def area_colours(
         text = {str(a): str(v) if pd.notna(v) else "none" for a, v in names.items()}
         return AreaColours(fill, text, [*((n, palette[n]) for n in present), ("none", NO_DATA)])
     numbers = values.reindex(ids).astype("float64")
-    breaks = class_breaks(numbers, diverging)
-    fill = {str(a): colour_for(float(v), breaks, diverging) for a, v in numbers.items()}
+    found = classify(numbers.to_numpy(), unit, diverging=diverging, scheme=scheme)
+    fill = {a: found.colour_of(i, NO_DATA) for i, a in enumerate(ids)}
     text = {str(a): format_value(float(v), unit) for a, v in numbers.items()}
-    return AreaColours(fill, text, legend_entries(breaks, unit, diverging))
+    legend = [(c.label, c.colour) for c in found.classes]
+    if (found.index < 0).any():
+        legend.append(("no data", NO_DATA))
+    return AreaColours(fill, text, legend)
 
 
 def legend_html(
@@ -405,6 +361,43 @@ class ViewInLink(MacroElement):
         self._name = "ViewInLink"
 
 
+#: The outline of the selected area: a dark line on a white halo, visible on every fill.
+SELECTED_OUTLINE = {"color": "#111111", "weight": 3.5}
+SELECTED_HALO = {"color": "#ffffff", "weight": 8}
+
+
+class SelectedOutline(MacroElement):
+    """The selected area's outline in a pane of its own above the areas (and below the
+    customers), so that no neighbour's fill covers it at any zoom; it takes no clicks, so
+    a click still reaches the area below. Only coordinates reach the page."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var m = {{ this._parent.get_name() }};
+            var pane = m.createPane("geocrm-selected");
+            pane.style.zIndex = 450;
+            pane.style.pointerEvents = "none";
+            var shape = {{ this.geometry|tojson }};
+            [{{ this.halo|tojson }}, {{ this.line|tojson }}].forEach(function (s) {
+                L.geoJSON(shape, {pane: "geocrm-selected", interactive: false,
+                    style: {color: s.color, weight: s.weight, opacity: 1, fill: false,
+                            lineJoin: "round"}}).addTo(m);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, geometry: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "SelectedOutline"
+        self.geometry = geometry
+        self.halo = SELECTED_HALO
+        self.line = SELECTED_OUTLINE
+
+
 def _draw_shapes(fmap: folium.Map, shapes: Sequence[Shape]) -> None:
     """The drawn selection, outlined, so that the map shows what the counts include."""
     style: dict[str, Any] = {"color": "#d95f02", "weight": 2.5, "fill": True, "fill_opacity": 0.06}
@@ -494,6 +487,7 @@ def build_area_map(
     shapes: Sequence[Shape] = (),
     drawing: bool = False,
     view: tuple[float, float, float] | None = None,
+    scheme: str = DEFAULT_SCHEME,
 ) -> folium.Map:
     """A folium map: areas coloured by ``values`` (index area_id), legend, point layers.
 
@@ -505,6 +499,8 @@ def build_area_map(
     ``shapes`` outlines a drawn selection; ``drawing`` adds the tools to draw rectangles,
     polygons and circles; ``view`` (lat, lon, zoom) opens the map there instead of framing
     the data, and the map keeps the page's address up to date with its position.
+    ``selected_area_id`` is outlined on top of every area; ``scheme`` is how the colour
+    classes are cut (see :data:`geo.map_classes.SCHEMES`).
     """
     fmap = folium.Map(
         location=None,
@@ -526,18 +522,17 @@ def build_area_map(
     fmap.options["zoomSnap"] = 0.25
     if basemap in BASEMAPS:
         folium.TileLayer(basemap, name=to_map_text(basemap), control=False).add_to(fmap)
-    colours = area_colours(areas["area_id"].tolist(), values, unit, diverging)
+    colours = area_colours(areas["area_id"].tolist(), values, unit, diverging, scheme)
     data = _features(areas, colours.text, metric_label)
     selected = str(selected_area_id) if selected_area_id is not None else None
 
     def style(feature: dict[str, object]) -> dict[str, object]:
         props = feature["properties"]
         assert isinstance(props, dict)
-        is_selected = props.get("area_id") == selected
         return {
             "fillColor": colours.fill.get(str(props.get("area_id")), NO_DATA),
-            "color": "#111111" if is_selected else "#666666",
-            "weight": 3 if is_selected else 0.4,
+            "color": "#666666",
+            "weight": 0.4,
             "fillOpacity": 0.75,
         }
 
@@ -553,6 +548,9 @@ def build_area_map(
         ),
         control=True,
     ).add_to(fmap)
+    if selected is not None and (areas["area_id"].astype(str) == selected).any():
+        shape = areas[areas["area_id"].astype(str) == selected].geometry.iloc[0]
+        SelectedOutline(shapely.geometry.mapping(shape)).add_to(fmap)
     add_customer_layers(fmap, point_layers, cell_layers)
     unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
     if point_legend is None:

@@ -37,6 +37,7 @@ from geo.customer_selection import (
     summarise_selection,
 )
 from geo.figures import net_change_last_period, quarter_name
+from geo.map_classes import DEFAULT_SCHEME
 from geo.map_picture import PANEL_SIZE, render_map_picture
 from geo.segment import Segment
 from geo.store import Store
@@ -119,8 +120,10 @@ def build_deck_content(
     top: int = 10,
     metric: str = "sales_amount",
     on: date | None = None,
+    scheme: str = DEFAULT_SCHEME,
 ) -> DeckContent:
-    """The slides' content for ``segment`` at ``level``: title, overview, ``top`` areas."""
+    """The slides' content for ``segment`` at ``level``: title, overview, ``top`` areas;
+    the maps are coloured in the classes of ``scheme``, as on the screen."""
     if metric not in METRICS or METRICS[metric].unit == "category":
         numeric = [k for k, m in METRICS.items() if m.unit != "category"]
         raise ValueError(f"the deck ranks areas by a number: use one of {', '.join(numeric)}")
@@ -136,6 +139,8 @@ def build_deck_content(
         else area_metric_values(store, filters, metric)
     )
     areas = simplify_for_display(store.load_areas(level), DISPLAY_TOLERANCE_DEG)
+    if filters.area_ids:  # the areas the screen shows, so the classes are the same
+        areas = areas[areas["area_id"].isin(filters.area_ids)]
     summary = summarise_selection(store, filters)
     quarter = latest_complete_period(store, PERIOD)
     slides = [
@@ -168,7 +173,7 @@ def build_deck_content(
             kpis=overview,
             picture=render_map_picture(
                 areas, values, title="", metric_label=chosen.label, unit=chosen.unit,
-                diverging=chosen.diverging, size=PANEL_SIZE,
+                diverging=chosen.diverging, size=PANEL_SIZE, scheme=scheme,
             ),
         )
     )  # fmt: skip
@@ -214,6 +219,7 @@ def build_deck_content(
                 picture=render_map_picture(
                     areas, values, title="", metric_label=chosen.label, unit=chosen.unit,
                     diverging=chosen.diverging, focus=str(area_id), size=PANEL_SIZE,
+                    scheme=scheme,
                 ),
                 chart=_trend_chart(
                     _whole_quarters(flows_over_time(store, here, PERIOD), quarter),

@@ -28,6 +28,7 @@ from geo.area_map import (
     area_colours,
     bulk_bounds,
 )
+from geo.map_classes import DEFAULT_SCHEME
 
 #: A 16:9 picture that fills a slide: 1600 x 900 pixels.
 SLIDE_SIZE = (1600, 900)
@@ -60,8 +61,10 @@ def render_map_picture(
     subtitle: str = "",
     focus: str | None = None,
     size: Sequence[int] = SLIDE_SIZE,
+    scheme: str = DEFAULT_SCHEME,
 ) -> bytes:
-    """PNG bytes of the areas coloured by ``values`` (index area_id), ``size`` pixels.
+    """PNG bytes of the areas coloured by ``values`` (index area_id), ``size`` pixels, in
+    the classes of ``scheme`` (those of the interactive map: see :mod:`geo.map_classes`).
 
     ``focus`` (an area_id) frames that area and outlines it; the others stay for context.
     """
@@ -70,7 +73,7 @@ def render_map_picture(
     try:
         top = 0.82 if title else 0.92
         ax = fig.add_axes((0.01, 0.04, 0.70, top))
-        colours = area_colours(areas["area_id"].tolist(), values, unit, diverging)
+        colours = area_colours(areas["area_id"].tolist(), values, unit, diverging, scheme)
         fills = [colours.fill[str(a)] for a in areas["area_id"]]
         areas.plot(ax=ax, color=fills, edgecolor="#666666", linewidth=0.3)
         if focus is not None and (areas["area_id"] == focus).any():

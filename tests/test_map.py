@@ -15,7 +15,6 @@ from geo.area_map import (
     CellLayer,
     PointLayer,
     build_area_map,
-    class_breaks,
     simplify_for_display,
 )
 from geo.map_assets import (
@@ -82,12 +81,6 @@ def test_choropleth_legend_and_layers() -> None:
     assert "Sales amount (\\u0026#36;)" in html and "\\u0026#36;12,345" in html
     assert "no data" in html  # area C has no value
     assert "Customers (showing 5 of 1,234)" in html
-
-
-def test_class_breaks() -> None:
-    assert class_breaks(pd.Series([0.0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), False)[-1] == 9
-    div = class_breaks(pd.Series([-10.0, 5.0]), True)
-    assert div[0] < 0 < div[-1] and div[-1] == 10
 
 
 def test_simplified_areas_keep_every_id() -> None:
