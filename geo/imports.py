@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.area_import import read_areas
+from geo.area_names import name_namesakes
 from geo.customer_import import CustomerColumns, read_customers
 from geo.errors import InputError
 from geo.gazetteer import Gazetteer
@@ -120,6 +121,21 @@ def import_sales_file(
     return ImportResult(report)
 
 
+def _tell_namesakes_apart(store: Store, areas: pd.DataFrame, report: ImportReport) -> None:
+    """Names that repeat within the level get their parent's name (or their ID), in place:
+    two areas both called "Springfield" cannot be told apart on the map or in a list."""
+    known = store.query("SELECT area_id, name FROM areas WHERE name IS NOT NULL")
+    named = name_namesakes(areas, dict(zip(known["area_id"], known["name"], strict=True)))
+    changed = named.ne(areas["name"]) & named.notna()
+    if changed.any():
+        examples = ", ".join(f"'{n}'" for n in named[changed].head(3))
+        report.warnings.append(
+            f"{int(changed.sum())} areas share their name with another area of the level: "
+            f"they are named with their parent's name or their ID ({examples})"
+        )
+        areas["name"] = named
+
+
 def import_areas_file(
     store: Store,
     path: Path,
@@ -156,6 +172,7 @@ def import_areas_file(
             file=report.source,
             hint="Check the layer and the ID column; every feature was rejected",
         )
+    _tell_namesakes_apart(store, areas, report)
     levels = sorted(pd.unique(areas["level"]).tolist())
     customers = store.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
     with store.transaction() as con:

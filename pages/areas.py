@@ -48,7 +48,8 @@ st.dataframe(
         "area_id": st.column_config.TextColumn("Area ID"),
         "name": st.column_config.TextColumn("Name"),
         "level": None,
-        "parent_id": st.column_config.TextColumn("Parent"),
+        "parent_id": None,  # a code; the parent's name says it
+        "parent_name": st.column_config.TextColumn("Parent"),
         "owner": st.column_config.TextColumn("Owner"),
         "customers": st.column_config.NumberColumn("Customers", format="localized"),
         "prospects": st.column_config.NumberColumn("Prospects", format="localized"),
