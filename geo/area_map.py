@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
-from folium.plugins import Draw
+from folium.plugins import Draw, Fullscreen
 from jinja2 import Template
 
 from geo.map_classes import DEFAULT_SCHEME, classify
@@ -242,7 +242,10 @@ def legend_html(
     title: str,
     entries: Sequence[tuple[str, str]],
     points: Sequence[tuple[str, str]] = (),
+    font_px: int = 13,
 ) -> str:
+    """The legend's markup, its text ``font_px`` pixels high; the map's other labels (layer
+    names, attribution, scale) are set no smaller than two pixels below it."""
     rows = [
         f'<div><span style="background:{colour}"></span>{to_map_text(label)}</div>'
         for label, colour in entries
@@ -253,16 +256,23 @@ def legend_html(
             f'<div><i style="background:{colour}"></i>{to_map_text(label)}</div>'
             for label, colour in points
         )
+    swatch = round(font_px * 0.92)
+    others = (
+        f".leaflet-control-layers,.leaflet-control-attribution,.leaflet-control-scale-line"
+        f"{{font-size:{font_px - 2}px}}"
+        if font_px > 13
+        else ""
+    )
     return (
         '<div style="background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
-        'font:13px/1.35 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        f"font:{font_px}px/1.35 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3);"
+        'max-width:min(44vw,460px)">'
         f"<b>{to_map_text(title)}</b>"
-        "<style>.geocrm-legend span{display:inline-block;width:18px;height:12px;"
-        "margin-right:6px;border:1px solid #999;vertical-align:middle}"
-        ".geocrm-legend i{display:inline-block;width:11px;height:11px;border-radius:50%;"
-        "margin:0 9px 0 3px;border:1px solid #555;vertical-align:middle}</style>"
-        + "".join(rows)
-        + "</div>"
+        f"<style>.geocrm-legend span{{display:inline-block;width:{swatch + 6}px;"
+        f"height:{swatch}px;margin-right:6px;border:1px solid #999;vertical-align:middle}}"
+        f".geocrm-legend i{{display:inline-block;width:{swatch - 1}px;height:{swatch - 1}px;"
+        "border-radius:50%;margin:0 9px 0 3px;border:1px solid #555;vertical-align:middle}"
+        f"{others}</style>" + "".join(rows) + "</div>"
     )
 
 
@@ -488,6 +498,8 @@ def build_area_map(
     drawing: bool = False,
     view: tuple[float, float, float] | None = None,
     scheme: str = DEFAULT_SCHEME,
+    legend_font_px: int = 13,
+    fullscreen: bool = False,
 ) -> folium.Map:
     """A folium map: areas coloured by ``values`` (index area_id), legend, point layers.
 
@@ -500,7 +512,9 @@ def build_area_map(
     polygons and circles; ``view`` (lat, lon, zoom) opens the map there instead of framing
     the data, and the map keeps the page's address up to date with its position.
     ``selected_area_id`` is outlined on top of every area; ``scheme`` is how the colour
-    classes are cut (see :data:`geo.map_classes.SCHEMES`).
+    classes are cut (see :data:`geo.map_classes.SCHEMES`). ``legend_font_px`` sizes the
+    legend's text (a projector needs 16 or more); ``fullscreen`` adds a control that fills
+    the screen with the map.
     """
     fmap = folium.Map(
         location=None,
@@ -556,7 +570,7 @@ def build_area_map(
     if point_legend is None:
         point_legend = customer_legend(point_layers, cell_layers)
     Legend(
-        legend_html(metric_label + unit_title, colours.legend, point_legend),
+        legend_html(metric_label + unit_title, colours.legend, point_legend, legend_font_px),
         to_map_text(BOUNDARY_ATTRIBUTION),
     ).add_to(fmap)
     if shapes:
@@ -574,6 +588,10 @@ def build_area_map(
             edit_options={"edit": False, "remove": False},
         ).add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
+    if fullscreen:
+        Fullscreen(
+            position="topleft", title="Show the map on the whole screen", title_cancel="Back"
+        ).add_to(fmap)
     ViewInLink().add_to(fmap)
     if view is not None:
         fmap.location = [view[0], view[1]]

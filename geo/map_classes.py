@@ -34,6 +34,8 @@ SCHEMES: dict[str, str] = {
     "equal_interval": "Equal intervals",
 }
 DEFAULT_SCHEME = "quantiles"
+#: The query parameter of the scheme in a presentation view's link.
+CLASSES_PARAM = "classes"
 CLASSES = 5
 #: ColorBrewer YlGnBu (sequential) and RdBu (diverging), both colour-blind safe.
 SEQUENTIAL = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")

@@ -22,6 +22,7 @@ from geo.customer_selection import circle_around
 from geo.errors import InputError
 from geo.figures import subset_label
 from geo.map_assets import build_standalone_html
+from geo.map_classes import CLASSES_PARAM, SCHEMES
 from geo.point_cells import DOTS_ZOOM, cell_zoom, zoom_to_fit
 from geo.segment import MapView, Segment
 from geo.shapes import Shape, ShapeError
@@ -54,20 +55,28 @@ store = state.current_store()
 db, version = state.data_key(store)
 
 show_subheader(f"GeoCRM · {state.filters_description(db, version, filters)}")
-controls = st.columns([1.7, 1.3, 1.3, 1.05, 1, 1.1])
+controls = st.columns([1.7, 1.2, 1.3, 1.3, 1.05, 1, 1.1])
 metric_key = controls[0].selectbox(
     "Colour areas by",
     list(METRICS),
     format_func=lambda k: METRICS[k].label,
     key="map_metric",
 )
-colour_label = controls[1].selectbox(
+scheme = controls[1].selectbox(
+    "Classes",
+    list(SCHEMES),
+    format_func=SCHEMES.__getitem__,
+    key="map_classes",
+    help="How the colour classes are cut: about as many areas in each (quantiles), "
+    "similar values together (natural breaks), or classes of equal width",
+)
+colour_label = controls[2].selectbox(
     "Colour customers by", list(POINT_COLOURING), key="map_point_colour"
 )
-basemap_label = controls[2].selectbox("Basemap", list(BASEMAPS), key="map_basemap")
-show_customers = controls[3].toggle("Customers", value=True, key="map_customers")
-show_prospects = controls[4].toggle("Prospects", value=False, key="map_prospects")
-show_lookalikes = controls[5].toggle(
+basemap_label = controls[3].selectbox("Basemap", list(BASEMAPS), key="map_basemap")
+show_customers = controls[4].toggle("Customers", value=True, key="map_customers")
+show_prospects = controls[5].toggle("Prospects", value=False, key="map_prospects")
+show_lookalikes = controls[6].toggle(
     "Look-alikes",
     value=False,
     key="map_lookalikes",
@@ -217,6 +226,7 @@ def map_panel() -> None:
         shapes=filters.shapes,
         drawing=True,
         view=(view.lat, view.lon, view.zoom) if view else None,
+        scheme=scheme,
     )
     left, right = st.columns([3, 1])
     with left:
@@ -274,12 +284,12 @@ def meeting_material() -> None:
     """The presentation view's link, and the map and deck as files for a meeting."""
 
     metric = METRICS[metric_key]
-    params = {**filters.to_query(), "metric": [metric_key]}
+    params = {**filters.to_query(), "metric": [metric_key], CLASSES_PARAM: [scheme]}
     st.link_button(
         "Open the presentation view",
         "present?" + urlencode([(k, v) for k, vs in params.items() for v in vs]),
     )
-    key = (db, version, filters, metric_key)
+    key = (db, version, filters, metric_key, scheme)
     files = st.session_state.get("map_files")
     if not files or files[0] != key:
         files = (key, {})
@@ -289,7 +299,7 @@ def meeting_material() -> None:
         values = state.metric_values(db, version, filters, metric_key)
         fmap = build_area_map(
             areas, values, metric_label=metric.label, unit=metric.unit,
-            diverging=metric.diverging, shapes=filters.shapes,
+            diverging=metric.diverging, shapes=filters.shapes, scheme=scheme,
         )  # fmt: skip
         files[1]["html"] = build_standalone_html(fmap).encode("utf-8")
     if cols[1].button("Prepare the map as a picture (PNG)", key="map_prepare_png"):
@@ -307,6 +317,7 @@ def meeting_material() -> None:
             metric_label=metric.label,
             unit=metric.unit,
             diverging=metric.diverging,
+            scheme=scheme,
         )
     top = cols[2].number_input("Areas in the deck", 1, 50, 10, key="map_deck_top")
     if cols[2].button("Prepare the slide deck (PPTX and PDF)", key="map_prepare_deck"):
@@ -315,8 +326,9 @@ def meeting_material() -> None:
 
         with st.spinner("Making the slides"):
             deck = build_deck_content(
-                store, Segment(filters), level=filters.level or "", top=int(top), metric=metric_key
-            )
+                store, Segment(filters), level=filters.level or "", top=int(top),
+                metric=metric_key, scheme=scheme,
+            )  # fmt: skip
             files[1]["pptx"] = write_pptx(deck)
             files[1]["pdf"] = write_pdf(deck)
     st.session_state["map_files"] = files
