@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import geopandas as gpd
@@ -170,3 +171,37 @@ def test_customer_layers_come_apart_from_the_map_script() -> None:
     group = customer_layers(cell_layers=[CellLayer("Customers", _cells([5, 7]), "#263238")])
     assert "1633" not in before and "counted per cell" not in before
     assert [type(child).__name__ for child in group._children.values()] == ["PointCellLayer"]
+
+
+def test_the_selected_area_is_outlined_on_top_and_takes_no_clicks() -> None:
+    areas = _areas()
+    html = build_area_map(
+        areas, pd.Series({"A": 1.0, "B": 2.0}), metric_label="C", unit="count",
+        selected_area_id="B",
+    ).get_root().render()  # fmt: skip
+    assert html.count('createPane("geocrm-selected")') == 1
+    assert "interactive: false" in html
+    # B's outline ([1, 2] x [0, 1]) and no other, a white halo under a dark line.
+    outline = html[html.index('createPane("geocrm-selected")') :]
+    shape = outline[outline.index("var shape = ") + 12 :].split(";\n")[0]
+    assert json.loads(shape) == {
+        "type": "Polygon",
+        "coordinates": [[[2.0, 0.0], [2.0, 1.0], [1.0, 1.0], [1.0, 0.0], [2.0, 0.0]]],
+    }
+    assert '"weight": 8' in outline and '"weight": 3.5' in outline
+    unselected = build_area_map(
+        areas, pd.Series({"A": 1.0}), metric_label="C", unit="count", selected_area_id="Z"
+    )
+    assert "geocrm-selected" not in unselected.get_root().render()
+
+
+def test_a_projector_map_has_large_labels_and_a_fullscreen_control() -> None:
+    fmap = build_area_map(
+        _areas(), pd.Series({"A": 1.0, "B": 2.0}), metric_label="C", unit="count",
+        legend_font_px=18, fullscreen=True,
+    )  # fmt: skip
+    html = fmap.get_root().render()
+    assert "font:18px" in html and "font-size:16px" in html
+    assert "L.control.fullscreen" in html
+    assert any("Control.FullScreen.js" in rewrite_asset_url(u) for u in list_map_assets(fmap))
+    assert "font:13px" in _map()  # the app's own map keeps its compact legend
