@@ -214,7 +214,9 @@ def build_deck_content(
         slides.append(
             SlideContent(
                 title=str(row["name"]),
-                subtitle=f"{level} {area_id} · owner {row['owner'] or 'none'}",
+                subtitle=f"{level} {area_id}"
+                + (f" in {row['parent_name']}" if pd.notna(row["parent_name"]) else "")
+                + f" · owner {row['owner'] or 'none'}",
                 kpis=area_kpis,
                 picture=render_map_picture(
                     areas, values, title="", metric_label=chosen.label, unit=chosen.unit,

@@ -269,7 +269,8 @@ def map_panel() -> None:
         else:
             row = kpis.loc[area_id]
             show_subheader(row["name"])
-            show_caption(f"{filters.level} {area_id} · owner {row['owner'] or 'none'}")
+            parent = f" in {row['parent_name']}" if isinstance(row.get("parent_name"), str) else ""
+            show_caption(f"{filters.level} {area_id}{parent} · owner {row['owner'] or 'none'}")
             st.metric("Customers", f"{int(row['customers']):,}")
             st.metric("Prospects", f"{int(row['prospects']):,}")
             st.metric("Orders", f"{int(row['orders']):,}")
