@@ -205,3 +205,18 @@ def test_a_projector_map_has_large_labels_and_a_fullscreen_control() -> None:
     assert "L.control.fullscreen" in html
     assert any("Control.FullScreen.js" in rewrite_asset_url(u) for u in list_map_assets(fmap))
     assert "font:13px" in _map()  # the app's own map keeps its compact legend
+
+
+@pytest.mark.skipif(not VENDOR_DIR.is_dir(), reason="map assets not installed (make install)")
+def test_every_image_the_maps_stylesheets_name_is_vendored() -> None:
+    # A missing one is a 404 in the browser (the fullscreen button's icon was).
+    fmap = build_area_map(
+        _areas(), pd.Series({"A": 1.0}), metric_label="C", unit="count",
+        drawing=True, fullscreen=True,
+    )  # fmt: skip
+    for url in (u for u in list_map_assets(fmap) if u.endswith(".css")):
+        path = VENDOR_DIR / rewrite_asset_url(url).removeprefix("app/static/vendor/")
+        names = re.findall(r"url\(['\"]?([^'\")]+)", path.read_text(encoding="utf-8"))
+        for name in {n.split("?")[0].split("#")[0] for n in names} - {""}:
+            if not name.startswith("data:"):
+                assert (path.parent / name).resolve().is_file(), (url, name)
