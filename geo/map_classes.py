@@ -29,8 +29,8 @@ import pandas as pd
 
 #: Class schemes a user may choose, and how the choice is labelled.
 SCHEMES: dict[str, str] = {
-    "quantiles": "Quantiles (equal counts)",
-    "natural_breaks": "Natural breaks (Jenks)",
+    "quantiles": "Quantiles",
+    "natural_breaks": "Natural breaks",
     "equal_interval": "Equal intervals",
 }
 DEFAULT_SCHEME = "quantiles"

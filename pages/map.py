@@ -67,8 +67,9 @@ scheme = controls[1].selectbox(
     list(SCHEMES),
     format_func=SCHEMES.__getitem__,
     key="map_classes",
-    help="How the colour classes are cut: about as many areas in each (quantiles), "
-    "similar values together (natural breaks), or classes of equal width",
+    help="How the colour classes are cut: quantiles put about as many areas in each class; "
+    "natural breaks (Fisher-Jenks) group similar values; equal intervals make classes of "
+    "equal width",
 )
 colour_label = controls[2].selectbox(
     "Colour customers by", list(POINT_COLOURING), key="map_point_colour"

@@ -78,6 +78,6 @@ def test_a_one_state_view_has_a_legend_of_its_value(demo_store: Store) -> None:
 def test_the_map_page_offers_the_class_schemes_and_links_them() -> None:
     at = open_with_link({"level": "state"})
     box = at.selectbox(key="map_classes")
-    assert box.options == ["Quantiles (equal counts)", "Natural breaks (Jenks)", "Equal intervals"]
+    assert box.options == ["Quantiles", "Natural breaks", "Equal intervals"]
     box.select("natural_breaks").run()
     assert not at.exception, at.exception
