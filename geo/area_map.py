@@ -169,7 +169,7 @@ class Legend(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function () {
-            var legend = L.control({position: "bottomleft"});
+            var legend = L.control({position: {{ this.position|tojson }}});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "geocrm-legend");
                 div.innerHTML = {{ this.html|tojson }};
@@ -183,11 +183,12 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, html: str, attribution: str) -> None:
+    def __init__(self, html: str, attribution: str, position: str = "bottomleft") -> None:
         super().__init__()
         self._name = "Legend"
         self.html = html
         self.attribution = attribution
+        self.position = position
 
 
 #: Categorical colours (Okabe-Ito, colour-blind safe, then ColorBrewer Set3) for maps of
@@ -500,6 +501,8 @@ def build_area_map(
     scheme: str = DEFAULT_SCHEME,
     legend_font_px: int = 13,
     fullscreen: bool = False,
+    legend_position: str = "bottomleft",
+    layer_control: bool = True,
 ) -> folium.Map:
     """A folium map: areas coloured by ``values`` (index area_id), legend, point layers.
 
@@ -513,8 +516,9 @@ def build_area_map(
     the data, and the map keeps the page's address up to date with its position.
     ``selected_area_id`` is outlined on top of every area; ``scheme`` is how the colour
     classes are cut (see :data:`geo.map_classes.SCHEMES`). ``legend_font_px`` sizes the
-    legend's text (a projector needs 16 or more); ``fullscreen`` adds a control that fills
-    the screen with the map.
+    legend's text (a projector needs 16 or more) and ``legend_position`` places it (a Leaflet
+    corner); ``fullscreen`` adds a control that fills the screen with the map;
+    ``layer_control`` lists the layers with boxes to hide them.
     """
     fmap = folium.Map(
         location=None,
@@ -572,6 +576,7 @@ def build_area_map(
     Legend(
         legend_html(metric_label + unit_title, colours.legend, point_legend, legend_font_px),
         to_map_text(BOUNDARY_ATTRIBUTION),
+        legend_position,
     ).add_to(fmap)
     if shapes:
         _draw_shapes(fmap, shapes)
@@ -587,7 +592,8 @@ def build_area_map(
             },
             edit_options={"edit": False, "remove": False},
         ).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    if layer_control:
+        folium.LayerControl(collapsed=False).add_to(fmap)
     if fullscreen:
         Fullscreen(
             position="topleft", title="Show the map on the whole screen", title_cancel="Back"

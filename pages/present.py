@@ -110,6 +110,9 @@ fmap = build_area_map(
     scheme=scheme,
     legend_font_px=LEGEND_FONT_PX,
     fullscreen=True,
+    # Top right, where a first screen of 900 pixels still shows it; a slide has one layer.
+    legend_position="topright",
+    layer_control=False,
 )
 show_map(fmap, key="present_map", height=720, returned_objects=[])
 show_caption(

@@ -73,6 +73,8 @@ def test_a_one_state_view_has_a_legend_of_its_value(demo_store: Store) -> None:
     assert f"</span>{count:,}</div>" in legend
     assert "font:18px" in legend and "up to" not in legend
     assert "L.control.fullscreen" in script
+    # Top right, seen on a first screen of 900 pixels; no layer list on a slide.
+    assert 'L.control({position: "topright"})' in script and "L.control.layers" not in script
 
 
 def test_the_map_page_offers_the_class_schemes_and_links_them() -> None:

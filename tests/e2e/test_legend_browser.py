@@ -44,7 +44,7 @@ def test_presentation_type_is_16_px_or_more_and_labels_are_whole(
     assert sizes and min(size for size, _ in sizes) >= 16, sizes
     texts = [text for _, text in sizes]
     assert "0" in texts or any(t.startswith(("−", "+")) for t in texts), texts
-    for control in (".leaflet-control-attribution", ".leaflet-control-layers"):
+    for control in (".leaflet-control-attribution", ".leaflet-control-scale-line"):
         control_sizes = frame.locator(control).first.evaluate(TEXT_SIZES)
         assert min(size for size, _ in control_sizes) >= 16, (control, control_sizes)
     assert frame.locator(".leaflet-control-zoom-fullscreen").count() == 1
