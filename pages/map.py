@@ -198,6 +198,12 @@ def map_panel() -> None:
             "with the highest look-alike index (see the Customers page)."
         )
     selected = st.session_state.get(state.SELECTED_AREA_KEY)
+    # The click that started this run is already in the map's state: outline that area now,
+    # not one click late.
+    last = (st.session_state.get("area_map") or {}).get("last_active_drawing") or {}
+    just_clicked = (last.get("properties") or {}).get("area_id")
+    if just_clicked in kpis.index:
+        selected = just_clicked
     view = link_view()
     # The zoom the map last reported (the fragment reruns when it changes), else where it
     # opens; the customers are counted on that zoom's grid, or drawn one by one close up.

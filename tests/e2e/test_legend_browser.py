@@ -9,7 +9,7 @@ import pytest
 
 from geo.store import Store
 from tests.e2e.conftest import Browsing, ServedApp, wait_until_settled
-from tests.e2e.test_browser import MAP_FRAME, WAIT_MS, open_map
+from tests.e2e.test_browser import MAP_FRAME, WAIT_MS, click_an_area, open_map
 
 pytestmark = pytest.mark.browser
 
@@ -88,3 +88,42 @@ def test_the_legend_after_a_filter_has_distinct_classes(
     assert len(labels) >= 3, classes
     assert len(set(labels)) == len(labels) and len(set(colours)) == len(colours), classes
     assert labels[0] == "0" and not any("up to" in label for label in labels), labels
+
+
+#: The selected area's outline pane, and how many outlines are drawn in it (halo + line).
+OUTLINE_JS = """() => {
+    const pane = window.map.getPane("geocrm-selected");
+    if (!pane) { return null; }
+    let drawn = 0;
+    window.map.eachLayer((l) => { if (l.options && l.options.pane === "geocrm-selected"
+        && l.feature) { drawn += 1; } });
+    return [getComputedStyle(pane).zIndex, getComputedStyle(pane).pointerEvents, drawn];
+}"""
+
+
+def test_a_clicked_area_is_outlined_at_once_above_the_others(
+    browsing: Browsing, served_demo: ServedApp
+) -> None:
+    open_map(browsing, served_demo, "?level=state")
+    page = browsing.page
+
+    def frame() -> object:
+        return next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+
+    assert frame().evaluate(OUTLINE_JS) is None  # nothing selected yet
+    click_an_area(
+        page,
+        lambda: frame().evaluate(
+            "() => { const p = window.map.latLngToContainerPoint([38.5, -98.8]); "
+            "return [p.x, p.y]; }"
+        ),
+    )
+    assert "Kansas" in [t.strip() for t in page.locator("h3").all_inner_texts()]  # type: ignore[attr-defined]
+    # The same click outlines Kansas (not one click late), over the areas, taking no clicks.
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => [...document.querySelectorAll('iframe')].some((f) => { try { "
+        "return !!f.contentWindow.map.getPane('geocrm-selected'); } catch (e) { return false; } })",
+        timeout=WAIT_MS,
+    )
+    z_index, pointer_events, drawn = frame().evaluate(OUTLINE_JS)
+    assert int(z_index) > 400 and pointer_events == "none" and drawn == 2
