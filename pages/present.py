@@ -69,8 +69,10 @@ title = segment.name or f"{metric.label} by {filters.level}"
 heading, back = st.columns([6, 1], vertical_alignment="center")
 with heading:
     show_title(title)
-# Back to the map with the same link: a new page load, so the app takes its filters.
-pairs = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
+# Back to the map with the filters, metric and classes shown here (those of the link that
+# could be used): a new page load, so the app takes them from the link.
+back_params = {**filters.to_query(), "metric": [metric_key], CLASSES_PARAM: [scheme]}
+pairs = [(k, v) for k, vs in back_params.items() for v in vs]
 back.markdown(
     f'<a class="geocrm-back" href="{html.escape("./?" + urlencode(pairs))}" target="_self">'
     "← Back to the app</a>",
