@@ -99,7 +99,7 @@ def render_map_picture(
             Patch(facecolor=colour, edgecolor="#999999", label=label)
             for label, colour in colours.legend
         ]
-        fig.legend(
+        legend = fig.legend(
             handles=handles,
             title=textwrap.fill(metric_label + unit_title, 22),
             loc="center left",
@@ -109,6 +109,9 @@ def render_map_picture(
             frameon=False,
             alignment="left",
         )
+        # "$80K – $350K" is two amounts, not mathematics between two dollar signs.
+        for text in (*legend.get_texts(), legend.get_title()):
+            text.set_parse_math(False)
         fig.text(0.99, 0.015, BOUNDARY_ATTRIBUTION, fontsize=10, color="#555555", ha="right")
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI, facecolor="white")

@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pandas as pd
+import pytest
 from PIL import Image
 
 from geo.area_map import area_colours
@@ -68,3 +69,25 @@ def test_names_with_dollar_signs_are_text_not_maths(demo_store: Store) -> None:
         metric_label="Sales", unit="$",
     )  # fmt: skip
     assert Image.open(io.BytesIO(png)).size == (1600, 900)
+
+
+def test_legend_amounts_are_text_not_maths(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "$80K – $350K" read as mathtext loses its dollar signs and turns italic.
+    import matplotlib.figure
+
+    legends: list[object] = []
+    make_legend = matplotlib.figure.Figure.legend
+
+    def keep(self: object, *args: object, **kwargs: object) -> object:
+        legends.append(make_legend(self, *args, **kwargs))  # type: ignore[arg-type]
+        return legends[-1]
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "legend", keep)
+    areas = demo_store.load_areas("state")
+    values = compute_area_kpis(demo_store, Filters(level="state")).set_index("area_id")
+    render_map_picture(areas, values["sales_amount"], title="", metric_label="Sales", unit="$")
+    texts = legends[0].get_texts()  # type: ignore[attr-defined]
+    assert any(t.get_text().count("$") == 2 for t in texts)
+    assert all(not t.get_parse_math() for t in texts)
