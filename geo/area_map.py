@@ -22,17 +22,15 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
-from folium.plugins import Draw
+from folium.plugins import Draw, Fullscreen
 from jinja2 import Template
 
+from geo.map_classes import DEFAULT_SCHEME, classify
 from geo.map_layers import AreaLayer, PointCellLayer, PointDotLayer
 from geo.map_text import to_map_text
 from geo.point_cells import PointCells, keep_discs_in_cells
 from geo.shapes import Shape
 
-#: ColorBrewer YlGnBu (sequential) and RdBu (diverging), both colour-blind safe.
-SEQUENTIAL = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
-DIVERGING = ("#ca0020", "#f4a582", "#f7f7f7", "#92c5de", "#0571b0")
 NO_DATA = "#d9d9d9"
 BOUNDARY_ATTRIBUTION = "Boundaries: US Census Bureau via us-atlas"
 COORD_DECIMALS = 5
@@ -165,40 +163,6 @@ def simplify_for_display(areas: gpd.GeoDataFrame, tolerance_deg: float) -> gpd.G
     return out
 
 
-def class_breaks(values: pd.Series, diverging: bool) -> list[float]:
-    """Upper bounds of the colour classes (5 classes; diverging ones centred on zero)."""
-    finite = values[np.isfinite(values)]
-    if finite.empty:
-        return []
-    if diverging:
-        top = float(np.abs(finite).max()) or 1.0
-        return [-0.6 * top, -0.2 * top, 0.2 * top, 0.6 * top, top]
-    qs = np.unique(np.quantile(finite, [0.2, 0.4, 0.6, 0.8, 1.0]))
-    return [float(q) for q in qs]
-
-
-def class_colours(classes: int, diverging: bool) -> list[str]:
-    """The colours of ``classes`` classes: spread over the whole sequential palette, so that
-    the lowest class is always the lightest (a map of mostly zeros does not look full);
-    the last ones of the diverging palette, whose breaks always number five."""
-    if diverging:
-        return list(DIVERGING[len(DIVERGING) - classes :])
-    if classes <= 1:
-        return [SEQUENTIAL[-1]] * classes
-    picks = np.linspace(0, len(SEQUENTIAL) - 1, classes).round().astype(int)
-    return [SEQUENTIAL[i] for i in picks]
-
-
-def colour_for(value: float, breaks: list[float], diverging: bool) -> str:
-    if value is None or not np.isfinite(value) or not breaks:
-        return NO_DATA
-    colours = class_colours(len(breaks), diverging)
-    for i, upper in enumerate(breaks):
-        if value <= upper:
-            return colours[i]
-    return colours[-1]
-
-
 class Legend(MacroElement):
     """A plain-HTML legend (no d3) and the boundary data attribution."""
 
@@ -206,7 +170,7 @@ class Legend(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function () {
-            var legend = L.control({position: "bottomleft"});
+            var legend = L.control({position: {{ this.position|tojson }}});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "geocrm-legend");
                 div.innerHTML = {{ this.html|tojson }};
@@ -220,28 +184,12 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, html: str, attribution: str) -> None:
+    def __init__(self, html: str, attribution: str, position: str = "bottomleft") -> None:
         super().__init__()
         self._name = "Legend"
         self.html = html
         self.attribution = attribution
-
-
-def legend_entries(breaks: list[float], unit: str, diverging: bool) -> list[tuple[str, str]]:
-    """(label, colour) of each colour class, then "no data": one legend for every output."""
-    colours = class_colours(len(breaks), diverging)
-    entries = []
-    lower: float | None = None
-    for colour, upper in zip(colours, breaks, strict=True):
-        if diverging:
-            start = format_value(lower, unit) if lower is not None else "below"
-            label = f"{start} to {format_value(upper, unit)}"
-        else:
-            label = f"up to {format_value(upper, unit)}"
-        entries.append((label, colour))
-        lower = upper
-    entries.append(("no data", NO_DATA))
-    return entries
+        self.position = position
 
 
 #: Categorical colours (Okabe-Ito, colour-blind safe, then ColorBrewer Set3) for maps of
@@ -264,10 +212,16 @@ class AreaColours:
 
 
 def area_colours(
-    area_ids: Sequence[str], values: pd.Series, unit: str, diverging: bool = False
+    area_ids: Sequence[str],
+    values: pd.Series,
+    unit: str,
+    diverging: bool = False,
+    scheme: str = DEFAULT_SCHEME,
 ) -> AreaColours:
-    """Colours for ``values`` (index area_id): classes of a number, or one colour per name
-    when ``unit`` is CATEGORY (e.g. owners); missing values are "no data"."""
+    """Colours for ``values`` (index area_id) of the areas ``area_ids`` (those shown: the
+    classes are made from their values only): classes of a number by ``scheme`` (see
+    :mod:`geo.map_classes`), or one colour per name when ``unit`` is CATEGORY (e.g.
+    owners); missing values are "no data", listed in the legend when an area has none."""
     ids = [str(a) for a in area_ids]
     if unit == CATEGORY:
         names = values.reindex(ids)
@@ -277,17 +231,23 @@ def area_colours(
         text = {str(a): str(v) if pd.notna(v) else "none" for a, v in names.items()}
         return AreaColours(fill, text, [*((n, palette[n]) for n in present), ("none", NO_DATA)])
     numbers = values.reindex(ids).astype("float64")
-    breaks = class_breaks(numbers, diverging)
-    fill = {str(a): colour_for(float(v), breaks, diverging) for a, v in numbers.items()}
+    found = classify(numbers.to_numpy(), unit, diverging=diverging, scheme=scheme)
+    fill = {a: found.colour_of(i, NO_DATA) for i, a in enumerate(ids)}
     text = {str(a): format_value(float(v), unit) for a, v in numbers.items()}
-    return AreaColours(fill, text, legend_entries(breaks, unit, diverging))
+    legend = [(c.label, c.colour) for c in found.classes]
+    if (found.index < 0).any():
+        legend.append(("no data", NO_DATA))
+    return AreaColours(fill, text, legend)
 
 
 def legend_html(
     title: str,
     entries: Sequence[tuple[str, str]],
     points: Sequence[tuple[str, str]] = (),
+    font_px: int = 13,
 ) -> str:
+    """The legend's markup, its text ``font_px`` pixels high; the map's other labels (layer
+    names, attribution, scale) are set no smaller than two pixels below it."""
     rows = [
         f'<div><span style="background:{colour}"></span>{to_map_text(label)}</div>'
         for label, colour in entries
@@ -298,16 +258,23 @@ def legend_html(
             f'<div><i style="background:{colour}"></i>{to_map_text(label)}</div>'
             for label, colour in points
         )
+    swatch = round(font_px * 0.92)
+    others = (
+        f".leaflet-control-layers,.leaflet-control-attribution,.leaflet-control-scale-line"
+        f"{{font-size:{font_px - 2}px}}"
+        if font_px > 13
+        else ""
+    )
     return (
         '<div style="background:rgba(255,255,255,.92);padding:8px 10px;border-radius:6px;'
-        'font:13px/1.35 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+        f"font:{font_px}px/1.35 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3);"
+        'max-width:min(44vw,460px)">'
         f"<b>{to_map_text(title)}</b>"
-        "<style>.geocrm-legend span{display:inline-block;width:18px;height:12px;"
-        "margin-right:6px;border:1px solid #999;vertical-align:middle}"
-        ".geocrm-legend i{display:inline-block;width:11px;height:11px;border-radius:50%;"
-        "margin:0 9px 0 3px;border:1px solid #555;vertical-align:middle}</style>"
-        + "".join(rows)
-        + "</div>"
+        f"<style>.geocrm-legend span{{display:inline-block;width:{swatch + 6}px;"
+        f"height:{swatch}px;margin-right:6px;border:1px solid #999;vertical-align:middle}}"
+        f".geocrm-legend i{{display:inline-block;width:{swatch - 1}px;height:{swatch - 1}px;"
+        "border-radius:50%;margin:0 9px 0 3px;border:1px solid #555;vertical-align:middle}"
+        f"{others}</style>" + "".join(rows) + "</div>"
     )
 
 
@@ -406,6 +373,43 @@ class ViewInLink(MacroElement):
         self._name = "ViewInLink"
 
 
+#: The outline of the selected area: a dark line on a white halo, visible on every fill.
+SELECTED_OUTLINE = {"color": "#111111", "weight": 3.5}
+SELECTED_HALO = {"color": "#ffffff", "weight": 8}
+
+
+class SelectedOutline(MacroElement):
+    """The selected area's outline in a pane of its own above the areas (and below the
+    customers), so that no neighbour's fill covers it at any zoom; it takes no clicks, so
+    a click still reaches the area below. Only coordinates reach the page."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var m = {{ this._parent.get_name() }};
+            var pane = m.createPane("geocrm-selected");
+            pane.style.zIndex = 450;
+            pane.style.pointerEvents = "none";
+            var shape = {{ this.geometry|tojson }};
+            [{{ this.halo|tojson }}, {{ this.line|tojson }}].forEach(function (s) {
+                L.geoJSON(shape, {pane: "geocrm-selected", interactive: false,
+                    style: {color: s.color, weight: s.weight, opacity: 1, fill: false,
+                            lineJoin: "round"}}).addTo(m);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, geometry: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "SelectedOutline"
+        self.geometry = geometry
+        self.halo = SELECTED_HALO
+        self.line = SELECTED_OUTLINE
+
+
 def _draw_shapes(fmap: folium.Map, shapes: Sequence[Shape]) -> None:
     """The drawn selection, outlined, so that the map shows what the counts include."""
     style: dict[str, Any] = {"color": "#d95f02", "weight": 2.5, "fill": True, "fill_opacity": 0.06}
@@ -495,6 +499,11 @@ def build_area_map(
     shapes: Sequence[Shape] = (),
     drawing: bool = False,
     view: tuple[float, float, float] | None = None,
+    scheme: str = DEFAULT_SCHEME,
+    legend_font_px: int = 13,
+    fullscreen: bool = False,
+    legend_position: str = "bottomleft",
+    layer_control: bool = True,
 ) -> folium.Map:
     """A folium map: areas coloured by ``values`` (index area_id), legend, point layers.
 
@@ -506,6 +515,11 @@ def build_area_map(
     ``shapes`` outlines a drawn selection; ``drawing`` adds the tools to draw rectangles,
     polygons and circles; ``view`` (lat, lon, zoom) opens the map there instead of framing
     the data, and the map keeps the page's address up to date with its position.
+    ``selected_area_id`` is outlined on top of every area; ``scheme`` is how the colour
+    classes are cut (see :data:`geo.map_classes.SCHEMES`). ``legend_font_px`` sizes the
+    legend's text (a projector needs 16 or more) and ``legend_position`` places it (a Leaflet
+    corner); ``fullscreen`` adds a control that fills the screen with the map;
+    ``layer_control`` lists the layers with boxes to hide them.
     """
     fmap = folium.Map(
         location=None,
@@ -527,18 +541,17 @@ def build_area_map(
     fmap.options["zoomSnap"] = 0.25
     if basemap in BASEMAPS:
         folium.TileLayer(basemap, name=to_map_text(basemap), control=False).add_to(fmap)
-    colours = area_colours(areas["area_id"].tolist(), values, unit, diverging)
+    colours = area_colours(areas["area_id"].tolist(), values, unit, diverging, scheme)
     data = _features(areas, colours.text, metric_label)
     selected = str(selected_area_id) if selected_area_id is not None else None
 
     def style(feature: dict[str, object]) -> dict[str, object]:
         props = feature["properties"]
         assert isinstance(props, dict)
-        is_selected = props.get("area_id") == selected
         return {
             "fillColor": colours.fill.get(str(props.get("area_id")), NO_DATA),
-            "color": "#111111" if is_selected else "#666666",
-            "weight": 3 if is_selected else 0.4,
+            "color": "#666666",
+            "weight": 0.4,
             "fillOpacity": 0.75,
         }
 
@@ -554,13 +567,17 @@ def build_area_map(
         ),
         control=True,
     ).add_to(fmap)
+    if selected is not None and (areas["area_id"].astype(str) == selected).any():
+        shape = areas[areas["area_id"].astype(str) == selected].geometry.iloc[0]
+        SelectedOutline(shapely.geometry.mapping(shape)).add_to(fmap)
     add_customer_layers(fmap, point_layers, cell_layers)
     unit_title = {"$": " ($)", "%": " (%)"}.get(unit, "")
     if point_legend is None:
         point_legend = customer_legend(point_layers, cell_layers)
     Legend(
-        legend_html(metric_label + unit_title, colours.legend, point_legend),
+        legend_html(metric_label + unit_title, colours.legend, point_legend, legend_font_px),
         to_map_text(BOUNDARY_ATTRIBUTION),
+        legend_position,
     ).add_to(fmap)
     if shapes:
         _draw_shapes(fmap, shapes)
@@ -576,7 +593,12 @@ def build_area_map(
             },
             edit_options={"edit": False, "remove": False},
         ).add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    if layer_control:
+        folium.LayerControl(collapsed=False).add_to(fmap)
+    if fullscreen:
+        Fullscreen(
+            position="topleft", title="Show the map on the whole screen", title_cancel="Back"
+        ).add_to(fmap)
     ViewInLink().add_to(fmap)
     if view is not None:
         fmap.location = [view[0], view[1]]

@@ -31,6 +31,7 @@ from geo.imports import (
     import_customers_file,
     import_sales_file,
 )
+from geo.map_classes import DEFAULT_SCHEME, SCHEMES
 from geo.progress import Progress
 from geo.sale_import import SaleColumns
 from geo.saved_segments import (
@@ -217,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--segment", metavar="NAME", help="a saved segment (instead of the filters)")
     p.add_argument("--top", type=int, default=10, help="areas with a slide each (default 10)")
     p.add_argument("--metric", choices=list(METRICS), default="sales_amount")
+    p.add_argument("--classes", choices=list(SCHEMES), default=DEFAULT_SCHEME,
+                   help="how the map's colour classes are cut (default quantiles)")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="the .pptx file")
     p.add_argument("--pdf", type=Path, help="also write the deck as PDF")
     _add_json(p)
@@ -225,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filters(p, areas=True)
     p.add_argument("--segment", metavar="NAME", help="a saved segment (instead of the filters)")
     p.add_argument("--metric", choices=list(METRICS), default="sales_amount")
+    p.add_argument("--classes", choices=list(SCHEMES), default=DEFAULT_SCHEME,
+                   help="how the colour classes are cut (default quantiles)")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="the .png file")
     _add_json(p)
 
@@ -652,7 +657,9 @@ def run_deck(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
         raise InputError("no areas to make slides of", hint="Import areas first")
     if not 0 <= args.top <= 200:
         raise InputError(f"--top {args.top}: choose 0 to 200 areas")
-    deck = build_deck_content(store, segment, level=level, top=args.top, metric=args.metric)
+    deck = build_deck_content(
+        store, segment, level=level, top=args.top, metric=args.metric, scheme=args.classes
+    )
     args.out.write_bytes(write_pptx(deck))
     if args.pdf:
         args.pdf.write_bytes(write_pdf(deck))
@@ -675,6 +682,8 @@ def run_picture(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any],
     metric = METRICS[args.metric]
     values = area_metric_values(store, filters, args.metric)
     areas = simplify_for_display(store.load_areas(filters.level), 0.01)
+    if filters.area_ids:  # the areas the map shows, so the classes are the same
+        areas = areas[areas["area_id"].isin(filters.area_ids)]
     png = render_map_picture(
         areas,
         values,
@@ -685,6 +694,7 @@ def run_picture(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any],
         metric_label=metric.label,
         unit=metric.unit,
         diverging=metric.diverging,
+        scheme=args.classes,
     )
     args.out.write_bytes(png)
     return {"out": str(args.out), "bytes": len(png)}, f"wrote {args.out}"

@@ -51,6 +51,7 @@ AREA_KPI_COLUMNS = (
     "name",
     "level",
     "parent_id",
+    "parent_name",
     "owner",
     "customers",
     "prospects",
@@ -237,7 +238,9 @@ def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
 def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
     """One row per area of ``filters.level`` (limited to ``filters.area_ids`` if any).
 
-    customers / prospects: how many of the selection are located in the area;
+    parent_name is the name of the parent area (None without one), for people who do not
+    know the parent's code; customers / prospects: how many of the selection are located
+    in the area;
     orders / sales_amount: orders and their amounts in the date range, of the customers
     located in the area; penetration = customers / (customers + prospects), NaN when both
     are zero.
@@ -256,13 +259,14 @@ def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
         "bought AS (SELECT who.area_id, count(*) AS orders, sum(o.amount) AS sales_amount "
         f"FROM orders o JOIN who ON who.customer_id = o.customer_id WHERE {date_where} "
         "GROUP BY who.area_id) "
-        "SELECT ar.area_id, ar.name, ar.level, ar.parent_id, ar.owner, "
+        "SELECT ar.area_id, ar.name, ar.level, ar.parent_id, pa.name AS parent_name, ar.owner, "
         "COALESCE(people.customers, 0) AS customers, "
         "COALESCE(people.prospects, 0) AS prospects, "
         "COALESCE(bought.orders, 0) AS orders, "
         "COALESCE(bought.sales_amount, 0.0) AS sales_amount "
         "FROM areas ar LEFT JOIN people ON people.area_id = ar.area_id "
         "LEFT JOIN bought ON bought.area_id = ar.area_id "
+        "LEFT JOIN areas pa ON pa.area_id = ar.parent_id "
         f"WHERE {area_where} ORDER BY ar.area_id",
         who_params + date_params + area_params,
     )

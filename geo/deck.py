@@ -38,6 +38,7 @@ from geo.customer_selection import (
     summarise_selection,
 )
 from geo.figures import net_change_last_period, quarter_name
+from geo.map_classes import DEFAULT_SCHEME
 from geo.map_picture import PANEL_SIZE, render_map_picture
 from geo.progress import Progress
 from geo.segment import Segment
@@ -123,8 +124,10 @@ def build_deck_content(
     metric: str = "sales_amount",
     on: date | None = None,
     progress: Progress | None = None,
+    scheme: str = DEFAULT_SCHEME,
 ) -> DeckContent:
-    """The slides' content for ``segment`` at ``level``: title, overview, ``top`` areas.
+    """The slides' content for ``segment`` at ``level``: title, overview, ``top`` areas;
+    the maps are coloured in the classes of ``scheme``, as on the screen.
 
     ``progress`` hears one step per slide, from 0 to 1 (the area slides take the time)."""
     if metric not in METRICS or METRICS[metric].unit == "category":
@@ -144,6 +147,8 @@ def build_deck_content(
         else area_metric_values(store, filters, metric)
     )
     areas = simplify_for_display(store.load_areas(level), DISPLAY_TOLERANCE_DEG)
+    if filters.area_ids:  # the areas the screen shows, so the classes are the same
+        areas = areas[areas["area_id"].isin(filters.area_ids)]
     summary = summarise_selection(store, filters)
     quarter = latest_complete_period(store, PERIOD)
     slides = [
@@ -176,7 +181,7 @@ def build_deck_content(
             kpis=overview,
             picture=render_map_picture(
                 areas, values, title="", metric_label=chosen.label, unit=chosen.unit,
-                diverging=chosen.diverging, size=PANEL_SIZE,
+                diverging=chosen.diverging, size=PANEL_SIZE, scheme=scheme,
             ),
         )
     )  # fmt: skip
@@ -225,11 +230,14 @@ def build_deck_content(
         slides.append(
             SlideContent(
                 title=str(row["name"]),
-                subtitle=f"{level} {area_id} · owner {row['owner'] or 'none'}",
+                subtitle=f"{level} {area_id}"
+                + (f" in {row['parent_name']}" if pd.notna(row["parent_name"]) else "")
+                + f" · owner {row['owner'] or 'none'}",
                 kpis=area_kpis,
                 picture=render_map_picture(
                     areas, values, title="", metric_label=chosen.label, unit=chosen.unit,
                     diverging=chosen.diverging, focus=str(area_id), size=PANEL_SIZE,
+                    scheme=scheme,
                 ),
                 chart=_trend_chart(
                     _whole_quarters(flows_over_time(store, here, PERIOD), quarter),

@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from geo.area_import import read_areas
+from geo.area_names import us_county_name
 from geo.assignment import assign_points
 from geo.schema import AREA_COLUMNS, CRS_WGS84, CUSTOMER_COLUMNS, SALE_COLUMNS
 from geo.us_divisions import DIVISION_NAMES, DIVISION_OF_STATE
@@ -92,6 +93,10 @@ def load_demo_areas() -> gpd.GeoDataFrame:
     counties, _ = read_areas(COUNTIES_FILE, layer="counties", level="county")
     states, _ = read_areas(COUNTIES_FILE, layer="states", level="state")
     counties["parent_id"] = counties["area_id"].str[:2]
+    # us-atlas names are bare ("Texas"): with type and state they say which county they are.
+    counties["name"] = [
+        us_county_name(a, n) for a, n in zip(counties["area_id"], counties["name"], strict=True)
+    ]
     division = states["area_id"].map(DIVISION_OF_STATE)
     states["parent_id"] = division.map(lambda d: f"DIV{int(d)}" if pd.notna(d) else None)
     rep_of = {f"DIV{d}": REPS[d - 1] for d in DIVISION_NAMES}

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.area_import import read_areas
+from geo.area_names import name_namesakes
 from geo.customer_import import CustomerColumns, read_customers
 from geo.errors import InputError
 from geo.gazetteer import Gazetteer
@@ -130,6 +131,21 @@ def prepare_sales(
     return PreparedImport(frame, report, replaced, "stored orders with the same order ID")
 
 
+def _tell_namesakes_apart(store: Store, areas: pd.DataFrame, report: ImportReport) -> None:
+    """Names that repeat within the level get their parent's name (or their ID), in place:
+    two areas both called "Springfield" cannot be told apart on the map or in a list."""
+    known = store.query("SELECT area_id, name FROM areas WHERE name IS NOT NULL")
+    named = name_namesakes(areas, dict(zip(known["area_id"], known["name"], strict=True)))
+    changed = named.ne(areas["name"]) & named.notna()
+    if changed.any():
+        examples = ", ".join(f"'{n}'" for n in named[changed].head(3))
+        report.warnings.append(
+            f"{int(changed.sum())} areas share their name with another area of the level: "
+            f"they are named with their parent's name or their ID ({examples})"
+        )
+        areas["name"] = named
+
+
 def prepare_areas(
     store: Store,
     path: Path,
@@ -166,6 +182,7 @@ def prepare_areas(
             file=report.source,
             hint="Check the layer and the ID column; every feature was rejected",
         )
+    _tell_namesakes_apart(store, areas, report)
     levels = sorted(pd.unique(areas["level"]).tolist())
     stored = store.area_counts()
     replaced = sum(stored.get(name, 0) for name in levels)

@@ -102,11 +102,12 @@ ASSETS: dict[str, VendorFile] = {
     "https://d3js.org/d3.v4.min.js": _npm("d3", "4.13.0", "build/d3.min.js", folder="d3-v4"),
 }
 
-#: Whole folders copied beside the files above (images and fonts their CSS names).
+#: Folders and files copied beside the files above (images and fonts their CSS names).
 VENDOR_FOLDERS: tuple[VendorFile, ...] = (
     _npm("leaflet", "1.9.3", "dist/images"),
     _npm("@fortawesome/fontawesome-free", "6.2.0", "webfonts"),
     _npm("leaflet-draw", "1.0.2", "dist/images"),
+    _npm("leaflet.fullscreen", "3.0.0", "icon-fullscreen.svg"),  # the button's icon
 )
 
 

@@ -28,6 +28,7 @@ from geo.area_map import (
     area_colours,
     bulk_bounds,
 )
+from geo.map_classes import DEFAULT_SCHEME
 
 #: A 16:9 picture that fills a slide: 1600 x 900 pixels.
 SLIDE_SIZE = (1600, 900)
@@ -60,8 +61,10 @@ def render_map_picture(
     subtitle: str = "",
     focus: str | None = None,
     size: Sequence[int] = SLIDE_SIZE,
+    scheme: str = DEFAULT_SCHEME,
 ) -> bytes:
-    """PNG bytes of the areas coloured by ``values`` (index area_id), ``size`` pixels.
+    """PNG bytes of the areas coloured by ``values`` (index area_id), ``size`` pixels, in
+    the classes of ``scheme`` (those of the interactive map: see :mod:`geo.map_classes`).
 
     ``focus`` (an area_id) frames that area and outlines it; the others stay for context.
     """
@@ -70,7 +73,7 @@ def render_map_picture(
     try:
         top = 0.82 if title else 0.92
         ax = fig.add_axes((0.01, 0.04, 0.70, top))
-        colours = area_colours(areas["area_id"].tolist(), values, unit, diverging)
+        colours = area_colours(areas["area_id"].tolist(), values, unit, diverging, scheme)
         fills = [colours.fill[str(a)] for a in areas["area_id"]]
         areas.plot(ax=ax, color=fills, edgecolor="#666666", linewidth=0.3)
         if focus is not None and (areas["area_id"] == focus).any():
@@ -96,7 +99,7 @@ def render_map_picture(
             Patch(facecolor=colour, edgecolor="#999999", label=label)
             for label, colour in colours.legend
         ]
-        fig.legend(
+        legend = fig.legend(
             handles=handles,
             title=textwrap.fill(metric_label + unit_title, 22),
             loc="center left",
@@ -106,6 +109,9 @@ def render_map_picture(
             frameon=False,
             alignment="left",
         )
+        # "$80K – $350K" is two amounts, not mathematics between two dollar signs.
+        for text in (*legend.get_texts(), legend.get_title()):
+            text.set_parse_math(False)
         fig.text(0.99, 0.015, BOUNDARY_ATTRIBUTION, fontsize=10, color="#555555", ha="right")
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI, facecolor="white")

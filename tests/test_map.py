@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import geopandas as gpd
@@ -15,7 +16,6 @@ from geo.area_map import (
     CellLayer,
     PointLayer,
     build_area_map,
-    class_breaks,
     simplify_for_display,
 )
 from geo.map_assets import (
@@ -82,12 +82,6 @@ def test_choropleth_legend_and_layers() -> None:
     assert "Sales amount (\\u0026#36;)" in html and "\\u0026#36;12,345" in html
     assert "no data" in html  # area C has no value
     assert "Customers (showing 5 of 1,234)" in html
-
-
-def test_class_breaks() -> None:
-    assert class_breaks(pd.Series([0.0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), False)[-1] == 9
-    div = class_breaks(pd.Series([-10.0, 5.0]), True)
-    assert div[0] < 0 < div[-1] and div[-1] == 10
 
 
 def test_simplified_areas_keep_every_id() -> None:
@@ -178,3 +172,52 @@ def test_customer_layers_come_apart_from_the_map_script() -> None:
     group = customer_layers(cell_layers=[CellLayer("Customers", _cells([5, 7]), "#263238")])
     assert "1633" not in before and "counted per cell" not in before
     assert [type(child).__name__ for child in group._children.values()] == ["PointCellLayer"]
+
+
+def test_the_selected_area_is_outlined_on_top_and_takes_no_clicks() -> None:
+    areas = _areas()
+    html = build_area_map(
+        areas, pd.Series({"A": 1.0, "B": 2.0}), metric_label="C", unit="count",
+        selected_area_id="B",
+    ).get_root().render()  # fmt: skip
+    assert html.count('createPane("geocrm-selected")') == 1
+    assert "interactive: false" in html
+    # B's outline ([1, 2] x [0, 1]) and no other, a white halo under a dark line.
+    outline = html[html.index('createPane("geocrm-selected")') :]
+    shape = outline[outline.index("var shape = ") + 12 :].split(";\n")[0]
+    assert json.loads(shape) == {
+        "type": "Polygon",
+        "coordinates": [[[2.0, 0.0], [2.0, 1.0], [1.0, 1.0], [1.0, 0.0], [2.0, 0.0]]],
+    }
+    assert '"weight": 8' in outline and '"weight": 3.5' in outline
+    unselected = build_area_map(
+        areas, pd.Series({"A": 1.0}), metric_label="C", unit="count", selected_area_id="Z"
+    )
+    assert "geocrm-selected" not in unselected.get_root().render()
+
+
+def test_a_projector_map_has_large_labels_and_a_fullscreen_control() -> None:
+    fmap = build_area_map(
+        _areas(), pd.Series({"A": 1.0, "B": 2.0}), metric_label="C", unit="count",
+        legend_font_px=18, fullscreen=True,
+    )  # fmt: skip
+    html = fmap.get_root().render()
+    assert "font:18px" in html and "font-size:16px" in html
+    assert "L.control.fullscreen" in html
+    assert any("Control.FullScreen.js" in rewrite_asset_url(u) for u in list_map_assets(fmap))
+    assert "font:13px" in _map()  # the app's own map keeps its compact legend
+
+
+@pytest.mark.skipif(not VENDOR_DIR.is_dir(), reason="map assets not installed (make install)")
+def test_every_image_the_maps_stylesheets_name_is_vendored() -> None:
+    # A missing one is a 404 in the browser (the fullscreen button's icon was).
+    fmap = build_area_map(
+        _areas(), pd.Series({"A": 1.0}), metric_label="C", unit="count",
+        drawing=True, fullscreen=True,
+    )  # fmt: skip
+    for url in (u for u in list_map_assets(fmap) if u.endswith(".css")):
+        path = VENDOR_DIR / rewrite_asset_url(url).removeprefix("app/static/vendor/")
+        names = re.findall(r"url\(['\"]?([^'\")]+)", path.read_text(encoding="utf-8"))
+        for name in {n.split("?")[0].split("#")[0] for n in names} - {""}:
+            if not name.startswith("data:"):
+                assert (path.parent / name).resolve().is_file(), (url, name)

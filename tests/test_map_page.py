@@ -39,9 +39,9 @@ def _label(column: Any) -> str:
 def test_the_controls_share_one_row_and_the_link_carries_them(demo_db: Store) -> None:
     at = open_with_link({"level": "state"})
     # The first row of columns holds every control, one a column, left to right.
-    row = at.columns[2:8]  # after the title's row: the title, the radius search
+    row = at.columns[2:9]  # after the title's row: the title, the radius search
     labels = [_label(column) for column in row]
-    assert labels == ["Colour areas by", "Colour customers by", "Basemap",
+    assert labels == ["Colour areas by", "Classes", "Colour customers by", "Basemap",
                       "Customers", "Prospects", "Look-alikes"]  # fmt: skip
     assert at.selectbox(key="map_basemap").format_func("none") == "No basemap"
     assert _param(at, "level") == "state"

@@ -1,14 +1,17 @@
 """Serve the app, with its libraries imported before the first visitor arrives.
 
 ``python -m ui.serve app.py [streamlit options]`` is ``streamlit run`` after importing
-what every page needs (pandas, geopandas, shapely, folium, DuckDB and GeoCRM's core),
-so the first visit does not wait for about a second and a half of imports.
+what every page needs (pandas, geopandas, shapely, folium, DuckDB, mapclassify and GeoCRM's
+core), so the first visit does not wait for seconds of imports.
 """
 
 from __future__ import annotations
 
 import sys
 
+# The map's class breaks: geo.map_classes imports it on first use, and it loads SciPy and
+# scikit-learn (seconds).
+import mapclassify  # noqa: F401
 from streamlit.web import cli
 
 # Only modules that do not touch Streamlit: a component declared before the server's runtime
