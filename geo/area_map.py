@@ -25,6 +25,7 @@ from branca.element import MacroElement
 from folium.plugins import Draw, Fullscreen
 from jinja2 import Template
 
+from geo.chart_colours import RISK_COLOURS, SEGMENT_GROUP_COLOURS
 from geo.map_classes import DEFAULT_SCHEME, classify
 from geo.map_layers import AreaLayer, PointCellLayer, PointDotLayer
 from geo.map_text import to_map_text
@@ -43,21 +44,19 @@ BASEMAPS = ("OpenStreetMap", "CartoDB positron")
 
 
 #: Colours of points by RFM segment (grouped, so that five colours stay distinguishable)
-#: and by churn risk band; colour-blind safe (ColorBrewer RdYlBu and greys).
-SEGMENT_GROUPS: dict[str, tuple[str, str]] = {
-    "champions": ("best: champions, loyal", "#1a9850"),
-    "loyal": ("best: champions, loyal", "#1a9850"),
-    "potential loyalists": ("growing: potential loyalists, new, promising", "#91bfdb"),
-    "new": ("growing: potential loyalists, new, promising", "#91bfdb"),
-    "promising": ("growing: potential loyalists, new, promising", "#91bfdb"),
-    "need attention": ("slipping: need attention, about to sleep", "#fdae61"),
-    "about to sleep": ("slipping: need attention, about to sleep", "#fdae61"),
-    "can't lose": ("at risk: can't lose, at risk", "#d73027"),
-    "at risk": ("at risk: can't lose, at risk", "#d73027"),
-    "hibernating": ("gone quiet: hibernating, lost", "#878787"),
-    "lost": ("gone quiet: hibernating, lost", "#878787"),
+#: and by churn risk band: the charts' colour-blind-safe colours (geo.chart_colours).
+_GROUPS = {
+    "best": ("champions", "loyal"),
+    "growing": ("potential loyalists", "new", "promising"),
+    "slipping": ("need attention", "about to sleep"),
+    "at risk": ("can't lose", "at risk"),
+    "gone quiet": ("hibernating", "lost"),
 }
-RISK_COLOURS = {"low": "#4575b4", "medium": "#fdae61", "high": "#d73027"}
+SEGMENT_GROUPS: dict[str, tuple[str, str]] = {
+    segment: (f"{group}: {', '.join(members)}", SEGMENT_GROUP_COLOURS[group])
+    for group, members in _GROUPS.items()
+    for segment in members
+}
 UNSCORED_COLOUR = "#ffffff"
 
 

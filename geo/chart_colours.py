@@ -17,6 +17,15 @@ FLOW_COLOURS: dict[str, str] = {"new": "#0571b0", "reactivated": "#92c5de", "los
 NET_LINE_COLOUR = "#737373"
 #: Churn risk bands, low to high (the same as the map's points by risk).
 RISK_COLOURS: dict[str, str] = {"low": "#4575b4", "medium": "#fdae61", "high": "#d73027"}
+#: Customers' points by RFM segment group, best to gone quiet (the map's points): blues for
+#: the best and the growing, orange and red for the slipping and at risk, grey for the quiet.
+SEGMENT_GROUP_COLOURS: dict[str, str] = {
+    "best": "#2166ac",
+    "growing": "#92c5de",
+    "slipping": "#fdae61",
+    "at risk": "#d73027",
+    "gone quiet": "#878787",
+}
 #: One series of bars (sales), and a second series drawn over it (active customers).
 BAR_COLOUR = "#2c7fb8"
 SECOND_SERIES_COLOUR = "#d95f02"

@@ -40,7 +40,7 @@ class JumpControl(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var map = {{ this._parent.get_name() }}, regions = {{ this.regions|tojson }};
-            var control = L.control({position: "topright"});
+            var control = L.control({position: {{ this.position|tojson }}});
             control.onAdd = function () {
                 var div = L.DomUtil.create("div", "leaflet-bar geocrm-jump");
                 L.DomUtil.create("span", "", div).textContent = "Jump to";
@@ -64,7 +64,8 @@ class JumpControl(MacroElement):
         """
     )
 
-    def __init__(self, regions: Sequence[Region]) -> None:
+    def __init__(self, regions: Sequence[Region], position: str = "topright") -> None:
         super().__init__()
         self._name = "JumpControl"
+        self.position = position  # a Leaflet corner: topright, topleft, bottomright ...
         self.regions = [[r.name, *r.box] for r in regions]

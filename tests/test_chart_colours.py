@@ -16,6 +16,7 @@ from geo.chart_colours import (
     LIGHT_TEXT,
     NET_LINE_COLOUR,
     RISK_COLOURS,
+    SEGMENT_GROUP_COLOURS,
     contrast_ratio,
     heat_colour,
     text_colour_on,
@@ -69,7 +70,11 @@ MIN_DIFFERENCE = 25.0
 
 
 @pytest.mark.parametrize("vision", VISIONS)
-@pytest.mark.parametrize("palette", [FLOW_COLOURS, RISK_COLOURS], ids=["flows", "risk"])
+@pytest.mark.parametrize(
+    "palette",
+    [FLOW_COLOURS, RISK_COLOURS, SEGMENT_GROUP_COLOURS],
+    ids=["flows", "risk", "segments"],
+)
 def test_every_pair_stays_apart(palette: dict[str, str], vision: str | None) -> None:
     for (a, first), (b, second) in itertools.combinations(palette.items(), 2):
         assert seen_difference(first, second, vision) > MIN_DIFFERENCE, (a, b, vision)
