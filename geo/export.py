@@ -37,6 +37,7 @@ from geo.table_format import (
     column_specs,
     fitted_width,
     rounded_for_files,
+    worded,
 )
 
 FORMATS = ("csv", "xlsx", "geojson")
@@ -197,7 +198,7 @@ def _write_sheet(
     """Write one sheet; the rows written so far in the workbook (``counted``: so far, in
     all) afterwards."""
     specs = list(column_specs(frame).values())
-    rounded = rounded_for_files(frame)
+    rounded = rounded_for_files(worded(frame))
     cell_formats = [formats.get(spec.kind) for spec in specs]
     for c, (name, spec) in enumerate(zip(frame.columns, specs, strict=True)):
         sheet.write_string(0, c, spec.label, bold)

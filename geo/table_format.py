@@ -33,6 +33,8 @@ from typing import Literal
 
 import pandas as pd
 
+from geo.schema import LOCATION_STATUSES
+
 Kind = Literal[
     "count", "money", "money_average", "percent", "score", "days", "distance", "date",
     "coordinate", "number", "text", "id",
@@ -95,6 +97,9 @@ class ColumnSpec:
 def _spec(label: str, kind: Kind, help: str = "") -> ColumnSpec:
     return ColumnSpec(label, kind, help)
 
+
+#: Columns holding codes that people read as words (see :func:`worded`).
+WORDED_COLUMNS = ("location_status",)
 
 #: Every column the app shows or exports, by machine name.
 COLUMNS: dict[str, ColumnSpec] = {
@@ -264,11 +269,31 @@ def rounded_for_files(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def location_words(values: pd.Series) -> pd.Series:
+    """Location status codes (in_area, outside_areas, no_location) in the glossary's words,
+    as the screen and the workbook show them ("in an area"); CSV and GeoJSON keep codes."""
+    from geo.figures import GLOSSARY  # the one wording of each figure
+
+    words = {code: GLOSSARY[code].label.lower() for code in LOCATION_STATUSES}
+    return values.map(lambda v: words.get(v, v) if isinstance(v, str) else v)
+
+
+def worded(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with coded values (location status) in words; other columns unchanged."""
+    coded = [c for c in WORDED_COLUMNS if c in frame.columns]
+    if not coded:
+        return frame
+    out = frame.copy()
+    for column in coded:
+        out[column] = location_words(out[column])
+    return out
+
+
 def table_for_screen(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """The rows of ``frame`` as a table shows them: only the visible columns (see
     :func:`visible_columns`), numbers rounded as files keep them (so the screen and a file
     agree), numbers held as text (saved segments) made numbers, empty text cells empty."""
-    shown = frame[visible_columns(frame, columns)]
+    shown = worded(frame[visible_columns(frame, columns)])
     out = rounded_for_files(shown)
     for column, spec in column_specs(shown).items():
         values = out[column]

@@ -59,13 +59,13 @@ POINT_COLOURING = {
 RADIUS_NOTE_KEY = "map_radius_note"
 #: The control row, left to right: each control and its relative width.
 CONTROL_WIDTHS = {
-    "metric": 1.7,
-    "classes": 1.2,
+    "metric": 1.5,
+    "classes": 1.1,
     "point_colour": 1.2,
-    "basemap": 1.2,
+    "basemap": 1.1,
     "customers": 1.0,
     "prospects": 1.0,
-    "lookalikes": 1.1,
+    "lookalikes": 1.25,
 }
 
 filters = current_filters()

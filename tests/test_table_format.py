@@ -256,3 +256,26 @@ def test_long_text_gets_the_room_the_table_has_and_no_more(demo_store: Store) ->
     crowded = segments.assign(**{f"extra_{i}": segments["revenue"] for i in range(6)})
     more = {c: column_spec(c, crowded[c]).label for c in crowded.columns}
     assert fitted_widths(crowded, more)["meaning"] == MAX_TEXT_PX
+
+
+def test_location_codes_read_as_words_on_screen_and_in_the_workbook(tmp_path: Path) -> None:
+    from geo.export import write_csv, write_xlsx
+    from geo.table_format import table_for_screen
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3"],
+            "location_status": ["in_area", "outside_areas", "no_location"],
+        }
+    )
+    words = ["in an area", "outside all areas", "without a location"]
+    assert table_for_screen(frame)["location_status"].tolist() == words
+    xlsx, csv = tmp_path / "list.xlsx", tmp_path / "list.csv"
+    write_xlsx(frame, xlsx)
+    sheet = openpyxl.load_workbook(xlsx).worksheets[0]
+    assert [sheet.cell(row=r, column=2).value for r in (2, 3, 4)] == words
+    # A CSV is read by machines (a CRM re-import): it keeps the codes.
+    write_csv(frame, csv)
+    assert pd.read_csv(csv, encoding="utf-8-sig")["location_status"].tolist() == [
+        "in_area", "outside_areas", "no_location",
+    ]  # fmt: skip
