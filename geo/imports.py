@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -296,33 +297,9 @@ def import_sales_file(
 
 
 def import_areas_file(
-    store: Store,
-    path: Path,
-    *,
-    layer: str | None = None,
-    id_col: str | None = None,
-    name_col: str | None = None,
-    parent_col: str | None = None,
-    level: str | None = None,
-    crs: str | None = None,
-    display_name: str | None = None,
-    work_dir: Path | None = None,
-    strict: bool = False,
-    progress: Progress | None = None,
+    store: Store, path: Path, *, progress: Progress | None = None, **options: Any
 ) -> ImportResult:
-    """Import one level of areas (replacing that level) and re-assign every customer to it."""
-    prepared = prepare_areas(
-        store,
-        path,
-        layer=layer,
-        id_col=id_col,
-        name_col=name_col,
-        parent_col=parent_col,
-        level=level,
-        crs=crs,
-        display_name=display_name,
-        work_dir=work_dir,
-        strict=strict,
-        progress=progress,
-    )
+    """Import one level of areas (replacing that level) and re-assign every customer to it;
+    ``options`` are :func:`prepare_areas`' (layer, id_col, name_col, level, crs ...)."""
+    prepared = prepare_areas(store, path, progress=progress, **options)
     return write_prepared(store, prepared, progress)
