@@ -78,6 +78,14 @@ store = state.current_store()
 db, version = state.data_key(store)
 
 
+def note_unusable_classes() -> None:
+    """A hand-edited classes value the map cannot use is said, for as long as the link has
+    it (the control then writes a usable one back)."""
+    classes = st.query_params.get(CLASSES_PARAM)
+    if classes and classes not in SCHEMES:
+        show_caption(f"classes '{classes}' in the link was ignored: use {', '.join(SCHEMES)}")
+
+
 def seed_controls_from_link() -> None:
     """On the session's first visit to the map, its metric and basemap are the link's
     (read by the one link parser; the sidebar notes a value it could not use)."""
@@ -89,11 +97,19 @@ def seed_controls_from_link() -> None:
         st.session_state["map_metric"] = segment.metric
     if segment.basemap in BASEMAPS:
         st.session_state["map_basemap"] = segment.basemap
+    # The classes are the map's alone (the presentation view reads them the same way).
+    if st.query_params.get(CLASSES_PARAM) in SCHEMES:
+        st.session_state["map_classes"] = st.query_params.get(CLASSES_PARAM)
 
 
-def write_controls_to_link(metric: str, basemap: str) -> None:
-    """The link carries the map's metric and basemap (the sidebar writes the level)."""
-    for param, value in ((METRIC_PARAM, metric), (BASEMAP_PARAM, basemap)):
+def write_controls_to_link(metric: str, basemap: str, classes: str) -> None:
+    """The link carries the map's metric, basemap and classes (the sidebar writes the
+    level)."""
+    for param, value in (
+        (METRIC_PARAM, metric),
+        (BASEMAP_PARAM, basemap),
+        (CLASSES_PARAM, classes),
+    ):
         if st.query_params.get_all(param) != [value]:
             st.query_params[param] = value
 
@@ -135,6 +151,7 @@ with title_col:
     show_subheader(f"GeoCRM · {state.filters_description(db, version, filters)}")
 with radius_col.popover("Radius search", width="stretch"):
     radius_search()
+note_unusable_classes()
 seed_controls_from_link()
 with st.container(key=COMPACT_ROW_KEY):
     control = dict(
@@ -177,7 +194,7 @@ show_lookalikes = control["lookalikes"].toggle(
     key="map_lookalikes",
     help=f"The {LOOKALIKES_SHOWN:,} prospects most like the best customers",
 )
-write_controls_to_link(metric_key, basemap_key)
+write_controls_to_link(metric_key, basemap_key, scheme)
 
 
 def link_view() -> MapView | None:

@@ -63,6 +63,17 @@ def test_a_link_opens_the_map_with_its_metric_and_basemap(demo_db: Store) -> Non
     assert any("basemap" in n and "satellite" in n and "ignored" in n for n in notes), notes
 
 
+def test_a_link_carries_the_maps_classes_both_ways(demo_db: Store) -> None:
+    at = open_with_link({"level": "state", "classes": "natural_breaks"})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="map_classes").value == "natural_breaks"
+    at.selectbox(key="map_classes").select("equal_interval").run()
+    assert _param(at, "classes") == "equal_interval"
+    bad = open_with_link({"level": "state", "classes": "jenks!"})
+    assert bad.selectbox(key="map_classes").value == "quantiles"
+    assert any("jenks" in c.value and "ignored" in c.value for c in bad.caption)
+
+
 def test_a_radius_search_around_denver_adds_a_circle_and_frames_it(demo_db: Store) -> None:
     at = open_with_link({"level": "state"})
     at.text_input(key="map_radius_place").input("Denver")

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from geo.filters import Filters
+from geo.map_classes import CLASSES_PARAM
 from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
 from geo.segment import BASEMAP_PARAM, METRIC_PARAM, VIEW_PARAM, Segment
 from geo.shapes import describe_shapes
@@ -72,7 +73,7 @@ def _write_link(filters: Filters) -> None:
     # The map keeps its position in the link from the browser, a saved segment's link its
     # name (used only while the filters still match it), a customer card its customer and
     # the map its chosen customer, metric and basemap: keep them.
-    for param in (VIEW_PARAM, "name", "id", "focus", METRIC_PARAM, BASEMAP_PARAM):
+    for param in (VIEW_PARAM, "name", "id", "focus", METRIC_PARAM, BASEMAP_PARAM, CLASSES_PARAM):
         if st.query_params.get_all(param):
             wanted[param] = st.query_params.get_all(param)
     # Setting the same parameters again would still touch the browser's history.
