@@ -7,6 +7,7 @@ import io
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -53,21 +54,29 @@ def click_an_area(
     pytest.fail(f"no click on the map opened an area in {attempts} tries")
 
 
+def on_live_map(page: object, script: str) -> Any:
+    """``script`` evaluated in the map's frame of the moment, once its map is made; None
+    while there is none (the page draws the map again in a new frame after a click or a
+    zoom, and a frame can be replaced while it answers)."""
+    for frame in page.frames:  # type: ignore[attr-defined]
+        if "st_folium" not in frame.url:
+            continue
+        try:
+            if frame.evaluate("() => !!window.map"):
+                return frame.evaluate(script)
+        except PlaywrightError:
+            continue
+    return None
+
+
 def drawn_map_zoom(page: object) -> float:
-    """The zoom of the map once its frame has drawn it: a click redraws the map in a new
-    frame, so the frame is looked up again until one answers."""
+    """The zoom of the map once its frame has drawn it (looked up again until one answers)."""
     deadline = time.monotonic() + WAIT_MS / 1000
     while time.monotonic() < deadline:
         wait_until_settled(page, WAIT_MS)
-        for frame in page.frames:  # type: ignore[attr-defined]
-            if "st_folium" not in frame.url:
-                continue
-            try:
-                zoom = frame.evaluate("() => window.map ? window.map.getZoom() : null")
-            except PlaywrightError:  # the frame was replaced while it answered
-                continue
-            if zoom is not None:
-                return float(zoom)
+        zoom = on_live_map(page, "() => window.map.getZoom()")
+        if zoom is not None:
+            return float(zoom)
         page.wait_for_timeout(200)  # type: ignore[attr-defined]  # polling interval
     pytest.fail("the map was not drawn again after the click")
 
@@ -100,14 +109,15 @@ def test_map_paints_with_no_network(browsing: Browsing, served_demo: ServedApp) 
 def test_click_on_an_area_shows_its_kpis(browsing: Browsing, served_demo: ServedApp) -> None:
     open_map(browsing, served_demo, "?level=state")
     page = browsing.page
-    frame = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
     names = set(served_demo.store.load_areas("state")["name"])
-    # Ask Leaflet where central Kansas is on screen, and click there.
+    # Ask Leaflet where central Kansas is on screen (in the map's frame of the moment: the
+    # page may draw the map again), and click there.
     click_an_area(
         page,
-        lambda: frame.evaluate(
+        lambda: on_live_map(
+            page,
             "() => { const p = window.map.latLngToContainerPoint([38.5, -98.8]); "
-            "return [p.x, p.y]; }"
+            "return [p.x, p.y]; }",
         ),
     )
     shown = [t.strip() for t in page.locator("h3").all_inner_texts()]  # type: ignore[attr-defined]
