@@ -254,29 +254,11 @@ def _write_areas(store: Store, prepared: PreparedImport, progress: Progress | No
 
 
 def import_customers_file(
-    store: Store,
-    path: Path,
-    *,
-    kind: str | None = None,
-    columns: CustomerColumns | None = None,
-    country: str = "US",
-    gazetteer: Gazetteer | None = None,
-    display_name: str | None = None,
-    strict: bool = False,
-    progress: Progress | None = None,
+    store: Store, path: Path, *, progress: Progress | None = None, **options: Any
 ) -> ImportResult:
-    """Import a customer or prospect file and assign its customers to every level."""
-    prepared = prepare_customers(
-        store,
-        path,
-        kind=kind,
-        columns=columns,
-        country=country,
-        gazetteer=gazetteer,
-        display_name=display_name,
-        strict=strict,
-        progress=progress,
-    )
+    """Import a customer or prospect file and assign its customers to every level;
+    ``options`` are :func:`prepare_customers`' (kind, columns, country, gazetteer ...)."""
+    prepared = prepare_customers(store, path, progress=progress, **options)
     return write_prepared(store, prepared, progress)
 
 
