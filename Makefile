@@ -28,7 +28,7 @@ install-dev: install $(VENV)/.install-dev-stamp
 # Leaflet and its plugins come from pinned npm packages, copied into static/vendor/ (never committed).
 assets: static/vendor/.stamp
 
-static/vendor/.stamp: package.json package-lock.json tools/vendor_assets.py geo/map_assets.py | $(BIN)/python
+static/vendor/.stamp: package.json package-lock.json tools/vendor_assets.py geo/maps/assets.py | $(BIN)/python
 	npm ci --silent --no-audit --no-fund
 	$(BIN)/python tools/vendor_assets.py
 	touch $@
@@ -45,12 +45,14 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install-dev
 	$(BIN)/python -m bench | tee bench/latest.md

@@ -19,17 +19,20 @@ import numpy as np
 import pandas as pd
 
 from bench.measure import Row, best_of, format_table, peak_rss_mb, process_peak_mb
-from geo.area_map import CellLayer, PointLayer, build_area_map, simplify_for_display
-from geo.assignment import assign_points, assign_points_sjoin
-from geo.customer_scores import ensure_scores
-from geo.customer_search import search_customers
-from geo.customer_selection import MAP_POINT_LIMIT, compute_area_kpis, sample_points
-from geo.demo import load_demo_areas
-from geo.demo_database import build_demo_database
-from geo.filters import Filters
-from geo.imports import import_customers_file
-from geo.point_cells import count_points_in_cells
-from geo.store import Store
+from geo.analytics.customer_search import search_customers
+from geo.analytics.scores import ensure_scores
+from geo.demo.business import load_demo_areas
+from geo.demo.database import build_demo_database
+from geo.imports.runner import import_customers_file
+from geo.maps.area_map import build_area_map
+from geo.maps.display_geometry import simplify_for_display
+from geo.maps.point_cells import count_points_in_cells
+from geo.maps.point_layers import CellLayer, PointLayer
+from geo.maps.point_sample import MAP_POINT_LIMIT, sample_points
+from geo.places.exact_assignment import assign_points, assign_points_sjoin
+from geo.segments.area_kpis import compute_area_kpis
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
 

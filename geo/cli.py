@@ -18,35 +18,37 @@ from typing import Any
 
 import pandas as pd
 
-from geo.area_metrics import METRICS
-from geo.customer_flows import PERIODS
-from geo.customer_import import CustomerColumns
-from geo.customer_selection import circle_around, compute_area_kpis, describe_filters
+from geo.analytics.area_metrics import METRICS
+from geo.analytics.flows import PERIODS
+from geo.analytics.place_finder import circle_around
 from geo.errors import InputError
-from geo.export import FORMATS, write_csv, write_export
-from geo.filters import Filters
-from geo.imports import (
+from geo.imports.customer_files import CustomerColumns
+from geo.imports.runner import (
     ImportResult,
     import_areas_file,
     import_customers_file,
     import_sales_file,
 )
-from geo.map_classes import DEFAULT_SCHEME, SCHEMES
+from geo.imports.sale_files import SaleColumns
+from geo.maps.classes import DEFAULT_SCHEME, SCHEMES
+from geo.places.level_assignment import assign_customers
+from geo.places.shapes import Shape, ShapeError
+from geo.present.exports import FORMATS, write_csv, write_export
+from geo.present.target_list import build_target_list, read_suppression
 from geo.progress import Progress
-from geo.sale_import import SaleColumns
-from geo.saved_segments import (
+from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
+from geo.segments.area_kpis import compute_area_kpis
+from geo.segments.filters import Filters
+from geo.segments.saved import (
     delete_segment,
     list_segments,
     load_segment,
     rename_segment,
     save_segment,
 )
-from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
-from geo.segment import Segment
-from geo.shapes import Shape, ShapeError
-from geo.store import Store, log_export, resolve_db_path
-from geo.target_list import build_target_list, read_suppression
-from geo.territory_assignment import assign_customers
+from geo.segments.segment import Segment
+from geo.segments.selection import describe_filters
+from geo.store.duckdb_store import Store, log_export, resolve_db_path
 
 EXIT_INPUT = 2
 
@@ -329,8 +331,8 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.customer_analytics import scored_sql, segment_summary, segments_by_area
-    from geo.customer_scores import score_state
+    from geo.analytics.rfm_views import scored_sql, segment_summary, segments_by_area
+    from geo.analytics.scores import score_state
 
     filters = _filters(store, args)
     state = score_state(store)
@@ -348,7 +350,7 @@ def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str
 
 
 def run_backtest(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.churn_backtest import backtest_churn
+    from geo.analytics.churn_backtest import backtest_churn
 
     result = backtest_churn(store, args.cutoff, args.months)
     table = result.to_frame()[["rule", "flagged", "stopped", "precision", "recall"]]
@@ -361,7 +363,7 @@ def run_backtest(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any]
 
 
 def run_trends(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.customer_flows import area_flows, latest_complete_period, period_start
+    from geo.analytics.flows import area_flows, latest_complete_period, period_start
 
     filters = _filters(store, args)
     start = period_start(args.at, args.period) if args.at else None
@@ -383,7 +385,7 @@ def run_trends(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
 
 
 def run_whitespace(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.lookalikes import whitespace
+    from geo.analytics.lookalikes import whitespace
 
     table = whitespace(store, _filters(store, args))
     _write_table(table, args.out)
@@ -393,7 +395,7 @@ def run_whitespace(store: Store, args: argparse.Namespace) -> tuple[dict[str, An
 
 
 def run_lookalikes(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.lookalikes import lookalike_prospects
+    from geo.analytics.lookalikes import lookalike_prospects
 
     table = lookalike_prospects(store, _filters(store, args), args.limit)
     _write_table(table, args.out)
@@ -431,7 +433,7 @@ def _progress(args: argparse.Namespace) -> Progress | None:
 
 
 def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.demo_database import build_demo_file, demo_is_complete
+    from geo.demo.database import build_demo_file, demo_is_complete
 
     if args.if_needed and demo_is_complete(store.path):
         return {"built": False, "database": str(store.path)}, f"database present: {store.path}"
@@ -453,7 +455,7 @@ def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
 
 
 def run_status(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.territory_assignment import summarise_assignments
+    from geo.places.level_assignment import summarise_assignments
 
     counts = store.table_counts()
     assignment = summarise_assignments(store)
@@ -493,7 +495,7 @@ def run_import(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
     elif args.what == "customers":
         gazetteer = None
         if args.gazetteer is not None:
-            from geo.gazetteer import load_postcode_file
+            from geo.imports.gazetteer import load_postcode_file
 
             gazetteer = load_postcode_file(args.gazetteer)
         result = import_customers_file(
@@ -563,8 +565,13 @@ def run_areas(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], s
 
 
 def run_figures(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.area_map import format_value
-    from geo.figures import GLOSSARY, net_change_last_period, quarter_name, selection_figures
+    from geo.analytics.figures import (
+        GLOSSARY,
+        net_change_last_period,
+        quarter_name,
+        selection_figures,
+    )
+    from geo.maps.area_colours import format_value
 
     segment, problems = _segment_for(store, args)
     for problem in problems:
@@ -648,8 +655,8 @@ def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
 
 
 def run_deck(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.deck import build_deck_content
-    from geo.deck_files import write_pdf, write_pptx
+    from geo.present.deck import build_deck_content
+    from geo.present.deck_files import write_pdf, write_pptx
 
     segment, problems = _segment_for(store, args)
     level = segment.filters.level or _filters(store, args).level
@@ -670,10 +677,10 @@ def run_deck(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
 
 
 def run_picture(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.area_map import simplify_for_display
-    from geo.area_metrics import area_metric_values
-    from geo.figures import selection_figures
-    from geo.map_picture import render_map_picture
+    from geo.analytics.area_metrics import area_metric_values
+    from geo.analytics.figures import selection_figures
+    from geo.maps.display_geometry import simplify_for_display
+    from geo.maps.picture import render_map_picture
 
     segment, _ = _segment_for(store, args)
     filters = segment.filters

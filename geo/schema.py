@@ -87,5 +87,5 @@ SEGMENT_MEANINGS = {rule[0]: rule[1] for rule in SEGMENT_RULES}
 
 RISK_BANDS: Final = ("low", "medium", "high")
 
-#: Contact timing of a scored customer (see geo.customer_scores).
+#: Contact timing of a scored customer (see geo.analytics.scores).
 CONTACT_STATUSES: Final = ("overdue", "due", "later")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.filters import plural
-from geo.table_format import column_spec
+from geo.present.table_format import column_spec
+from geo.segments.filters import plural
 from ui import state
 from ui.inert_text import show_caption
 from ui.sidebar import current_filters

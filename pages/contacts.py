@@ -7,9 +7,9 @@ from datetime import date
 
 import streamlit as st
 
-from geo.export import export_bytes
-from geo.segment import Segment
-from geo.target_list import build_target_list, export_file_stem
+from geo.present.exports import export_bytes
+from geo.present.target_list import build_target_list, export_file_stem
+from geo.segments.segment import Segment
 from ui import state
 from ui.inert_text import show_caption
 from ui.sidebar import current_filters

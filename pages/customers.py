@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.churn_backtest import backtest_churn
-from geo.figures import GLOSSARY
+from geo.analytics.churn_backtest import backtest_churn
+from geo.analytics.figures import GLOSSARY
 from ui import state
 from ui.charts import rfm_heat_chart, risk_bars_chart
 from ui.inert_text import inert, show_caption, show_subheader

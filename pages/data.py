@@ -8,18 +8,17 @@ from pathlib import Path
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from geo.customer_import import CustomerColumns
-from geo.database_contents import (
+from geo.analytics.database_contents import (
     contents_table,
     database_contents,
     import_log_table,
     location_status_table,
 )
-from geo.demo_database import build_demo_file
+from geo.demo.database import build_demo_file
 from geo.errors import InputError, StoreBusyError
-from geo.filters import Filters
-from geo.import_guide import IMPORT_KINDS
-from geo.imports import (
+from geo.imports.customer_files import CustomerColumns
+from geo.imports.guide import IMPORT_KINDS
+from geo.imports.runner import (
     ImportResult,
     PreparedImport,
     prepare_areas,
@@ -27,12 +26,13 @@ from geo.imports import (
     prepare_sales,
     write_prepared,
 )
+from geo.imports.sale_files import SaleColumns
+from geo.imports.upload_safety import MAX_UPLOAD_BYTES
+from geo.places.level_assignment import summarise_assignments
 from geo.progress import Progress
-from geo.sale_import import SaleColumns
 from geo.schema import KIND_CUSTOMER, KIND_PROSPECT, REJECTION_REASONS
-from geo.store import Store
-from geo.territory_assignment import summarise_assignments
-from geo.upload_safety import MAX_UPLOAD_BYTES
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
 from ui import state
 from ui.inert_text import inert, show_error, show_subheader, show_warning
 from ui.widgets import csv_download

@@ -6,15 +6,15 @@ import secrets
 
 import streamlit as st
 
-from geo.customer_selection import SELECTION_COLUMNS
 from geo.errors import InputError
-from geo.export import export_bytes
-from geo.saved_segments import delete_segment, rename_segment, save_segment
-from geo.segment import Segment
-from geo.store import log_export
-from geo.table_format import column_spec
-from geo.target_list import area_breakdown, build_target_list, read_suppression
-from geo.upload_safety import MAX_UPLOAD_BYTES
+from geo.imports.upload_safety import MAX_UPLOAD_BYTES
+from geo.present.exports import export_bytes
+from geo.present.table_format import column_spec
+from geo.present.target_list import area_breakdown, build_target_list, read_suppression
+from geo.segments.saved import delete_segment, rename_segment, save_segment
+from geo.segments.segment import Segment
+from geo.segments.selection import SELECTION_COLUMNS
+from geo.store.duckdb_store import log_export
 from ui import state
 from ui.inert_text import show_caption, show_error
 from ui.sidebar import current_filters, open_segment

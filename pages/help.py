@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.help_text import (
+from geo.present.help_text import (
     glossary_markdown,
     import_markdown,
     map_markdown,

@@ -7,34 +7,34 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from geo.area_map import (
-    CellLayer,
-    PointLayer,
-    build_area_map,
-    colour_points,
-    customer_layers,
-    customer_legend,
-    format_value,
-    framing_bounds,
-)
-from geo.area_metrics import METRICS
+from geo.analytics.area_metrics import METRICS
+from geo.analytics.figures import subset_label
+from geo.analytics.place_finder import find_place
 from geo.basemaps import BASEMAPS
 from geo.errors import InputError
-from geo.figures import subset_label
-from geo.jump_control import JumpControl
-from geo.map_assets import build_standalone_html
-from geo.map_classes import CLASSES_PARAM, SCHEMES
-from geo.map_framing import (
+from geo.maps.area_colours import format_value
+from geo.maps.area_map import build_area_map
+from geo.maps.assets import build_standalone_html
+from geo.maps.classes import CLASSES_PARAM, SCHEMES
+from geo.maps.display_geometry import framing_bounds
+from geo.maps.framing import (
     MAP_WIDTH_PX,
     circle_box,
     regions_on_map,
     view_framing,
 )
-from geo.places import find_place
-from geo.point_cells import DOTS_ZOOM, cell_zoom, zoom_to_fit
-from geo.segment import BASEMAP_PARAM, METRIC_PARAM, VIEW_PARAM, MapView, Segment
-from geo.shapes import Shape, ShapeError
-from geo.target_list import export_file_stem
+from geo.maps.jump_control import JumpControl
+from geo.maps.point_cells import DOTS_ZOOM, cell_zoom, zoom_to_fit
+from geo.maps.point_layers import (
+    CellLayer,
+    PointLayer,
+    colour_points,
+    customer_layers,
+    customer_legend,
+)
+from geo.places.shapes import Shape, ShapeError
+from geo.present.target_list import export_file_stem
+from geo.segments.segment import BASEMAP_PARAM, METRIC_PARAM, VIEW_PARAM, MapView, Segment
 from ui import state
 from ui.folium_view import show_map
 from ui.inert_text import inert, show_caption, show_error, show_subheader, show_warning
@@ -412,7 +412,7 @@ def meeting_material() -> None:
     if cols[1].button("Prepare the map as a picture (PNG)", key="map_prepare_png"):
         # Imported on demand: matplotlib takes a second to load and most visits never
         # make a picture or a deck.
-        from geo.map_picture import render_map_picture
+        from geo.maps.picture import render_map_picture
 
         files[1]["png"] = render_map_picture(
             state.shown_areas(db, version, filters),
@@ -428,8 +428,8 @@ def meeting_material() -> None:
         )
     top = cols[2].number_input("Areas in the deck", 1, 50, 10, key="map_deck_top")
     if cols[2].button("Prepare the slide deck (PPTX and PDF)", key="map_prepare_deck"):
-        from geo.deck import build_deck_content
-        from geo.deck_files import write_pdf, write_pptx
+        from geo.present.deck import build_deck_content
+        from geo.present.deck_files import write_pdf, write_pptx
 
         bar = cols[2].progress(0.0, text="Making the slides")
         deck = build_deck_content(

@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from geo.area_map import build_area_map
-from geo.area_metrics import METRICS
-from geo.figures import GLOSSARY, quarter_name
-from geo.jump_control import JumpControl
-from geo.map_classes import CLASSES_PARAM, DEFAULT_SCHEME, SCHEMES
-from geo.map_framing import regions_on_map
+from geo.analytics.area_metrics import METRICS
+from geo.analytics.figures import GLOSSARY, quarter_name
+from geo.maps.area_map import build_area_map
+from geo.maps.classes import CLASSES_PARAM, DEFAULT_SCHEME, SCHEMES
+from geo.maps.framing import regions_on_map
+from geo.maps.jump_control import JumpControl
 from ui import state
 from ui.folium_view import show_map
 from ui.inert_text import show_caption, show_title

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.customer_flows import (
+from geo.analytics.flows import (
     PERIODS,
     compared_with,
     period_name,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.store import Store
-from geo.territory_assignment import assign_customers
+from geo.places.level_assignment import assign_customers
+from geo.store.duckdb_store import Store
 from tests.tiny_business import tiny_areas, tiny_customers, tiny_sales
 
 

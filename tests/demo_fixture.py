@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geo.demo_database import build_demo_database
-from geo.store import Store
+from geo.demo.database import build_demo_database
+from geo.store.duckdb_store import Store
 
 #: Small enough to build in seconds, large enough to have every level and status.
 SMALL_DEMO = {"seed": 7, "customers": 3_000, "prospects": 6_000, "order_lines": 30_000}

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.customer_selection import compute_area_kpis, summarise_selection
-from geo.filters import Filters
-from geo.store import Store
+from geo.segments.area_kpis import compute_area_kpis, summarise_selection
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
 from tests.app_sessions import APP, TIMEOUT, open_with_link
 from tests.other_process import holding_the_file
 from ui.inert_text import inert
@@ -183,7 +183,7 @@ def test_data_page_builds_the_demo_into_an_empty_database(
 def test_customers_page_shows_segments_and_risk_of_the_selection(
     app: AppTest, demo_store: Store
 ) -> None:
-    from geo.customer_analytics import risk_distribution, segment_summary
+    from geo.analytics.rfm_views import risk_distribution, segment_summary
 
     at = _open(app, level="state", area="06")
     at.switch_page("pages/customers.py").run()
@@ -206,8 +206,8 @@ def test_customers_page_shows_segments_and_risk_of_the_selection(
 
 
 def test_trends_page_counts_add_up(app: AppTest, demo_store: Store) -> None:
-    from geo.customer_flows import area_flows, latest_complete_period
-    from geo.figures import net_change_last_period
+    from geo.analytics.figures import net_change_last_period
+    from geo.analytics.flows import area_flows, latest_complete_period
 
     at = _open(app, level="state")
     at.switch_page("pages/trends.py").run()
@@ -250,7 +250,7 @@ def test_segment_filter_from_a_link_narrows_the_export(app: AppTest, demo_store:
 def test_map_draws_the_lookalike_prospects_and_says_how_many(
     app: AppTest, demo_store: Store
 ) -> None:
-    from geo.lookalikes import lookalike_prospects
+    from geo.analytics.lookalikes import lookalike_prospects
 
     at = _open(app, level="state")
     at.toggle(key="map_lookalikes").set_value(True).run()
@@ -262,7 +262,7 @@ def test_map_draws_the_lookalike_prospects_and_says_how_many(
 def test_export_saves_reopens_and_exports_a_segment_per_area(
     app: AppTest, demo_store: Store
 ) -> None:
-    from geo.saved_segments import delete_segment, list_segment_names, load_segment
+    from geo.segments.saved import delete_segment, list_segment_names, load_segment
 
     at = _open(app, level="territory", area="DIV1", kind="customer", risk="high")
     at.switch_page("pages/export.py").run()
@@ -351,8 +351,8 @@ def test_search_opens_the_customer_card(app: AppTest, demo_store: Store) -> None
 
 
 def test_contact_list_rows_add_up_per_owner(app: AppTest, demo_store: Store) -> None:
-    from geo.segment import Segment
-    from geo.target_list import build_target_list
+    from geo.present.target_list import build_target_list
+    from geo.segments.segment import Segment
 
     at = _open(app, level="territory")
     at.switch_page("pages/contacts.py").run()
@@ -392,8 +392,8 @@ def test_every_page_shows_the_same_headline_for_one_segment(
 ) -> None:
     """One definition per figure: Map, Areas, Customers, Export and the Presentation view
     show the same customers figure, and the in-area subset is labelled where it differs."""
-    from geo.figures import selection_figures
-    from geo.segment import segment_from_query
+    from geo.analytics.figures import selection_figures
+    from geo.segments.segment import segment_from_query
 
     segment, problems = segment_from_query({k: [v] for k, v in params.items()})
     assert not problems
@@ -521,7 +521,7 @@ def test_contact_list_by_owner_is_formatted_and_says_its_order(app: AppTest) -> 
 
 
 def test_trends_area_table_fits_the_page(app: AppTest, demo_store: Store) -> None:
-    from geo.customer_flows import latest_complete_period
+    from geo.analytics.flows import latest_complete_period
 
     at = _open(app, level="state")
     at.switch_page("pages/trends.py").run()
@@ -546,7 +546,7 @@ def test_trends_area_table_fits_the_page(app: AppTest, demo_store: Store) -> Non
 
 
 def test_trends_compares_a_quarter_with_the_quarter_before(app: AppTest, demo_store: Store) -> None:
-    from geo.customer_flows import latest_complete_period, period_name, shift_period
+    from geo.analytics.flows import latest_complete_period, period_name, shift_period
 
     at = _open(app, level="state")
     at.switch_page("pages/trends.py").run()
@@ -568,7 +568,7 @@ def test_trends_compares_a_quarter_with_the_quarter_before(app: AppTest, demo_st
 
 
 def test_the_card_page_has_a_search_of_its_own(app: AppTest, demo_store: Store) -> None:
-    from geo.customer_search import describe_result, search_customers
+    from geo.analytics.customer_search import describe_result, search_customers
 
     at = _open(app, level="state")
     at.switch_page("pages/customer.py").run()

@@ -10,8 +10,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Polygon, box
 
-from geo.area_import import list_layers, read_areas
 from geo.errors import InputError
+from geo.imports.area_files import list_layers, read_areas
 from geo.schema import REJECTION_REASONS
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "us-atlas"

@@ -8,12 +8,12 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
 
-from geo.area_names import name_namesakes, us_county_name
-from geo.customer_selection import compute_area_kpis
-from geo.demo import load_demo_areas
-from geo.filters import Filters
-from geo.imports import import_areas_file
-from geo.store import Store
+from geo.demo.business import load_demo_areas
+from geo.imports.area_names import name_namesakes, us_county_name
+from geo.imports.runner import import_areas_file
+from geo.segments.area_kpis import compute_area_kpis
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
 
 
 def test_us_counties_carry_their_type_and_state() -> None:

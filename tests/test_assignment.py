@@ -10,8 +10,8 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from geo.area_import import read_areas
-from geo.assignment import assign_points, assign_points_sjoin
+from geo.imports.area_files import read_areas
+from geo.places.exact_assignment import assign_points, assign_points_sjoin
 
 COUNTIES = Path(__file__).resolve().parent.parent / "data" / "us-atlas" / "counties-10m.json"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo.chart_colours import (
+from geo.maps.colours import (
     DARK_TEXT,
     FLOW_COLOURS,
     HEAT_COLOURS,
@@ -107,7 +107,12 @@ def test_heat_scale_runs_from_first_to_last_stop() -> None:
 
 def test_charts_take_their_colours_from_the_palette() -> None:
     # Declared once: no chart spells a colour of its own.
-    for path in ["pages/trends.py", "pages/customers.py", "pages/customer.py", "geo/deck.py"]:
+    for path in [
+        "pages/trends.py",
+        "pages/customers.py",
+        "pages/customer.py",
+        "geo/present/deck.py",
+    ]:
         text = (ROOT / path).read_text(encoding="utf-8")
         assert not re.findall(r"#[0-9a-fA-F]{6}\b", text), path
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from geo.churn_backtest import backtest_churn
-from geo.store import Store
+from geo.analytics.churn_backtest import backtest_churn
+from geo.store.duckdb_store import Store
 
 
 def test_backtest_counts_add_up_and_high_risk_beats_the_base_rate(demo_store: Store) -> None:

@@ -196,7 +196,7 @@ def test_a_fixed_rejects_file_imports(tmp_path: Path, capsys: pytest.CaptureFixt
     assert any("rejects file" in w for w in out["warnings"])
     code, out = run(capsys, "--db", db, "status", "--json")
     assert out["tables"]["customers"] == 3
-    from geo.store import Store
+    from geo.store.duckdb_store import Store
 
     stored = Store.open(db).query("SELECT customer_id, lat, lon, extra FROM customers ORDER BY 1")
     assert stored["lat"].tolist() == pytest.approx([40.71, 40.6, 40.7])
@@ -274,7 +274,7 @@ def test_a_read_only_database_can_still_be_read(
 
 def _content(db: str) -> dict[str, tuple[int, str]]:
     """Rows and a checksum of every table (rows as text, in a fixed order)."""
-    from geo.store import TABLES, Store
+    from geo.store.duckdb_store import TABLES, Store
 
     store = Store(Path(db))
     out = {}

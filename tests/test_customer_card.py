@@ -7,10 +7,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from geo.customer_card import customer_card, monthly_orders
+from geo.analytics.customer_card import customer_card, monthly_orders
 from geo.errors import InputError
-from geo.filters import Filters
-from geo.store import Store
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
 
 
 def test_card_worked_by_hand(tiny_store: Store) -> None:
@@ -29,7 +29,7 @@ def test_card_worked_by_hand(tiny_store: Store) -> None:
 
 
 def test_nearby_prospects_sorted_by_distance(tiny_store: Store) -> None:
-    from geo import customer_card as module
+    from geo.analytics import customer_card as module
 
     original = module.NEARBY_KM
     module.NEARBY_KM = 60.0

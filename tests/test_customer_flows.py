@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from geo.customer_flows import (
+from geo.analytics.flows import (
     area_flows,
     compared_with,
     flows_over_time,
@@ -18,8 +18,8 @@ from geo.customer_flows import (
     periods_to_chart,
     shift_period,
 )
-from geo.filters import Filters
-from geo.store import Store, rebuild_orders
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store, rebuild_orders
 from tests.tiny_business import order_lines
 
 

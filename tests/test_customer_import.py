@@ -7,12 +7,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from geo.customer_import import CustomerColumns, read_customers
 from geo.errors import InputError
-from geo.gazetteer import load_postcode_file
-from geo.imports import import_customers_file
+from geo.imports.customer_files import CustomerColumns, read_customers
+from geo.imports.gazetteer import load_postcode_file
+from geo.imports.runner import import_customers_file
 from geo.schema import REJECTION_REASONS
-from geo.store import Store
+from geo.store.duckdb_store import Store
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

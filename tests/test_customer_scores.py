@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.customer_analytics import segment_summary
-from geo.customer_scores import SEGMENT_RULES, compute_scores, ensure_scores
-from geo.filters import Filters
-from geo.store import Store
+from geo.analytics.rfm_views import segment_summary
+from geo.analytics.scores import SEGMENT_RULES, compute_scores, ensure_scores
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
 from tests.tiny_business import order_lines
 
 AS_OF = date(2026, 6, 30)
@@ -106,7 +106,7 @@ def test_stored_scores_follow_the_data_version(tmp_path: Path) -> None:
     assert ensure_scores(store) == first and store.data_version() == version
     with store.transaction() as con:
         con.execute("DELETE FROM sales WHERE customer_id = 'b'")
-        from geo.store import rebuild_orders
+        from geo.store.duckdb_store import rebuild_orders
 
         rebuild_orders(con)
         store.bump_data_version(con)
@@ -117,7 +117,7 @@ def test_stored_scores_follow_the_data_version(tmp_path: Path) -> None:
 
 
 def test_segments_by_area_add_up_to_the_segment_summary(demo_store: Store) -> None:
-    from geo.customer_analytics import segments_by_area
+    from geo.analytics.rfm_views import segments_by_area
 
     filters = Filters(level="territory")
     table = segments_by_area(demo_store, filters)
@@ -152,7 +152,7 @@ def test_contact_timing_worked_by_hand(tmp_path: Path) -> None:
 def test_readers_never_write_and_an_older_database_is_scored_once_at_open(
     tmp_path: Path,
 ) -> None:
-    from geo.customer_scores import score_state
+    from geo.analytics.scores import score_state
 
     store = _store_with_orders(tmp_path, [("a", AS_OF, 10.0), ("b", AS_OF - timedelta(400), 5.0)])
     # The write scored them, in the same transaction.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo.customer_search import describe_result, search_customers
-from geo.store import Store
+from geo.analytics.customer_search import describe_result, search_customers
+from geo.store.duckdb_store import Store
 
 
 @pytest.fixture

@@ -7,15 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.customer_selection import (
-    compute_area_kpis,
-    sample_points,
-    select_customers,
-    summarise_selection,
-)
-from geo.filters import Filters
-from geo.store import Store
-from geo.territory_assignment import summarise_assignments
+from geo.maps.point_sample import sample_points
+from geo.places.level_assignment import summarise_assignments
+from geo.segments.area_kpis import compute_area_kpis, summarise_selection
+from geo.segments.filters import Filters
+from geo.segments.selection import select_customers
+from geo.store.duckdb_store import Store
 
 
 def test_every_customer_has_one_status_and_counts_add_up(tiny_store: Store) -> None:

@@ -7,12 +7,12 @@ import re
 
 from pptx import Presentation
 
-from geo.customer_selection import compute_area_kpis, summarise_selection
-from geo.deck import build_deck_content
-from geo.deck_files import write_pdf, write_pptx
-from geo.filters import Filters
-from geo.segment import Segment
-from geo.store import Store
+from geo.present.deck import build_deck_content
+from geo.present.deck_files import write_pdf, write_pptx
+from geo.segments.area_kpis import compute_area_kpis, summarise_selection
+from geo.segments.filters import Filters
+from geo.segments.segment import Segment
+from geo.store.duckdb_store import Store
 
 
 def _texts(slide: object) -> list[str]:

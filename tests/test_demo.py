@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from geo.cli import main
-from geo.demo import HOSTILE_NAMES, DemoData, build_demo
-from geo.demo_database import demo_is_complete
-from geo.store import Store
+from geo.demo.business import HOSTILE_NAMES, DemoData, build_demo
+from geo.demo.database import demo_is_complete
+from geo.store.duckdb_store import Store
 from tests.other_process import kill_cli_at
 
 SIZES = {"customers": 2_000, "prospects": 6_000, "order_lines": 20_000}
@@ -144,8 +144,8 @@ def test_a_demo_build_waits_for_this_process_to_finish_reading_before_it_swaps_t
 ) -> None:
     import threading
 
-    import geo.store
-    from geo.demo_database import build_demo_file
+    import geo.store.duckdb_store
+    from geo.demo.database import build_demo_file
 
     db = tmp_path / "geocrm.duckdb"
     sizes = {"customers": 200, "prospects": 400, "order_lines": 2000}
@@ -153,13 +153,13 @@ def test_a_demo_build_waits_for_this_process_to_finish_reading_before_it_swaps_t
     old_file = db.stat().st_ino
     reading, release, swap_waits = threading.Event(), threading.Event(), threading.Event()
     seen: list[str] = []
-    real_sleep = geo.store.time.sleep
+    real_sleep = geo.store.duckdb_store.time.sleep
 
     def sleep_and_say_so(seconds: float) -> None:
         swap_waits.set()
         real_sleep(seconds)
 
-    monkeypatch.setattr(geo.store.time, "sleep", sleep_and_say_so)
+    monkeypatch.setattr(geo.store.duckdb_store.time, "sleep", sleep_and_say_so)
 
     def session_reading() -> None:  # another session of the app, mid-way through a read
         with Store(db).connect() as con:

@@ -8,10 +8,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geo.customer_selection import select_customers
-from geo.export import neutralise_formula, write_csv, write_export, write_geojson, write_xlsx
-from geo.filters import Filters
-from geo.store import Store
+from geo.present.exports import (
+    neutralise_formula,
+    write_csv,
+    write_export,
+    write_geojson,
+    write_xlsx,
+)
+from geo.segments.filters import Filters
+from geo.segments.selection import select_customers
+from geo.store.duckdb_store import Store
 
 HOSTILE = [
     "=1+1",

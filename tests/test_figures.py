@@ -6,21 +6,22 @@ import json
 
 import pytest
 
-from geo.area_metrics import area_metric_values
-from geo.cli import main
-from geo.customer_flows import area_flows, flows_over_time, latest_complete_period
-from geo.customer_selection import compute_area_kpis, select_customers
-from geo.figures import (
+from geo.analytics.area_metrics import area_metric_values
+from geo.analytics.figures import (
     GLOSSARY,
     net_change_last_period,
     selection_figures,
     subset_label,
 )
-from geo.filters import Filters
-from geo.segment import Segment
-from geo.shapes import Shape
-from geo.store import Store
-from geo.target_list import build_target_list
+from geo.analytics.flows import area_flows, flows_over_time, latest_complete_period
+from geo.cli import main
+from geo.places.shapes import Shape
+from geo.present.target_list import build_target_list
+from geo.segments.area_kpis import compute_area_kpis
+from geo.segments.filters import Filters
+from geo.segments.segment import Segment
+from geo.segments.selection import select_customers
+from geo.store.duckdb_store import Store
 
 
 def test_tiny_business_figures_worked_by_hand(tiny_store: Store) -> None:

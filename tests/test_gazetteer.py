@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from geo.errors import InputError
-from geo.gazetteer import load_postcode_file, load_us_zips, restore_us_zip_zeros
+from geo.imports.gazetteer import load_postcode_file, load_us_zips, restore_us_zip_zeros
 
 
 def test_us_zips_from_the_shipped_file() -> None:

@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import area_import, customer_import, sale_import
-from geo.figures import GLOSSARY
+from geo.analytics.figures import GLOSSARY
+from geo.imports import area_files as area_import
+from geo.imports import customer_files as customer_import
+from geo.imports import sale_files as sale_import
 from geo.schema import REJECTION_REASONS
-from geo.store import Store
+from geo.store.duckdb_store import Store
 from tests.app_sessions import APP, ROOT, TIMEOUT
 
 #: Names of stored tables and columns that must never reach the Data page's tables.

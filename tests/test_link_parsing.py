@@ -1,7 +1,7 @@
 """One link parser: the sidebar and the presentation view read a malformed link alike.
 
 Each link below is opened twice, as the app (whose sidebar seeds its widgets from
-:func:`geo.segment.segment_from_query`) and as the presentation view; both must render
+:func:`geo.segments.segment.segment_from_query`) and as the presentation view; both must render
 without an exception, keep the same filters, and show the same notes, as plain text.
 """
 
@@ -11,12 +11,12 @@ import re
 
 import pytest
 
-from geo.area_metrics import METRICS
-from geo.customer_selection import describe_filters
-from geo.filters import Filters
-from geo.saved_segments import known_for_links
-from geo.segment import MAX_VALUE_CHARS, segment_from_query
-from geo.store import Store
+from geo.analytics.area_metrics import METRICS
+from geo.segments.filters import Filters
+from geo.segments.saved import known_for_links
+from geo.segments.segment import MAX_VALUE_CHARS, segment_from_query
+from geo.segments.selection import describe_filters
+from geo.store.duckdb_store import Store
 from tests.app_sessions import ROOT, open_with_link
 from ui import state
 from ui.inert_text import WORD_JOINER, inert

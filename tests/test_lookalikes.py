@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo.filters import Filters
-from geo.lookalikes import lift_table, location_lift, lookalike_prospects, whitespace
-from geo.store import Store
+from geo.analytics.lookalikes import lift_table, location_lift, lookalike_prospects, whitespace
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
 
 
 def test_lifts_worked_by_hand() -> None:
@@ -100,7 +100,7 @@ def test_the_top_lookalikes_are_told_apart(demo_store: Store) -> None:
 
 
 def test_attributes_read_once_per_distinct_text_keep_every_row() -> None:
-    from geo.lookalikes import _attributes
+    from geo.analytics.lookalikes import _attributes
 
     people = pd.DataFrame(
         {"extra": ['{"size": "L"}', None, '{"size": "S"}', '{"size": "L"}', "not json"]},
@@ -112,7 +112,7 @@ def test_attributes_read_once_per_distinct_text_keep_every_row() -> None:
 
 
 def test_one_index_serves_the_list_and_the_areas(demo_store: Store) -> None:
-    from geo.lookalikes import lookalike_index
+    from geo.analytics.lookalikes import lookalike_index
 
     filters = Filters(level="state")
     people = lookalike_index(demo_store, filters)

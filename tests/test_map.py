@@ -11,22 +11,18 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo.area_map import (
-    CELL_DIAMETER_PX,
-    CellLayer,
-    PointLayer,
-    build_area_map,
-    simplify_for_display,
-)
-from geo.map_assets import (
+from geo.maps.area_map import build_area_map
+from geo.maps.assets import (
     VENDOR_DIR,
     UnknownAssetError,
     build_standalone_html,
     list_map_assets,
     rewrite_asset_url,
 )
-from geo.map_text import to_map_text
-from geo.point_cells import PointCells
+from geo.maps.display_geometry import simplify_for_display
+from geo.maps.inert_text import to_map_text
+from geo.maps.point_cells import PointCells
+from geo.maps.point_layers import CELL_DIAMETER_PX, CellLayer, PointLayer
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}", "Smith`s \\ Sons", "\\u0041", "\\x41"]
 
@@ -122,7 +118,7 @@ def test_standalone_html_has_no_external_scripts_or_styles() -> None:
 
 
 def test_owner_map_gives_each_owner_one_colour_and_a_legend_line() -> None:
-    from geo.area_map import NO_DATA, area_colours
+    from geo.maps.area_colours import NO_DATA, area_colours
 
     owners = pd.Series({"A": "Rita", "B": "Olga", "C": "Rita", "D": None})
     colours = area_colours(["A", "B", "C", "D"], owners, "category")
@@ -165,7 +161,7 @@ def test_count_discs_show_true_counts_and_take_no_clicks() -> None:
 
 
 def test_customer_layers_come_apart_from_the_map_script() -> None:
-    from geo.area_map import customer_layers
+    from geo.maps.point_layers import customer_layers
 
     fmap = build_area_map(_areas(), pd.Series({"A": 1.0}), metric_label="C", unit="count")
     before = fmap.get_root().render()

@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.area_map import NO_DATA, area_colours
-from geo.area_metrics import area_metric_values
-from geo.customer_selection import compute_area_kpis
-from geo.filters import Filters
-from geo.map_classes import DIVERGING, SCHEMES, classify, format_bound, round_bound
-from geo.store import Store
+from geo.analytics.area_metrics import area_metric_values
+from geo.maps.area_colours import NO_DATA, area_colours
+from geo.maps.classes import DIVERGING, SCHEMES, classify, format_bound, round_bound
+from geo.segments.area_kpis import compute_area_kpis
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
 
 
 def _check_classes(values: np.ndarray, unit: str, **kwargs: object) -> list[str]:

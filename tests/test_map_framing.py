@@ -8,11 +8,11 @@ import folium
 import pytest
 from shapely.geometry import box
 
-from geo.jump_control import JumpControl
-from geo.map_framing import US_REGIONS, circle_box, regions_on_map, view_framing
-from geo.point_cells import zoom_to_fit
-from geo.shapes import Shape
-from geo.store import Store
+from geo.maps.framing import US_REGIONS, circle_box, regions_on_map, view_framing
+from geo.maps.jump_control import JumpControl
+from geo.maps.point_cells import zoom_to_fit
+from geo.places.shapes import Shape
+from geo.store.duckdb_store import Store
 
 
 def test_a_circle_is_framed_whole() -> None:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.segment import MapView
-from geo.shapes import Shape
-from geo.store import Store
+from geo.places.shapes import Shape
+from geo.segments.segment import MapView
+from geo.store.duckdb_store import Store
 from tests.app_sessions import open_with_link
 from ui import state
 

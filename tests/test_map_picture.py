@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from geo.area_map import area_colours
-from geo.customer_selection import compute_area_kpis
-from geo.filters import Filters
-from geo.map_picture import render_map_picture
-from geo.store import Store
+from geo.maps.area_colours import area_colours
+from geo.maps.picture import render_map_picture
+from geo.segments.area_kpis import compute_area_kpis
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
 
 
 def _hex(rgb: tuple[int, ...]) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from geo.customer_selection import circle_around, select_customers
+from geo.analytics.place_finder import circle_around, find_place
 from geo.errors import InputError
-from geo.filters import Filters
-from geo.places import find_place
-from geo.store import Store
+from geo.segments.filters import Filters
+from geo.segments.selection import select_customers
+from geo.store.duckdb_store import Store
 
 
 def test_a_place_name_is_the_most_populous_of_that_name(tiny_store: Store) -> None:

@@ -7,10 +7,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from geo.customer_selection import sample_points, select_customers
-from geo.filters import Filters
-from geo.point_cells import MAX_CELLS, cell_zoom, count_points_in_cells, zoom_to_fit
-from geo.store import Store
+from geo.maps.point_cells import MAX_CELLS, cell_zoom, count_points_in_cells, zoom_to_fit
+from geo.maps.point_sample import sample_points
+from geo.segments.filters import Filters
+from geo.segments.selection import select_customers
+from geo.store.duckdb_store import Store
 
 
 def test_cells_worked_by_hand(tiny_store: Store) -> None:
@@ -101,8 +102,8 @@ def _pixels(lat: np.ndarray, lon: np.ndarray, zoom: int) -> tuple[np.ndarray, np
 def test_count_discs_never_overlap_even_where_customers_are_dense(
     demo_store: Store, zoom: float
 ) -> None:
-    from geo.area_map import CellLayer
-    from geo.point_cells import CELL_PIXELS
+    from geo.maps.point_cells import CELL_PIXELS
+    from geo.maps.point_layers import CellLayer
 
     cells = count_points_in_cells(demo_store, Filters(level="state"), "prospect", zoom)
     rows = CellLayer("Prospects", cells, "#263238").rows()

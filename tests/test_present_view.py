@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.customer_selection import compute_area_kpis
-from geo.figures import net_change_last_period, quarter_name
-from geo.filters import Filters
-from geo.store import Store
+from geo.analytics.figures import net_change_last_period, quarter_name
+from geo.segments.area_kpis import compute_area_kpis
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
 from tests.app_sessions import ROOT, open_with_link
 
 PRESENT = ROOT / "pages" / "present.py"

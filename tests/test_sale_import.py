@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.sale_import import read_sales
+from geo.imports.sale_files import read_sales
 from geo.schema import REJECTION_REASONS
 
 HEADER = "order_id,customer_id,order_date,amount,category\n"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from geo.cli import _filters, build_parser, filters_to_args
-from geo.filters import Filters
-from geo.segment import Known, MapView, Segment, segment_from_json, segment_from_query
-from geo.shapes import Shape
-from geo.store import Store
+from geo.places.shapes import Shape
+from geo.segments.filters import Filters
+from geo.segments.segment import Known, MapView, Segment, segment_from_json, segment_from_query
+from geo.store.duckdb_store import Store
 
 CIRCLE = Shape("circle", ((0.5, 0.5),), 25.0)
 RECT = Shape("rectangle", ((0.0, 0.0), (1.2, 0.9)))

@@ -6,7 +6,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from geo.shapes import Shape, ShapeError, shapes_condition
+from geo.places.shapes import Shape, ShapeError, shapes_condition
 
 SHAPES = [
     Shape("circle", ((-73.99, 40.75),), 25.0),

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from geo.errors import InputError, StoreBusyError
-from geo.store import Store
+from geo.store.duckdb_store import Store
 from tests.other_process import holding_the_file
 from tests.tiny_business import tiny_areas, tiny_customers
 
@@ -70,8 +70,8 @@ def test_data_version_increases_with_each_write(tiny_store: Store) -> None:
 
 
 def test_eight_readers_and_a_writer_in_one_process_never_fail(tiny_store: Store) -> None:
-    from geo.customer_analytics import segment_summary
-    from geo.filters import Filters
+    from geo.analytics.rfm_views import segment_summary
+    from geo.segments.filters import Filters
     from tests.tiny_business import tiny_sales
 
     reads_per_thread, writes = 40, 15

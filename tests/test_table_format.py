@@ -11,13 +11,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from geo.customer_analytics import segment_summary
-from geo.customer_selection import compute_area_kpis, select_customers
-from geo.export import export_bytes, write_xlsx
-from geo.filters import Filters
-from geo.lookalikes import whitespace
-from geo.store import Store
-from geo.table_format import (
+from geo.analytics.lookalikes import whitespace
+from geo.analytics.rfm_views import segment_summary
+from geo.present.exports import export_bytes, write_xlsx
+from geo.present.table_format import (
     COLUMNS,
     column_spec,
     fitted_width,
@@ -26,7 +23,11 @@ from geo.table_format import (
     table_for_screen,
     visible_columns,
 )
-from geo.target_list import area_breakdown, export_file_stem
+from geo.present.target_list import area_breakdown, export_file_stem
+from geo.segments.area_kpis import compute_area_kpis
+from geo.segments.filters import Filters
+from geo.segments.selection import select_customers
+from geo.store.duckdb_store import Store
 
 
 @pytest.mark.parametrize(
@@ -191,8 +192,8 @@ def test_workbook_has_names_widths_frozen_header_and_number_formats(
 
 
 def test_workbook_summary_figures_have_their_formats(demo_store: Store) -> None:
-    from geo.segment import Segment
-    from geo.target_list import build_target_list
+    from geo.present.target_list import build_target_list
+    from geo.segments.segment import Segment
 
     target = build_target_list(demo_store, Segment(Filters(level="state", area_ids=("06",))))
     book = openpyxl.load_workbook(
@@ -259,8 +260,8 @@ def test_long_text_gets_the_room_the_table_has_and_no_more(demo_store: Store) ->
 
 
 def test_location_codes_read_as_words_on_screen_and_in_the_workbook(tmp_path: Path) -> None:
-    from geo.export import write_csv, write_xlsx
-    from geo.table_format import table_for_screen
+    from geo.present.exports import write_csv, write_xlsx
+    from geo.present.table_format import table_for_screen
 
     frame = pd.DataFrame(
         {

@@ -10,27 +10,27 @@ import pandas as pd
 import pytest
 
 from geo.cli import main
-from geo.customer_selection import summarise_selection
 from geo.errors import InputError
-from geo.export import export_bytes, sheet_names, write_export
-from geo.filters import Filters
-from geo.saved_segments import (
-    delete_segment,
-    list_segments,
-    load_segment,
-    rename_segment,
-    save_segment,
-)
-from geo.segment import Segment
-from geo.shapes import Shape
-from geo.store import Store
-from geo.target_list import (
+from geo.places.shapes import Shape
+from geo.present.exports import export_bytes, sheet_names, write_export
+from geo.present.target_list import (
     apply_suppression,
     area_breakdown,
     build_target_list,
     export_file_stem,
     read_suppression,
 )
+from geo.segments.area_kpis import summarise_selection
+from geo.segments.filters import Filters
+from geo.segments.saved import (
+    delete_segment,
+    list_segments,
+    load_segment,
+    rename_segment,
+    save_segment,
+)
+from geo.segments.segment import Segment
+from geo.store.duckdb_store import Store
 
 
 def test_saved_segments_save_rename_delete_and_rerun(tiny_store: Store) -> None:

@@ -9,20 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from geo.area_import import read_areas
 from geo.cli import main
-from geo.customer_import import read_customers
 from geo.errors import InputError
-from geo.gazetteer import load_postcode_file
-from geo.sale_import import read_sales
-from geo.table_files import read_table
-from geo.target_list import read_suppression
-from geo.upload_safety import (
+from geo.imports.area_files import read_areas
+from geo.imports.customer_files import read_customers
+from geo.imports.gazetteer import load_postcode_file
+from geo.imports.sale_files import read_sales
+from geo.imports.table_files import read_table
+from geo.imports.upload_safety import (
     check_zip_archive,
     detect_vector_format,
     extract_zip_safely,
     read_bounded,
 )
+from geo.present.target_list import read_suppression
 
 
 def test_vrt_disguised_as_geojson_is_refused(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_xlsx_bomb_and_table_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     bomb = _zip(tmp_path / "c.xlsx", {"xl/worksheets/sheet1.xml": b" " * 50_000_000})
     with pytest.raises(InputError, match="unpacks to"):
         read_table(bomb)
-    import geo.table_files as tf
+    import geo.imports.table_files as tf
 
     monkeypatch.setattr(tf, "MAX_ROWS", 2)
     csv = tmp_path / "c.csv"
@@ -174,7 +174,7 @@ def test_a_fifo_is_refused_in_every_format(tmp_path: Path, name: str) -> None:
 def test_a_file_swapped_for_a_fifo_after_the_check_is_refused_when_opened(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import geo.upload_safety as safety
+    import geo.imports.upload_safety as safety
 
     fifo = tmp_path / "customers.csv"
     os.mkfifo(fifo)

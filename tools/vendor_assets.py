@@ -15,7 +15,7 @@ import folium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.map_assets import ASSETS, VENDOR_DIR, VENDOR_FOLDERS  # noqa: E402
+from geo.maps.assets import ASSETS, VENDOR_DIR, VENDOR_FOLDERS  # noqa: E402
 
 NODE_MODULES = ROOT / "node_modules"
 FOLIUM_TEMPLATES = Path(folium.__file__).resolve().parent / "templates"

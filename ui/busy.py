@@ -10,7 +10,7 @@ from typing import NoReturn
 import streamlit as st
 
 from geo.errors import StoreBusyError
-from geo.store import Store, resolve_db_path
+from geo.store.duckdb_store import Store, resolve_db_path
 
 BUSY_MESSAGE = "The database is busy with an import; this page will refresh when it ends."
 #: Set while a page is waiting for the database, so the next run checks before it reads.

@@ -1,12 +1,12 @@
 """The app's charts (Vega-Lite through Altair), every one in the palette of
-geo.chart_colours, with horizontal axis labels and the running period drawn lighter."""
+geo.maps.colours, with horizontal axis labels and the running period drawn lighter."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from geo.chart_colours import (
+from geo.maps.colours import (
     BAR_COLOUR,
     FLOW_COLOURS,
     HEAT_COLOURS,
@@ -39,7 +39,7 @@ def _period_axis(order: list[str]) -> alt.X:
 def flows_chart(shown: pd.DataFrame) -> alt.LayerChart:
     """Customers gained (up) and lost (down) per period, with the net change as a line.
 
-    ``shown`` is :func:`geo.customer_flows.periods_to_chart`'s frame (label, complete and the
+    ``shown`` is :func:`geo.analytics.flows.periods_to_chart`'s frame (label, complete and the
     flow counts).
     """
     order = shown["label"].tolist()

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from geo.customer_search import MIN_CHARS, describe_result
+from geo.analytics.customer_search import MIN_CHARS, describe_result
 from ui import state
 from ui.inert_text import inert, show_caption
 

@@ -1,7 +1,7 @@
 """Showing a folium map in Streamlit with every script and style served by the app.
 
 st_folium hands lists of CDN links to its component; we rewrite them, at that one place, to
-the local copies in ``static/vendor`` (see geo.map_assets), so the map paints offline.
+the local copies in ``static/vendor`` (see geo.maps.assets), so the map paints offline.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import folium
 import streamlit as st
 import streamlit_folium
 
-from geo.map_assets import rewrite_asset_url
+from geo.maps.assets import rewrite_asset_url
 
 _original_component = streamlit_folium._component_func
 

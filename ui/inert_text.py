@@ -16,7 +16,7 @@ links *after* parsing, so escaping alone does not stop them. :func:`inert` there
 
 Selectbox and multiselect options, ``st.text``, ``st.code`` and dataframes show text as it
 is: they take :func:`as_option` (or the raw value), since escaping there would show the
-backslashes. Map tooltips and popups have their own path, :func:`geo.map_text.to_map_text`.
+backslashes. Map tooltips and popups have their own path, :func:`geo.maps.inert_text.to_map_text`.
 """
 
 from __future__ import annotations

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import sys
 
-# The map's class breaks: geo.map_classes imports it on first use, and it loads SciPy and
+# The map's class breaks: geo.maps.classes imports it on first use, and it loads SciPy and
 # scikit-learn (seconds).
 import mapclassify  # noqa: F401
 from streamlit.web import cli
 
 # Only modules that do not touch Streamlit: a component declared before the server's runtime
 # exists would be registered where the server never looks for it.
-import geo.area_map
-import geo.customer_selection
-import geo.export
-import geo.imports  # noqa: F401
 
 
 def main() -> None:

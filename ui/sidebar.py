@@ -1,4 +1,4 @@
-"""The sidebar filters every page shares, turned into one :class:`geo.filters.Filters`."""
+"""The sidebar filters every page shares, turned into one :class:`geo.segments.filters.Filters`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 import streamlit as st
 
-from geo.filters import Filters
-from geo.map_classes import CLASSES_PARAM
+from geo.maps.classes import CLASSES_PARAM
+from geo.places.shapes import describe_shapes
 from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
-from geo.segment import BASEMAP_PARAM, METRIC_PARAM, VIEW_PARAM, Segment
-from geo.shapes import describe_shapes
+from geo.segments.filters import Filters
+from geo.segments.segment import BASEMAP_PARAM, METRIC_PARAM, VIEW_PARAM, Segment
 from ui import state
 from ui.customer_finder import finder_in_sidebar
 from ui.inert_text import as_option, inert, show_warning

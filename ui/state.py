@@ -15,45 +15,39 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geo.area_map import simplify_for_display
-from geo.area_metrics import KPIS, METRICS, area_metric_values, metric_column
-from geo.customer_analytics import (
+from geo.analytics.area_metrics import KPIS, METRICS, area_metric_values, metric_column
+from geo.analytics.customer_card import CustomerCard, customer_card
+from geo.analytics.customer_search import search_customers
+from geo.analytics.figures import (
+    NetChange,
+    SelectionFigures,
+    figures_from_summary,
+    net_change_last_period,
+)
+from geo.analytics.flows import area_flows, flows_over_time, latest_complete_period
+from geo.analytics.lookalikes import lookalike_index, lookalike_prospects, whitespace
+from geo.analytics.rfm_views import (
     rfm_grid,
     risk_distribution,
     segment_summary,
     segments_by_area,
     top_at_risk,
 )
-from geo.customer_card import CustomerCard, customer_card
-from geo.customer_flows import area_flows, flows_over_time, latest_complete_period
-from geo.customer_scores import score_state
-from geo.customer_search import search_customers
-from geo.customer_selection import (
-    MAP_POINT_LIMIT,
-    PointSample,
-    compute_area_kpis,
-    describe_filters,
-    sample_points,
-    select_customers,
-    summarise_selection,
-)
-from geo.figures import (
-    NetChange,
-    SelectionFigures,
-    figures_from_summary,
-    net_change_last_period,
-)
-from geo.filters import Filters, overview_level
-from geo.lookalikes import lookalike_index, lookalike_prospects, whitespace
-from geo.point_cells import PointCells, count_points_in_cells
-from geo.saved_segments import known_for_links, list_segments, load_segment, segments_stamp_of
-from geo.segment import Segment, segment_from_query
-from geo.store import Store, resolve_db_path
+from geo.analytics.scores import score_state
+from geo.maps.display_geometry import simplify_for_display
+from geo.maps.point_cells import PointCells, count_points_in_cells
+from geo.maps.point_sample import MAP_POINT_LIMIT, PointSample, sample_points
+from geo.segments.area_kpis import compute_area_kpis, summarise_selection
+from geo.segments.filters import Filters, overview_level
+from geo.segments.saved import known_for_links, list_segments, load_segment, segments_stamp_of
+from geo.segments.segment import Segment, segment_from_query
+from geo.segments.selection import describe_filters, select_customers
+from geo.store.duckdb_store import Store, resolve_db_path
 
 #: Session-state keys shared by the pages.
 FILTERS_KEY = "geocrm_filters"
 SELECTED_AREA_KEY = "geocrm_selected_area"
-#: The drawn selection (a tuple of geo.shapes.Shape), shared by the map and the filters.
+#: The drawn selection (a tuple of geo.places.shapes.Shape), shared by the map and the filters.
 SHAPES_KEY = "geocrm_shapes"
 #: Messages about parts of a link or saved segment that could not be used.
 LINK_PROBLEMS_KEY = "geocrm_link_problems"
@@ -119,7 +113,8 @@ def selection_rows(db: str, version: int, filters: Filters) -> pd.DataFrame:
 
 
 def selection_figures(db: str, version: int, filters: Filters) -> SelectionFigures:
-    """The headline figures of the selection (see geo.figures), from the cached summary."""
+    """The headline figures of the selection (see geo.analytics.figures), from the cached
+    summary."""
     return figures_from_summary(selection_summary(db, version, filters))
 
 
@@ -274,7 +269,7 @@ def segment_from_link(db: str, version: int, query: str) -> tuple[Segment, list[
 
 def link_segment(db: str, version: int) -> tuple[Segment, list[str]]:
     """The segment of this page's link, read by the one link parser
-    (:func:`geo.segment.segment_from_query`), and what it could not use."""
+    (:func:`geo.segments.segment.segment_from_query`), and what it could not use."""
     pairs = [(k, v) for k in st.query_params for v in st.query_params.get_all(k)]
     return segment_from_link(db, version, urlencode(pairs, errors="replace"))
 

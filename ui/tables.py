@@ -1,4 +1,4 @@
-"""Showing a table: one function every page uses, formatted by geo.table_format."""
+"""Showing a table: one function every page uses, formatted by geo.present.table_format."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from geo.table_format import column_specs, fitted_width, table_for_screen
+from geo.present.table_format import column_specs, fitted_width, table_for_screen
 from ui.inert_text import as_option
 
 #: Pixels per character of a cell's text, and the cell's padding (Streamlit's grid font).

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from geo.export import export_bytes
-from geo.figures import GLOSSARY, SelectionFigures, figures_from_summary
+from geo.analytics.figures import GLOSSARY, SelectionFigures, figures_from_summary
+from geo.present.exports import export_bytes
 from ui.inert_text import inert
 
 
 def show_headline_figures(figures: SelectionFigures, *, in_row: bool = False) -> None:
-    """The selection's headline figures (see geo.figures), each with the subset that
+    """The selection's headline figures (see geo.analytics.figures), each with the subset that
     per-area tables and the map can show, labelled: stacked, or side by side."""
     cells = [
         ("customers", f"{figures.customers:,}", figures.where_note("customer")),

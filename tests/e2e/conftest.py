@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from geo.store import Store
+from geo.store.duckdb_store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

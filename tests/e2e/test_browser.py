@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from geo.customer_selection import compute_area_kpis, select_customers
-from geo.filters import Filters
+from geo.segments.area_kpis import compute_area_kpis
+from geo.segments.filters import Filters
+from geo.segments.selection import select_customers
 from tests.e2e.conftest import Browsing, ServedApp, serve_app, stop_app, wait_until_settled
 
 pytestmark = pytest.mark.browser
@@ -220,8 +221,8 @@ def test_draw_a_rectangle_count_it_and_download_exactly_what_is_inside(
 ) -> None:
     from urllib.parse import parse_qs, urlparse
 
-    from geo.customer_selection import summarise_selection
-    from geo.shapes import Shape
+    from geo.places.shapes import Shape
+    from geo.segments.area_kpis import summarise_selection
 
     store = served_demo.store
     open_map(browsing, served_demo, "?level=state&kind=customer")
@@ -276,10 +277,10 @@ def test_draw_a_rectangle_count_it_and_download_exactly_what_is_inside(
 def test_opening_a_saved_segment_restores_its_view(
     browsing: Browsing, served_demo: ServedApp
 ) -> None:
-    from geo.customer_selection import summarise_selection
-    from geo.saved_segments import delete_segment, save_segment
-    from geo.segment import Segment
-    from geo.shapes import Shape
+    from geo.places.shapes import Shape
+    from geo.segments.area_kpis import summarise_selection
+    from geo.segments.saved import delete_segment, save_segment
+    from geo.segments.segment import Segment
 
     store = served_demo.store
     filters = Filters(

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.store import Store
-from geo.territory_assignment import assign_customers
+from geo.places.level_assignment import assign_customers
+from geo.store.duckdb_store import Store
 from tests.e2e.conftest import Browsing, ServedApp, serve_app, stop_app, wait_until_settled
 from tests.tiny_business import tiny_areas, tiny_customers
 from ui.inert_text import WORD_JOINER

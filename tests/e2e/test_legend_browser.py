@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from geo.store import Store
+from geo.store.duckdb_store import Store
 from tests.e2e.conftest import Browsing, ServedApp, wait_until_settled
 from tests.e2e.test_browser import MAP_FRAME, WAIT_MS, click_an_area, open_map
 

@@ -1,0 +1,135 @@
+"""Filling a database with the seeded demo business (see :mod:`geo.demo.business`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from geo.demo.business import build_demo
+from geo.errors import InputError
+from geo.places.level_assignment import assign_into
+from geo.progress import Progress, within
+from geo.store.duckdb_store import Store
+
+#: ``meta`` key written in the same transaction as the demo business.
+DEMO_MARKER = "demo_built"
+#: Tables a rebuilt demo file takes over from the database it replaces.
+KEPT_TABLES = ("segments", "import_log", "export_log")
+#: Share of a demo build's progress reached when the built file replaces the old one.
+REPLACING_AT = 0.95
+
+
+def build_demo_database(
+    store: Store,
+    *,
+    seed: int = 42,
+    customers: int = 50_000,
+    prospects: int = 150_000,
+    order_lines: int = 500_000,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Replace the database's contents by the demo business; return rows per table.
+
+    Saved segments and the logs are kept; areas, customers, sales and assignments are
+    replaced in one transaction (which also scores the customers and writes the
+    completion marker).
+    """
+    if progress:
+        progress("generating the demo business", 0.0)
+    demo = build_demo(seed, customers=customers, prospects=prospects, order_lines=order_lines)
+    if progress:
+        progress("storing the demo business", 0.4)
+    with store.transaction() as con:
+        for table in ("assignments", "sales", "customers", "areas"):
+            con.execute(f"DELETE FROM {table}")
+        for _, level_areas in demo.areas.groupby("level", sort=False):
+            store.replace_level(con, level_areas)
+        store.upsert_customers(con, demo.customers)
+        store.upsert_sales(con, demo.sales)
+        assign_into(
+            con,
+            store,
+            demo.customers[["customer_id", "lat", "lon"]],
+            progress=within(progress, 0.7, 1.0),
+        )
+        store.bump_data_version(con)
+        con.execute(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [DEMO_MARKER, f"seed {seed}"],
+        )
+    return store.table_counts()
+
+
+def build_demo_file(
+    target: Path, *, progress: Progress | None = None, **demo_options: int
+) -> dict[str, int]:
+    """Build the demo business into a new file that replaces ``target`` only when complete.
+
+    ``demo_options`` are those of :func:`build_demo_database` (seed and sizes).
+
+    The build goes into a hidden file next to ``target``, so a build killed half-way
+    leaves ``target`` as it was. Saved segments and the logs of a replaced database are
+    kept, and its data version is carried on (so caches keyed by it are not reused). The
+    app may have ``target`` open: see :meth:`geo.store.duckdb_store.Store.replace_file`.
+    """
+    if target.exists() and not Store(target).writable:
+        raise InputError(
+            f"the database {target.name} is read-only",
+            hint="Make it writable, or build the demo into another file with --db",
+        )
+    partial = target.with_name(f".{target.name}.partial")
+    _remove_database_file(partial)  # the leftover of a build that was killed
+    try:
+        store = Store.open(partial)
+        counts = build_demo_database(
+            store, progress=within(progress, 0.0, REPLACING_AT), **demo_options
+        )
+        if progress:
+            progress("putting the new data in place", REPLACING_AT)
+        if target.exists():
+            _take_over_kept_rows(Store.open(target), store)
+        Store(target).replace_file(partial)
+    finally:
+        _remove_database_file(partial)
+    if progress:
+        progress(
+            f"done: {counts['customers']:,} customers and prospects, "
+            f"{counts['sales']:,} order lines",
+            1.0,
+        )
+    return counts
+
+
+def demo_is_complete(path: Path) -> bool:
+    """Whether ``path`` holds a usable business (areas and customers), judged by its data.
+
+    A file that exists but is empty (such as one left by a build that was killed before
+    builds went through a temporary file) is not complete.
+    """
+    if not path.exists():
+        return False
+    store = Store.open(path, create=False)
+    row = store.query(
+        "SELECT EXISTS (SELECT 1 FROM areas) AND EXISTS (SELECT 1 FROM customers) AS complete"
+    )
+    return bool(row["complete"].iloc[0])
+
+
+def _take_over_kept_rows(old: Store, new: Store) -> None:
+    kept = {table: old.query(f"SELECT * FROM {table}") for table in KEPT_TABLES}
+    version = old.data_version()
+    with new.transaction() as con:
+        for table, frame in kept.items():
+            if len(frame):
+                con.register("kept", frame)
+                con.execute(f"INSERT INTO {table} SELECT * FROM kept")
+                con.unregister("kept")
+        con.execute(
+            "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + ? AS VARCHAR) "
+            "WHERE key = 'data_version'",
+            [version],
+        )
+
+
+def _remove_database_file(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)

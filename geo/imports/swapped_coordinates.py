@@ -1,0 +1,37 @@
+"""Customers whose latitude and longitude look swapped, judged against the stored areas.
+
+A swapped pair within range (lat 40.7, lon -74.0 given as lat -74.0, lon 40.7) passes every
+row check: only the areas tell. Coordinates are WGS84 lon/lat degrees.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from geo.places.exact_assignment import assign_points
+from geo.schema import OUTSIDE_AREAS
+from geo.store.duckdb_store import areas_in
+
+
+def count_inside_if_swapped(con: duckdb.DuckDBPyConnection, customers: pd.DataFrame) -> int:
+    """How many of ``customers`` (customer_id, lat, lon), assigned through ``con``, lie
+    outside the areas of every level but would fall inside one with lat and lon swapped."""
+    located = customers.dropna(subset=["lat", "lon"])
+    if located.empty:
+        return 0
+    statuses = con.execute(
+        "SELECT customer_id FROM assignments GROUP BY customer_id "
+        "HAVING bool_and(location_status = ?)",
+        [OUTSIDE_AREAS],
+    ).df()
+    outside = located[located["customer_id"].isin(statuses["customer_id"])]
+    # Swapped, the longitude becomes the latitude: it must be one.
+    outside = outside[outside["lon"].abs() <= 90]
+    if outside.empty:
+        return 0
+    areas = areas_in(con)
+    found = assign_points(
+        outside["lat"].to_numpy(dtype="float64"), outside["lon"].to_numpy(dtype="float64"), areas
+    )
+    return int(pd.notna(found).sum())

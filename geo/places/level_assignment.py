@@ -1,0 +1,100 @@
+"""Assigning stored customers to the stored areas of every level.
+
+Every customer gets exactly one location status per level: ``in_area`` (with its one area,
+by the rule in :mod:`geo.places.exact_assignment`), ``outside_areas`` (located, but in no
+area of that level) or ``no_location``. Coordinates are WGS84 lon/lat degrees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from geo.places.exact_assignment import assign_points
+from geo.progress import Progress
+from geo.schema import IN_AREA, LOCATION_STATUSES, NO_LOCATION, OUTSIDE_AREAS
+from geo.store.duckdb_store import Store, areas_in, levels_in
+
+
+@dataclass
+class AssignmentSummary:
+    """How many customers fell in each location status, per level (coarse to fine)."""
+
+    by_level: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def finest(self) -> dict[str, int]:
+        if not self.by_level:
+            return dict.fromkeys(LOCATION_STATUSES, 0)
+        return self.by_level[list(self.by_level)[-1]]
+
+    def to_dict(self) -> dict[str, object]:
+        return {**self.finest, "levels": self.by_level}
+
+
+def locate_in_level(customers: pd.DataFrame, areas: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Assignments of ``customers`` (customer_id, lat, lon) to one level's ``areas``."""
+    lon = customers["lon"].to_numpy(dtype="float64")
+    lat = customers["lat"].to_numpy(dtype="float64")
+    located = ~(np.isnan(lon) | np.isnan(lat))
+    area_id = np.full(len(customers), None, dtype=object)
+    if located.any() and len(areas):
+        area_id[located] = assign_points(lon[located], lat[located], areas)
+    status = np.where(~located, NO_LOCATION, np.where(pd.isna(area_id), OUTSIDE_AREAS, IN_AREA))
+    return pd.DataFrame(
+        {
+            "customer_id": customers["customer_id"].to_numpy(),
+            "level": level,
+            "area_id": area_id,
+            "location_status": status,
+        }
+    )
+
+
+def assign_into(
+    con: duckdb.DuckDBPyConnection,
+    store: Store,
+    customers: pd.DataFrame,
+    levels: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> AssignmentSummary:
+    """Assign ``customers`` at every level (or ``levels``), writing through ``con``."""
+    summary = AssignmentSummary()
+    chosen = list(levels) if levels is not None else levels_in(con)
+    for i, level in enumerate(chosen):
+        if progress:
+            progress(f"assigning to {level}", i / max(len(chosen), 1))
+        assigned = locate_in_level(customers, areas_in(con, level), level)
+        store.write_assignments(con, level, assigned)
+        counts = assigned["location_status"].value_counts()
+        summary.by_level[level] = {s: int(counts.get(s, 0)) for s in LOCATION_STATUSES}
+    if progress:
+        progress("assigned", 1.0)
+    return summary
+
+
+def assign_customers(store: Store, progress: Progress | None = None) -> AssignmentSummary:
+    """Recompute every customer's area at every level, in one transaction."""
+    customers = store.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
+    with store.transaction() as con:
+        con.execute("DELETE FROM assignments")
+        summary = assign_into(con, store, customers, progress=progress)
+        store.bump_data_version(con)
+    return summary
+
+
+def summarise_assignments(store: Store) -> AssignmentSummary:
+    """The stored location statuses per level, without recomputing them."""
+    frame = store.query(
+        "SELECT level, location_status, count(*) AS n FROM assignments GROUP BY ALL"
+    )
+    summary = AssignmentSummary()
+    for level in store.levels():
+        part = frame[frame["level"] == level]
+        counts = dict(zip(part["location_status"], part["n"], strict=True))
+        summary.by_level[level] = {s: int(counts.get(s, 0)) for s in LOCATION_STATUSES}
+    return summary

@@ -1,0 +1,112 @@
+"""Summing a selection: the headline figures of the whole selection and the KPIs per area.
+
+Both read :func:`geo.segments.selection.selection_sql`, so every page counts the same customers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from geo.schema import IN_AREA, NO_LOCATION, OUTSIDE_AREAS
+from geo.segments.filters import Filters
+from geo.segments.selection import level_areas_condition, order_date_condition, selection_sql
+from geo.store.duckdb_store import Store
+
+#: Per-area KPI columns, in table order.
+AREA_KPI_COLUMNS = (
+    "area_id",
+    "name",
+    "level",
+    "parent_id",
+    "parent_name",
+    "owner",
+    "customers",
+    "prospects",
+    "orders",
+    "sales_amount",
+    "penetration",
+)
+
+
+def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
+    """Headline counts of a selection, computed in one pass (see :mod:`geo.analytics.figures` for
+    what each means).
+
+    rows, customers, prospects, orders, sales_amount: the whole selection, wherever its
+    customers are; in_area / outside_areas / no_location: rows by location status at the
+    filters' level, also per kind (customers_in_area, prospects_no_location, ...);
+    orders_in_area / sales_in_area: the part of the orders and sales placed by customers
+    located in an area (what per-area tables add up to); customers_high_risk: selected
+    customers whose churn risk band is high.
+    """
+    sql, params = selection_sql(filters)
+    status_counts = ", ".join(
+        f"count(*) FILTER (WHERE location_status = '{status}'{kind_test}) AS {prefix}{status}"
+        for prefix, kind_test in (
+            ("", ""),
+            ("customers_", " AND kind = 'customer'"),
+            ("prospects_", " AND kind = 'prospect'"),
+        )
+        for status in (IN_AREA, OUTSIDE_AREAS, NO_LOCATION)
+    )
+    row = store.query(
+        "SELECT count(*) AS rows, count(*) FILTER (WHERE kind = 'customer') AS customers, "
+        "count(*) FILTER (WHERE kind = 'prospect') AS prospects, "
+        "COALESCE(sum(orders), 0) AS orders, COALESCE(sum(sales_amount), 0) AS sales_amount, "
+        f"COALESCE(sum(orders) FILTER (WHERE location_status = '{IN_AREA}'), 0) "
+        "AS orders_in_area, "
+        f"COALESCE(sum(sales_amount) FILTER (WHERE location_status = '{IN_AREA}'), 0) "
+        "AS sales_in_area, "
+        "count(*) FILTER (WHERE kind = 'customer' AND churn_risk_band = 'high') "
+        f"AS customers_high_risk, {status_counts} FROM ({sql})",
+        params,
+    ).iloc[0]
+    money = ("sales_amount", "sales_in_area")
+    # Money to the cent: the database adds in parallel, in no fixed order.
+    return {
+        str(k): (round(float(v), 2) if k in money else int(v)) for k, v in row.to_dict().items()
+    }
+
+
+def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
+    """One row per area of ``filters.level`` (limited to ``filters.area_ids`` if any).
+
+    parent_name is the name of the parent area (None without one), for people who do not
+    know the parent's code; customers / prospects: how many of the selection are located
+    in the area;
+    orders / sales_amount: orders and their amounts in the date range, of the customers
+    located in the area; penetration = customers / (customers + prospects), NaN when both
+    are zero.
+    """
+    if filters.level is None:
+        raise ValueError("per-area figures need a level")
+    # Grouped by area straight away: a per-customer table of a million rows is never built.
+    who_sql, who_params = selection_sql(filters, with_sales=False)
+    date_where, date_params = order_date_condition(filters)
+    area_where, area_params = level_areas_condition(filters)
+    frame = store.query(
+        f"WITH who AS (SELECT customer_id, kind, area_id FROM ({who_sql}) "
+        "WHERE area_id IS NOT NULL), "
+        "people AS (SELECT area_id, count(*) FILTER (WHERE kind = 'customer') AS customers, "
+        "count(*) FILTER (WHERE kind = 'prospect') AS prospects FROM who GROUP BY area_id), "
+        "bought AS (SELECT who.area_id, count(*) AS orders, sum(o.amount) AS sales_amount "
+        f"FROM orders o JOIN who ON who.customer_id = o.customer_id WHERE {date_where} "
+        "GROUP BY who.area_id) "
+        "SELECT ar.area_id, ar.name, ar.level, ar.parent_id, pa.name AS parent_name, ar.owner, "
+        "COALESCE(people.customers, 0) AS customers, "
+        "COALESCE(people.prospects, 0) AS prospects, "
+        "COALESCE(bought.orders, 0) AS orders, "
+        "COALESCE(bought.sales_amount, 0.0) AS sales_amount "
+        "FROM areas ar LEFT JOIN people ON people.area_id = ar.area_id "
+        "LEFT JOIN bought ON bought.area_id = ar.area_id "
+        "LEFT JOIN areas pa ON pa.area_id = ar.parent_id "
+        f"WHERE {area_where} ORDER BY ar.area_id",
+        who_params + date_params + area_params,
+    )
+    for col in ("customers", "prospects", "orders"):
+        frame[col] = frame[col].astype("int64")
+    total = frame["customers"] + frame["prospects"]
+    frame["penetration"] = (frame["customers"] / total.where(total > 0)).astype("float64")
+    return frame[list(AREA_KPI_COLUMNS)]

@@ -1,0 +1,186 @@
+"""Selecting customers by filters: the one SQL selection every view, export and command reads.
+
+Coordinates are WGS84 degrees (EPSG:4326). See :mod:`geo.segments.area_kpis` for the sums per
+area and :mod:`geo.maps.point_sample` for the map's sample of points.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from geo.places.shapes import shapes_condition
+from geo.schema import NO_LOCATION, OUTSIDE_AREAS
+from geo.segments.filters import Filters
+from geo.store.duckdb_store import Store
+
+SELECTION_COLUMNS = (
+    "customer_id",
+    "name",
+    "kind",
+    "owner",
+    "email",
+    "postcode",
+    "lat",
+    "lon",
+    "location_status",
+    "level",
+    "area_id",
+    "area_name",
+    "orders",
+    "sales_amount",
+    "first_order_date",
+    "last_order_date",
+    "rfm_segment",
+    "churn_risk_band",
+    "churn_risk",
+    "value_3y",
+    "expected_next_order",
+    "contact_timing",
+)
+
+
+def _placeholders(values: tuple[str, ...]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def order_date_condition(filters: Filters) -> tuple[str, list[Any]]:
+    """SQL condition on ``order_date`` (and its parameters) for the filters' date range."""
+    where = ["true"]
+    params: list[Any] = []
+    if filters.date_from:
+        where.append("order_date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        where.append("order_date <= ?")
+        params.append(filters.date_to)
+    return " AND ".join(where), params
+
+
+def level_areas_condition(filters: Filters, alias: str = "ar") -> tuple[str, list[Any]]:
+    """SQL condition (and parameters) on the areas table: the filters' level, limited to
+    the chosen areas if any."""
+    where = f"{alias}.level = ?"
+    params: list[Any] = [filters.level]
+    if filters.area_ids:
+        where += f" AND {alias}.area_id IN ({_placeholders(filters.area_ids)})"
+        params.extend(filters.area_ids)
+    return where, params
+
+
+def selection_sql(
+    filters: Filters, *, with_sales: bool = True, with_scores: bool = False
+) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) giving one row per selected customer, SELECTION_COLUMNS.
+
+    ``with_sales=False`` leaves the sales columns empty (zero, null) and skips reading the
+    sales table, for callers that need only who and where; the score columns are then
+    filled only when the filters use scores or ``with_scores`` asks for them.
+    """
+    sales_where, sales_params = order_date_condition(filters)
+    sales_cte = (
+        "SELECT customer_id, count(*) AS orders, sum(amount) AS sales_amount, "
+        "min(order_date) AS first_order_date, max(order_date) AS last_order_date FROM orders "
+        f"WHERE {sales_where} GROUP BY customer_id"
+    )
+    if not with_sales:
+        sales_params = []
+        sales_cte = (
+            "SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(0 AS BIGINT) AS orders, "
+            "CAST(0 AS DOUBLE) AS sales_amount, CAST(NULL AS DATE) AS first_order_date, "
+            "CAST(NULL AS DATE) AS last_order_date WHERE false"
+        )
+    unlocated = (
+        f"CASE WHEN c.lat IS NULL OR c.lon IS NULL THEN '{NO_LOCATION}' ELSE '{OUTSIDE_AREAS}' END"
+    )
+    if filters.level is not None:
+        level_params: list[Any] = [filters.level, filters.level]
+        area_select = "CAST(? AS VARCHAR) AS level, a.area_id, ar.name AS area_name"
+        area_join = (
+            "LEFT JOIN assignments a ON a.customer_id = c.customer_id AND a.level = ? "
+            "LEFT JOIN areas ar ON ar.area_id = a.area_id "
+        )
+        status = f"COALESCE(a.location_status, {unlocated})"
+        owner = "COALESCE(c.owner, ar.owner)"
+    else:
+        level_params = []
+        area_select = (
+            "CAST(NULL AS VARCHAR) AS level, CAST(NULL AS VARCHAR) AS area_id, "
+            "CAST(NULL AS VARCHAR) AS area_name"
+        )
+        area_join = ""
+        status = unlocated
+        owner = "c.owner"
+    where: list[str] = []
+    where_params: list[Any] = []
+    if with_sales or with_scores or filters.needs_scores:
+        scores_select = (
+            "cs.segment AS rfm_segment, cs.risk_band AS churn_risk_band, cs.churn_risk, "
+            "cs.value_3y, cs.expected_next AS expected_next_order, "
+            "cs.contact_status AS contact_timing"
+        )
+        scores_join = "LEFT JOIN customer_scores cs ON cs.customer_id = c.customer_id "
+    else:
+        scores_select = (
+            "CAST(NULL AS VARCHAR) AS rfm_segment, CAST(NULL AS VARCHAR) AS churn_risk_band, "
+            "CAST(NULL AS DOUBLE) AS churn_risk, CAST(NULL AS DOUBLE) AS value_3y, "
+            "CAST(NULL AS DATE) AS expected_next_order, CAST(NULL AS VARCHAR) AS contact_timing"
+        )
+        scores_join = ""
+    if filters.segments:
+        where.append(f"cs.segment IN ({_placeholders(filters.segments)})")
+        where_params.extend(filters.segments)
+    if filters.risk_bands:
+        where.append(f"cs.risk_band IN ({_placeholders(filters.risk_bands)})")
+        where_params.extend(filters.risk_bands)
+    if filters.contact:
+        where.append(f"cs.contact_status IN ({_placeholders(filters.contact)})")
+        where_params.extend(filters.contact)
+    if filters.shapes:
+        where.append(shapes_condition(filters.shapes))
+    if filters.value_min is not None:
+        where.append("cs.monetary >= ?")
+        where_params.append(filters.value_min)
+    if filters.value_max is not None:
+        where.append("cs.monetary <= ?")
+        where_params.append(filters.value_max)
+    if filters.kind:
+        where.append("c.kind = ?")
+        where_params.append(filters.kind)
+    if filters.owners:
+        where.append(f"{owner} IN ({_placeholders(filters.owners)})")
+        where_params.extend(filters.owners)
+    if filters.area_ids and filters.level is not None:
+        where.append(f"a.area_id IN ({_placeholders(filters.area_ids)})")
+        where_params.extend(filters.area_ids)
+    sql = (
+        f"WITH s AS ({sales_cte}) "
+        f"SELECT c.customer_id, c.name, c.kind, {owner} AS owner, c.email, c.postcode, "
+        f"c.lat, c.lon, {status} AS location_status, {area_select}, "
+        "COALESCE(s.orders, 0) AS orders, COALESCE(s.sales_amount, 0.0) AS sales_amount, "
+        f"s.first_order_date, s.last_order_date, {scores_select} "
+        f"FROM customers c {area_join}{scores_join}LEFT JOIN s ON s.customer_id = c.customer_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+    )
+    # Placeholders in text order: sales CTE, level column, level join, filters.
+    return sql, sales_params + level_params + where_params
+
+
+def select_customers(store: Store, filters: Filters) -> pd.DataFrame:
+    """The selected customers and prospects, one row each, sorted by customer_id."""
+    sql, params = selection_sql(filters)
+    frame = store.query(f"SELECT * FROM ({sql}) ORDER BY customer_id", params)
+    frame.columns = list(SELECTION_COLUMNS)
+    return frame
+
+
+def describe_filters(store: Store, filters: Filters) -> str:
+    """The filters as a sentence, naming the chosen areas."""
+    if not filters.area_ids:
+        return filters.describe()
+    names = store.query(
+        f"SELECT area_id, name FROM areas WHERE area_id IN ({_placeholders(filters.area_ids)})",
+        list(filters.area_ids),
+    )
+    return filters.describe(dict(zip(names["area_id"], names["name"], strict=True)))
