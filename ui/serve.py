@@ -16,6 +16,10 @@ from streamlit.web import cli
 
 # Only modules that do not touch Streamlit: a component declared before the server's runtime
 # exists would be registered where the server never looks for it.
+import geo.imports.runner
+import geo.maps.area_map
+import geo.present.exports
+import geo.segments.area_kpis  # noqa: F401
 
 
 def main() -> None:
