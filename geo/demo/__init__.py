@@ -1,0 +1,1 @@
+"""The seeded demo business on real US boundaries."""

@@ -1,0 +1,3 @@
+"""Bringing files in: bounded, validated readers for areas, customers and sales, and the
+all-or-nothing import runner.
+"""

@@ -1,0 +1,1 @@
+"""What leaves the app: exports, the deck, table formats, the help text."""
