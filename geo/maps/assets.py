@@ -16,8 +16,8 @@ from pathlib import Path
 
 import folium
 
-ROOT = Path(__file__).resolve().parents[2]
-VENDOR_DIR = ROOT / "static" / "vendor"
+from geo.shipped_files import VENDOR_DIR
+
 #: URL prefix under which Streamlit serves ``static/`` (relative: works under a base path).
 SERVED_PREFIX = "app/static/vendor/"
 
@@ -117,7 +117,7 @@ def rewrite_asset_url(url: str) -> str:
         return SERVED_PREFIX + ASSETS[url].local_path
     except KeyError:
         raise UnknownAssetError(
-            f"no local copy of map asset {url}: add it to geo/map_assets.ASSETS"
+            f"no local copy of map asset {url}: add it to ASSETS in geo/maps/assets.py"
         ) from None
 
 
