@@ -32,8 +32,9 @@ CHECKOUT_DIR = _find_checkout()
 DEFAULT_WORK_DIR = CHECKOUT_DIR / "data" if CHECKOUT_DIR else Path("data")
 
 #: Where the app's map scripts and styles are copied to be served (``static/`` beside
-#: ``app.py``, filled by ``make install``); the app runs from a checkout only.
-VENDOR_DIR = (CHECKOUT_DIR or Path.cwd()) / "static" / "vendor"
+#: ``app.py``, filled by ``make install``): the app runs from a checkout; an installed package
+#: looks under the working directory.
+VENDOR_DIR = (CHECKOUT_DIR or Path()) / "static" / "vendor"
 
 
 def _shipped_data_dir() -> Path:

