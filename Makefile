@@ -5,30 +5,35 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 DB     ?= data/geocrm.duckdb
 
-.PHONY: install install-dev assets demo run test lint typecheck bench clean
+.PHONY: install install-dev lock assets demo run test lint typecheck bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Runtime: exact pins from requirements.lock, the project itself, and the map assets.
+# Every package pinned with its hashes by requirements.lock (one lock for the app and its
+# tools, so both always run on the same versions), then the project itself, and the map assets.
 $(VENV)/.install-stamp: requirements.lock pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	touch $@
-
-$(VENV)/.install-dev-stamp: requirements-dev.lock $(VENV)/.install-stamp
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.install-stamp assets
 
-install-dev: install $(VENV)/.install-dev-stamp
+# The lock holds the development tools too: kept as a name for habit and scripts.
+install-dev: install
+
+# Resolves pyproject.toml's ranges (runtime and the dev extra) again into requirements.lock;
+# pins already in the lock are kept unless `make lock UPGRADE=--upgrade`.
+lock: $(VENV)/.install-stamp
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet $(UPGRADE) --extra dev \
+	  --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --no-build-isolation --output-file requirements.lock pyproject.toml
 
 # Leaflet and its plugins come from pinned npm packages, copied into static/vendor/ (never committed).
 assets: static/vendor/.stamp
 
-static/vendor/.stamp: package.json package-lock.json tools/vendor_assets.py geo/maps/assets.py | $(BIN)/python
+static/vendor/.stamp: package.json package-lock.json tools/vendor_assets.py geo/maps/assets.py | $(VENV)/.install-stamp
 	npm ci --silent --no-audit --no-fund
 	$(BIN)/python tools/vendor_assets.py
 	touch $@

@@ -17,6 +17,9 @@ points = {
     ],
 }
 fmap = folium.Map(location=[39, -98], zoom_start=4, tiles=None)
+# Leaflet only, as on the app's map (the app serves no jQuery, Bootstrap or icon fonts).
+fmap.default_js = [(n, u) for n, u in fmap.default_js if n == "leaflet"]
+fmap.default_css = [(n, u) for n, u in fmap.default_css if n == "leaflet_css"]
 folium.GeoJson(points, marker=folium.CircleMarker(radius=3)).add_to(fmap)
 st.title("Baseline")
 show_map(fmap, key="bare", height=600, returned_objects=[])

@@ -1,7 +1,6 @@
 """Copy the map assets from node_modules (pinned npm packages) into static/vendor/.
 
-Run after ``npm ci``; the Makefile does both. The folium rotation stylesheet is generated and
-Leaflet.heat is taken from the installed folium package (the copy folium's own maps use).
+Run after ``npm ci``; the Makefile does both.
 """
 
 from __future__ import annotations
@@ -10,30 +9,21 @@ import shutil
 import sys
 from pathlib import Path
 
-import folium
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geo.maps.assets import ASSETS, VENDOR_DIR, VENDOR_FOLDERS  # noqa: E402
 
 NODE_MODULES = ROOT / "node_modules"
-FOLIUM_TEMPLATES = Path(folium.__file__).resolve().parent / "templates"
 
 
-def main() -> int:
+def main(vendor_dir: Path = VENDOR_DIR) -> int:
+    # Start empty, so that a file the table no longer names is not left behind to be served.
+    shutil.rmtree(vendor_dir, ignore_errors=True)
     copied = 0
     for item in list(ASSETS.values()) + list(VENDOR_FOLDERS):
-        target = VENDOR_DIR / item.local_path
+        target = vendor_dir / item.local_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if item.package_dir == "folium":
-            if item.path == "leaflet.awesome.rotate.min.css":
-                rules = "".join(f".fa-rotate-{n}{{transform:rotate({n}deg)}}" for n in range(360))
-                target.write_text(rules, encoding="utf-8")
-            else:
-                shutil.copyfile(FOLIUM_TEMPLATES / item.path, target)
-            copied += 1
-            continue
         source = NODE_MODULES / item.package_dir / item.path
         if not source.exists():
             print(f"missing {source.relative_to(ROOT)}: run `npm ci` first", file=sys.stderr)
@@ -44,7 +34,7 @@ def main() -> int:
         else:
             shutil.copyfile(source, target)
             copied += 1
-    print(f"map assets: {copied} files in {VENDOR_DIR.relative_to(ROOT)}")
+    print(f"map assets: {copied} files in {vendor_dir}")
     return 0
 
 

@@ -11,18 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
 from geo.errors import InputError
 from geo.imports.gazetteer import load_us_zips, normalise_postcodes
 from geo.places.shapes import Shape, ShapeError
+from geo.shipped_files import shipped_file
 from geo.store.duckdb_store import Store
 
-PLACES_FILE = (
-    Path(__file__).resolve().parents[2] / "data" / "geonames-cities" / "cities1000_us_gb.csv"
-)
+PLACES_FILE = shipped_file("geonames-cities", "cities1000_us_gb.csv")
 #: Two numbers, separated by a comma, a semicolon or spaces: "39.74, -104.98".
 _COORDINATES = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?)\s*(?:[,;]\s*|\s+)([-+]?\d+(?:\.\d*)?)\s*$")
 _ZIP = re.compile(r"^\s*\d{5}(?:-?\d{4})?\s*$")

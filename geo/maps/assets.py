@@ -16,8 +16,8 @@ from pathlib import Path
 
 import folium
 
-ROOT = Path(__file__).resolve().parents[2]
-VENDOR_DIR = ROOT / "static" / "vendor"
+from geo.shipped_files import VENDOR_DIR
+
 #: URL prefix under which Streamlit serves ``static/`` (relative: works under a base path).
 SERVED_PREFIX = "app/static/vendor/"
 
@@ -28,7 +28,7 @@ class UnknownAssetError(LookupError):
 
 @dataclass(frozen=True)
 class VendorFile:
-    """Where a local copy comes from: an npm package folder (or ``folium``) and a path in it."""
+    """Where a local copy comes from: an npm package folder and a path in it."""
 
     package_dir: str
     version: str
@@ -40,50 +40,18 @@ class VendorFile:
         return f"{self.local_name}@{self.version}/{self.path}"
 
 
-def _npm(package: str, version: str, path: str, folder: str | None = None) -> VendorFile:
-    return VendorFile(folder or package, version, path, package)
+def _npm(package: str, version: str, path: str) -> VendorFile:
+    return VendorFile(package, version, path, package)
 
 
+#: Only what the app's map asks for: Leaflet, and the drawing and full-screen plugins (the map
+#: drops folium's default jQuery, Bootstrap and icon fonts; see geo.maps.area_map).
 ASSETS: dict[str, VendorFile] = {
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": _npm(
         "leaflet", "1.9.3", "dist/leaflet.js"
     ),
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": _npm(
         "leaflet", "1.9.3", "dist/leaflet.css"
-    ),
-    "https://code.jquery.com/jquery-3.7.1.min.js": _npm("jquery", "3.7.1", "dist/jquery.min.js"),
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": _npm(
-        "bootstrap", "5.2.2", "dist/js/bootstrap.bundle.min.js"
-    ),
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": _npm(
-        "bootstrap", "5.2.2", "dist/css/bootstrap.min.css"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": _npm(  # noqa: E501
-        "drmonty-leaflet-awesome-markers", "2.0.2", "js/leaflet.awesome-markers.js"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": _npm(  # noqa: E501
-        "drmonty-leaflet-awesome-markers", "2.0.2", "css/leaflet.awesome-markers.css"
-    ),
-    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": _npm(
-        "glyphicons-only-bootstrap", "1.0.1", "css/bootstrap.min.css"
-    ),
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": _npm(
-        "@fortawesome/fontawesome-free", "6.2.0", "css/all.min.css"
-    ),
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css": VendorFile(  # noqa: E501
-        "folium", "0", "leaflet.awesome.rotate.min.css", "folium"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": _npm(  # noqa: E501
-        "leaflet.markercluster", "1.1.0", "dist/leaflet.markercluster.js"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": _npm(
-        "leaflet.markercluster", "1.1.0", "dist/MarkerCluster.css"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": _npm(  # noqa: E501
-        "leaflet.markercluster", "1.1.0", "dist/MarkerCluster.Default.css"
-    ),
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js": VendorFile(  # noqa: E501
-        "folium", "0", "leaflet_heat.min.js", "folium"
     ),
     "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js": _npm(
         "leaflet-draw", "1.0.2", "dist/leaflet.draw.js"
@@ -97,15 +65,11 @@ ASSETS: dict[str, VendorFile] = {
     "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": _npm(
         "leaflet.fullscreen", "3.0.0", "Control.FullScreen.css"
     ),
-    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": _npm("d3", "3.5.5", "d3.min.js"),
-    "https://d3js.org/d3.v3.min.js": _npm("d3", "3.5.5", "d3.min.js"),
-    "https://d3js.org/d3.v4.min.js": _npm("d3", "4.13.0", "build/d3.min.js", folder="d3-v4"),
 }
 
-#: Folders and files copied beside the files above (images and fonts their CSS names).
+#: Folders and files copied beside the files above (images their CSS names).
 VENDOR_FOLDERS: tuple[VendorFile, ...] = (
     _npm("leaflet", "1.9.3", "dist/images"),
-    _npm("@fortawesome/fontawesome-free", "6.2.0", "webfonts"),
     _npm("leaflet-draw", "1.0.2", "dist/images"),
     _npm("leaflet.fullscreen", "3.0.0", "icon-fullscreen.svg"),  # the button's icon
 )
@@ -117,7 +81,7 @@ def rewrite_asset_url(url: str) -> str:
         return SERVED_PREFIX + ASSETS[url].local_path
     except KeyError:
         raise UnknownAssetError(
-            f"no local copy of map asset {url}: add it to geo/map_assets.ASSETS"
+            f"no local copy of map asset {url}: add it to ASSETS in geo/maps/assets.py"
         ) from None
 
 

@@ -38,10 +38,10 @@ from geo.schema import (
     CUSTOMER_COLUMNS,
     SALE_COLUMNS,
 )
+from geo.shipped_files import DEFAULT_WORK_DIR
 
-#: The shipped data directory: boundary files, gazetteers and (by default) the database.
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-DEFAULT_DB = DATA_DIR / "geocrm.duckdb"
+#: The database unless ``--db`` or ``GEOCRM_DB`` name another (never inside the package).
+DEFAULT_DB = DEFAULT_WORK_DIR / "geocrm.duckdb"
 #: How long to wait for another process to release the database file, in seconds
 #: (``GEOCRM_LOCK_WAIT_SECONDS`` overrides it).
 LOCK_WAIT_SECONDS = 20.0
