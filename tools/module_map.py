@@ -1,7 +1,8 @@
 """Print the core's modules, one line each with its job, as the README's Markdown table.
 
 ``python tools/module_map.py`` prints it; ``--check README.md`` exits 1 when the README's
-copy (between the ``module-map`` markers) differs, so the table cannot drift from the code.
+copy (between the ``module-map`` markers) differs, so the table cannot drift from the code;
+``--write README.md`` replaces that copy.
 """
 
 from __future__ import annotations
@@ -48,8 +49,15 @@ def readme_table(readme: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", type=Path, help="compare with this README's copy")
+    parser.add_argument("--write", type=Path, help="replace this README's copy")
     args = parser.parse_args(argv)
     table = module_table()
+    if args.write:
+        text = args.write.read_text(encoding="utf-8")
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        args.write.write_text(f"{head}{BEGIN}\n{table}{END}{tail}", encoding="utf-8")
+        return 0
     if args.check:
         if readme_table(args.check) != table:
             print(f"{args.check.name}: the module table is out of date; run tools/module_map.py")
