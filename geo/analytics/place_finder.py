@@ -18,7 +18,7 @@ import pandas as pd
 from geo.errors import InputError
 from geo.imports.gazetteer import load_us_zips, normalise_postcodes
 from geo.places.shapes import Shape, ShapeError
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 PLACES_FILE = (
     Path(__file__).resolve().parents[2] / "data" / "geonames-cities" / "cities1000_us_gb.csv"

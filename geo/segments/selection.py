@@ -13,7 +13,7 @@ import pandas as pd
 from geo.places.shapes import shapes_condition
 from geo.schema import NO_LOCATION, OUTSIDE_AREAS
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 SELECTION_COLUMNS = (
     "customer_id",

@@ -1,0 +1,245 @@
+"""The canonical tables: their definition, and the reads and writes every store shares.
+
+Written in the portable SQL subset (see :mod:`geo.store.dialect`), through the handles of
+:mod:`geo.store.protocol`, so any engine's store runs them. Geometries are kept as WKB in
+EPSG:4326 (lon/lat degrees).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.errors import InputError
+from geo.import_report import ImportReport
+from geo.schema import (
+    AREA_COLUMNS,
+    ASSIGNMENT_COLUMNS,
+    CRS_WGS84,
+    CUSTOMER_COLUMNS,
+    SALE_COLUMNS,
+)
+from geo.store.derived_tables import rebuild_orders
+from geo.store.dialect import Dialect
+from geo.store.protocol import StoreReader, StoreWriter
+
+TABLES = (
+    "areas",
+    "customers",
+    "sales",
+    "orders",
+    "assignments",
+    "customer_scores",
+    "segments",
+    "import_log",
+    "export_log",
+)
+
+
+def schema_sql(dialect: Dialect) -> str:
+    """The statements that create every table missing from a database."""
+    return f"""
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS areas (
+    area_id VARCHAR PRIMARY KEY, name VARCHAR, level VARCHAR NOT NULL, parent_id VARCHAR,
+    owner VARCHAR, households DOUBLE PRECISION, geometry {dialect.binary_type} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customers (
+    customer_id VARCHAR PRIMARY KEY, name VARCHAR, kind VARCHAR NOT NULL, lat DOUBLE PRECISION,
+    lon DOUBLE PRECISION, postcode VARCHAR, email VARCHAR, owner VARCHAR, created_on DATE,
+    extra VARCHAR
+);
+CREATE TABLE IF NOT EXISTS sales (
+    order_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, order_date DATE NOT NULL,
+    amount DOUBLE PRECISION NOT NULL, category VARCHAR, channel VARCHAR
+);
+CREATE TABLE IF NOT EXISTS orders (
+    order_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, order_date DATE NOT NULL,
+    amount DOUBLE PRECISION NOT NULL, lines BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customer_scores (
+    customer_id VARCHAR NOT NULL, first_order DATE, last_order DATE, frequency BIGINT,
+    monetary DOUBLE PRECISION, recency_days BIGINT, r INTEGER, f INTEGER, m INTEGER,
+    segment VARCHAR, gap_days DOUBLE PRECISION, churn_risk DOUBLE PRECISION,
+    risk_band VARCHAR, aov DOUBLE PRECISION, value_3y DOUBLE PRECISION, expected_next DATE,
+    contact_status VARCHAR
+);
+CREATE TABLE IF NOT EXISTS assignments (
+    customer_id VARCHAR NOT NULL, level VARCHAR NOT NULL, area_id VARCHAR,
+    location_status VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS segments (
+    name VARCHAR PRIMARY KEY, spec VARCHAR NOT NULL, created_at TIMESTAMP, updated_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS import_log (
+    logged_at TIMESTAMP DEFAULT current_timestamp, table_name VARCHAR, source VARCHAR,
+    rows_read BIGINT, imported BIGINT, rejected BIGINT, detail VARCHAR
+);
+CREATE TABLE IF NOT EXISTS export_log (
+    logged_at TIMESTAMP DEFAULT current_timestamp, segment VARCHAR, format VARCHAR, rows BIGINT,
+    file_name VARCHAR
+);
+"""
+
+
+def create_missing_tables(tx: StoreWriter) -> None:
+    """Create the tables a database lacks (added by newer versions); derive the orders of
+    a database written before the orders table existed."""
+    for statement in schema_sql(tx.dialect).split(";"):
+        if statement.strip():
+            tx.execute(statement)
+    if tx.scalar("SELECT (SELECT count(*) FROM orders) = 0 AND EXISTS (SELECT 1 FROM sales)"):
+        rebuild_orders(tx)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def levels_in(reader: StoreReader) -> list[str]:
+    """Area levels from coarsest to finest, ordered by the parent links between levels.
+
+    A level whose areas' parents lie in level X comes after X; levels without such links
+    are ordered by their number of areas (fewer areas = coarser).
+    """
+    counts = area_counts_in(reader)
+    links = reader.query(
+        "SELECT DISTINCT c.level AS child, p.level AS parent FROM areas c JOIN areas p "
+        "ON c.parent_id = p.area_id WHERE c.level <> p.level"
+    )
+    parent_of = dict(zip(links["child"], links["parent"], strict=True))
+
+    def depth_of(level: str, seen: frozenset[str] = frozenset()) -> int:
+        parent = parent_of.get(level)
+        if parent is None or parent in seen:
+            return 0
+        return 1 + depth_of(parent, seen | {level})
+
+    return sorted(counts, key=lambda lv: (depth_of(lv), counts[lv], lv))
+
+
+def area_counts_in(reader: StoreReader) -> dict[str, int]:
+    """Number of areas per level."""
+    frame = reader.query("SELECT level, count(*) AS n FROM areas GROUP BY level")
+    return {str(level): int(n) for level, n in zip(frame["level"], frame["n"], strict=True)}
+
+
+def areas_in(reader: StoreReader, level: str | None = None) -> gpd.GeoDataFrame:
+    """Areas seen through ``reader`` (so inside a transaction too), EPSG:4326."""
+    sql = f"SELECT {', '.join(AREA_COLUMNS)} FROM areas"
+    params: list[Any] = []
+    if level is not None:
+        sql += " WHERE level = ?"
+        params.append(level)
+    frame = reader.query(sql + " ORDER BY area_id", params)
+    geometry = shapely.from_wkb([bytes(b) for b in frame.pop("geometry")])
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS_WGS84)
+
+
+# -- writing (inside a transaction) ------------------------------------------------------
+
+
+def bump_data_version(tx: StoreWriter) -> None:
+    """Count one more write: caches keyed by the data version are then not reused."""
+    tx.execute(
+        "INSERT INTO meta VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
+        "SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)"
+    )
+
+
+def replace_level(tx: StoreWriter, areas: gpd.GeoDataFrame) -> None:
+    """Replace every area of the frame's level(s) by the frame's areas."""
+    frame = pd.DataFrame(areas.drop(columns="geometry"))
+    frame["geometry"] = shapely.to_wkb(areas.geometry.to_numpy())
+    frame = frame[list(AREA_COLUMNS)]
+    levels = sorted(frame["level"].dropna().unique().tolist())
+    with tx.staged("new_areas", frame):
+        clash = tx.query(
+            "SELECT n.area_id, a.level FROM new_areas n JOIN areas a ON a.area_id = n.area_id "
+            "WHERE a.level NOT IN (SELECT DISTINCT level FROM new_areas) LIMIT 1"
+        )
+        if len(clash):
+            raise InputError(
+                f"area ID '{clash['area_id'].iloc[0]}' is already used at level "
+                f"'{clash['level'].iloc[0]}'",
+                column="area_id",
+                hint="Area IDs must be unique across levels: prefix them",
+            )
+        marks = ", ".join("?" for _ in levels)
+        tx.execute(f"DELETE FROM assignments WHERE level IN ({marks})", levels)
+        tx.execute(f"DELETE FROM areas WHERE level IN ({marks})", levels)
+        columns = ", ".join(AREA_COLUMNS)
+        tx.execute(f"INSERT INTO areas ({columns}) SELECT {columns} FROM new_areas")
+
+
+def replace_by_key(
+    tx: StoreWriter,
+    table: str,
+    columns: tuple[str, ...],
+    frame: pd.DataFrame,
+    key: str,
+    dependent: str | None = None,
+) -> None:
+    """Insert ``frame`` into ``table``; stored rows sharing a ``key`` value are replaced first
+    (and rows of the ``dependent`` table with that key, which belong to the old rows)."""
+    with tx.staged("incoming", frame[list(columns)]):
+        for target in (dependent, table):
+            if target:
+                tx.execute(
+                    f"DELETE FROM {target} WHERE {key} IN (SELECT DISTINCT {key} FROM incoming)"
+                )
+        names = ", ".join(columns)
+        tx.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming")
+
+
+def upsert_customers(tx: StoreWriter, customers: pd.DataFrame) -> None:
+    """Insert customers; a customer_id already present is replaced (row and assignments)."""
+    replace_by_key(tx, "customers", CUSTOMER_COLUMNS, customers, "customer_id", "assignments")
+
+
+def upsert_sales(tx: StoreWriter, sales: pd.DataFrame) -> None:
+    """Insert order lines; the lines of an order_id already present are replaced.
+
+    The ``orders`` table (one row per customer's order) is rebuilt from all the lines.
+    """
+    replace_by_key(tx, "sales", SALE_COLUMNS, sales, "order_id")
+    rebuild_orders(tx)
+
+
+def write_assignments(tx: StoreWriter, level: str, assignments: pd.DataFrame) -> None:
+    """Replace the level's assignments of the given customers."""
+    with tx.staged("new_assignments", assignments[list(ASSIGNMENT_COLUMNS)]):
+        tx.execute(
+            "DELETE FROM assignments WHERE level = ? AND customer_id IN "
+            "(SELECT customer_id FROM new_assignments)",
+            [level],
+        )
+        columns = ", ".join(ASSIGNMENT_COLUMNS)
+        tx.execute(f"INSERT INTO assignments ({columns}) SELECT {columns} FROM new_assignments")
+
+
+def log_import(tx: StoreWriter, report: ImportReport) -> None:
+    """Record an import in the import log."""
+    tx.execute(
+        "INSERT INTO import_log (table_name, source, rows_read, imported, rejected, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            report.table,
+            report.source,
+            report.rows_read,
+            report.imported,
+            report.rejected_count,
+            json.dumps(report.to_dict()),
+        ],
+    )
+
+
+def log_export(tx: StoreWriter, description: str, fmt: str, rows: int, file_name: str) -> None:
+    """Record an export in the audit trail."""
+    tx.execute(
+        "INSERT INTO export_log (segment, format, rows, file_name) VALUES (?, ?, ?, ?)",
+        [description, fmt, rows, file_name],
+    )
