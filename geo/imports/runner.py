@@ -127,7 +127,7 @@ def prepare_sales(
         path, known_customer_ids=store.customer_ids(), columns=columns, display_name=display_name
     )
     _refuse_if_strict(report, strict)
-    stored = store.query("SELECT DISTINCT order_id FROM sales")["order_id"]
+    stored = store.order_ids()
     replaced = int(pd.Series(frame["order_id"].unique()).isin(stored).sum())
     return PreparedImport(frame, report, replaced, "stored orders with the same order ID")
 
@@ -135,8 +135,7 @@ def prepare_sales(
 def _tell_namesakes_apart(store: Store, areas: pd.DataFrame, report: ImportReport) -> None:
     """Names that repeat within the level get their parent's name (or their ID), in place:
     two areas both called "Springfield" cannot be told apart on the map or in a list."""
-    known = store.query("SELECT area_id, name FROM areas WHERE name IS NOT NULL")
-    named = name_namesakes(areas, dict(zip(known["area_id"], known["name"], strict=True)))
+    named = name_namesakes(areas, store.named_areas())
     changed = named.ne(areas["name"]) & named.notna()
     if changed.any():
         examples = ", ".join(f"'{n}'" for n in named[changed].head(3))
@@ -244,7 +243,7 @@ def _write_sales(store: Store, prepared: PreparedImport, progress: Progress | No
 def _write_areas(store: Store, prepared: PreparedImport, progress: Progress | None) -> ImportResult:
     areas = prepared.rows
     levels = sorted(pd.unique(areas["level"]).tolist())
-    customers = store.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
+    customers = store.customer_locations()
     with store.transaction() as tx:
         store.replace_level(tx, areas)
         assignment = assign_into(tx, store, customers, levels=levels, progress=progress)

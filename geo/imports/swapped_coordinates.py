@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.places.exact_assignment import assign_points
-from geo.schema import OUTSIDE_AREAS
+from geo.places.level_assignment import outside_every_level
 from geo.store.protocol import StoreReader
 from geo.store.tables import areas_in
 
@@ -20,12 +20,7 @@ def count_inside_if_swapped(reader: StoreReader, customers: pd.DataFrame) -> int
     located = customers.dropna(subset=["lat", "lon"])
     if located.empty:
         return 0
-    statuses = reader.query(
-        "SELECT customer_id FROM assignments GROUP BY customer_id "
-        "HAVING bool_and(location_status = ?)",
-        [OUTSIDE_AREAS],
-    )
-    outside = located[located["customer_id"].isin(statuses["customer_id"])]
+    outside = located[located["customer_id"].isin(outside_every_level(reader))]
     # Swapped, the longitude becomes the latitude: it must be one.
     outside = outside[outside["lon"].abs() <= 90]
     if outside.empty:

@@ -108,7 +108,7 @@ def _smallest_hashes(
     limit almost surely hold the answer and spare sorting every match; when they do not,
     the full sort decides.
     """
-    hashed = reader.dialect.stable_hash("customer_id")
+    hashed = reader.dialect.stable_hash_of("customer_id")
     ordered = f"ORDER BY {hashed}, customer_id LIMIT ?"
     if total > 2 * limit:
         below, threshold = reader.dialect.hash_below(hashed, 2 * limit / total)

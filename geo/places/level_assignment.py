@@ -16,7 +16,7 @@ import pandas as pd
 from geo.places.exact_assignment import assign_points
 from geo.progress import Progress
 from geo.schema import IN_AREA, LOCATION_STATUSES, NO_LOCATION, OUTSIDE_AREAS
-from geo.store.protocol import Store, StoreWriter
+from geo.store.protocol import Store, StoreReader, StoreWriter
 from geo.store.tables import areas_in, levels_in
 
 
@@ -79,12 +79,22 @@ def assign_into(
 
 def assign_customers(store: Store, progress: Progress | None = None) -> AssignmentSummary:
     """Recompute every customer's area at every level, in one transaction."""
-    customers = store.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
+    customers = store.customer_locations()
     with store.transaction() as tx:
         tx.execute("DELETE FROM assignments")
         summary = assign_into(tx, store, customers, progress=progress)
         store.bump_data_version(tx)
     return summary
+
+
+def outside_every_level(reader: StoreReader) -> pd.Index:
+    """The customer_ids located outside the areas of every level, as ``reader`` sees them."""
+    frame = reader.query(
+        "SELECT customer_id FROM assignments GROUP BY customer_id "
+        "HAVING bool_and(location_status = ?)",
+        [OUTSIDE_AREAS],
+    )
+    return pd.Index(frame["customer_id"])
 
 
 def summarise_assignments(store: Store) -> AssignmentSummary:

@@ -143,7 +143,7 @@ class ScoreState:
 def orders_fingerprint_sql(dialect: Dialect) -> str:
     """SQL of one text that changes whenever the orders do: the scores are a function of
     the orders alone."""
-    hashed = dialect.stable_hash("order_id", "customer_id", "order_date", "amount")
+    hashed = dialect.stable_hash_of("order_id", "customer_id", "order_date", "amount")
     return (
         "SELECT CAST(count(*) AS VARCHAR) || ':' || "
         f"CAST(COALESCE(sum({hashed}), 0) AS VARCHAR) FROM orders"

@@ -21,7 +21,7 @@ class Dialect:
 
     #: The engine's name, as shown in messages and ``status``.
     name = "sql"
-    #: The range of :meth:`stable_hash`: integers from ``hash_min`` up to (not including)
+    #: The range of :meth:`stable_hash_of`: integers from ``hash_min`` up to (not including)
     #: ``hash_max``, of SQL type ``hash_type``.
     hash_min = 0
     hash_max = 2**64
@@ -35,14 +35,14 @@ class Dialect:
         """``expr`` (text) without accents: 'Café' becomes 'Cafe'. Case is kept."""
         raise NotImplementedError
 
-    def stable_hash(self, *exprs: str) -> str:
+    def stable_hash_of(self, *exprs: str) -> str:
         """A hash of the values of ``exprs``, the same on every run and in every session,
         uniform over [hash_min, hash_max): the key of seeded samples and fingerprints."""
         raise NotImplementedError
 
     def hash_below(self, hashed: str, share: float) -> tuple[str, list[Any]]:
         """A condition (and its parameter) true for about ``share`` (0 to 1) of the rows,
-        given ``hashed``, an expression of :meth:`stable_hash`: the cheap first cut of a
+        given ``hashed``, an expression of :meth:`stable_hash_of`: the cheap first cut of a
         seeded sample."""
         span = self.hash_max - self.hash_min
         threshold = min(self.hash_max - 1, self.hash_min + int(share * span))
@@ -62,7 +62,7 @@ class DuckDBDialect(Dialect):
     def fold_accents(self, expr: str) -> str:
         return f"strip_accents({expr})"
 
-    def stable_hash(self, *exprs: str) -> str:
+    def stable_hash_of(self, *exprs: str) -> str:
         return f"hash({', '.join(exprs)})"
 
 
@@ -84,7 +84,7 @@ class PostgreSQLDialect(Dialect):
     def fold_accents(self, expr: str) -> str:
         return f"unaccent({expr})"
 
-    def stable_hash(self, *exprs: str) -> str:
+    def stable_hash_of(self, *exprs: str) -> str:
         joined = f"concat_ws('|', {', '.join(exprs)})"
         return f"CAST(CAST('x' || substr(md5({joined}), 1, 16) AS BIT(64)) AS BIGINT)"
 

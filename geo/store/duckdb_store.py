@@ -19,12 +19,10 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import geopandas as gpd
 import pandas as pd
 
 from geo.errors import InputError, MissingDatabaseError, StoreBusyError
@@ -185,9 +183,10 @@ class DuckDBHandle:
 
 
 @dataclass(frozen=True)
-class DuckDBStore:
+class DuckDBStore(tables.CanonicalTables):
     """A GeoCRM database file, implementing :class:`geo.store.protocol.Store`. Cheap to
-    create; each operation uses a cursor of its own."""
+    create; each operation uses a cursor of its own. The reads and writes of the tables
+    themselves are the portable ones of :class:`geo.store.tables.CanonicalTables`."""
 
     path: Path
 
@@ -330,73 +329,6 @@ class DuckDBStore:
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
         with self.connect() as con:
             return DuckDBHandle(con).scalar(sql, params)
-
-    def table_counts(self) -> dict[str, int]:
-        with self.snapshot() as reader:
-            return {t: int(reader.scalar(f"SELECT count(*) FROM {t}")) for t in TABLES}
-
-    def data_version(self) -> int:
-        """A number that changes with every write; caches key on it."""
-        value = self.scalar("SELECT value FROM meta WHERE key = 'data_version'")
-        return int(value) if value is not None else 0
-
-    def levels(self) -> list[str]:
-        """Area levels from coarsest to finest (see :func:`geo.store.tables.levels_in`)."""
-        with self.snapshot() as reader:
-            return levels_in(reader)
-
-    def area_counts(self) -> dict[str, int]:
-        """Number of areas per level."""
-        with self.connect() as con:
-            return tables.area_counts_in(DuckDBHandle(con))
-
-    def load_areas(self, level: str | None = None) -> gpd.GeoDataFrame:
-        """Areas (all levels, or one) as a GeoDataFrame in EPSG:4326."""
-        with self.connect() as con:
-            return areas_in(DuckDBHandle(con), level)
-
-    def area_names(self, level: str) -> pd.DataFrame:
-        """area_id and name of the level's areas, by name."""
-        return self.query(
-            "SELECT area_id, name FROM areas WHERE level = ? ORDER BY name, area_id", [level]
-        )
-
-    def owner_names(self) -> list[str]:
-        """Every owner named by a customer or an area, in order."""
-        frame = self.query(
-            "SELECT DISTINCT owner FROM (SELECT owner FROM customers UNION ALL "
-            "SELECT owner FROM areas) AS named WHERE owner IS NOT NULL ORDER BY owner"
-        )
-        return [str(v) for v in frame["owner"]]
-
-    def sales_date_range(self) -> tuple[date | None, date | None]:
-        """The first and last order line dates (calendar dates); None, None without sales."""
-        row = self.query("SELECT min(order_date) AS lo, max(order_date) AS hi FROM sales")
-        lo, hi = row.iloc[0]["lo"], row.iloc[0]["hi"]
-        if pd.isna(lo) or pd.isna(hi):
-            return None, None
-        return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
-
-    def latest_imports(self, limit: int) -> pd.DataFrame:
-        """The import log's latest ``limit`` entries, newest first."""
-        return self.query(
-            "SELECT logged_at, table_name, source, rows_read, imported, rejected FROM import_log "
-            "ORDER BY logged_at DESC LIMIT ?",
-            [limit],
-        )
-
-    def customer_ids(self) -> pd.Index:
-        return pd.Index(self.query("SELECT customer_id FROM customers")["customer_id"])
-
-    # -- writing (inside a transaction): the portable writes of geo.store.tables ----------
-
-    bump_data_version = staticmethod(tables.bump_data_version)
-    replace_level = staticmethod(tables.replace_level)
-    upsert_customers = staticmethod(tables.upsert_customers)
-    upsert_sales = staticmethod(tables.upsert_sales)
-    write_assignments = staticmethod(tables.write_assignments)
-    log_import = staticmethod(tables.log_import)
-    log_export = staticmethod(tables.log_export)
 
 
 #: The name the app's glue and the tests construct the DuckDB store by.

@@ -114,6 +114,10 @@ class Store(Protocol):
         """area_id and name of the level's areas, by name."""
         ...
 
+    def named_areas(self) -> dict[str, str]:
+        """The name of every area that has one (all levels), by area_id."""
+        ...
+
     def owner_names(self) -> list[str]:
         """Every owner named by a customer or an area, in order."""
         ...
@@ -128,6 +132,15 @@ class Store(Protocol):
 
     def customer_ids(self) -> pd.Index:
         """Every stored customer_id."""
+        ...
+
+    def customer_locations(self) -> pd.DataFrame:
+        """customer_id, lat, lon (WGS84 degrees; null when unknown) of every customer and
+        prospect, by customer_id."""
+        ...
+
+    def order_ids(self) -> pd.Index:
+        """Every stored order_id, once."""
         ...
 
     # -- writing -----------------------------------------------------------------------

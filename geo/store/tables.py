@@ -8,6 +8,9 @@ EPSG:4326 (lon/lat degrees).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import date
 from typing import Any
 
 import geopandas as gpd
@@ -88,7 +91,10 @@ CREATE TABLE IF NOT EXISTS export_log (
 
 def create_missing_tables(tx: StoreWriter) -> None:
     """Create the tables a database lacks (added by newer versions); derive the orders of
-    a database written before the orders table existed."""
+    a database written before the orders table existed. The engine's own setup (its
+    extensions) comes first."""
+    for setup in tx.dialect.setup_statements:
+        tx.execute(setup)
     for statement in schema_sql(tx.dialect).split(";"):
         if statement.strip():
             tx.execute(statement)
@@ -243,3 +249,105 @@ def log_export(tx: StoreWriter, description: str, fmt: str, rows: int, file_name
         "INSERT INTO export_log (segment, format, rows, file_name) VALUES (?, ?, ?, ?)",
         [description, fmt, rows, file_name],
     )
+
+
+class CanonicalTables:
+    """The reads and writes of the canonical tables that every store shares, in portable SQL.
+
+    A store supplies :meth:`query`, :meth:`scalar` and :meth:`snapshot` (its connections);
+    the writes take the handle of the store's transaction.
+    """
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        raise NotImplementedError
+
+    def snapshot(self) -> AbstractContextManager[StoreReader]:
+        raise NotImplementedError
+
+    # -- reading -----------------------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per stored table."""
+        with self.snapshot() as reader:
+            return {t: int(reader.scalar(f"SELECT count(*) FROM {t}")) for t in TABLES}
+
+    def data_version(self) -> int:
+        """A number that changes with every write; caches key on it."""
+        value = self.scalar("SELECT value FROM meta WHERE key = 'data_version'")
+        return int(value) if value is not None else 0
+
+    def levels(self) -> list[str]:
+        """Area levels from coarsest to finest (see :func:`levels_in`)."""
+        with self.snapshot() as reader:
+            return levels_in(reader)
+
+    def area_counts(self) -> dict[str, int]:
+        """Number of areas per level."""
+        with self.snapshot() as reader:
+            return area_counts_in(reader)
+
+    def load_areas(self, level: str | None = None) -> gpd.GeoDataFrame:
+        """Areas (all levels, or one) as a GeoDataFrame in EPSG:4326."""
+        with self.snapshot() as reader:
+            return areas_in(reader, level)
+
+    def area_names(self, level: str) -> pd.DataFrame:
+        """area_id and name of the level's areas, by name."""
+        return self.query(
+            "SELECT area_id, name FROM areas WHERE level = ? ORDER BY name, area_id", [level]
+        )
+
+    def named_areas(self) -> dict[str, str]:
+        """The name of every area that has one (all levels), by area_id."""
+        frame = self.query("SELECT area_id, name FROM areas WHERE name IS NOT NULL")
+        return dict(zip(frame["area_id"], frame["name"], strict=True))
+
+    def owner_names(self) -> list[str]:
+        """Every owner named by a customer or an area, in order."""
+        frame = self.query(
+            "SELECT DISTINCT owner FROM (SELECT owner FROM customers UNION ALL "
+            "SELECT owner FROM areas) AS named WHERE owner IS NOT NULL ORDER BY owner"
+        )
+        return [str(v) for v in frame["owner"]]
+
+    def sales_date_range(self) -> tuple[date | None, date | None]:
+        """The first and last order line dates (calendar dates); None, None without sales."""
+        row = self.query("SELECT min(order_date) AS lo, max(order_date) AS hi FROM sales")
+        lo, hi = row.iloc[0]["lo"], row.iloc[0]["hi"]
+        if pd.isna(lo) or pd.isna(hi):
+            return None, None
+        return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+
+    def latest_imports(self, limit: int) -> pd.DataFrame:
+        """The import log's latest ``limit`` entries, newest first."""
+        return self.query(
+            "SELECT logged_at, table_name, source, rows_read, imported, rejected FROM import_log "
+            "ORDER BY logged_at DESC LIMIT ?",
+            [limit],
+        )
+
+    def customer_ids(self) -> pd.Index:
+        """Every stored customer_id."""
+        return pd.Index(self.query("SELECT customer_id FROM customers")["customer_id"])
+
+    def customer_locations(self) -> pd.DataFrame:
+        """customer_id, lat, lon (WGS84 degrees; null when unknown) of every customer and
+        prospect, by customer_id."""
+        return self.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
+
+    def order_ids(self) -> pd.Index:
+        """Every stored order_id, once."""
+        return pd.Index(self.query("SELECT DISTINCT order_id FROM sales")["order_id"])
+
+    # -- writing (inside a transaction) --------------------------------------------------
+
+    bump_data_version = staticmethod(bump_data_version)
+    replace_level = staticmethod(replace_level)
+    upsert_customers = staticmethod(upsert_customers)
+    upsert_sales = staticmethod(upsert_sales)
+    write_assignments = staticmethod(write_assignments)
+    log_import = staticmethod(log_import)
+    log_export = staticmethod(log_export)
