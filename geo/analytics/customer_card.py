@@ -109,8 +109,8 @@ def customer_card(store: Store, customer_id: str, filters: Filters | None = None
         circle = Shape("circle", ((float(lon), float(lat)),), NEARBY_KM)
         # Great-circle distance by the haversine formula, in km.
         km = (
-            f"2 * {EARTH_RADIUS_KM!r} * asin(sqrt(pow(sin(radians(c.lat - ?) / 2), 2) + "
-            "cos(radians(?)) * cos(radians(c.lat)) * pow(sin(radians(c.lon - ?) / 2), 2)))"
+            f"2 * {EARTH_RADIUS_KM!r} * asin(sqrt(power(sin(radians(c.lat - ?) / 2), 2) + "
+            "cos(radians(?)) * cos(radians(c.lat)) * power(sin(radians(c.lon - ?) / 2), 2)))"
         )
         nearby = store.query(
             f"SELECT c.customer_id, c.name, {store.dialect.round_number(km, 2)} AS km "
