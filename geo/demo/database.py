@@ -40,8 +40,7 @@ def build_demo_database(
     if progress:
         progress("storing the demo business", 0.4)
     with store.transaction() as tx:
-        for table in ("assignments", "sales", "customers", "areas"):
-            tx.execute(f"DELETE FROM {table}")
+        store.clear_business(tx)
         for _, level_areas in demo.areas.groupby("level", sort=False):
             store.replace_level(tx, level_areas)
         store.upsert_customers(tx, demo.customers)
@@ -53,10 +52,7 @@ def build_demo_database(
             progress=within(progress, 0.7, 1.0),
         )
         store.bump_data_version(tx)
-        tx.execute(
-            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [DEMO_MARKER, f"seed {seed}"],
-        )
+        store.set_meta(tx, DEMO_MARKER, f"seed {seed}")
     return store.table_counts()
 
 
@@ -108,25 +104,17 @@ def demo_is_complete(path: Path) -> bool:
     """
     if not path.exists():
         return False
-    store = DuckDBStore.open(path, create=False)
-    row = store.query(
-        "SELECT EXISTS (SELECT 1 FROM areas) AND EXISTS (SELECT 1 FROM customers) AS complete"
-    )
-    return bool(row["complete"].iloc[0])
+    return DuckDBStore.open(path, create=False).holds_business()
 
 
 def _take_over_kept_rows(old: Store, new: Store) -> None:
-    kept = {table: old.query(f"SELECT * FROM {table}") for table in KEPT_TABLES}
+    kept = {table: old.table_rows(table) for table in KEPT_TABLES}
     version = old.data_version()
     with new.transaction() as tx:
         for table, frame in kept.items():
             if len(frame):
                 tx.insert_frame(table, frame)
-        tx.execute(
-            "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + ? AS VARCHAR) "
-            "WHERE key = 'data_version'",
-            [version],
-        )
+        new.carry_data_version(tx, version)
 
 
 def _remove_database_file(path: Path) -> None:

@@ -143,6 +143,14 @@ class Store(Protocol):
         """Every stored order_id, once."""
         ...
 
+    def holds_business(self) -> bool:
+        """Whether there are areas and customers (a usable business), judged by the data."""
+        ...
+
+    def table_rows(self, table: str) -> pd.DataFrame:
+        """Every row of one of the stored tables."""
+        ...
+
     # -- writing -----------------------------------------------------------------------
 
     def transaction(self) -> AbstractContextManager[StoreWriter]:
@@ -168,6 +176,19 @@ class Store(Protocol):
 
     def write_assignments(self, tx: StoreWriter, level: str, assignments: pd.DataFrame) -> None:
         """Replace the level's assignments of the given customers."""
+        ...
+
+    def clear_business(self, tx: StoreWriter) -> None:
+        """Remove every area, customer, order line and assignment (saved segments and the
+        logs stay)."""
+        ...
+
+    def set_meta(self, tx: StoreWriter, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` in the database's own settings."""
+        ...
+
+    def carry_data_version(self, tx: StoreWriter, earlier: int) -> None:
+        """Carry on the data version of a database this one replaces."""
         ...
 
     def log_import(self, tx: StoreWriter, report: ImportReport) -> None:

@@ -227,6 +227,31 @@ def write_assignments(tx: StoreWriter, level: str, assignments: pd.DataFrame) ->
         tx.execute(f"INSERT INTO assignments ({columns}) SELECT {columns} FROM new_assignments")
 
 
+def clear_business(tx: StoreWriter) -> None:
+    """Remove every area, customer, order line and assignment (saved segments and the logs
+    stay)."""
+    for table in ("assignments", "sales", "orders", "customers", "areas"):
+        tx.execute(f"DELETE FROM {table}")
+
+
+def set_meta(tx: StoreWriter, key: str, value: str) -> None:
+    """Store ``value`` under ``key`` in the ``meta`` table (replacing what was there)."""
+    tx.execute(
+        "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def carry_data_version(tx: StoreWriter, earlier: int) -> None:
+    """Add ``earlier`` (the data version of a database this one replaces) to the data
+    version, so caches keyed by a version of the replaced database are never reused."""
+    tx.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + ? AS VARCHAR) "
+        "WHERE key = 'data_version'",
+        [earlier],
+    )
+
+
 def log_import(tx: StoreWriter, report: ImportReport) -> None:
     """Record an import in the import log."""
     tx.execute(
@@ -342,6 +367,18 @@ class CanonicalTables:
         """Every stored order_id, once."""
         return pd.Index(self.query("SELECT DISTINCT order_id FROM sales")["order_id"])
 
+    def holds_business(self) -> bool:
+        """Whether there are areas and customers (a usable business), judged by the data."""
+        return bool(
+            self.scalar("SELECT EXISTS (SELECT 1 FROM areas) AND EXISTS (SELECT 1 FROM customers)")
+        )
+
+    def table_rows(self, table: str) -> pd.DataFrame:
+        """Every row of ``table``, one of :data:`TABLES`."""
+        if table not in TABLES:
+            raise ValueError(f"no table {table!r}")
+        return self.query(f"SELECT * FROM {table}")
+
     # -- writing (inside a transaction) --------------------------------------------------
 
     bump_data_version = staticmethod(bump_data_version)
@@ -349,5 +386,8 @@ class CanonicalTables:
     upsert_customers = staticmethod(upsert_customers)
     upsert_sales = staticmethod(upsert_sales)
     write_assignments = staticmethod(write_assignments)
+    clear_business = staticmethod(clear_business)
+    set_meta = staticmethod(set_meta)
+    carry_data_version = staticmethod(carry_data_version)
     log_import = staticmethod(log_import)
     log_export = staticmethod(log_export)
