@@ -34,7 +34,7 @@ from geo.segments.filters import Filters
 from geo.segments.saved import list_segments
 from geo.segments.selection import describe_filters, select_customers
 from geo.store.dialect import DUCKDB, POSTGRESQL
-from geo.store.duckdb_store import Store
+from geo.store.duckdb_store import TABLES, Store
 from tests.tiny_business import tiny_customers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,6 +143,11 @@ READERS: dict[str, Callable[[Store], Any]] = {
         s.sales_date_range(),
         s.latest_imports(5),
         s.customer_ids(),
+        s.customer_locations(),
+        s.order_ids(),
+        s.named_areas(),
+        s.holds_business(),
+        [s.table_rows(t) for t in TABLES],
     ),
 }
 
