@@ -167,13 +167,14 @@ def refresh_scores_in(tx: StoreWriter) -> None:
             _write_state(tx, ScoreState(version, stored[0].as_of), fingerprint)
         return
     as_of = tx.scalar("SELECT max(order_date) FROM orders")
+    # A date literal, not a parameter: not every engine binds parameters in DDL.
+    as_of_sql = f"DATE '{as_of.isoformat()}'" if as_of is not None else "CAST(NULL AS DATE)"
     # Replaced whole, and without a key index: maintaining one over a million deletes
     # and inserts costs twenty times the scoring itself.
     tx.execute("DROP TABLE IF EXISTS customer_scores")
     tx.execute(
         f"CREATE TABLE customer_scores AS SELECT {', '.join(SCORE_COLUMNS)} "
-        f"FROM ({scores_sql()}) AS scores",
-        [as_of, as_of],
+        f"FROM ({scores_sql(as_of_sql)}) AS scores"
     )
     _write_state(tx, ScoreState(version, as_of), fingerprint)
 
