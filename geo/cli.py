@@ -34,7 +34,7 @@ from geo.maps.classes import DEFAULT_SCHEME, SCHEMES
 from geo.places.level_assignment import assign_customers
 from geo.places.shapes import Shape, ShapeError
 from geo.present.exports import FORMATS, write_csv, write_export
-from geo.present.target_list import build_target_list, read_suppression
+from geo.present.target_list import build_target_list, log_export, read_suppression
 from geo.progress import Progress
 from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
 from geo.segments.area_kpis import compute_area_kpis
@@ -48,7 +48,8 @@ from geo.segments.saved import (
 )
 from geo.segments.segment import Segment
 from geo.segments.selection import describe_filters
-from geo.store.duckdb_store import Store, log_export, resolve_db_path
+from geo.store.duckdb_store import DuckDBStore, resolve_db_path
+from geo.store.protocol import Store
 
 EXIT_INPUT = 2
 
@@ -331,7 +332,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    from geo.analytics.rfm_views import scored_sql, segment_summary, segments_by_area
+    from geo.analytics.rfm_views import scored_customers, segment_summary, segments_by_area
     from geo.analytics.scores import score_state
 
     filters = _filters(store, args)
@@ -340,8 +341,7 @@ def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str
     if args.out is not None and args.by_area:
         _write_table(segments_by_area(store, filters), args.out)
     elif args.out is not None:
-        sql, params = scored_sql(filters)
-        _write_table(store.query(f"SELECT * FROM ({sql}) ORDER BY customer_id", params), args.out)
+        _write_table(scored_customers(store, filters), args.out)
     as_of = state.as_of.isoformat() if state.as_of else None
     text = f"RFM segments as of {as_of}:\n" + summary[
         ["segment", "customers", "revenue", "avg_value_3y", "avg_churn_risk"]
@@ -764,9 +764,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             # Built in a file of its own and moved into place when complete.
-            store = Store(resolve_db_path(args.db))
+            store = DuckDBStore(resolve_db_path(args.db))
         else:
-            store = Store.open(args.db, create=not _only_reads(args))
+            store = DuckDBStore.open(args.db, create=not _only_reads(args))
         payload, text = COMMANDS[args.command](store, args)
     except (InputError, ValueError, OSError) as exc:
         message = str(exc).replace("\n", " ")

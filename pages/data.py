@@ -32,7 +32,6 @@ from geo.places.level_assignment import summarise_assignments
 from geo.progress import Progress
 from geo.schema import KIND_CUSTOMER, KIND_PROSPECT, REJECTION_REASONS
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
 from ui import state
 from ui.inert_text import inert, show_error, show_subheader, show_warning
 from ui.widgets import csv_download
@@ -53,7 +52,7 @@ REPLACING = {
 }
 
 
-def _save_upload(store: Store, name: str, data: bytes) -> Path:
+def _save_upload(store: state.Store, name: str, data: bytes) -> Path:
     """Keep the upload under the data directory, with a random name (never the user's)."""
     folder = store.path.parent / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,7 +91,7 @@ def _progress_bar(start: str) -> Progress:
 
 
 def _prepare(
-    store: Store,
+    store: state.Store,
     what: str,
     path: Path,
     name: str,
@@ -129,7 +128,7 @@ def _prepare(
     )
 
 
-def _write(store: Store, prepared: PreparedImport, progress: Progress) -> None:
+def _write(store: state.Store, prepared: PreparedImport, progress: Progress) -> None:
     try:
         st.session_state["data_last_import"] = write_prepared(store, prepared, progress)
     except (InputError, StoreBusyError) as exc:
@@ -138,7 +137,7 @@ def _write(store: Store, prepared: PreparedImport, progress: Progress) -> None:
 
 
 def _import_upload(
-    store: Store, upload: UploadedFile, what: str, level: str, chosen: dict[str, str | None]
+    store: state.Store, upload: UploadedFile, what: str, level: str, chosen: dict[str, str | None]
 ) -> None:
     data = upload.getvalue()
     name = upload.name
@@ -163,7 +162,7 @@ def _import_upload(
         _write(store, prepared, progress)
 
 
-def _confirm_pending_import(store: Store) -> None:
+def _confirm_pending_import(store: state.Store) -> None:
     """The question before an import that replaces stored records, and its answer."""
     prepared = st.session_state.get(PENDING_IMPORT_KEY)
     if not isinstance(prepared, PreparedImport):
@@ -220,7 +219,7 @@ def _show_report(result: ImportResult) -> None:
         st.dataframe(location_status_table(result.assignment.by_level), width="stretch")
 
 
-def _demo_business(store: Store, held: dict[str, int]) -> None:
+def _demo_business(store: state.Store, held: dict[str, int]) -> None:
     """Build the demo business, after a yes when it would replace data."""
     st.write(
         "Replace the areas, customers, prospects and sales with the seeded demo business "

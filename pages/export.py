@@ -10,11 +10,15 @@ from geo.errors import InputError
 from geo.imports.upload_safety import MAX_UPLOAD_BYTES
 from geo.present.exports import export_bytes
 from geo.present.table_format import column_spec
-from geo.present.target_list import area_breakdown, build_target_list, read_suppression
+from geo.present.target_list import (
+    area_breakdown,
+    build_target_list,
+    log_export,
+    read_suppression,
+)
 from geo.segments.saved import delete_segment, rename_segment, save_segment
 from geo.segments.segment import Segment
 from geo.segments.selection import SELECTION_COLUMNS
-from geo.store.duckdb_store import log_export
 from ui import state
 from ui.inert_text import show_caption, show_error
 from ui.sidebar import current_filters, open_segment

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import duckdb
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from geo.places.shapes import Shape, ShapeError, shapes_condition
+from geo.store.duckdb_store import Store
 
 SHAPES = [
     Shape("circle", ((-73.99, 40.75),), 25.0),
@@ -55,16 +58,17 @@ def test_bad_text_says_what_is_wrong(text: str, message: str) -> None:
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: s.kind)
-def test_sql_selects_the_same_points_as_numpy(shape: Shape) -> None:
+def test_sql_selects_the_same_points_as_numpy(shape: Shape, tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
     west, south, east, north = shape.bounds()
     lon = rng.uniform(west - 2, east + 2, 5000)
     lat = rng.uniform(south - 2, north + 2, 5000)
-    con = duckdb.connect()
-    con.register("c", {"lon": lon, "lat": lat, "i": np.arange(5000)})
-    got = con.execute(f"SELECT i FROM c WHERE {shapes_condition((shape,))} ORDER BY i").fetchall()
+    points = pd.DataFrame({"lon": lon, "lat": lat, "i": np.arange(5000)})
+    store = Store.open(tmp_path / "points.duckdb")
+    with store.transaction() as tx, tx.staged("c", points):
+        got = tx.query(f"SELECT i FROM c WHERE {shapes_condition((shape,))} ORDER BY i")
     expected = np.flatnonzero(shape.contains(lon, lat))
-    assert [i for (i,) in got] == expected.tolist()
+    assert got["i"].tolist() == expected.tolist()
     assert 0 < len(expected) < 5000
 
 

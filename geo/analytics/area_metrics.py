@@ -16,7 +16,7 @@ from geo.analytics.flows import area_flows, latest_complete_period
 from geo.analytics.lookalikes import whitespace
 from geo.analytics.rfm_views import area_scores
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 KPIS, SCORES, FLOWS, WHITESPACE = "kpis", "scores", "flows", "whitespace"
 

@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 
 from geo.analytics.scores import compute_scores, data_as_of
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 NAIVE_SILENT_DAYS = 90
 

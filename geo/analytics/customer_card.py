@@ -17,7 +17,7 @@ from geo.errors import InputError
 from geo.places.shapes import EARTH_RADIUS_KM, Shape
 from geo.segments.filters import Filters
 from geo.segments.selection import order_date_condition
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 NEARBY_KM = 25.0
 NEARBY_LIMIT = 10
@@ -52,7 +52,8 @@ def monthly_orders(store: Store, customer_id: str) -> pd.DataFrame:
     """
     frame = store.query(
         "SELECT CAST(date_trunc('month', order_date) AS DATE) AS month, count(*) AS orders, "
-        "sum(amount) AS revenue FROM orders WHERE customer_id = ? GROUP BY ALL ORDER BY month",
+        "sum(amount) AS revenue FROM orders WHERE customer_id = ? "
+        "GROUP BY CAST(date_trunc('month', order_date) AS DATE) ORDER BY month",
         [customer_id],
     )
     columns = ["month", "label", "orders", "revenue", "complete"]
@@ -106,10 +107,14 @@ def customer_card(store: Store, customer_id: str, filters: Filters | None = None
     lat, lon = record.get("lat"), record.get("lon")
     if lat is not None and lon is not None:
         circle = Shape("circle", ((float(lon), float(lat)),), NEARBY_KM)
+        # Great-circle distance by the haversine formula, in km.
+        km = (
+            f"2 * {EARTH_RADIUS_KM!r} * asin(sqrt(power(sin(radians(c.lat - ?) / 2), 2) + "
+            "cos(radians(?)) * cos(radians(c.lat)) * power(sin(radians(c.lon - ?) / 2), 2)))"
+        )
         nearby = store.query(
-            f"SELECT c.customer_id, c.name, round(2 * {EARTH_RADIUS_KM!r} * asin(sqrt("
-            "pow(sin(radians(c.lat - ?) / 2), 2) + cos(radians(?)) * cos(radians(c.lat)) * "
-            "pow(sin(radians(c.lon - ?) / 2), 2))), 2) AS km FROM customers c "
+            f"SELECT c.customer_id, c.name, {store.dialect.round_number(km, 2)} AS km "
+            "FROM customers c "
             f"WHERE c.kind = 'prospect' AND {circle.sql_condition()} "
             f"ORDER BY km, c.customer_id LIMIT {NEARBY_LIMIT}",
             [float(lat), float(lat), float(lon)],

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 MIN_CHARS = 2
 DEFAULT_LIMIT = 20
@@ -44,18 +44,22 @@ def search_customers(store: Store, text: str, limit: int = DEFAULT_LIMIT) -> pd.
         return pd.DataFrame(columns=RESULT_COLUMNS)
     levels = store.levels()
     finest = levels[-1] if levels else ""
-    folded = "strip_accents(lower(?))"
+    fold = store.dialect.fold_accents
     pattern = _like_escape(needle)
+    matched = " ".join(
+        f"WHEN {rank} THEN '{what}'"
+        for rank, what in enumerate(("ID", "ID", "name", "name", "postcode", "email"))
+    )
     return store.query(
         f"""
-        WITH q AS (SELECT {folded} AS t, ? AS raw, ? AS pat),
+        WITH q AS (SELECT {fold("lower(?)")} AS t, ? AS raw, ? AS pat),
         hits AS (
             SELECT c.customer_id, c.name, c.kind, c.postcode, c.email, c.lat, c.lon, c.owner,
                 CASE
                     WHEN lower(c.customer_id) = lower(q.raw) THEN 0
                     WHEN lower(c.customer_id) LIKE lower(q.pat) || '%' ESCAPE '\\' THEN 1
-                    WHEN strip_accents(lower(c.name)) LIKE q.t || '%' ESCAPE '\\' THEN 2
-                    WHEN strip_accents(lower(c.name)) LIKE '%' || q.t || '%' ESCAPE '\\' THEN 3
+                    WHEN {fold("lower(c.name)")} LIKE q.t || '%' ESCAPE '\\' THEN 2
+                    WHEN {fold("lower(c.name)")} LIKE '%' || q.t || '%' ESCAPE '\\' THEN 3
                     WHEN c.postcode LIKE q.pat || '%' ESCAPE '\\' THEN 4
                     WHEN lower(c.email) LIKE '%' || lower(q.pat) || '%' ESCAPE '\\' THEN 5
                 END AS rank
@@ -63,14 +67,14 @@ def search_customers(store: Store, text: str, limit: int = DEFAULT_LIMIT) -> pd.
         ),
         best AS (
             SELECT * FROM hits WHERE rank IS NOT NULL
-            ORDER BY rank, strip_accents(lower(name)), customer_id LIMIT ?
+            ORDER BY rank, {fold("lower(name)")}, customer_id LIMIT ?
         ),
         latest AS (
             SELECT customer_id, max(order_date) AS last_order FROM orders
             WHERE customer_id IN (SELECT customer_id FROM best) GROUP BY customer_id
         )
         SELECT b.customer_id, b.name, b.kind, b.postcode, b.email, b.lat, b.lon,
-               ['ID', 'ID', 'name', 'name', 'postcode', 'email'][b.rank + 1] AS matched,
+               CASE b.rank {matched} END AS matched,
                CASE WHEN up.name IS NULL THEN fine.name ELSE fine.name || ', ' || up.name END
                    AS area_name,
                COALESCE(b.owner, fine.owner, up.owner) AS owner,
@@ -80,9 +84,9 @@ def search_customers(store: Store, text: str, limit: int = DEFAULT_LIMIT) -> pd.
         LEFT JOIN areas fine ON fine.area_id = a.area_id
         LEFT JOIN areas up ON up.area_id = fine.parent_id
         LEFT JOIN latest ON latest.customer_id = b.customer_id
-        ORDER BY b.rank, strip_accents(lower(b.name)), b.customer_id
+        ORDER BY b.rank, {fold("lower(b.name)")}, b.customer_id
         """,
-        [_like_escape(needle), needle, pattern, int(limit), finest],
+        [pattern, needle, pattern, int(limit), finest],
     )[RESULT_COLUMNS]
 
 

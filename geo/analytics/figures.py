@@ -20,7 +20,7 @@ from typing import Any
 from geo.analytics.flows import flows_over_time, latest_complete_period, period_name
 from geo.segments.area_kpis import summarise_selection
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 #: The period of the "net customer change" headline.
 NET_CHANGE_PERIOD = "quarter"

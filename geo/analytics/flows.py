@@ -24,7 +24,7 @@ import pandas as pd
 
 from geo.segments.filters import Filters
 from geo.segments.selection import level_areas_condition, selection_sql
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 PERIODS = ("month", "quarter", "year")
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
@@ -36,8 +36,16 @@ def _check_period(period: str) -> None:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
 
 
+#: One period as an SQL interval (a quarter is three months in both engines' spelling).
+PERIOD_INTERVALS = {
+    "month": "INTERVAL '1 month'",
+    "quarter": "INTERVAL '3 months'",
+    "year": "INTERVAL '1 year'",
+}
+
+
 def _step(period: str) -> str:
-    return f"INTERVAL 1 {period.upper()}"
+    return PERIOD_INTERVALS[period]
 
 
 def flows_sql(filters: Filters, period: str) -> tuple[str, list[Any]]:
@@ -57,7 +65,8 @@ def flows_sql(filters: Filters, period: str) -> tuple[str, list[Any]]:
     act AS (
         SELECT o.customer_id, who.area_id, date_trunc('{period}', o.order_date) AS p,
                sum(o.amount) AS sales
-        FROM orders o JOIN who ON who.customer_id = o.customer_id GROUP BY ALL
+        FROM orders o JOIN who ON who.customer_id = o.customer_id
+        GROUP BY o.customer_id, who.area_id, date_trunc('{period}', o.order_date)
     ),
     seq AS (
         SELECT *, lag(p) OVER w AS prev_p, lead(p) OVER w AS next_p,
@@ -70,11 +79,11 @@ def flows_sql(filters: Filters, period: str) -> tuple[str, list[Any]]:
                count(*) FILTER (WHERE prev_p = p - {step}) AS retained,
                count(*) FILTER (WHERE nth > 1 AND prev_p < p - {step}) AS reactivated,
                count(*) AS active, sum(sales) AS sales
-        FROM seq GROUP BY ALL
+        FROM seq GROUP BY area_id, p
     ),
     lost AS (
         SELECT area_id, p + {step} AS p, count(*) AS lost
-        FROM seq WHERE next_p IS NULL OR next_p > p + {step} GROUP BY ALL
+        FROM seq WHERE next_p IS NULL OR next_p > p + {step} GROUP BY area_id, p + {step}
     )
     SELECT COALESCE(g.area_id, l.area_id) AS area_id,
            CAST(COALESCE(g.p, l.p) AS DATE) AS period_start,

@@ -31,7 +31,7 @@ import pandas as pd
 from geo.analytics.scores import BEST_SEGMENTS
 from geo.segments.filters import Filters
 from geo.segments.selection import selection_sql
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 #: How many customers' worth of evidence pulls a value's rate of best customers towards the
 #: rate around it (so a value seen in a handful of customers has a lift near 1).

@@ -18,7 +18,7 @@ from geo.errors import InputError
 from geo.imports.gazetteer import load_us_zips, normalise_postcodes
 from geo.places.shapes import Shape, ShapeError
 from geo.shipped_files import shipped_file
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 PLACES_FILE = shipped_file("geonames-cities", "cities1000_us_gb.csv")
 #: Two numbers, separated by a comma, a semicolon or spaces: "39.74, -104.98".

@@ -16,7 +16,7 @@ import pandas as pd
 from geo.schema import RISK_BANDS, SEGMENT_MEANINGS, SEGMENTS
 from geo.segments.filters import Filters
 from geo.segments.selection import selection_sql
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def scored_sql(filters: Filters) -> tuple[str, list[Any]]:
@@ -28,6 +28,12 @@ def scored_sql(filters: Filters) -> tuple[str, list[Any]]:
         f"FROM customer_scores cs JOIN ({who}) w ON w.customer_id = cs.customer_id",
         params,
     )
+
+
+def scored_customers(store: Store, filters: Filters) -> pd.DataFrame:
+    """Every scored customer of the selection, by customer_id: the score columns, then
+    name, owner, area_id, area_name, lat and lon (WGS84 degrees)."""
+    return _query(store, filters, "SELECT * FROM sc ORDER BY customer_id")
 
 
 def _query(store: Store, filters: Filters, select: str) -> pd.DataFrame:
@@ -117,7 +123,7 @@ def segments_by_area(store: Store, filters: Filters) -> pd.DataFrame:
         store,
         filters,
         "SELECT area_id, area_name, segment, count(*) AS n, sum(monetary) AS revenue "
-        "FROM sc WHERE area_id IS NOT NULL GROUP BY ALL",
+        "FROM sc WHERE area_id IS NOT NULL GROUP BY area_id, area_name, segment",
     )
     table = counts.pivot_table(
         index=["area_id", "area_name"], columns="segment", values="n", fill_value=0

@@ -8,7 +8,8 @@ from geo.demo.business import build_demo
 from geo.errors import InputError
 from geo.places.level_assignment import assign_into
 from geo.progress import Progress, within
-from geo.store.duckdb_store import Store
+from geo.store.duckdb_store import DuckDBStore
+from geo.store.protocol import Store
 
 #: ``meta`` key written in the same transaction as the demo business.
 DEMO_MARKER = "demo_built"
@@ -38,24 +39,20 @@ def build_demo_database(
     demo = build_demo(seed, customers=customers, prospects=prospects, order_lines=order_lines)
     if progress:
         progress("storing the demo business", 0.4)
-    with store.transaction() as con:
-        for table in ("assignments", "sales", "customers", "areas"):
-            con.execute(f"DELETE FROM {table}")
+    with store.transaction() as tx:
+        store.clear_business(tx)
         for _, level_areas in demo.areas.groupby("level", sort=False):
-            store.replace_level(con, level_areas)
-        store.upsert_customers(con, demo.customers)
-        store.upsert_sales(con, demo.sales)
+            store.replace_level(tx, level_areas)
+        store.upsert_customers(tx, demo.customers)
+        store.upsert_sales(tx, demo.sales)
         assign_into(
-            con,
+            tx,
             store,
             demo.customers[["customer_id", "lat", "lon"]],
             progress=within(progress, 0.7, 1.0),
         )
-        store.bump_data_version(con)
-        con.execute(
-            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [DEMO_MARKER, f"seed {seed}"],
-        )
+        store.bump_data_version(tx)
+        store.set_meta(tx, DEMO_MARKER, f"seed {seed}")
     return store.table_counts()
 
 
@@ -69,9 +66,9 @@ def build_demo_file(
     The build goes into a hidden file next to ``target``, so a build killed half-way
     leaves ``target`` as it was. Saved segments and the logs of a replaced database are
     kept, and its data version is carried on (so caches keyed by it are not reused). The
-    app may have ``target`` open: see :meth:`geo.store.duckdb_store.Store.replace_file`.
+    app may have ``target`` open: see :meth:`geo.store.duckdb_store.DuckDBStore.replace_file`.
     """
-    if target.exists() and not Store(target).writable:
+    if target.exists() and not DuckDBStore(target).writable:
         raise InputError(
             f"the database {target.name} is read-only",
             hint="Make it writable, or build the demo into another file with --db",
@@ -79,15 +76,15 @@ def build_demo_file(
     partial = target.with_name(f".{target.name}.partial")
     _remove_database_file(partial)  # the leftover of a build that was killed
     try:
-        store = Store.open(partial)
+        store = DuckDBStore.open(partial)
         counts = build_demo_database(
             store, progress=within(progress, 0.0, REPLACING_AT), **demo_options
         )
         if progress:
             progress("putting the new data in place", REPLACING_AT)
         if target.exists():
-            _take_over_kept_rows(Store.open(target), store)
-        Store(target).replace_file(partial)
+            _take_over_kept_rows(DuckDBStore.open(target), store)
+        DuckDBStore(target).replace_file(partial)
     finally:
         _remove_database_file(partial)
     if progress:
@@ -107,27 +104,17 @@ def demo_is_complete(path: Path) -> bool:
     """
     if not path.exists():
         return False
-    store = Store.open(path, create=False)
-    row = store.query(
-        "SELECT EXISTS (SELECT 1 FROM areas) AND EXISTS (SELECT 1 FROM customers) AS complete"
-    )
-    return bool(row["complete"].iloc[0])
+    return DuckDBStore.open(path, create=False).holds_business()
 
 
 def _take_over_kept_rows(old: Store, new: Store) -> None:
-    kept = {table: old.query(f"SELECT * FROM {table}") for table in KEPT_TABLES}
+    kept = {table: old.table_rows(table) for table in KEPT_TABLES}
     version = old.data_version()
-    with new.transaction() as con:
+    with new.transaction() as tx:
         for table, frame in kept.items():
             if len(frame):
-                con.register("kept", frame)
-                con.execute(f"INSERT INTO {table} SELECT * FROM kept")
-                con.unregister("kept")
-        con.execute(
-            "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + ? AS VARCHAR) "
-            "WHERE key = 'data_version'",
-            [version],
-        )
+                tx.insert_frame(table, frame)
+        new.carry_data_version(tx, version)
 
 
 def _remove_database_file(path: Path) -> None:

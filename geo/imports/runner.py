@@ -28,7 +28,7 @@ from geo.imports.sale_files import SaleColumns, read_sales
 from geo.imports.swapped_coordinates import count_inside_if_swapped
 from geo.places.level_assignment import AssignmentSummary, assign_into
 from geo.progress import Progress, within
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 #: Share of an import's progress taken by reading and validating the file.
 READ_SHARE = 0.3
@@ -127,7 +127,7 @@ def prepare_sales(
         path, known_customer_ids=store.customer_ids(), columns=columns, display_name=display_name
     )
     _refuse_if_strict(report, strict)
-    stored = store.query("SELECT DISTINCT order_id FROM sales")["order_id"]
+    stored = store.order_ids()
     replaced = int(pd.Series(frame["order_id"].unique()).isin(stored).sum())
     return PreparedImport(frame, report, replaced, "stored orders with the same order ID")
 
@@ -135,8 +135,7 @@ def prepare_sales(
 def _tell_namesakes_apart(store: Store, areas: pd.DataFrame, report: ImportReport) -> None:
     """Names that repeat within the level get their parent's name (or their ID), in place:
     two areas both called "Springfield" cannot be told apart on the map or in a list."""
-    known = store.query("SELECT area_id, name FROM areas WHERE name IS NOT NULL")
-    named = name_namesakes(areas, dict(zip(known["area_id"], known["name"], strict=True)))
+    named = name_namesakes(areas, store.named_areas())
     changed = named.ne(areas["name"]) & named.notna()
     if changed.any():
         examples = ", ".join(f"'{n}'" for n in named[changed].head(3))
@@ -214,28 +213,28 @@ def _write_customers(
     frame, report = prepared.rows, prepared.report
     if progress:
         progress("storing", 0.0)
-    with store.transaction() as con:
-        store.upsert_customers(con, frame)
+    with store.transaction() as tx:
+        store.upsert_customers(tx, frame)
         located = frame[["customer_id", "lat", "lon"]]
-        assignment = assign_into(con, store, located, progress=within(progress, 0.1, 1.0))
-        swapped = count_inside_if_swapped(con, located)
+        assignment = assign_into(tx, store, located, progress=within(progress, 0.1, 1.0))
+        swapped = count_inside_if_swapped(tx, located)
         if swapped:
             report.warnings.append(
                 f"{swapped:,} customers are outside all areas but would fall inside if "
                 "latitude and longitude were swapped: check the column order"
             )
-        store.log_import(con, report)
-        store.bump_data_version(con)
+        store.log_import(tx, report)
+        store.bump_data_version(tx)
     return ImportResult(report, assignment)
 
 
 def _write_sales(store: Store, prepared: PreparedImport, progress: Progress | None) -> ImportResult:
     if progress:
         progress("storing the order lines", 0.0)
-    with store.transaction() as con:
-        store.upsert_sales(con, prepared.rows)
-        store.log_import(con, prepared.report)
-        store.bump_data_version(con)
+    with store.transaction() as tx:
+        store.upsert_sales(tx, prepared.rows)
+        store.log_import(tx, prepared.report)
+        store.bump_data_version(tx)
     if progress:
         progress("stored", 1.0)
     return ImportResult(prepared.report)
@@ -244,12 +243,12 @@ def _write_sales(store: Store, prepared: PreparedImport, progress: Progress | No
 def _write_areas(store: Store, prepared: PreparedImport, progress: Progress | None) -> ImportResult:
     areas = prepared.rows
     levels = sorted(pd.unique(areas["level"]).tolist())
-    customers = store.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
-    with store.transaction() as con:
-        store.replace_level(con, areas)
-        assignment = assign_into(con, store, customers, levels=levels, progress=progress)
-        store.log_import(con, prepared.report)
-        store.bump_data_version(con)
+    customers = store.customer_locations()
+    with store.transaction() as tx:
+        store.replace_level(tx, areas)
+        assignment = assign_into(tx, store, customers, levels=levels, progress=progress)
+        store.log_import(tx, prepared.report)
+        store.bump_data_version(tx)
     return ImportResult(prepared.report, assignment)
 
 

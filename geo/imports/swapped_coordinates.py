@@ -6,31 +6,26 @@ row check: only the areas tell. Coordinates are WGS84 lon/lat degrees.
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
 from geo.places.exact_assignment import assign_points
-from geo.schema import OUTSIDE_AREAS
-from geo.store.duckdb_store import areas_in
+from geo.places.level_assignment import outside_every_level
+from geo.store.protocol import StoreReader
+from geo.store.tables import areas_in
 
 
-def count_inside_if_swapped(con: duckdb.DuckDBPyConnection, customers: pd.DataFrame) -> int:
-    """How many of ``customers`` (customer_id, lat, lon), assigned through ``con``, lie
+def count_inside_if_swapped(reader: StoreReader, customers: pd.DataFrame) -> int:
+    """How many of ``customers`` (customer_id, lat, lon), assigned as ``reader`` sees them, lie
     outside the areas of every level but would fall inside one with lat and lon swapped."""
     located = customers.dropna(subset=["lat", "lon"])
     if located.empty:
         return 0
-    statuses = con.execute(
-        "SELECT customer_id FROM assignments GROUP BY customer_id "
-        "HAVING bool_and(location_status = ?)",
-        [OUTSIDE_AREAS],
-    ).df()
-    outside = located[located["customer_id"].isin(statuses["customer_id"])]
+    outside = located[located["customer_id"].isin(outside_every_level(reader))]
     # Swapped, the longitude becomes the latitude: it must be one.
     outside = outside[outside["lon"].abs() <= 90]
     if outside.empty:
         return 0
-    areas = areas_in(con)
+    areas = areas_in(reader)
     found = assign_points(
         outside["lat"].to_numpy(dtype="float64"), outside["lon"].to_numpy(dtype="float64"), areas
     )

@@ -18,7 +18,7 @@ import pandas as pd
 
 from geo.maps.point_sample import located_points_sql
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store, StoreReader
 
 #: Side of a cell on screen, in pixels, at the zoom the cells are made for.
 CELL_PIXELS = 80
@@ -127,20 +127,20 @@ def count_points_in_cells(
     # asked for down; the cells are then grouped on the finest grid within max_cells.
     chosen: int | None = None
     top = cell_zoom(zoom)
-    with store.connect() as con:
+    with store.snapshot() as reader:
         while chosen is None:
             candidates = list(range(top, max(MIN_ZOOM, top - CANDIDATE_ZOOMS) - 1, -1))
             distinct = ", ".join(
                 f"count(DISTINCT floor(x * {_per_world(z)}) * {2**32} + floor(y * {_per_world(z)}))"
                 for z in candidates
             )
-            row = con.execute(f"SELECT count(*), {distinct} FROM ({points})", params).fetchone()
-            assert row is not None
-            total = int(row[0])
-            fits = [z for z, n in zip(candidates, row[1:], strict=True) if n <= max_cells]
+            row = reader.query(f"SELECT count(*), {distinct} FROM ({points})", params)
+            counts = [int(n) for n in row.iloc[0]]
+            total = counts[0]
+            fits = [z for z, n in zip(candidates, counts[1:], strict=True) if n <= max_cells]
             chosen = fits[0] if fits else (MIN_ZOOM if candidates[-1] == MIN_ZOOM else None)
             top = candidates[-1] - 1
-        cells = _cells_at(con, points, params, chosen)
+        cells = _cells_at(reader, points, params, chosen)
     return PointCells(
         lat=cells["lat"].to_numpy(dtype="float64"),
         lon=cells["lon"].to_numpy(dtype="float64"),
@@ -156,17 +156,18 @@ def _per_world(zoom: int) -> float:
     return 256 * 2**zoom / CELL_PIXELS
 
 
-def _cells_at(con: Any, points: str, params: list[Any], zoom: int) -> pd.DataFrame:
+def _cells_at(reader: StoreReader, points: str, params: list[Any], zoom: int) -> pd.DataFrame:
     """Cells of one zoom's grid: lat, lon (means), n, category (the most common)."""
     per_world = _per_world(zoom)
     # Customers per cell and category first, then per cell; the first category by count
     # (then by name) is the cell's, so the same data always gives the same cells.
-    return con.execute(
+    return reader.query(
         f"WITH p AS ({points}), by_category AS (SELECT floor(x * ?) AS cx, "
         "floor(y * ?) AS cy, category, count(*) AS n, sum(lat) AS lat_sum, "
         "sum(lon) AS lon_sum FROM p GROUP BY cx, cy, category) "
         "SELECT sum(lat_sum) / sum(n) AS lat, sum(lon_sum) / sum(n) AS lon, "
-        "CAST(sum(n) AS BIGINT) AS n, first(category ORDER BY n DESC, category) AS category "
+        "CAST(sum(n) AS BIGINT) AS n, "
+        "(array_agg(category ORDER BY n DESC, category))[1] AS category "
         "FROM by_category GROUP BY cx, cy ORDER BY cy, cx",
         [*params, per_world, per_world],
-    ).df()
+    )

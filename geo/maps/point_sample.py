@@ -14,7 +14,7 @@ import pandas as pd
 
 from geo.segments.filters import Filters
 from geo.segments.selection import selection_sql
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store, StoreReader
 
 #: Points sent to the map per layer at most; beyond it the map shows a seeded sample and
 #: says "showing N of M" (keeps the page under 3 MB whatever the customer count).
@@ -85,9 +85,9 @@ def sample_points(
     ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each point's category.
     """
     located, params = located_points_sql(store, filters, kind, colour_by)
-    with store.connect() as con:
-        total = int(con.execute(f"SELECT count(*) FROM ({located})", params).fetchone()[0])  # type: ignore[index]
-        frame = _smallest_hashes(con, located, params, limit, total)
+    with store.snapshot() as reader:
+        total = int(reader.scalar(f"SELECT count(*) FROM ({located}) AS located", params))
+        frame = _smallest_hashes(reader, located, params, limit, total)
     return PointSample(
         lat=frame["lat"].to_numpy(dtype="float64"),
         lon=frame["lon"].to_numpy(dtype="float64"),
@@ -100,24 +100,25 @@ def sample_points(
 
 
 def _smallest_hashes(
-    con: Any, located: str, params: list[Any], limit: int, total: int
+    reader: StoreReader, located: str, params: list[Any], limit: int, total: int
 ) -> pd.DataFrame:
-    """The ``limit`` rows with the smallest (hash(customer_id), customer_id).
+    """The ``limit`` rows with the smallest (stable hash of customer_id, customer_id).
 
     Hashes are uniform over 64 bits, so the rows below a threshold that expects twice the
     limit almost surely hold the answer and spare sorting every match; when they do not,
     the full sort decides.
     """
-    ordered = "ORDER BY hash(customer_id), customer_id LIMIT ?"
+    hashed = reader.dialect.stable_hash_of("customer_id")
+    ordered = f"ORDER BY {hashed}, customer_id LIMIT ?"
     if total > 2 * limit:
-        threshold = min(2**64 - 1, int(2 * limit / total * 2**64))
-        frame = con.execute(
-            f"SELECT lat, lon, name, category FROM ({located}) "
-            f"WHERE hash(customer_id) < CAST(? AS UBIGINT) {ordered}",
-            [*params, threshold, limit],
-        ).df()
+        below, threshold = reader.dialect.hash_below(hashed, 2 * limit / total)
+        frame = reader.query(
+            f"SELECT lat, lon, name, category FROM ({located}) AS located WHERE {below} {ordered}",
+            [*params, *threshold, limit],
+        )
         if len(frame) == limit:
             return frame
-    return con.execute(
-        f"SELECT lat, lon, name, category FROM ({located}) {ordered}", [*params, limit]
-    ).df()
+    return reader.query(
+        f"SELECT lat, lon, name, category FROM ({located}) AS located {ordered}",
+        [*params, limit],
+    )

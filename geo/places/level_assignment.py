@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from geo.places.exact_assignment import assign_points
 from geo.progress import Progress
 from geo.schema import IN_AREA, LOCATION_STATUSES, NO_LOCATION, OUTSIDE_AREAS
-from geo.store.duckdb_store import Store, areas_in, levels_in
+from geo.store.protocol import Store, StoreReader, StoreWriter
+from geo.store.tables import areas_in, levels_in
 
 
 @dataclass
@@ -56,20 +56,20 @@ def locate_in_level(customers: pd.DataFrame, areas: pd.DataFrame, level: str) ->
 
 
 def assign_into(
-    con: duckdb.DuckDBPyConnection,
+    tx: StoreWriter,
     store: Store,
     customers: pd.DataFrame,
     levels: Sequence[str] | None = None,
     progress: Progress | None = None,
 ) -> AssignmentSummary:
-    """Assign ``customers`` at every level (or ``levels``), writing through ``con``."""
+    """Assign ``customers`` at every level (or ``levels``), writing through ``tx``."""
     summary = AssignmentSummary()
-    chosen = list(levels) if levels is not None else levels_in(con)
+    chosen = list(levels) if levels is not None else levels_in(tx)
     for i, level in enumerate(chosen):
         if progress:
             progress(f"assigning to {level}", i / max(len(chosen), 1))
-        assigned = locate_in_level(customers, areas_in(con, level), level)
-        store.write_assignments(con, level, assigned)
+        assigned = locate_in_level(customers, areas_in(tx, level), level)
+        store.write_assignments(tx, level, assigned)
         counts = assigned["location_status"].value_counts()
         summary.by_level[level] = {s: int(counts.get(s, 0)) for s in LOCATION_STATUSES}
     if progress:
@@ -79,18 +79,29 @@ def assign_into(
 
 def assign_customers(store: Store, progress: Progress | None = None) -> AssignmentSummary:
     """Recompute every customer's area at every level, in one transaction."""
-    customers = store.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
-    with store.transaction() as con:
-        con.execute("DELETE FROM assignments")
-        summary = assign_into(con, store, customers, progress=progress)
-        store.bump_data_version(con)
+    customers = store.customer_locations()
+    with store.transaction() as tx:
+        tx.execute("DELETE FROM assignments")
+        summary = assign_into(tx, store, customers, progress=progress)
+        store.bump_data_version(tx)
     return summary
+
+
+def outside_every_level(reader: StoreReader) -> pd.Index:
+    """The customer_ids located outside the areas of every level, as ``reader`` sees them."""
+    frame = reader.query(
+        "SELECT customer_id FROM assignments GROUP BY customer_id "
+        "HAVING bool_and(location_status = ?)",
+        [OUTSIDE_AREAS],
+    )
+    return pd.Index(frame["customer_id"])
 
 
 def summarise_assignments(store: Store) -> AssignmentSummary:
     """The stored location statuses per level, without recomputing them."""
     frame = store.query(
-        "SELECT level, location_status, count(*) AS n FROM assignments GROUP BY ALL"
+        "SELECT level, location_status, count(*) AS n FROM assignments "
+        "GROUP BY level, location_status"
     )
     summary = AssignmentSummary()
     for level in store.levels():

@@ -178,9 +178,9 @@ class Shape:
             (clon, clat), km = self.points[0], float(self.radius_km or 0)
             return (
                 f"(2 * {EARTH_RADIUS_KM!r} * asin(sqrt("
-                f"pow(sin(radians({lat} - {_literal(clat)}) / 2), 2) + "
+                f"power(sin(radians({lat} - {_literal(clat)}) / 2), 2) + "
                 f"cos(radians({_literal(clat)})) * cos(radians({lat})) * "
-                f"pow(sin(radians({lon} - {_literal(clon)}) / 2), 2))) <= {_literal(km)})"
+                f"power(sin(radians({lon} - {_literal(clon)}) / 2), 2))) <= {_literal(km)})"
             )
         w, s, e, n = (_literal(v) for v in self.bounds())
         box = f"({lon} BETWEEN {w} AND {e} AND {lat} BETWEEN {s} AND {n})"

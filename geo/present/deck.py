@@ -40,7 +40,7 @@ from geo.progress import Progress
 from geo.segments.area_kpis import compute_area_kpis, summarise_selection
 from geo.segments.segment import Segment
 from geo.segments.selection import describe_filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 PERIOD = "quarter"
 DISPLAY_TOLERANCE_DEG = 0.01

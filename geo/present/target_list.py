@@ -22,7 +22,7 @@ from geo.imports.upload_safety import MAX_UPLOAD_BYTES, read_bounded
 from geo.present.exports import export_summary
 from geo.segments.segment import Segment
 from geo.segments.selection import SELECTION_COLUMNS, describe_filters, select_customers
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 #: Columns every export keeps, whatever is chosen.
 REQUIRED_COLUMNS = ("customer_id",)
@@ -181,3 +181,9 @@ def area_breakdown(rows: pd.DataFrame) -> pd.DataFrame:
         sales_amount=("sales_amount", "sum"),
     )
     return out.sort_values(["rows", "sales_amount"], ascending=False).reset_index()
+
+
+def log_export(store: Store, description: str, fmt: str, rows: int, file_name: str) -> None:
+    """Record an export of ``rows`` rows in the audit trail, in a transaction of its own."""
+    with store.transaction() as tx:
+        store.log_export(tx, description, fmt, rows, file_name)

@@ -12,7 +12,7 @@ import pandas as pd
 from geo.schema import IN_AREA, NO_LOCATION, OUTSIDE_AREAS
 from geo.segments.filters import Filters
 from geo.segments.selection import level_areas_condition, order_date_condition, selection_sql
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 #: Per-area KPI columns, in table order.
 AREA_KPI_COLUMNS = (

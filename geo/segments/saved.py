@@ -15,7 +15,7 @@ from geo.errors import InputError
 from geo.segments.area_kpis import summarise_selection
 from geo.segments.segment import Known, Segment, segment_from_json
 from geo.segments.selection import describe_filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 MAX_NAME_CHARS = 80
 
@@ -56,8 +56,8 @@ def save_segment(store: Store, segment: Segment, name: str) -> Segment:
     """Save (or update) ``segment`` under ``name``; returns it with that name."""
     name = _check_name(name)
     named = replace(segment, name=name)
-    with store.transaction() as con:
-        con.execute(
+    with store.transaction() as tx:
+        tx.execute(
             "INSERT INTO segments (name, spec, created_at, updated_at) "
             "VALUES (?, ?, now(), now()) "
             "ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, "
@@ -86,8 +86,8 @@ def rename_segment(store: Store, old: str, new: str) -> None:
     segment, _ = load_segment(store, old)
     if new != old and not store.query("SELECT 1 FROM segments WHERE name = ?", [new]).empty:
         raise InputError(f"a segment named '{new}' exists already", hint="Choose another name")
-    with store.transaction() as con:
-        con.execute(
+    with store.transaction() as tx:
+        tx.execute(
             "UPDATE segments SET name = ?, spec = ?, updated_at = now() WHERE name = ?",
             [new, replace(segment, name=new).to_json(), old],
         )
@@ -95,8 +95,8 @@ def rename_segment(store: Store, old: str, new: str) -> None:
 
 def delete_segment(store: Store, name: str) -> None:
     load_segment(store, name)  # a clear error when there is none
-    with store.transaction() as con:
-        con.execute("DELETE FROM segments WHERE name = ?", [name])
+    with store.transaction() as tx:
+        tx.execute("DELETE FROM segments WHERE name = ?", [name])
 
 
 def list_segment_names(store: Store) -> list[str]:

@@ -13,7 +13,7 @@ import pandas as pd
 from geo.places.shapes import shapes_condition
 from geo.schema import NO_LOCATION, OUTSIDE_AREAS
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 SELECTION_COLUMNS = (
     "customer_id",
@@ -88,7 +88,7 @@ def selection_sql(
         sales_params = []
         sales_cte = (
             "SELECT CAST(NULL AS VARCHAR) AS customer_id, CAST(0 AS BIGINT) AS orders, "
-            "CAST(0 AS DOUBLE) AS sales_amount, CAST(NULL AS DATE) AS first_order_date, "
+            "CAST(0 AS DOUBLE PRECISION) AS sales_amount, CAST(NULL AS DATE) AS first_order_date, "
             "CAST(NULL AS DATE) AS last_order_date WHERE false"
         )
     unlocated = (
@@ -124,7 +124,8 @@ def selection_sql(
     else:
         scores_select = (
             "CAST(NULL AS VARCHAR) AS rfm_segment, CAST(NULL AS VARCHAR) AS churn_risk_band, "
-            "CAST(NULL AS DOUBLE) AS churn_risk, CAST(NULL AS DOUBLE) AS value_3y, "
+            "CAST(NULL AS DOUBLE PRECISION) AS churn_risk, "
+            "CAST(NULL AS DOUBLE PRECISION) AS value_3y, "
             "CAST(NULL AS DATE) AS expected_next_order, CAST(NULL AS VARCHAR) AS contact_timing"
         )
         scores_join = ""

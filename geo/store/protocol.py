@@ -1,0 +1,202 @@
+"""What the rest of GeoCRM may ask of a database: the ``Store`` protocol and its handles.
+
+Everything outside :mod:`geo.store` talks to these protocols and never sees a driver
+type. Queries are SQL in the portable subset (see :mod:`geo.store.dialect`) with ``?``
+placeholders and bound parameters; results come back as pandas frames, and areas as
+GeoDataFrames in EPSG:4326 (lon/lat degrees). The DuckDB store
+(:class:`geo.store.duckdb_store.DuckDBStore`) implements them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.import_report import ImportReport
+from geo.store.dialect import Dialect
+
+
+class StoreReader(Protocol):
+    """Reads that all see one state of the database (a snapshot, or a transaction's own)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """The rows of ``sql`` with ``params`` bound to its ``?`` placeholders."""
+        ...
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """The first column of the first row of ``sql``; None without rows."""
+        ...
+
+
+class StoreWriter(StoreReader, Protocol):
+    """The handle of a write transaction: everything written through it commits together."""
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run ``sql`` (a statement that changes data) with ``params`` bound."""
+        ...
+
+    def insert_frame(self, table: str, frame: pd.DataFrame) -> None:
+        """Append the rows of ``frame`` to ``table``; its columns name the table's columns."""
+        ...
+
+    def staged(self, name: str, frame: pd.DataFrame) -> AbstractContextManager[None]:
+        """While the context lasts, ``frame`` can be read in SQL as the relation ``name``
+        (a bulk write's incoming rows, compared with the stored ones before they replace
+        them)."""
+        ...
+
+
+class Store(Protocol):
+    """A GeoCRM database: its canonical tables, the derived tables kept with them, and the
+    operations on them. Cheap to create; each operation takes its own connection."""
+
+    @property
+    def path(self) -> Path:
+        """Where the database lives; uploads and exports are kept beside it."""
+        ...
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @property
+    def writable(self) -> bool:
+        """Whether this process may change the database."""
+        ...
+
+    def is_free(self) -> bool:
+        """Whether an operation could start now (no other process holds the database)."""
+        ...
+
+    # -- reading -----------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """The rows of ``sql`` with ``params`` bound, read on a connection of its own."""
+        ...
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """The first column of the first row of ``sql``; None without rows."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[StoreReader]:
+        """Several reads that see the same state, whatever is written meanwhile."""
+        ...
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per stored table."""
+        ...
+
+    def data_version(self) -> int:
+        """A number that changes with every write; caches key on it."""
+        ...
+
+    def levels(self) -> list[str]:
+        """Area levels from coarsest to finest."""
+        ...
+
+    def area_counts(self) -> dict[str, int]:
+        """Number of areas per level."""
+        ...
+
+    def load_areas(self, level: str | None = None) -> gpd.GeoDataFrame:
+        """Areas (all levels, or one) as a GeoDataFrame in EPSG:4326."""
+        ...
+
+    def area_names(self, level: str) -> pd.DataFrame:
+        """area_id and name of the level's areas, by name."""
+        ...
+
+    def named_areas(self) -> dict[str, str]:
+        """The name of every area that has one (all levels), by area_id."""
+        ...
+
+    def owner_names(self) -> list[str]:
+        """Every owner named by a customer or an area, in order."""
+        ...
+
+    def sales_date_range(self) -> tuple[date | None, date | None]:
+        """The first and last order line dates; None, None without sales."""
+        ...
+
+    def latest_imports(self, limit: int) -> pd.DataFrame:
+        """The import log's latest ``limit`` entries, newest first."""
+        ...
+
+    def customer_ids(self) -> pd.Index:
+        """Every stored customer_id."""
+        ...
+
+    def customer_locations(self) -> pd.DataFrame:
+        """customer_id, lat, lon (WGS84 degrees; null when unknown) of every customer and
+        prospect, by customer_id."""
+        ...
+
+    def order_ids(self) -> pd.Index:
+        """Every stored order_id, once."""
+        ...
+
+    def holds_business(self) -> bool:
+        """Whether there are areas and customers (a usable business), judged by the data."""
+        ...
+
+    def table_rows(self, table: str) -> pd.DataFrame:
+        """Every row of one of the stored tables."""
+        ...
+
+    # -- writing -----------------------------------------------------------------------
+
+    def transaction(self) -> AbstractContextManager[StoreWriter]:
+        """All or nothing: what is written through the handle commits together, with the
+        derived tables (orders' scores) recomputed from it before the commit."""
+        ...
+
+    def bump_data_version(self, tx: StoreWriter) -> None:
+        """Count one more write (inside ``tx``)."""
+        ...
+
+    def replace_level(self, tx: StoreWriter, areas: gpd.GeoDataFrame) -> None:
+        """Replace every area of the frame's level(s) by the frame's areas."""
+        ...
+
+    def upsert_customers(self, tx: StoreWriter, customers: pd.DataFrame) -> None:
+        """Insert customers; a customer_id already present is replaced (row and assignments)."""
+        ...
+
+    def upsert_sales(self, tx: StoreWriter, sales: pd.DataFrame) -> None:
+        """Insert order lines; the lines of an order_id already present are replaced."""
+        ...
+
+    def write_assignments(self, tx: StoreWriter, level: str, assignments: pd.DataFrame) -> None:
+        """Replace the level's assignments of the given customers."""
+        ...
+
+    def clear_business(self, tx: StoreWriter) -> None:
+        """Remove every area, customer, order line and assignment (saved segments and the
+        logs stay)."""
+        ...
+
+    def set_meta(self, tx: StoreWriter, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` in the database's own settings."""
+        ...
+
+    def carry_data_version(self, tx: StoreWriter, earlier: int) -> None:
+        """Carry on the data version of a database this one replaces."""
+        ...
+
+    def log_import(self, tx: StoreWriter, report: ImportReport) -> None:
+        """Record an import in the import log."""
+        ...
+
+    def log_export(
+        self, tx: StoreWriter, description: str, fmt: str, rows: int, file_name: str
+    ) -> None:
+        """Record an export in the audit trail."""
+        ...

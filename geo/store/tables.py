@@ -1,0 +1,393 @@
+"""The canonical tables: their definition, and the reads and writes every store shares.
+
+Written in the portable SQL subset (see :mod:`geo.store.dialect`), through the handles of
+:mod:`geo.store.protocol`, so any engine's store runs them. Geometries are kept as WKB in
+EPSG:4326 (lon/lat degrees).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.errors import InputError
+from geo.import_report import ImportReport
+from geo.schema import (
+    AREA_COLUMNS,
+    ASSIGNMENT_COLUMNS,
+    CRS_WGS84,
+    CUSTOMER_COLUMNS,
+    SALE_COLUMNS,
+)
+from geo.store.derived_tables import rebuild_orders
+from geo.store.dialect import Dialect
+from geo.store.protocol import StoreReader, StoreWriter
+
+TABLES = (
+    "areas",
+    "customers",
+    "sales",
+    "orders",
+    "assignments",
+    "customer_scores",
+    "segments",
+    "import_log",
+    "export_log",
+)
+
+
+def schema_sql(dialect: Dialect) -> str:
+    """The statements that create every table missing from a database."""
+    return f"""
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS areas (
+    area_id VARCHAR PRIMARY KEY, name VARCHAR, level VARCHAR NOT NULL, parent_id VARCHAR,
+    owner VARCHAR, households DOUBLE PRECISION, geometry {dialect.binary_type} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customers (
+    customer_id VARCHAR PRIMARY KEY, name VARCHAR, kind VARCHAR NOT NULL, lat DOUBLE PRECISION,
+    lon DOUBLE PRECISION, postcode VARCHAR, email VARCHAR, owner VARCHAR, created_on DATE,
+    extra VARCHAR
+);
+CREATE TABLE IF NOT EXISTS sales (
+    order_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, order_date DATE NOT NULL,
+    amount DOUBLE PRECISION NOT NULL, category VARCHAR, channel VARCHAR
+);
+CREATE TABLE IF NOT EXISTS orders (
+    order_id VARCHAR NOT NULL, customer_id VARCHAR NOT NULL, order_date DATE NOT NULL,
+    amount DOUBLE PRECISION NOT NULL, lines BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customer_scores (
+    customer_id VARCHAR NOT NULL, first_order DATE, last_order DATE, frequency BIGINT,
+    monetary DOUBLE PRECISION, recency_days BIGINT, r INTEGER, f INTEGER, m INTEGER,
+    segment VARCHAR, gap_days DOUBLE PRECISION, churn_risk DOUBLE PRECISION,
+    risk_band VARCHAR, aov DOUBLE PRECISION, value_3y DOUBLE PRECISION, expected_next DATE,
+    contact_status VARCHAR
+);
+CREATE TABLE IF NOT EXISTS assignments (
+    customer_id VARCHAR NOT NULL, level VARCHAR NOT NULL, area_id VARCHAR,
+    location_status VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS segments (
+    name VARCHAR PRIMARY KEY, spec VARCHAR NOT NULL, created_at TIMESTAMP, updated_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS import_log (
+    logged_at TIMESTAMP DEFAULT current_timestamp, table_name VARCHAR, source VARCHAR,
+    rows_read BIGINT, imported BIGINT, rejected BIGINT, detail VARCHAR
+);
+CREATE TABLE IF NOT EXISTS export_log (
+    logged_at TIMESTAMP DEFAULT current_timestamp, segment VARCHAR, format VARCHAR, rows BIGINT,
+    file_name VARCHAR
+);
+"""
+
+
+def create_missing_tables(tx: StoreWriter) -> None:
+    """Create the tables a database lacks (added by newer versions); derive the orders of
+    a database written before the orders table existed. The engine's own setup (its
+    extensions) comes first."""
+    for setup in tx.dialect.setup_statements:
+        tx.execute(setup)
+    for statement in schema_sql(tx.dialect).split(";"):
+        if statement.strip():
+            tx.execute(statement)
+    if tx.scalar("SELECT (SELECT count(*) FROM orders) = 0 AND EXISTS (SELECT 1 FROM sales)"):
+        rebuild_orders(tx)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def levels_in(reader: StoreReader) -> list[str]:
+    """Area levels from coarsest to finest, ordered by the parent links between levels.
+
+    A level whose areas' parents lie in level X comes after X; levels without such links
+    are ordered by their number of areas (fewer areas = coarser).
+    """
+    counts = area_counts_in(reader)
+    links = reader.query(
+        "SELECT DISTINCT c.level AS child, p.level AS parent FROM areas c JOIN areas p "
+        "ON c.parent_id = p.area_id WHERE c.level <> p.level"
+    )
+    parent_of = dict(zip(links["child"], links["parent"], strict=True))
+
+    def depth_of(level: str, seen: frozenset[str] = frozenset()) -> int:
+        parent = parent_of.get(level)
+        if parent is None or parent in seen:
+            return 0
+        return 1 + depth_of(parent, seen | {level})
+
+    return sorted(counts, key=lambda lv: (depth_of(lv), counts[lv], lv))
+
+
+def area_counts_in(reader: StoreReader) -> dict[str, int]:
+    """Number of areas per level."""
+    frame = reader.query("SELECT level, count(*) AS n FROM areas GROUP BY level")
+    return {str(level): int(n) for level, n in zip(frame["level"], frame["n"], strict=True)}
+
+
+def areas_in(reader: StoreReader, level: str | None = None) -> gpd.GeoDataFrame:
+    """Areas seen through ``reader`` (so inside a transaction too), EPSG:4326."""
+    sql = f"SELECT {', '.join(AREA_COLUMNS)} FROM areas"
+    params: list[Any] = []
+    if level is not None:
+        sql += " WHERE level = ?"
+        params.append(level)
+    frame = reader.query(sql + " ORDER BY area_id", params)
+    geometry = shapely.from_wkb([bytes(b) for b in frame.pop("geometry")])
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS_WGS84)
+
+
+# -- writing (inside a transaction) ------------------------------------------------------
+
+
+def bump_data_version(tx: StoreWriter) -> None:
+    """Count one more write: caches keyed by the data version are then not reused."""
+    tx.execute(
+        "INSERT INTO meta VALUES ('data_version', '1') ON CONFLICT (key) DO UPDATE "
+        "SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)"
+    )
+
+
+def replace_level(tx: StoreWriter, areas: gpd.GeoDataFrame) -> None:
+    """Replace every area of the frame's level(s) by the frame's areas."""
+    frame = pd.DataFrame(areas.drop(columns="geometry"))
+    frame["geometry"] = shapely.to_wkb(areas.geometry.to_numpy())
+    frame = frame[list(AREA_COLUMNS)]
+    levels = sorted(frame["level"].dropna().unique().tolist())
+    with tx.staged("new_areas", frame):
+        clash = tx.query(
+            "SELECT n.area_id, a.level FROM new_areas n JOIN areas a ON a.area_id = n.area_id "
+            "WHERE a.level NOT IN (SELECT DISTINCT level FROM new_areas) LIMIT 1"
+        )
+        if len(clash):
+            raise InputError(
+                f"area ID '{clash['area_id'].iloc[0]}' is already used at level "
+                f"'{clash['level'].iloc[0]}'",
+                column="area_id",
+                hint="Area IDs must be unique across levels: prefix them",
+            )
+        marks = ", ".join("?" for _ in levels)
+        tx.execute(f"DELETE FROM assignments WHERE level IN ({marks})", levels)
+        tx.execute(f"DELETE FROM areas WHERE level IN ({marks})", levels)
+        columns = ", ".join(AREA_COLUMNS)
+        tx.execute(f"INSERT INTO areas ({columns}) SELECT {columns} FROM new_areas")
+
+
+def replace_by_key(
+    tx: StoreWriter,
+    table: str,
+    columns: tuple[str, ...],
+    frame: pd.DataFrame,
+    key: str,
+    dependent: str | None = None,
+) -> None:
+    """Insert ``frame`` into ``table``; stored rows sharing a ``key`` value are replaced first
+    (and rows of the ``dependent`` table with that key, which belong to the old rows)."""
+    with tx.staged("incoming", frame[list(columns)]):
+        for target in (dependent, table):
+            if target:
+                tx.execute(
+                    f"DELETE FROM {target} WHERE {key} IN (SELECT DISTINCT {key} FROM incoming)"
+                )
+        names = ", ".join(columns)
+        tx.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming")
+
+
+def upsert_customers(tx: StoreWriter, customers: pd.DataFrame) -> None:
+    """Insert customers; a customer_id already present is replaced (row and assignments)."""
+    replace_by_key(tx, "customers", CUSTOMER_COLUMNS, customers, "customer_id", "assignments")
+
+
+def upsert_sales(tx: StoreWriter, sales: pd.DataFrame) -> None:
+    """Insert order lines; the lines of an order_id already present are replaced.
+
+    The ``orders`` table (one row per customer's order) is rebuilt from all the lines.
+    """
+    replace_by_key(tx, "sales", SALE_COLUMNS, sales, "order_id")
+    rebuild_orders(tx)
+
+
+def write_assignments(tx: StoreWriter, level: str, assignments: pd.DataFrame) -> None:
+    """Replace the level's assignments of the given customers."""
+    with tx.staged("new_assignments", assignments[list(ASSIGNMENT_COLUMNS)]):
+        tx.execute(
+            "DELETE FROM assignments WHERE level = ? AND customer_id IN "
+            "(SELECT customer_id FROM new_assignments)",
+            [level],
+        )
+        columns = ", ".join(ASSIGNMENT_COLUMNS)
+        tx.execute(f"INSERT INTO assignments ({columns}) SELECT {columns} FROM new_assignments")
+
+
+def clear_business(tx: StoreWriter) -> None:
+    """Remove every area, customer, order line and assignment (saved segments and the logs
+    stay)."""
+    for table in ("assignments", "sales", "orders", "customers", "areas"):
+        tx.execute(f"DELETE FROM {table}")
+
+
+def set_meta(tx: StoreWriter, key: str, value: str) -> None:
+    """Store ``value`` under ``key`` in the ``meta`` table (replacing what was there)."""
+    tx.execute(
+        "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def carry_data_version(tx: StoreWriter, earlier: int) -> None:
+    """Add ``earlier`` (the data version of a database this one replaces) to the data
+    version, so caches keyed by a version of the replaced database are never reused."""
+    tx.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + ? AS VARCHAR) "
+        "WHERE key = 'data_version'",
+        [earlier],
+    )
+
+
+def log_import(tx: StoreWriter, report: ImportReport) -> None:
+    """Record an import in the import log."""
+    tx.execute(
+        "INSERT INTO import_log (table_name, source, rows_read, imported, rejected, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            report.table,
+            report.source,
+            report.rows_read,
+            report.imported,
+            report.rejected_count,
+            json.dumps(report.to_dict()),
+        ],
+    )
+
+
+def log_export(tx: StoreWriter, description: str, fmt: str, rows: int, file_name: str) -> None:
+    """Record an export in the audit trail."""
+    tx.execute(
+        "INSERT INTO export_log (segment, format, rows, file_name) VALUES (?, ?, ?, ?)",
+        [description, fmt, rows, file_name],
+    )
+
+
+class CanonicalTables:
+    """The reads and writes of the canonical tables that every store shares, in portable SQL.
+
+    A store supplies :meth:`query`, :meth:`scalar` and :meth:`snapshot` (its connections);
+    the writes take the handle of the store's transaction.
+    """
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        raise NotImplementedError
+
+    def snapshot(self) -> AbstractContextManager[StoreReader]:
+        raise NotImplementedError
+
+    # -- reading -----------------------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per stored table."""
+        with self.snapshot() as reader:
+            return {t: int(reader.scalar(f"SELECT count(*) FROM {t}")) for t in TABLES}
+
+    def data_version(self) -> int:
+        """A number that changes with every write; caches key on it."""
+        value = self.scalar("SELECT value FROM meta WHERE key = 'data_version'")
+        return int(value) if value is not None else 0
+
+    def levels(self) -> list[str]:
+        """Area levels from coarsest to finest (see :func:`levels_in`)."""
+        with self.snapshot() as reader:
+            return levels_in(reader)
+
+    def area_counts(self) -> dict[str, int]:
+        """Number of areas per level."""
+        with self.snapshot() as reader:
+            return area_counts_in(reader)
+
+    def load_areas(self, level: str | None = None) -> gpd.GeoDataFrame:
+        """Areas (all levels, or one) as a GeoDataFrame in EPSG:4326."""
+        with self.snapshot() as reader:
+            return areas_in(reader, level)
+
+    def area_names(self, level: str) -> pd.DataFrame:
+        """area_id and name of the level's areas, by name."""
+        return self.query(
+            "SELECT area_id, name FROM areas WHERE level = ? ORDER BY name, area_id", [level]
+        )
+
+    def named_areas(self) -> dict[str, str]:
+        """The name of every area that has one (all levels), by area_id."""
+        frame = self.query("SELECT area_id, name FROM areas WHERE name IS NOT NULL")
+        return dict(zip(frame["area_id"], frame["name"], strict=True))
+
+    def owner_names(self) -> list[str]:
+        """Every owner named by a customer or an area, in order."""
+        frame = self.query(
+            "SELECT DISTINCT owner FROM (SELECT owner FROM customers UNION ALL "
+            "SELECT owner FROM areas) AS named WHERE owner IS NOT NULL ORDER BY owner"
+        )
+        return [str(v) for v in frame["owner"]]
+
+    def sales_date_range(self) -> tuple[date | None, date | None]:
+        """The first and last order line dates (calendar dates); None, None without sales."""
+        row = self.query("SELECT min(order_date) AS lo, max(order_date) AS hi FROM sales")
+        lo, hi = row.iloc[0]["lo"], row.iloc[0]["hi"]
+        if pd.isna(lo) or pd.isna(hi):
+            return None, None
+        return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+
+    def latest_imports(self, limit: int) -> pd.DataFrame:
+        """The import log's latest ``limit`` entries, newest first."""
+        return self.query(
+            "SELECT logged_at, table_name, source, rows_read, imported, rejected FROM import_log "
+            "ORDER BY logged_at DESC LIMIT ?",
+            [limit],
+        )
+
+    def customer_ids(self) -> pd.Index:
+        """Every stored customer_id."""
+        return pd.Index(self.query("SELECT customer_id FROM customers")["customer_id"])
+
+    def customer_locations(self) -> pd.DataFrame:
+        """customer_id, lat, lon (WGS84 degrees; null when unknown) of every customer and
+        prospect, by customer_id."""
+        return self.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
+
+    def order_ids(self) -> pd.Index:
+        """Every stored order_id, once."""
+        return pd.Index(self.query("SELECT DISTINCT order_id FROM sales")["order_id"])
+
+    def holds_business(self) -> bool:
+        """Whether there are areas and customers (a usable business), judged by the data."""
+        return bool(
+            self.scalar("SELECT EXISTS (SELECT 1 FROM areas) AND EXISTS (SELECT 1 FROM customers)")
+        )
+
+    def table_rows(self, table: str) -> pd.DataFrame:
+        """Every row of ``table``, one of :data:`TABLES`."""
+        if table not in TABLES:
+            raise ValueError(f"no table {table!r}")
+        return self.query(f"SELECT * FROM {table}")
+
+    # -- writing (inside a transaction) --------------------------------------------------
+
+    bump_data_version = staticmethod(bump_data_version)
+    replace_level = staticmethod(replace_level)
+    upsert_customers = staticmethod(upsert_customers)
+    upsert_sales = staticmethod(upsert_sales)
+    write_assignments = staticmethod(write_assignments)
+    clear_business = staticmethod(clear_business)
+    set_meta = staticmethod(set_meta)
+    carry_data_version = staticmethod(carry_data_version)
+    log_import = staticmethod(log_import)
+    log_export = staticmethod(log_export)
