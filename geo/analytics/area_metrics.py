@@ -17,6 +17,7 @@ from geo.analytics.lookalikes import whitespace
 from geo.analytics.rfm_views import area_scores
 from geo.segments.filters import Filters
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 KPIS, SCORES, FLOWS, WHITESPACE = "kpis", "scores", "flows", "whitespace"
 
@@ -68,20 +69,22 @@ def metric_column(table: pd.DataFrame, metric: Metric) -> pd.Series:
     return column if metric.unit == "category" else column.astype("float64")
 
 
-def area_metric_values(store: Store, filters: Filters, key: str) -> pd.Series:
+def area_metric_values(
+    store: Store, filters: Filters, key: str, *, scope: Scope = EVERYTHING
+) -> pd.Series:
     """The metric ``key`` per area of ``filters.level`` (index area_id, float)."""
     from geo.segments.area_kpis import compute_area_kpis
 
     metric = METRICS[key]
     if metric.source == KPIS:
-        table = compute_area_kpis(store, filters).set_index("area_id")
+        table = compute_area_kpis(store, filters, scope=scope).set_index("area_id")
     elif metric.source == SCORES:
-        table = area_scores(store, filters)
+        table = area_scores(store, filters, scope=scope)
     elif metric.source == WHITESPACE:
-        table = whitespace(store, filters).set_index("area_id")
+        table = whitespace(store, filters, scope=scope).set_index("area_id")
     else:
-        start = latest_complete_period(store, FLOW_PERIOD)
+        start = latest_complete_period(store, FLOW_PERIOD, scope=scope)
         if start is None:
             return pd.Series(dtype="float64")
-        table = area_flows(store, filters, FLOW_PERIOD, start).set_index("area_id")
+        table = area_flows(store, filters, FLOW_PERIOD, start, scope=scope).set_index("area_id")
     return metric_column(table, metric)

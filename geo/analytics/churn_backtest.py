@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo.analytics.scores import compute_scores, data_as_of
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 NAIVE_SILENT_DAYS = 90
 
@@ -69,18 +70,21 @@ def _score(rule: str, flagged: pd.Series, stopped: pd.Series) -> RuleScore:
     )
 
 
-def backtest_churn(store: Store, cutoff: date | None = None, months: int = 6) -> Backtest:
+def backtest_churn(
+    store: Store, cutoff: date | None = None, months: int = 6, *, scope: Scope = EVERYTHING
+) -> Backtest:
     """Predict at ``cutoff`` (default: ``months`` before the data's latest order), observe
     the ``months`` after it. Customers are those with an order up to the cut-off."""
-    latest = data_as_of(store)
+    latest = data_as_of(store, scope=scope)
     if latest is None:
         raise ValueError("no orders: nothing to backtest")
     cutoff = cutoff or (pd.Timestamp(latest) - pd.DateOffset(months=months)).date()
     window_end = (pd.Timestamp(cutoff) + pd.DateOffset(months=months)).date()
-    scores = compute_scores(store, cutoff).set_index("customer_id")
+    scores = compute_scores(store, cutoff, scope=scope).set_index("customer_id")
     bought = store.query(
         "SELECT DISTINCT customer_id FROM orders WHERE order_date > ? AND order_date <= ?",
         [cutoff, window_end],
+        scope=scope,
     )["customer_id"]
     stopped = ~scores.index.isin(bought)
     stopped_s = pd.Series(stopped, index=scores.index)

@@ -18,6 +18,7 @@ from geo.places.shapes import EARTH_RADIUS_KM, Shape
 from geo.segments.filters import Filters
 from geo.segments.selection import order_date_condition
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 NEARBY_KM = 25.0
 NEARBY_LIMIT = 10
@@ -42,7 +43,7 @@ class CustomerCard:
     nearby: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def monthly_orders(store: Store, customer_id: str) -> pd.DataFrame:
+def monthly_orders(store: Store, customer_id: str, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """One row per calendar month from the customer's first order to the month of the
     latest order in the data, months without orders included (as zeros).
 
@@ -55,11 +56,14 @@ def monthly_orders(store: Store, customer_id: str) -> pd.DataFrame:
         "sum(amount) AS revenue FROM orders WHERE customer_id = ? "
         "GROUP BY CAST(date_trunc('month', order_date) AS DATE) ORDER BY month",
         [customer_id],
+        scope=scope,
     )
     columns = ["month", "label", "orders", "revenue", "complete"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    last_day = pd.Timestamp(store.query("SELECT max(order_date) AS d FROM orders")["d"].iloc[0])
+    last_day = pd.Timestamp(
+        store.query("SELECT max(order_date) AS d FROM orders", scope=scope)["d"].iloc[0]
+    )
     months = pd.date_range(
         pd.Timestamp(frame["month"].min()), last_day.to_period("M").start_time, freq="MS"
     )
@@ -76,10 +80,14 @@ def monthly_orders(store: Store, customer_id: str) -> pd.DataFrame:
     return out[columns]
 
 
-def customer_card(store: Store, customer_id: str, filters: Filters | None = None) -> CustomerCard:
+def customer_card(
+    store: Store, customer_id: str, filters: Filters | None = None, *, scope: Scope = EVERYTHING
+) -> CustomerCard:
     """The card of ``customer_id``; InputError when there is no such customer."""
     filters = filters or Filters()
-    people = store.query("SELECT * FROM customers WHERE customer_id = ?", [customer_id])
+    people = store.query(
+        "SELECT * FROM customers WHERE customer_id = ?", [customer_id], scope=scope
+    )
     if people.empty:
         raise InputError(f"no customer with ID '{customer_id[:40]}'")
     record = {str(k): (None if pd.isna(v) else v) for k, v in people.iloc[0].to_dict().items()}
@@ -88,6 +96,7 @@ def customer_card(store: Store, customer_id: str, filters: Filters | None = None
         "SELECT a.level, a.area_id, ar.name, ar.owner, a.location_status FROM assignments a "
         "LEFT JOIN areas ar ON ar.area_id = a.area_id WHERE a.customer_id = ?",
         [customer_id],
+        scope=scope,
     )
     areas["order"] = areas["level"].map({lv: i for i, lv in enumerate(levels)})
     areas = areas.sort_values("order").drop(columns="order").reset_index(drop=True)
@@ -100,9 +109,12 @@ def customer_card(store: Store, customer_id: str, filters: Filters | None = None
         "SELECT count(*) AS n, COALESCE(sum(amount), 0) AS amount FROM orders "
         f"WHERE customer_id = ? AND {date_where}",
         [customer_id, *date_params],
+        scope=scope,
     ).iloc[0]
-    scores = store.query("SELECT * FROM customer_scores WHERE customer_id = ?", [customer_id])
-    history = monthly_orders(store, customer_id)
+    scores = store.query(
+        "SELECT * FROM customer_scores WHERE customer_id = ?", [customer_id], scope=scope
+    )
+    history = monthly_orders(store, customer_id, scope=scope)
     nearby = pd.DataFrame(columns=["customer_id", "name", "km"])
     lat, lon = record.get("lat"), record.get("lon")
     if lat is not None and lon is not None:
@@ -118,6 +130,7 @@ def customer_card(store: Store, customer_id: str, filters: Filters | None = None
             f"WHERE c.kind = 'prospect' AND {circle.sql_condition()} "
             f"ORDER BY km, c.customer_id LIMIT {NEARBY_LIMIT}",
             [float(lat), float(lat), float(lon)],
+            scope=scope,
         )
     return CustomerCard(
         record=record,

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 MIN_CHARS = 2
 DEFAULT_LIMIT = 20
@@ -29,7 +30,9 @@ RESULT_COLUMNS = [
 ]  # fmt: skip
 
 
-def search_customers(store: Store, text: str, limit: int = DEFAULT_LIMIT) -> pd.DataFrame:
+def search_customers(
+    store: Store, text: str, limit: int = DEFAULT_LIMIT, *, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
     """Up to ``limit`` customers and prospects matching ``text``, best first.
 
     Columns (RESULT_COLUMNS): customer_id, name, kind, postcode, email, lat, lon, matched
@@ -87,6 +90,7 @@ def search_customers(store: Store, text: str, limit: int = DEFAULT_LIMIT) -> pd.
         ORDER BY b.rank, {fold("lower(b.name)")}, b.customer_id
         """,
         [pattern, needle, pattern, int(limit), finest],
+        scope=scope,
     )[RESULT_COLUMNS]
 
 

@@ -21,6 +21,7 @@ from geo.analytics.flows import flows_over_time, latest_complete_period, period_
 from geo.segments.area_kpis import summarise_selection
 from geo.segments.filters import Filters
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 #: The period of the "net customer change" headline.
 NET_CHANGE_PERIOD = "quarter"
@@ -147,9 +148,11 @@ class SelectionFigures:
         return out
 
 
-def selection_figures(store: Store, filters: Filters) -> SelectionFigures:
+def selection_figures(
+    store: Store, filters: Filters, *, scope: Scope = EVERYTHING
+) -> SelectionFigures:
     """The headline figures of the selection the filters describe (one query)."""
-    return figures_from_summary(summarise_selection(store, filters))
+    return figures_from_summary(summarise_selection(store, filters, scope=scope))
 
 
 def figures_from_summary(summary: dict[str, Any]) -> SelectionFigures:
@@ -176,14 +179,14 @@ class NetChange:
 
 
 def net_change_last_period(
-    store: Store, filters: Filters, period: str = NET_CHANGE_PERIOD
+    store: Store, filters: Filters, period: str = NET_CHANGE_PERIOD, *, scope: Scope = EVERYTHING
 ) -> NetChange | None:
     """New, reactivated, lost and net change of the selected customers in the latest
     whole period; None when there are no orders."""
-    start = latest_complete_period(store, period)
+    start = latest_complete_period(store, period, scope=scope)
     if start is None:
         return None
-    over_time = flows_over_time(store, filters, period)
+    over_time = flows_over_time(store, filters, period, scope=scope)
     row = over_time[over_time["period_start"].map(lambda d: _as_date(d) == start)]
     if row.empty:
         return NetChange(start, 0, 0, 0, 0)

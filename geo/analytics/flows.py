@@ -25,6 +25,7 @@ import pandas as pd
 from geo.segments.filters import Filters
 from geo.segments.selection import level_areas_condition, selection_sql
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 PERIODS = ("month", "quarter", "year")
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
@@ -115,7 +116,9 @@ def shift_period(start: date, period: str, n: int) -> date:
     return (pd.Timestamp(start) + pd.DateOffset(months=months)).date()
 
 
-def flows_over_time(store: Store, filters: Filters, period: str) -> pd.DataFrame:
+def flows_over_time(
+    store: Store, filters: Filters, period: str, *, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
     """All areas together: FLOW_COLUMNS per period, oldest first, up to the latest order."""
     sql, params = flows_sql(filters, period)
     frame = store.query(
@@ -125,6 +128,7 @@ def flows_over_time(store: Store, filters: Filters, period: str) -> pd.DataFrame
         f"FROM ({sql}) WHERE period_start <= (SELECT max(order_date) FROM orders) "
         "GROUP BY period_start ORDER BY period_start",
         params,
+        scope=scope,
     )
     return _as_counts(frame)
 
@@ -136,7 +140,9 @@ def _as_counts(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def area_flows(store: Store, filters: Filters, period: str, start: date) -> pd.DataFrame:
+def area_flows(
+    store: Store, filters: Filters, period: str, start: date, *, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
     """Per area of ``filters.level`` for the period beginning ``start``: FLOW_COLUMNS,
     active_before (P-1), sales_before (P-1), sales_last_year (same period a year before),
     growth (sales vs P-1) and growth_yoy (sales vs a year before), as fractions (NaN when
@@ -162,6 +168,7 @@ def area_flows(store: Store, filters: Filters, period: str, start: date) -> pd.D
         "LEFT JOIN f ly ON ly.area_id = ar.area_id AND ly.period_start = ? "
         f"WHERE {area_where} ORDER BY ar.area_id",
         [*params, start, before, last_year, *area_params],
+        scope=scope,
     )
     frame = _as_counts(frame)
     frame["active_before"] = frame["active_before"].astype("int64")
@@ -172,13 +179,13 @@ def area_flows(store: Store, filters: Filters, period: str, start: date) -> pd.D
     return frame
 
 
-def latest_complete_period(store: Store, period: str) -> date | None:
+def latest_complete_period(store: Store, period: str, *, scope: Scope = EVERYTHING) -> date | None:
     """The start of the latest period that ended on or before the latest order's date.
 
     The data's last period is usually still running, and comparing a half month with a
     whole one would show a fall that is not there.
     """
-    row = store.query("SELECT max(order_date) AS d FROM orders").iloc[0]["d"]
+    row = store.query("SELECT max(order_date) AS d FROM orders", scope=scope).iloc[0]["d"]
     if pd.isna(row):
         return None
     last = pd.Timestamp(row).date()

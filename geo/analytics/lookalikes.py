@@ -32,6 +32,7 @@ from geo.analytics.scores import BEST_SEGMENTS
 from geo.segments.filters import Filters
 from geo.segments.selection import selection_sql
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 #: How many customers' worth of evidence pulls a value's rate of best customers towards the
 #: rate around it (so a value seen in a handful of customers has a lift near 1).
@@ -40,7 +41,7 @@ PRIOR_WEIGHT = 20.0
 MIN_ATTRIBUTE_COVERAGE = 0.5
 
 
-def _people(store: Store, filters: Filters) -> pd.DataFrame:
+def _people(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Everyone selected (customers and prospects), with area, extra and segment, their
     area at every level, coarse to fine, in columns ``at_0``, ``at_1`` ..., and the name of
     the finest one (``local_area``)."""
@@ -63,6 +64,7 @@ def _people(store: Store, filters: Filters) -> pd.DataFrame:
         "JOIN customers c ON c.customer_id = w.customer_id "
         f"LEFT JOIN customer_scores cs ON cs.customer_id = w.customer_id {joins}{fine}",
         [*params, *levels],
+        scope=scope,
     )
 
 
@@ -123,14 +125,14 @@ def location_lift(
     return rate / base
 
 
-def lookalike_index(store: Store, filters: Filters) -> pd.DataFrame:
+def lookalike_index(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Every selected person with their look-alike index (100 = an average customer).
 
     Columns: customer_id, name, kind, owner, area_id, area_name, lat, lon, segment,
     local_area (their area at the finest level, e.g. the county), lookalike_index, plus the
     attributes used.
     """
-    people = _people(store, filters)
+    people = _people(store, filters, scope=scope)
     attributes = _attributes(people)
     scored = people["segment"].notna()
     best = people["segment"].isin(BEST_SEGMENTS)
@@ -144,13 +146,18 @@ def lookalike_index(store: Store, filters: Filters) -> pd.DataFrame:
 
 
 def lookalike_prospects(
-    store: Store, filters: Filters, limit: int | None = None, people: pd.DataFrame | None = None
+    store: Store,
+    filters: Filters,
+    limit: int | None = None,
+    people: pd.DataFrame | None = None,
+    *,
+    scope: Scope = EVERYTHING,
 ) -> pd.DataFrame:
     """Prospects ranked by look-alike index, highest first ("prospects like our best").
 
     ``people``: :func:`lookalike_index` of the same store and filters, when already made.
     """
-    people = lookalike_index(store, filters) if people is None else people
+    people = lookalike_index(store, filters, scope=scope) if people is None else people
     prospects = people[people["kind"] == "prospect"].drop(columns=["segment"])
     prospects = prospects.sort_values(
         ["lookalike_index", "customer_id"], ascending=[False, True], kind="stable"
@@ -158,7 +165,9 @@ def lookalike_prospects(
     return prospects.head(limit) if limit else prospects.reset_index(drop=True)
 
 
-def whitespace(store: Store, filters: Filters, people: pd.DataFrame | None = None) -> pd.DataFrame:
+def whitespace(
+    store: Store, filters: Filters, people: pd.DataFrame | None = None, *, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
     """Target areas of the filters' level, ranked by whitespace score (highest first).
 
     Columns: area_id, name, customers, prospects, penetration, households (when the areas
@@ -167,7 +176,7 @@ def whitespace(store: Store, filters: Filters, people: pd.DataFrame | None = Non
     """
     if filters.level is None:
         raise ValueError("whitespace needs a level")
-    people = lookalike_index(store, filters) if people is None else people
+    people = lookalike_index(store, filters, scope=scope) if people is None else people
     located = people[people["area_id"].notna()]
     per_area = located.groupby("area_id").agg(
         customers=("kind", lambda k: int((k == "customer").sum())),
@@ -178,6 +187,7 @@ def whitespace(store: Store, filters: Filters, people: pd.DataFrame | None = Non
     areas = store.query(
         "SELECT area_id, name, households FROM areas WHERE level = ? ORDER BY area_id",
         [filters.level],
+        scope=scope,
     ).set_index("area_id")
     if filters.area_ids:
         areas = areas.loc[areas.index.isin(filters.area_ids)]

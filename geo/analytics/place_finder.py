@@ -19,6 +19,7 @@ from geo.imports.gazetteer import load_us_zips, normalise_postcodes
 from geo.places.shapes import Shape, ShapeError
 from geo.shipped_files import shipped_file
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 PLACES_FILE = shipped_file("geonames-cities", "cities1000_us_gb.csv")
 #: Two numbers, separated by a comma, a semicolon or spaces: "39.74, -104.98".
@@ -80,7 +81,7 @@ def _place_label(row: pd.Series) -> str:
     return label if row["country"] == "US" else f"{label} ({row['country']})"
 
 
-def find_place(store: Store, text: str) -> FoundPlace:
+def find_place(store: Store, text: str, *, scope: Scope = EVERYTHING) -> FoundPlace:
     """The point ``text`` names: coordinates, a customer ID, a US ZIP code, or a place
     name with an optional state ("Springfield, MO"); raises InputError saying how to write
     one when it names none."""
@@ -90,7 +91,7 @@ def find_place(store: Store, text: str) -> FoundPlace:
     coordinates = _COORDINATES.match(text)
     if coordinates:
         return _point(float(coordinates.group(1)), float(coordinates.group(2)))
-    customer = _customer(store, text)
+    customer = _customer(store, text, scope=scope)
     if customer is not None:
         return customer
     if _ZIP.match(text):
@@ -106,8 +107,8 @@ def _point(lat: float, lon: float) -> FoundPlace:
     return FoundPlace(lat, lon, f"{lat:.4f}, {lon:.4f}")
 
 
-def _customer(store: Store, text: str) -> FoundPlace | None:
-    row = store.query("SELECT lat, lon FROM customers WHERE customer_id = ?", [text])
+def _customer(store: Store, text: str, *, scope: Scope = EVERYTHING) -> FoundPlace | None:
+    row = store.query("SELECT lat, lon FROM customers WHERE customer_id = ?", [text], scope=scope)
     if row.empty:
         return None
     lat, lon = row.iloc[0]["lat"], row.iloc[0]["lon"]
@@ -150,7 +151,7 @@ def _place_named(text: str) -> FoundPlace:
     return FoundPlace(float(best["lat"]), float(best["lon"]), label, note)
 
 
-def circle_around(store: Store, place: str, km: float) -> Shape:
+def circle_around(store: Store, place: str, km: float, *, scope: Scope = EVERYTHING) -> Shape:
     """A radius search: ``km`` around a place name, a US ZIP code, a customer ID or a point
     ("lat, lon" degrees); see :func:`geo.analytics.place_finder.find_place`."""
-    return find_place(store, place).circle(km)
+    return find_place(store, place, scope=scope).circle(km)

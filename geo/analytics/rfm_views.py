@@ -17,6 +17,7 @@ from geo.schema import RISK_BANDS, SEGMENT_MEANINGS, SEGMENTS
 from geo.segments.filters import Filters
 from geo.segments.selection import selection_sql
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 
 def scored_sql(filters: Filters) -> tuple[str, list[Any]]:
@@ -30,18 +31,20 @@ def scored_sql(filters: Filters) -> tuple[str, list[Any]]:
     )
 
 
-def scored_customers(store: Store, filters: Filters) -> pd.DataFrame:
+def scored_customers(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Every scored customer of the selection, by customer_id: the score columns, then
     name, owner, area_id, area_name, lat and lon (WGS84 degrees)."""
-    return _query(store, filters, "SELECT * FROM sc ORDER BY customer_id")
+    return _query(store, filters, "SELECT * FROM sc ORDER BY customer_id", scope=scope)
 
 
-def _query(store: Store, filters: Filters, select: str) -> pd.DataFrame:
+def _query(
+    store: Store, filters: Filters, select: str, *, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
     sql, params = scored_sql(filters)
-    return store.query(f"WITH sc AS ({sql}) {select}", params)
+    return store.query(f"WITH sc AS ({sql}) {select}", params, scope=scope)
 
 
-def segment_summary(store: Store, filters: Filters) -> pd.DataFrame:
+def segment_summary(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Per RFM segment, best to lost: customers, revenue (lifetime, as of the data date),
     average 3-year value, average churn risk and what the segment means."""
     frame = _query(
@@ -50,6 +53,7 @@ def segment_summary(store: Store, filters: Filters) -> pd.DataFrame:
         "SELECT segment, count(*) AS customers, sum(monetary) AS revenue, "
         "avg(value_3y) AS avg_value_3y, avg(churn_risk) AS avg_churn_risk "
         "FROM sc GROUP BY segment",
+        scope=scope,
     ).set_index("segment")
     frame = frame.reindex(list(SEGMENTS))
     frame["customers"] = frame["customers"].fillna(0).astype("int64")
@@ -58,13 +62,14 @@ def segment_summary(store: Store, filters: Filters) -> pd.DataFrame:
     return frame.reset_index()
 
 
-def rfm_grid(store: Store, filters: Filters) -> pd.DataFrame:
+def rfm_grid(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Recency score (rows, 5 = most recent) by frequency score (columns): customers and
     average lifetime revenue per cell; all 25 cells present."""
     frame = _query(
         store,
         filters,
         "SELECT r, f, count(*) AS customers, avg(monetary) AS avg_revenue FROM sc GROUP BY r, f",
+        scope=scope,
     )
     cells = pd.MultiIndex.from_product([range(5, 0, -1), range(1, 6)], names=["r", "f"])
     frame = frame.set_index(["r", "f"]).reindex(cells)
@@ -72,20 +77,23 @@ def rfm_grid(store: Store, filters: Filters) -> pd.DataFrame:
     return frame.reset_index()
 
 
-def risk_distribution(store: Store, filters: Filters) -> pd.DataFrame:
+def risk_distribution(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Customers and lifetime revenue per churn risk band (low, medium, high)."""
     frame = _query(
         store,
         filters,
         "SELECT risk_band, count(*) AS customers, sum(monetary) AS revenue, "
         "sum(value_3y) AS value_3y FROM sc GROUP BY risk_band",
+        scope=scope,
     ).set_index("risk_band")
     frame = frame.reindex(list(RISK_BANDS))
     frame["customers"] = frame["customers"].fillna(0).astype("int64")
     return frame.fillna(0.0).reset_index()
 
 
-def top_at_risk(store: Store, filters: Filters, limit: int = 50) -> pd.DataFrame:
+def top_at_risk(
+    store: Store, filters: Filters, limit: int = 50, *, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
     """High churn risk customers, by lifetime revenue (the value at stake), largest first."""
     return _query(
         store,
@@ -93,10 +101,11 @@ def top_at_risk(store: Store, filters: Filters, limit: int = 50) -> pd.DataFrame
         "SELECT customer_id, name, owner, area_name, segment, last_order, recency_days, "
         "gap_days, churn_risk, monetary AS lifetime_revenue, value_3y FROM sc "
         f"WHERE risk_band = 'high' ORDER BY monetary DESC, customer_id LIMIT {int(limit)}",
+        scope=scope,
     )
 
 
-def area_scores(store: Store, filters: Filters) -> pd.DataFrame:
+def area_scores(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Per area of the level (index area_id): scored customers, champions, at-risk (high
     band) customers, their lifetime revenue, and the average churn risk."""
     if filters.level is None:
@@ -110,11 +119,12 @@ def area_scores(store: Store, filters: Filters) -> pd.DataFrame:
         "COALESCE(sum(monetary) FILTER (WHERE risk_band = 'high'), 0) AS revenue_at_risk, "
         "avg(churn_risk) AS avg_churn_risk, avg(value_3y) AS avg_value_3y "
         "FROM sc WHERE area_id IS NOT NULL GROUP BY area_id",
+        scope=scope,
     )
     return frame.set_index("area_id")
 
 
-def segments_by_area(store: Store, filters: Filters) -> pd.DataFrame:
+def segments_by_area(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Per area of the level (rows, with name): customers in each RFM segment (columns,
     best to lost), scored customers in all, and their lifetime revenue."""
     if filters.level is None:
@@ -124,6 +134,7 @@ def segments_by_area(store: Store, filters: Filters) -> pd.DataFrame:
         filters,
         "SELECT area_id, area_name, segment, count(*) AS n, sum(monetary) AS revenue "
         "FROM sc WHERE area_id IS NOT NULL GROUP BY area_id, area_name, segment",
+        scope=scope,
     )
     table = counts.pivot_table(
         index=["area_id", "area_name"], columns="segment", values="n", fill_value=0

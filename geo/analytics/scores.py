@@ -50,6 +50,7 @@ from geo.store.derived_tables import (
     scores_sql,
 )
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 __all__ = [
     "DUE_WINDOW_DAYS",
@@ -69,18 +70,20 @@ __all__ = [
 BEST_SEGMENTS = ("champions", "loyal")
 
 
-def data_as_of(store: Store) -> date | None:
+def data_as_of(store: Store, *, scope: Scope = EVERYTHING) -> date | None:
     """The date of the latest order: the default 'as of' date of every score."""
-    row = store.query("SELECT max(order_date) AS d FROM orders").iloc[0]["d"]
+    row = store.query("SELECT max(order_date) AS d FROM orders", scope=scope).iloc[0]["d"]
     return None if pd.isna(row) else pd.Timestamp(row).date()
 
 
-def compute_scores(store: Store, as_of: date | None = None) -> pd.DataFrame:
+def compute_scores(
+    store: Store, as_of: date | None = None, *, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
     """SCORE_COLUMNS per scored customer as of ``as_of`` (default: the data's latest order)."""
-    as_of = as_of or data_as_of(store)
+    as_of = as_of or data_as_of(store, scope=scope)
     if as_of is None:
         return pd.DataFrame(columns=list(SCORE_COLUMNS))
-    return store.query(scores_sql(), [as_of, as_of])
+    return store.query(scores_sql(), [as_of, as_of], scope=scope)
 
 
 def score_state(store: Store) -> ScoreState:

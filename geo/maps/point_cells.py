@@ -19,6 +19,7 @@ import pandas as pd
 from geo.maps.point_sample import located_points_sql
 from geo.segments.filters import Filters
 from geo.store.protocol import Store, StoreReader
+from geo.store.scope import EVERYTHING, Scope
 
 #: Side of a cell on screen, in pixels, at the zoom the cells are made for.
 CELL_PIXELS = 80
@@ -110,6 +111,8 @@ def count_points_in_cells(
     zoom: float,
     colour_by: str | None = None,
     max_cells: int = MAX_CELLS,
+    *,
+    scope: Scope = EVERYTHING,
 ) -> PointCells:
     """All located customers of ``kind`` in the selection, counted per cell of ``zoom``.
 
@@ -117,7 +120,7 @@ def count_points_in_cells(
     ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each cell's most common
     category. When the cells would exceed ``max_cells`` they are made for a lower zoom.
     """
-    located, params = located_points_sql(store, filters, kind, colour_by)
+    located, params = located_points_sql(store, filters, kind, colour_by, scope=scope)
     points = (
         "SELECT lat, lon, COALESCE(category, '') AS category, (lon + 180) / 360 AS x, "
         f"0.5 - ln(tan(pi() / 4 + radians(least(greatest(lat, -{MERCATOR_MAX_LAT}), "
@@ -127,7 +130,7 @@ def count_points_in_cells(
     # asked for down; the cells are then grouped on the finest grid within max_cells.
     chosen: int | None = None
     top = cell_zoom(zoom)
-    with store.snapshot() as reader:
+    with store.snapshot(scope) as reader:
         while chosen is None:
             candidates = list(range(top, max(MIN_ZOOM, top - CANDIDATE_ZOOMS) - 1, -1))
             distinct = ", ".join(

@@ -15,6 +15,7 @@ import pandas as pd
 from geo.segments.filters import Filters
 from geo.segments.selection import selection_sql
 from geo.store.protocol import Store, StoreReader
+from geo.store.scope import EVERYTHING, Scope
 
 #: Points sent to the map per layer at most; beyond it the map shows a seeded sample and
 #: says "showing N of M" (keeps the page under 3 MB whatever the customer count).
@@ -41,7 +42,12 @@ class PointSample:
 
 
 def located_points_sql(
-    store: Store, filters: Filters, kind: str, colour_by: str | None = None
+    store: Store,
+    filters: Filters,
+    kind: str,
+    colour_by: str | None = None,
+    *,
+    scope: Scope = EVERYTHING,
 ) -> tuple[str, list[Any]]:
     """SQL (and parameters) of the located customers of ``kind`` in the selection: columns
     customer_id, lat, lon (WGS84 degrees), name and category (``colour_by``, a column
@@ -76,7 +82,13 @@ def located_points_sql(
 
 
 def sample_points(
-    store: Store, filters: Filters, kind: str, limit: int, colour_by: str | None = None
+    store: Store,
+    filters: Filters,
+    kind: str,
+    limit: int,
+    colour_by: str | None = None,
+    *,
+    scope: Scope = EVERYTHING,
 ) -> PointSample:
     """Located customers of ``kind`` in the selection, a seeded sample of at most ``limit``.
 
@@ -84,8 +96,8 @@ def sample_points(
     database, so a million customers never travel to Python to be thinned out.
     ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each point's category.
     """
-    located, params = located_points_sql(store, filters, kind, colour_by)
-    with store.snapshot() as reader:
+    located, params = located_points_sql(store, filters, kind, colour_by, scope=scope)
+    with store.snapshot(scope) as reader:
         total = int(reader.scalar(f"SELECT count(*) FROM ({located}) AS located", params))
         frame = _smallest_hashes(reader, located, params, limit, total)
     return PointSample(

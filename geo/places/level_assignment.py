@@ -17,6 +17,7 @@ from geo.places.exact_assignment import assign_points
 from geo.progress import Progress
 from geo.schema import IN_AREA, LOCATION_STATUSES, NO_LOCATION, OUTSIDE_AREAS
 from geo.store.protocol import Store, StoreReader, StoreWriter
+from geo.store.scope import EVERYTHING, Scope
 from geo.store.tables import areas_in, levels_in
 
 
@@ -97,11 +98,12 @@ def outside_every_level(reader: StoreReader) -> pd.Index:
     return pd.Index(frame["customer_id"])
 
 
-def summarise_assignments(store: Store) -> AssignmentSummary:
+def summarise_assignments(store: Store, *, scope: Scope = EVERYTHING) -> AssignmentSummary:
     """The stored location statuses per level, without recomputing them."""
     frame = store.query(
         "SELECT level, location_status, count(*) AS n FROM assignments "
-        "GROUP BY level, location_status"
+        "GROUP BY level, location_status",
+        scope=scope,
     )
     summary = AssignmentSummary()
     for level in store.levels():

@@ -41,6 +41,7 @@ from geo.segments.area_kpis import compute_area_kpis, summarise_selection
 from geo.segments.segment import Segment
 from geo.segments.selection import describe_filters
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 PERIOD = "quarter"
 DISPLAY_TOLERANCE_DEG = 0.01
@@ -123,6 +124,7 @@ def build_deck_content(
     on: date | None = None,
     progress: Progress | None = None,
     scheme: str = DEFAULT_SCHEME,
+    scope: Scope = EVERYTHING,
 ) -> DeckContent:
     """The slides' content for ``segment`` at ``level``: title, overview, ``top`` areas;
     the maps are coloured in the classes of ``scheme``, as on the screen.
@@ -136,19 +138,19 @@ def build_deck_content(
         progress("the overview slide", 0.0)
     filters = segment.filters.with_level(level)
     as_of = score_state(store).as_of
-    description = describe_filters(store, filters)
+    description = describe_filters(store, filters, scope=scope)
     chosen = METRICS[metric]
-    kpis = compute_area_kpis(store, filters).set_index("area_id")
+    kpis = compute_area_kpis(store, filters, scope=scope).set_index("area_id")
     values = (
         metric_column(kpis, chosen)
         if chosen.source == KPIS
-        else area_metric_values(store, filters, metric)
+        else area_metric_values(store, filters, metric, scope=scope)
     )
-    areas = simplify_for_display(store.load_areas(level), DISPLAY_TOLERANCE_DEG)
+    areas = simplify_for_display(store.load_areas(level, scope=scope), DISPLAY_TOLERANCE_DEG)
     if filters.area_ids:  # the areas the screen shows, so the classes are the same
         areas = areas[areas["area_id"].isin(filters.area_ids)]
-    summary = summarise_selection(store, filters)
-    quarter = latest_complete_period(store, PERIOD)
+    summary = summarise_selection(store, filters, scope=scope)
+    quarter = latest_complete_period(store, PERIOD, scope=scope)
     slides = [
         SlideContent(
             title=segment.name or "Territory review",
@@ -164,9 +166,9 @@ def build_deck_content(
         Kpi("Sales", format_value(summary["sales_amount"], "$")),
     ]
     flows = pd.DataFrame()
-    net = net_change_last_period(store, filters, PERIOD)
+    net = net_change_last_period(store, filters, PERIOD, scope=scope)
     if quarter is not None:
-        flows = area_flows(store, filters, PERIOD, quarter).set_index("area_id")
+        flows = area_flows(store, filters, PERIOD, quarter, scope=scope).set_index("area_id")
     if net is not None:
         # The whole selection's change, as every page shows it (not only the areas' sum).
         overview.append(
@@ -216,7 +218,7 @@ def build_deck_content(
                 ),
                 Kpi("New / lost customers", f"{int(f['new']):,} / {int(f['lost']):,}"),
             ]
-        risk = top_at_risk(store, here, AT_RISK_ROWS)
+        risk = top_at_risk(store, here, AT_RISK_ROWS, scope=scope)
         table = pd.DataFrame(
             {
                 "Customer": risk["name"].astype(str),
@@ -238,7 +240,7 @@ def build_deck_content(
                     scheme=scheme,
                 ),
                 chart=_trend_chart(
-                    _whole_quarters(flows_over_time(store, here, PERIOD), quarter),
+                    _whole_quarters(flows_over_time(store, here, PERIOD, scope=scope), quarter),
                     "Sales and active customers by quarter",
                 ),
                 table=table,

@@ -23,6 +23,7 @@ from geo.present.exports import export_summary
 from geo.segments.segment import Segment
 from geo.segments.selection import SELECTION_COLUMNS, describe_filters, select_customers
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 #: Columns every export keeps, whatever is chosen.
 REQUIRED_COLUMNS = ("customer_id",)
@@ -111,6 +112,7 @@ def build_target_list(
     suppression: Iterable[str] = (),
     on: date | None = None,
     by_priority: bool = False,
+    scope: Scope = EVERYTHING,
 ) -> TargetList:
     """The segment's rows, suppressed entries removed, limited to ``columns`` (in the
     order of SELECTION_COLUMNS, customer_id always kept).
@@ -125,7 +127,7 @@ def build_target_list(
             f"unknown export column '{unknown[0]}'",
             hint=f"Choose among: {', '.join(SELECTION_COLUMNS)}",
         )
-    selected = select_customers(store, segment.filters)
+    selected = select_customers(store, segment.filters, scope=scope)
     if by_priority:
         selected = selected.sort_values(
             ["owner", "value_3y", "churn_risk", "expected_next_order", "customer_id"],
@@ -138,7 +140,7 @@ def build_target_list(
         keep = [c for c in SELECTION_COLUMNS if c in columns or c in REQUIRED_COLUMNS]
         rows = rows[keep]
     rows = rows.reset_index(drop=True)
-    description = describe_filters(store, segment.filters)
+    description = describe_filters(store, segment.filters, scope=scope)
     counts: dict[str, Any] = {
         "rows": len(rows),
         "selected": len(selected),

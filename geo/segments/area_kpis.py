@@ -13,6 +13,7 @@ from geo.schema import IN_AREA, NO_LOCATION, OUTSIDE_AREAS
 from geo.segments.filters import Filters
 from geo.segments.selection import level_areas_condition, order_date_condition, selection_sql
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 #: Per-area KPI columns, in table order.
 AREA_KPI_COLUMNS = (
@@ -30,7 +31,9 @@ AREA_KPI_COLUMNS = (
 )
 
 
-def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
+def summarise_selection(
+    store: Store, filters: Filters, *, scope: Scope = EVERYTHING
+) -> dict[str, Any]:
     """Headline counts of a selection, computed in one pass (see :mod:`geo.analytics.figures` for
     what each means).
 
@@ -62,6 +65,7 @@ def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
         "count(*) FILTER (WHERE kind = 'customer' AND churn_risk_band = 'high') "
         f"AS customers_high_risk, {status_counts} FROM ({sql})",
         params,
+        scope=scope,
     ).iloc[0]
     money = ("sales_amount", "sales_in_area")
     # Money to the cent: the database adds in parallel, in no fixed order.
@@ -70,7 +74,7 @@ def summarise_selection(store: Store, filters: Filters) -> dict[str, Any]:
     }
 
 
-def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
+def compute_area_kpis(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """One row per area of ``filters.level`` (limited to ``filters.area_ids`` if any).
 
     parent_name is the name of the parent area (None without one), for people who do not
@@ -104,6 +108,7 @@ def compute_area_kpis(store: Store, filters: Filters) -> pd.DataFrame:
         "LEFT JOIN areas pa ON pa.area_id = ar.parent_id "
         f"WHERE {area_where} ORDER BY ar.area_id",
         who_params + date_params + area_params,
+        scope=scope,
     )
     for col in ("customers", "prospects", "orders"):
         frame[col] = frame[col].astype("int64")

@@ -16,13 +16,14 @@ from geo.segments.area_kpis import summarise_selection
 from geo.segments.segment import Known, Segment, segment_from_json
 from geo.segments.selection import describe_filters
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 MAX_NAME_CHARS = 80
 
 
-def known_areas(store: Store) -> Known:
+def known_areas(store: Store, *, scope: Scope = EVERYTHING) -> Known:
     """The levels and area IDs in the database, to check segments against."""
-    frame = store.query("SELECT level, area_id FROM areas")
+    frame = store.query("SELECT level, area_id FROM areas", scope=scope)
     return Known(
         {
             str(level): frozenset(part["area_id"].astype(str))
@@ -31,9 +32,13 @@ def known_areas(store: Store) -> Known:
     )
 
 
-def known_for_links(store: Store, metrics: frozenset[str]) -> Known:
+def known_for_links(store: Store, metrics: frozenset[str], *, scope: Scope = EVERYTHING) -> Known:
     """What a link is checked against: levels and their areas, owners and the map metrics."""
-    return replace(known_areas(store), owners=frozenset(store.owner_names()), metrics=metrics)
+    return replace(
+        known_areas(store, scope=scope),
+        owners=frozenset(store.owner_names(scope=scope)),
+        metrics=metrics,
+    )
 
 
 def segments_stamp_of(store: Store) -> str:
@@ -67,18 +72,31 @@ def save_segment(store: Store, segment: Segment, name: str) -> Segment:
     return named
 
 
-def load_segment(store: Store, name: str) -> tuple[Segment, list[str]]:
+def load_segment(
+    store: Store, name: str, *, scope: Scope = EVERYTHING
+) -> tuple[Segment, list[str]]:
     """The saved segment and what in it could not be used any more (e.g. an area that a
     re-import removed), one line each."""
     row = store.query("SELECT spec FROM segments WHERE name = ?", [name])
-    if row.empty:
-        names = list_segment_names(store)
+    known = known_areas(store, scope=scope)
+    if row.empty or not _within(str(row.iloc[0]["spec"]), known, scope):
+        names = list_segment_names(store, scope=scope)
         raise InputError(
             f"no saved segment named '{name}'",
             hint=f"Saved segments: {', '.join(names) if names else 'none yet'}",
         )
-    segment, problems = segment_from_json(str(row.iloc[0]["spec"]), known_areas(store))
+    segment, problems = segment_from_json(str(row.iloc[0]["spec"]), known)
     return replace(segment, name=name), problems
+
+
+def _within(spec: str, known: Known, scope: Scope) -> bool:
+    """Whether a saved segment names only areas ``scope`` sees: one that names another
+    region's areas belongs to that region and is neither listed nor opened."""
+    if scope.sees_everything:
+        return True
+    filters = segment_from_json(spec)[0].filters
+    allowed = known.areas_by_level.get(filters.level or "", frozenset())
+    return all(a in allowed for a in filters.area_ids)
 
 
 def rename_segment(store: Store, old: str, new: str) -> None:
@@ -99,20 +117,25 @@ def delete_segment(store: Store, name: str) -> None:
         tx.execute("DELETE FROM segments WHERE name = ?", [name])
 
 
-def list_segment_names(store: Store) -> list[str]:
-    return [str(n) for n in store.query("SELECT name FROM segments ORDER BY name")["name"]]
+def list_segment_names(store: Store, *, scope: Scope = EVERYTHING) -> list[str]:
+    """The names of the saved segments ``scope`` may open, in order."""
+    rows = store.query("SELECT name, spec FROM segments ORDER BY name")
+    if scope.sees_everything:
+        return [str(n) for n in rows["name"]]
+    known = known_areas(store, scope=scope)
+    return [str(r.name) for r in rows.itertuples() if _within(str(r.spec), known, scope)]
 
 
-def list_segments(store: Store) -> pd.DataFrame:
+def list_segments(store: Store, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Every saved segment with its description and current counts (re-run now)."""
     rows = []
-    for name in list_segment_names(store):
-        segment, problems = load_segment(store, name)
-        counts = summarise_selection(store, segment.filters)
+    for name in list_segment_names(store, scope=scope):
+        segment, problems = load_segment(store, name, scope=scope)
+        counts = summarise_selection(store, segment.filters, scope=scope)
         rows.append(
             {
                 "name": name,
-                "description": describe_filters(store, segment.filters),
+                "description": describe_filters(store, segment.filters, scope=scope),
                 "rows": counts["rows"],
                 "customers": counts["customers"],
                 "prospects": counts["prospects"],

@@ -6,6 +6,7 @@ area and :mod:`geo.maps.point_sample` for the map's sample of points.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,7 @@ from geo.places.shapes import shapes_condition
 from geo.schema import NO_LOCATION, OUTSIDE_AREAS
 from geo.segments.filters import Filters
 from geo.store.protocol import Store
+from geo.store.scope import EVERYTHING, Scope
 
 SELECTION_COLUMNS = (
     "customer_id",
@@ -168,20 +170,28 @@ def selection_sql(
     return sql, sales_params + level_params + where_params
 
 
-def select_customers(store: Store, filters: Filters) -> pd.DataFrame:
+def select_customers(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """The selected customers and prospects, one row each, sorted by customer_id."""
     sql, params = selection_sql(filters)
-    frame = store.query(f"SELECT * FROM ({sql}) ORDER BY customer_id", params)
+    frame = store.query(f"SELECT * FROM ({sql}) ORDER BY customer_id", params, scope=scope)
     frame.columns = list(SELECTION_COLUMNS)
     return frame
 
 
-def describe_filters(store: Store, filters: Filters) -> str:
+def describe_filters(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> str:
     """The filters as a sentence, naming the chosen areas."""
     if not filters.area_ids:
         return filters.describe()
     names = store.query(
         f"SELECT area_id, name FROM areas WHERE area_id IN ({_placeholders(filters.area_ids)})",
         list(filters.area_ids),
+        scope=scope,
     )
-    return filters.describe(dict(zip(names["area_id"], names["name"], strict=True)))
+    named = dict(zip(names["area_id"], names["name"], strict=True))
+    if scope.sees_everything:
+        return filters.describe(named)
+    # Areas outside the scope are neither named nor shown by their IDs.
+    unseen = sum(a not in named for a in filters.area_ids)
+    seen = replace(filters, area_ids=tuple(a for a in filters.area_ids if a in named))
+    text = seen.describe(named)
+    return text + (f" (and {unseen} area{'s' * (unseen != 1)} outside your view)" if unseen else "")

@@ -30,6 +30,8 @@ class Dialect:
     setup_statements: tuple[str, ...] = ()
     #: The column type of binary data (area geometries as WKB).
     binary_type = "BLOB"
+    #: The schema that holds GeoCRM's tables (a scope's CTEs name the real tables by it).
+    table_schema = "main"
 
     def fold_accents(self, expr: str) -> str:
         """``expr`` (text) without accents: 'Café' becomes 'Cafe'. Case is kept."""
@@ -80,6 +82,7 @@ class PostgreSQLDialect(Dialect):
     hash_type = "BIGINT"
     setup_statements = ("CREATE EXTENSION IF NOT EXISTS unaccent",)
     binary_type = "BYTEA"
+    table_schema = "public"
 
     def fold_accents(self, expr: str) -> str:
         return f"unaccent({expr})"

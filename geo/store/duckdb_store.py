@@ -31,6 +31,7 @@ from geo.store import tables
 from geo.store.derived_tables import rebuild_orders, refresh_scores_in
 from geo.store.dialect import DUCKDB, Dialect
 from geo.store.protocol import StoreReader, StoreWriter
+from geo.store.scope import EVERYTHING, Scope, apply_scope
 from geo.store.tables import TABLES, areas_in, levels_in
 
 __all__ = ["TABLES", "DuckDBStore", "Store", "areas_in", "levels_in", "rebuild_orders"]
@@ -154,15 +155,19 @@ class DuckDBHandle:
 
     dialect: Dialect = DUCKDB
 
-    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, scope: Scope = EVERYTHING) -> None:
         self._cursor = cursor
+        self._scope = scope  # reads only; a writer handle is never scoped
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        return self._cursor.execute(sql, list(params or [])).df()
+        return self._cursor.execute(*self._scoped(sql, params)).df()
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        row = self._cursor.execute(sql, list(params or [])).fetchone()
+        row = self._cursor.execute(*self._scoped(sql, params)).fetchone()
         return row[0] if row else None
+
+    def _scoped(self, sql: str, params: Sequence[Any] | None) -> tuple[str, list[Any]]:
+        return apply_scope(sql, params, self._scope, self.dialect.table_schema)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self._cursor.execute(sql, list(params or []))
@@ -238,12 +243,13 @@ class DuckDBStore(tables.CanonicalTables):
             _close_cursor(self.path, con)
 
     @contextmanager
-    def snapshot(self) -> Iterator[StoreReader]:
-        """Several reads in one read transaction: they see the same committed state."""
+    def snapshot(self, scope: Scope = EVERYTHING) -> Iterator[StoreReader]:
+        """Several reads in one read transaction: they see the same committed state, as
+        ``scope`` sees it."""
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                yield DuckDBHandle(con)
+                yield DuckDBHandle(con, scope)
             finally:
                 con.execute("ROLLBACK")
 
@@ -322,13 +328,17 @@ class DuckDBStore(tables.CanonicalTables):
 
     # -- reading -----------------------------------------------------------------------
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+    def query(
+        self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
+    ) -> pd.DataFrame:
         with self.connect() as con:
-            return DuckDBHandle(con).query(sql, params)
+            return DuckDBHandle(con, scope).query(sql, params)
 
-    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+    def scalar(
+        self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
+    ) -> Any:
         with self.connect() as con:
-            return DuckDBHandle(con).scalar(sql, params)
+            return DuckDBHandle(con, scope).scalar(sql, params)
 
 
 #: The name the app's glue and the tests construct the DuckDB store by.

@@ -20,10 +20,12 @@ import pandas as pd
 
 from geo.import_report import ImportReport
 from geo.store.dialect import Dialect
+from geo.store.scope import EVERYTHING, Scope
 
 
 class StoreReader(Protocol):
-    """Reads that all see one state of the database (a snapshot, or a transaction's own)."""
+    """Reads that all see one state of the database (a snapshot, or a transaction's own),
+    within the scope the snapshot was opened with (see :mod:`geo.store.scope`)."""
 
     @property
     def dialect(self) -> Dialect: ...
@@ -78,16 +80,23 @@ class Store(Protocol):
 
     # -- reading -----------------------------------------------------------------------
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        """The rows of ``sql`` with ``params`` bound, read on a connection of its own."""
+    def query(
+        self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
+    ) -> pd.DataFrame:
+        """The rows of ``sql`` with ``params`` bound, read on a connection of its own, as
+        ``scope`` sees the customer tables."""
         ...
 
-    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        """The first column of the first row of ``sql``; None without rows."""
+    def scalar(
+        self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
+    ) -> Any:
+        """The first column of the first row of ``sql`` as ``scope`` sees it; None without
+        rows."""
         ...
 
-    def snapshot(self) -> AbstractContextManager[StoreReader]:
-        """Several reads that see the same state, whatever is written meanwhile."""
+    def snapshot(self, scope: Scope = EVERYTHING) -> AbstractContextManager[StoreReader]:
+        """Several reads that see the same state, whatever is written meanwhile, each as
+        ``scope`` sees it."""
         ...
 
     def table_counts(self) -> dict[str, int]:
@@ -106,23 +115,25 @@ class Store(Protocol):
         """Number of areas per level."""
         ...
 
-    def load_areas(self, level: str | None = None) -> gpd.GeoDataFrame:
+    def load_areas(
+        self, level: str | None = None, *, scope: Scope = EVERYTHING
+    ) -> gpd.GeoDataFrame:
         """Areas (all levels, or one) as a GeoDataFrame in EPSG:4326."""
         ...
 
-    def area_names(self, level: str) -> pd.DataFrame:
+    def area_names(self, level: str, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
         """area_id and name of the level's areas, by name."""
         ...
 
-    def named_areas(self) -> dict[str, str]:
+    def named_areas(self, *, scope: Scope = EVERYTHING) -> dict[str, str]:
         """The name of every area that has one (all levels), by area_id."""
         ...
 
-    def owner_names(self) -> list[str]:
+    def owner_names(self, *, scope: Scope = EVERYTHING) -> list[str]:
         """Every owner named by a customer or an area, in order."""
         ...
 
-    def sales_date_range(self) -> tuple[date | None, date | None]:
+    def sales_date_range(self, *, scope: Scope = EVERYTHING) -> tuple[date | None, date | None]:
         """The first and last order line dates; None, None without sales."""
         ...
 
@@ -130,7 +141,7 @@ class Store(Protocol):
         """The import log's latest ``limit`` entries, newest first."""
         ...
 
-    def customer_ids(self) -> pd.Index:
+    def customer_ids(self, *, scope: Scope = EVERYTHING) -> pd.Index:
         """Every stored customer_id."""
         ...
 

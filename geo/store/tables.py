@@ -29,6 +29,7 @@ from geo.schema import (
 from geo.store.derived_tables import rebuild_orders
 from geo.store.dialect import Dialect
 from geo.store.protocol import StoreReader, StoreWriter
+from geo.store.scope import EVERYTHING, Scope
 
 TABLES = (
     "areas",
@@ -283,13 +284,17 @@ class CanonicalTables:
     the writes take the handle of the store's transaction.
     """
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+    def query(
+        self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
+    ) -> pd.DataFrame:
         raise NotImplementedError
 
-    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+    def scalar(
+        self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
+    ) -> Any:
         raise NotImplementedError
 
-    def snapshot(self) -> AbstractContextManager[StoreReader]:
+    def snapshot(self, scope: Scope = EVERYTHING) -> AbstractContextManager[StoreReader]:
         raise NotImplementedError
 
     # -- reading -----------------------------------------------------------------------
@@ -314,33 +319,40 @@ class CanonicalTables:
         with self.snapshot() as reader:
             return area_counts_in(reader)
 
-    def load_areas(self, level: str | None = None) -> gpd.GeoDataFrame:
+    def load_areas(
+        self, level: str | None = None, *, scope: Scope = EVERYTHING
+    ) -> gpd.GeoDataFrame:
         """Areas (all levels, or one) as a GeoDataFrame in EPSG:4326."""
-        with self.snapshot() as reader:
+        with self.snapshot(scope) as reader:
             return areas_in(reader, level)
 
-    def area_names(self, level: str) -> pd.DataFrame:
+    def area_names(self, level: str, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
         """area_id and name of the level's areas, by name."""
         return self.query(
-            "SELECT area_id, name FROM areas WHERE level = ? ORDER BY name, area_id", [level]
+            "SELECT area_id, name FROM areas WHERE level = ? ORDER BY name, area_id",
+            [level],
+            scope=scope,
         )
 
-    def named_areas(self) -> dict[str, str]:
+    def named_areas(self, *, scope: Scope = EVERYTHING) -> dict[str, str]:
         """The name of every area that has one (all levels), by area_id."""
-        frame = self.query("SELECT area_id, name FROM areas WHERE name IS NOT NULL")
+        frame = self.query("SELECT area_id, name FROM areas WHERE name IS NOT NULL", scope=scope)
         return dict(zip(frame["area_id"], frame["name"], strict=True))
 
-    def owner_names(self) -> list[str]:
+    def owner_names(self, *, scope: Scope = EVERYTHING) -> list[str]:
         """Every owner named by a customer or an area, in order."""
         frame = self.query(
             "SELECT DISTINCT owner FROM (SELECT owner FROM customers UNION ALL "
-            "SELECT owner FROM areas) AS named WHERE owner IS NOT NULL ORDER BY owner"
+            "SELECT owner FROM areas) AS named WHERE owner IS NOT NULL ORDER BY owner",
+            scope=scope,
         )
         return [str(v) for v in frame["owner"]]
 
-    def sales_date_range(self) -> tuple[date | None, date | None]:
+    def sales_date_range(self, *, scope: Scope = EVERYTHING) -> tuple[date | None, date | None]:
         """The first and last order line dates (calendar dates); None, None without sales."""
-        row = self.query("SELECT min(order_date) AS lo, max(order_date) AS hi FROM sales")
+        row = self.query(
+            "SELECT min(order_date) AS lo, max(order_date) AS hi FROM sales", scope=scope
+        )
         lo, hi = row.iloc[0]["lo"], row.iloc[0]["hi"]
         if pd.isna(lo) or pd.isna(hi):
             return None, None
@@ -354,9 +366,9 @@ class CanonicalTables:
             [limit],
         )
 
-    def customer_ids(self) -> pd.Index:
+    def customer_ids(self, *, scope: Scope = EVERYTHING) -> pd.Index:
         """Every stored customer_id."""
-        return pd.Index(self.query("SELECT customer_id FROM customers")["customer_id"])
+        return pd.Index(self.query("SELECT customer_id FROM customers", scope=scope)["customer_id"])
 
     def customer_locations(self) -> pd.DataFrame:
         """customer_id, lat, lon (WGS84 degrees; null when unknown) of every customer and

@@ -1,0 +1,280 @@
+"""Every public read of customer data takes a scope, and the store keeps it.
+
+The test finds the read functions itself (every public function of the query packages that
+takes a store), so a new read without a ``scope`` fails here. Each is called three times
+on a copy of the demo: seeing everything, seeing every territory but one, and seeing no
+area at all. Hiding a territory must change what the read returns (or, for reads whose
+answer is one date, hiding everything must), and no customer or area of the hidden
+territory may appear anywhere in what it returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import pkgutil
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import geo.analytics
+import geo.maps
+import geo.present
+import geo.segments
+from geo.errors import InputError
+from geo.segments.filters import Filters
+from geo.segments.saved import save_segment
+from geo.segments.segment import Segment
+from geo.store.duckdb_store import Store
+from geo.store.scope import EVERYTHING, Scope
+
+#: Public functions that take a store but write, or read no customer data.
+NOT_READS = {
+    "geo.segments.saved.save_segment",  # writes
+    "geo.segments.saved.rename_segment",  # writes
+    "geo.segments.saved.delete_segment",  # writes
+    "geo.segments.saved.segments_stamp_of",  # when the saved segments last changed
+    "geo.analytics.scores.ensure_scores",  # a write
+    "geo.analytics.scores.score_state",  # what the stored scores were computed from
+    "geo.maps.point_sample.located_points_sql",  # builds SQL, reads nothing
+    "geo.present.target_list.log_export",  # writes
+}
+HIDDEN_TERRITORY = "DIV5"
+STATE = Filters(level="state")
+
+
+@pytest.fixture(scope="module")
+def store(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """A copy of the demo with one saved segment on the hidden territory."""
+    folder = tmp_path_factory.mktemp("scoped")
+    shutil.copy(demo_store.path, folder / "demo.duckdb")
+    copy = Store.open(folder / "demo.duckdb")
+    segment = Segment(Filters(level="territory", area_ids=(HIDDEN_TERRITORY,)), name="South")
+    save_segment(copy, segment, "South")
+    return copy
+
+
+@pytest.fixture(scope="module")
+def hidden(store: Store) -> dict[str, Any]:
+    """What the scope hides: the territory's customers (one with orders named) and areas."""
+    customers = store.query(
+        "SELECT a.customer_id, c.name FROM assignments a JOIN customers c "
+        "ON c.customer_id = a.customer_id WHERE a.level = 'territory' AND a.area_id = ? "
+        "AND a.location_status = 'in_area' ORDER BY a.customer_id",
+        [HIDDEN_TERRITORY],
+    )
+    buyer = store.query(
+        "SELECT min(o.customer_id) AS id FROM orders o JOIN assignments a "
+        "ON a.customer_id = o.customer_id AND a.level = 'territory' AND a.area_id = ?",
+        [HIDDEN_TERRITORY],
+    )["id"].iloc[0]
+    states = store.query("SELECT area_id FROM areas WHERE parent_id = ?", [HIDDEN_TERRITORY])
+    counties = store.query(
+        "SELECT area_id FROM areas WHERE parent_id IN "
+        "(SELECT area_id FROM areas WHERE parent_id = ?)",
+        [HIDDEN_TERRITORY],
+    )
+    # State and county IDs are numbers (FIPS codes): they are looked for as area IDs only.
+    areas = [f"area:{a}" for a in [*states["area_id"], *counties["area_id"]]]
+    ids = [*customers["customer_id"], HIDDEN_TERRITORY, *areas]
+    territories = store.query("SELECT area_id FROM areas WHERE level = 'territory'")
+    assert len(customers) > 100 and len(states) >= 3 and len(territories) == 9
+    return {
+        "buyer": str(buyer),
+        "pattern": re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])"),
+        "scope": Scope.of_areas(
+            "territory", [t for t in territories["area_id"] if t != HIDDEN_TERRITORY]
+        ),
+    }
+
+
+def read_functions() -> Iterator[tuple[str, Callable[..., Any]]]:
+    """Every public function of the query packages whose first parameter is the store."""
+    for package in (geo.segments, geo.analytics, geo.maps, geo.present):
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            for name, function in inspect.getmembers(module, inspect.isfunction):
+                qualified = f"{info.name}.{name}"
+                if function.__module__ != info.name or name.startswith("_"):
+                    continue
+                parameters = list(inspect.signature(function).parameters)
+                if parameters[:1] == ["store"] and qualified not in NOT_READS:
+                    yield qualified, function
+
+
+#: How each read is called: its arguments after the store (the hidden buyer's ID where it
+#: takes one), and whether hiding one territory must change its answer.
+CALLS: dict[str, tuple[Callable[[dict[str, Any]], tuple[Any, ...]], dict[str, Any], bool]] = {
+    "geo.segments.selection.select_customers": (lambda h: (Filters(),), {}, True),
+    "geo.segments.selection.describe_filters": (
+        lambda h: (Filters(level="territory", area_ids=(HIDDEN_TERRITORY, "DIV1")),),
+        {},
+        True,
+    ),
+    "geo.segments.area_kpis.summarise_selection": (lambda h: (Filters(),), {}, True),
+    "geo.segments.area_kpis.compute_area_kpis": (lambda h: (STATE,), {}, True),
+    "geo.segments.saved.known_areas": (lambda h: (), {}, True),
+    "geo.segments.saved.known_for_links": (lambda h: (frozenset({"customers"}),), {}, True),
+    "geo.segments.saved.load_segment": (lambda h: ("South",), {}, True),
+    "geo.segments.saved.list_segments": (lambda h: (), {}, True),
+    "geo.segments.saved.list_segment_names": (lambda h: (), {}, True),
+    "geo.analytics.area_metrics.area_metric_values": (lambda h: (STATE, "customers"), {}, True),
+    "geo.analytics.churn_backtest.backtest_churn": (lambda h: (), {}, True),
+    "geo.analytics.customer_card.customer_card": (lambda h: (h["buyer"],), {}, True),
+    "geo.analytics.customer_card.monthly_orders": (lambda h: (h["buyer"],), {}, True),
+    "geo.analytics.customer_search.search_customers": (lambda h: (h["buyer"],), {}, True),
+    "geo.analytics.figures.selection_figures": (lambda h: (Filters(),), {}, True),
+    "geo.analytics.figures.net_change_last_period": (lambda h: (STATE, "quarter"), {}, True),
+    "geo.analytics.flows.flows_over_time": (lambda h: (Filters(), "quarter"), {}, True),
+    "geo.analytics.flows.area_flows": (lambda h: (STATE, "quarter", date(2026, 1, 1)), {}, True),
+    "geo.analytics.flows.latest_complete_period": (lambda h: ("quarter",), {}, False),
+    "geo.analytics.lookalikes.lookalike_index": (lambda h: (STATE,), {}, True),
+    "geo.analytics.lookalikes.lookalike_prospects": (lambda h: (STATE,), {}, True),
+    "geo.analytics.lookalikes.whitespace": (lambda h: (STATE,), {}, True),
+    "geo.analytics.place_finder.find_place": (lambda h: (h["buyer"],), {}, True),
+    "geo.analytics.place_finder.circle_around": (lambda h: (h["buyer"], 10.0), {}, True),
+    "geo.analytics.rfm_views.segment_summary": (lambda h: (Filters(),), {}, True),
+    "geo.analytics.rfm_views.rfm_grid": (lambda h: (Filters(),), {}, True),
+    "geo.analytics.rfm_views.risk_distribution": (lambda h: (Filters(),), {}, True),
+    "geo.analytics.rfm_views.top_at_risk": (lambda h: (Filters(),), {}, True),
+    "geo.analytics.rfm_views.area_scores": (lambda h: (STATE,), {}, True),
+    "geo.analytics.rfm_views.segments_by_area": (lambda h: (STATE,), {}, True),
+    "geo.analytics.rfm_views.scored_customers": (lambda h: (Filters(),), {}, True),
+    "geo.analytics.scores.compute_scores": (lambda h: (), {}, True),
+    "geo.analytics.scores.data_as_of": (lambda h: (), {}, False),
+    "geo.maps.point_cells.count_points_in_cells": (
+        lambda h: (Filters(), "customer", 4.0),
+        {},
+        True,
+    ),
+    "geo.maps.point_sample.sample_points": (lambda h: (Filters(), "customer", 500), {}, True),
+    "geo.present.deck.build_deck_content": (
+        lambda h: (Segment(STATE, name="All"),),
+        {"level": "state", "on": date(2026, 12, 1)},
+        True,
+    ),
+    "geo.present.target_list.build_target_list": (
+        lambda h: (Segment(Filters(), name="All"),),
+        {"on": date(2026, 12, 1)},
+        True,
+    ),
+}
+#: The store's own reads of customer data, with their arguments.
+STORE_READS: dict[str, tuple[tuple[Any, ...], bool]] = {
+    "load_areas": (("state",), True),
+    "area_names": (("county",), True),
+    "named_areas": ((), True),
+    # The hidden territory's rep also owns customers elsewhere: only no area hides them all.
+    "owner_names": ((), False),
+    "sales_date_range": ((), False),
+    "customer_ids": ((), True),
+}
+
+
+def is_area_column(name: object) -> bool:
+    return isinstance(name, str) and (name.endswith("area_id") or name == "parent_id")
+
+
+def marked_areas(values: pd.Series | pd.Index) -> list[str]:
+    return [f"area:{v}" for v in values]
+
+
+def as_text(value: Any) -> str:
+    """Everything a read returned, as text: frames in full (without geometry, area IDs
+    marked ``area:``), fields of dataclasses, items of containers."""
+    if isinstance(value, pd.DataFrame):
+        frame = value.drop(columns=["geometry"], errors="ignore").copy()
+        for column in [c for c in frame.columns if is_area_column(c)]:
+            frame[column] = marked_areas(frame[column])
+        if is_area_column(frame.index.name):
+            frame.index = pd.Index(marked_areas(frame.index), name=frame.index.name)
+        return frame.to_csv()
+    if isinstance(value, pd.Index):
+        return as_text(value.to_frame())
+    if isinstance(value, pd.Series):
+        return as_text(value.to_frame())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return "\n".join(as_text(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, dict):
+        return "\n".join(f"{as_text(k)}: {as_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return "\n".join(as_text(v) for v in value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return repr(value)
+
+
+def outcome(call: Callable[[], Any]) -> str:
+    """What a call returned as text, or that it refused (no such customer or place)."""
+    try:
+        return as_text(call())
+    except InputError:
+        # The message repeats what was asked for (an ID typed by the user): not a leak.
+        return "refused"
+
+
+def test_every_read_is_called_here_and_takes_a_scope() -> None:
+    found = dict(read_functions())
+    assert set(found) == set(CALLS), (
+        f"not called here: {sorted(set(found) - set(CALLS))}; "
+        f"gone: {sorted(set(CALLS) - set(found))}"
+    )
+    for qualified, function in found.items():
+        parameter = inspect.signature(function).parameters.get("scope")
+        assert parameter is not None, f"{qualified} takes no scope"
+        assert parameter.kind is inspect.Parameter.KEYWORD_ONLY, qualified
+        assert parameter.default == EVERYTHING, qualified
+
+
+@pytest.mark.parametrize("qualified", sorted(CALLS))
+def test_a_read_keeps_to_its_scope(qualified: str, store: Store, hidden: dict[str, Any]) -> None:
+    function = dict(read_functions())[qualified]
+    arguments, keywords, hiding_changes_it = CALLS[qualified]
+    args = arguments(hidden)
+
+    def run(scope: Scope) -> str:
+        return outcome(lambda: function(store, *args, **keywords, scope=scope))
+
+    everything, scoped = run(EVERYTHING), run(hidden["scope"])
+    leaked = hidden["pattern"].search(scoped)
+    assert leaked is None, f"{qualified} shows {leaked.group(0)} of the hidden territory"
+    if hiding_changes_it:
+        assert scoped != everything, f"{qualified} ignores the scope"
+    else:
+        assert run(Scope.of_areas("territory", [])) != everything, qualified
+
+
+@pytest.mark.parametrize("method", sorted(STORE_READS))
+def test_the_stores_own_reads_keep_to_their_scope(
+    method: str, store: Store, hidden: dict[str, Any]
+) -> None:
+    args, hiding_changes_it = STORE_READS[method]
+    read = getattr(store, method)
+    everything = outcome(lambda: read(*args))
+    scoped = outcome(lambda: read(*args, scope=hidden["scope"]))
+    leaked = hidden["pattern"].search(scoped)
+    assert leaked is None, f"Store.{method} shows {leaked.group(0)} of the hidden territory"
+    if hiding_changes_it:
+        assert scoped != everything
+    else:
+        assert outcome(lambda: read(*args, scope=Scope.of_areas("territory", []))) != everything
+
+
+def test_a_hidden_customer_is_not_found_by_id_search_card_or_place(
+    store: Store, hidden: dict[str, Any]
+) -> None:
+    from geo.analytics.customer_card import customer_card
+    from geo.analytics.customer_search import search_customers
+
+    buyer, scope = hidden["buyer"], hidden["scope"]
+    assert buyer in set(search_customers(store, buyer)["customer_id"])
+    assert search_customers(store, buyer, scope=scope).empty
+    assert customer_card(store, buyer).record["customer_id"] == buyer
+    with pytest.raises(InputError, match="no customer"):
+        customer_card(store, buyer, scope=scope)
