@@ -12,14 +12,10 @@ from geo.places.shapes import describe_shapes
 from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
 from geo.segments.filters import Filters
 from geo.segments.segment import BASEMAP_PARAM, METRIC_PARAM, VIEW_PARAM, Segment
-from ui import state
+from ui import session_keys, state
 from ui.customer_finder import finder_in_sidebar
 from ui.inert_text import as_option, inert, show_warning
 
-#: A segment to show on the next run (see open_segment).
-PENDING_KEY = "geocrm_pending_segment"
-#: Set once the session's widgets have taken the link's filters.
-LINK_READ_KEY = "geocrm_link_read"
 KIND_LABELS = {"Customers and prospects": None, "Customers": "customer", "Prospects": "prospect"}
 
 
@@ -49,7 +45,7 @@ def _seed_widgets(
             min(max(f.date_from or lo, lo), hi),
             max(min(f.date_to or hi, hi), lo),
         )
-    st.session_state[state.SHAPES_KEY] = f.shapes
+    st.session_state[session_keys.SHAPES_KEY] = f.shapes
 
 
 def _seed_from_link_or_segment(db: str, version: int, levels: list[str]) -> None:
@@ -58,12 +54,12 @@ def _seed_from_link_or_segment(db: str, version: int, levels: list[str]) -> None
     lo, hi = state.sales_date_range(db, version)
     dates = (lo, hi) if lo and hi else None
     owners = state.owners(db, version)
-    if LINK_READ_KEY not in st.session_state:
-        st.session_state[LINK_READ_KEY] = True
+    if session_keys.LINK_READ_KEY not in st.session_state:
+        st.session_state[session_keys.LINK_READ_KEY] = True
         segment, problems = state.link_segment(db, version)
-        st.session_state.setdefault(state.LINK_PROBLEMS_KEY, []).extend(problems)
+        st.session_state.setdefault(session_keys.LINK_PROBLEMS_KEY, []).extend(problems)
         _seed_widgets(segment.filters, levels, owners, dates)
-    pending = st.session_state.pop(PENDING_KEY, None)
+    pending = st.session_state.pop(session_keys.PENDING_KEY, None)
     if isinstance(pending, Segment):
         _seed_widgets(pending.filters, levels, owners, dates)
 
@@ -107,7 +103,7 @@ def render_filters() -> Filters:
     if not levels:
         side.info("No areas yet: import areas on the Data page, or run `make run` for the demo.")
         filters = Filters()
-        st.session_state[state.FILTERS_KEY] = filters
+        st.session_state[session_keys.FILTERS_KEY] = filters
         return filters
     _seed_from_link_or_segment(db, version, levels)
     # The default goes through the session state too: a widget given both a default and a
@@ -179,13 +175,13 @@ def render_filters() -> Filters:
         "to ($)", min_value=0.0, value=None, step=1000.0, key="f_value_max"
     )
     form.form_submit_button("Apply filters", type="primary", width="stretch")
-    shapes = tuple(st.session_state.get(state.SHAPES_KEY, ()))
+    shapes = tuple(st.session_state.get(session_keys.SHAPES_KEY, ()))
     if shapes:
         side.caption(f"Drawn selection: {describe_shapes(shapes)}.")
         if side.button("Clear the drawn selection", key="f_clear_shapes"):
-            st.session_state[state.SHAPES_KEY] = ()
+            st.session_state[session_keys.SHAPES_KEY] = ()
             shapes = ()
-    for problem in st.session_state.pop(state.LINK_PROBLEMS_KEY, []):
+    for problem in st.session_state.pop(session_keys.LINK_PROBLEMS_KEY, []):
         show_warning(problem, side)
     if value_min is not None and value_max is not None and value_max < value_min:
         side.warning(
@@ -207,7 +203,7 @@ def render_filters() -> Filters:
         value_max=value_max,
         shapes=shapes,
     )
-    st.session_state[state.FILTERS_KEY] = filters
+    st.session_state[session_keys.FILTERS_KEY] = filters
     _write_link(filters)
     return filters
 
@@ -218,7 +214,7 @@ def current_filters() -> Filters:
     A page run without app.py (the first visit to a page's own address on a fresh server,
     see ui/__init__.py) has no filters yet: run again, through app.py.
     """
-    filters = st.session_state.get(state.FILTERS_KEY)
+    filters = st.session_state.get(session_keys.FILTERS_KEY)
     if not isinstance(filters, Filters):
         st.rerun()
     return filters
@@ -227,6 +223,6 @@ def current_filters() -> Filters:
 def open_segment(segment: Segment, problems: list[str]) -> None:
     """Show ``segment``: its criteria become the sidebar's (on the next run, before the
     widgets exist) and the link's; the app reruns."""
-    st.session_state[PENDING_KEY] = segment
-    st.session_state[state.LINK_PROBLEMS_KEY] = list(problems)
+    st.session_state[session_keys.PENDING_KEY] = segment
+    st.session_state[session_keys.LINK_PROBLEMS_KEY] = list(problems)
     st.rerun()
