@@ -160,7 +160,8 @@ class Filters:
     """
 
     # The level's and the dates' SQL is the selection's shape, not a condition: the level
-    # picks the assignments joined, the dates bound the orders summed (selection_sql).
+    # picks the assignments joined (selection_sql), the dates bound the orders that count
+    # (order_date_condition, below).
     level: str | None = declare(None, Criterion(
         param="level", flag="--level", what="level", help="area level (default: the finest)",
         check=_known_level, describe=_describe_level,
@@ -299,6 +300,20 @@ class Filters:
 #: Every filter criterion, (field name of Filters, criterion), in the order links, the
 #: sidebar and the sentence list them.
 CRITERIA: tuple[tuple[str, Criterion], ...] = criteria_of(Filters)
+
+
+def order_date_condition(filters: Filters) -> tuple[str, list[Any]]:
+    """SQL condition on ``order_date`` (and its parameters) for the filters' date range:
+    the orders that count for orders and sales amounts."""
+    where = ["true"]
+    params: list[Any] = []
+    if filters.date_from:
+        where.append("order_date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        where.append("order_date <= ?")
+        params.append(filters.date_to)
+    return " AND ".join(where), params
 
 
 #: The first view shows at most this many areas, so that it reads as an overview.

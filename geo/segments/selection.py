@@ -12,7 +12,7 @@ import pandas as pd
 
 from geo.schema import NO_LOCATION, OUTSIDE_AREAS
 from geo.segments.criteria import SelectionContext, is_set
-from geo.segments.filters import CRITERIA, Filters
+from geo.segments.filters import CRITERIA, Filters, order_date_condition
 from geo.store.duckdb_store import Store
 
 SELECTION_COLUMNS = (
@@ -43,19 +43,6 @@ SELECTION_COLUMNS = (
 
 def _placeholders(values: tuple[str, ...]) -> str:
     return ", ".join("?" for _ in values)
-
-
-def order_date_condition(filters: Filters) -> tuple[str, list[Any]]:
-    """SQL condition on ``order_date`` (and its parameters) for the filters' date range."""
-    where = ["true"]
-    params: list[Any] = []
-    if filters.date_from:
-        where.append("order_date >= ?")
-        params.append(filters.date_from)
-    if filters.date_to:
-        where.append("order_date <= ?")
-        params.append(filters.date_to)
-    return " AND ".join(where), params
 
 
 def level_areas_condition(filters: Filters, alias: str = "ar") -> tuple[str, list[Any]]:
