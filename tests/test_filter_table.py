@@ -16,6 +16,8 @@ from geo.segments.filters import CRITERIA, Filters
 from geo.segments.segment import SINGLE_VALUED, Segment, segment_from_json, segment_from_query
 from geo.segments.selection import select_customers
 from geo.store.duckdb_store import Store
+from tests.app_sessions import open_with_link
+from ui import session_keys
 
 KNOWN = Known(
     {"region": frozenset({"R"}), "county": frozenset({"A", "B"})},
@@ -37,6 +39,7 @@ SAMPLES: dict[str, Any] = {
     "value_max": 1000.0,
     "shapes": (Shape("rectangle", ((0.0, 0.0), (1.2, 0.9))),),
     "contact": ("overdue",),
+    "min_orders": 2,
 }
 
 NAMES = [name for name, _ in CRITERIA]
@@ -119,3 +122,64 @@ def test_widgets_have_distinct_keys_and_every_criterion_is_set_somewhere() -> No
 def test_unset_criteria_are_no_filter() -> None:
     assert not any(is_set(getattr(Filters(), name)) for name in NAMES)
     assert Filters().to_query() == {} and filters_to_args(Filters()) == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "kept"),
+    [
+        # c1 has three orders (two in 2025, one in 2026), c2 one (2026); nobody else any.
+        (Filters(level="county", min_orders=1), {"c1", "c2"}),
+        (Filters(level="county", min_orders=2), {"c1"}),
+        (Filters(level="county", min_orders=4), set()),
+        # Within a date range only the orders in it count.
+        (Filters(level="county", min_orders=2, date_from=date(2025, 1, 1),
+                 date_to=date(2025, 12, 31)), {"c1"}),
+        (Filters(level="county", min_orders=2, date_from=date(2026, 1, 1)), set()),
+        (Filters(level="county", min_orders=1, date_to=date(2025, 12, 31)), {"c1"}),
+        (Filters(level="county", min_orders=1, area_ids=("B",)), {"c2"}),
+    ],
+)  # fmt: skip
+def test_min_orders_counts_the_orders_of_the_date_range(
+    filters: Filters, kept: set[str], tiny_store: Store
+) -> None:
+    rows = select_customers(tiny_store, filters)
+    assert set(rows["customer_id"]) == kept
+    assert (rows["orders"] >= filters.min_orders).all()
+
+
+def test_min_orders_round_trips_through_link_and_cli(tiny_store: Store) -> None:
+    filters = Filters(level="county", min_orders=3, date_from=date(2025, 1, 1))
+    assert filters.to_query()["min_orders"] == ["3"]
+    assert segment_from_query({"level": ["county"], "min_orders": ["3"],
+                               "from": ["2025-01-01"]})[0].filters == filters  # fmt: skip
+    assert filters_to_args(filters) == ["--level", "county", "--from", "2025-01-01",
+                                        "--min-orders", "3"]  # fmt: skip
+    args = build_parser().parse_args(["figures", *filters_to_args(filters)])
+    assert _filters(tiny_store, args) == filters
+    assert filters.describe() == (
+        "Customers and prospects, by county, sales 2025-01-01 to today, at least 3 orders"
+    )
+    for bad in ("0", "-1", "two", "1.5"):
+        segment, problems = segment_from_query({"min_orders": [bad]})
+        assert segment.filters.min_orders is None
+        assert problems == [
+            f"fewest orders '{bad}' was ignored (parameter min_orders): "
+            "use a whole number, 1 or more"
+        ]
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["figures", "--min-orders", "0"])
+
+
+def test_the_sidebar_sets_min_orders_from_the_link_and_writes_it_back(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
+    at = open_with_link({"level": "state", "min_orders": "4"})
+    assert at.sidebar.number_input(key="f_min_orders").value == 4
+    filters = at.session_state[session_keys.FILTERS_KEY]
+    assert filters == Filters(level="state", min_orders=4)
+    # The link the sidebar writes keeps it, and the selection has only such customers.
+    assert at.query_params["min_orders"] == "4"
+    rows = select_customers(demo_store, filters)
+    assert len(rows) and (rows["orders"] >= 4).all()
+    assert len(rows) < len(select_customers(demo_store, Filters(level="state", min_orders=1)))

@@ -25,6 +25,7 @@ from geo.segments.criteria import (
     is_set,
     one_of,
     parse_amount,
+    parse_count,
     parse_day,
     placeholders,
     plural,
@@ -139,6 +140,16 @@ def _describe_value(_: float | None, f: Filters, __: Mapping[str, str]) -> str |
     return f"lifetime revenue {low} to {high}"
 
 
+def _orders_at_least(count: int, ctx: SelectionContext) -> Condition:
+    # The orders that count are those of the date range, as for the orders column.
+    dates, params = order_date_condition(ctx.filters)
+    return (
+        "c.customer_id IN (SELECT customer_id FROM orders "
+        f"WHERE {dates} GROUP BY customer_id HAVING count(*) >= ?)",
+        [*params, count],
+    )
+
+
 @dataclass(frozen=True)
 class Filters:
     """What to look at: each field is one filter criterion, declared once with its link
@@ -156,7 +167,8 @@ class Filters:
     currency) keep only scored customers that match (see :mod:`geo.analytics.scores`).
     ``shapes`` (drawn circles, rectangles, polygons; WGS84 degrees, radii in km) keep the
     located customers inside any of them (see :mod:`geo.places.shapes`). ``contact`` keeps
-    scored customers whose contact timing is one of overdue, due, later.
+    scored customers whose contact timing is one of overdue, due, later. ``min_orders``
+    keeps customers with at least that many orders (within the dates, if any).
     """
 
     # The level's and the dates' SQL is the selection's shape, not a condition: the level
@@ -248,6 +260,14 @@ class Filters:
                       placeholder="Any timing",
                       help="overdue: silent for over twice their usual gap; due: next order "
                       "expected within 30 days"),
+    ))  # fmt: skip
+    min_orders: int | None = declare(None, Criterion(
+        param="min_orders", flag="--min-orders", what="fewest orders", metavar="N",
+        help="keep customers with at least N orders (between --from and --to, if given)",
+        parse=parse_count, condition=_orders_at_least,
+        describe=lambda n, _, __: f"at least {n} order{'s' if n > 1 else ''}" if n else None,
+        widget=Widget(WidgetKind.COUNT, "Orders, at least", "f_min_orders",
+                      help="Orders in the sales dates above (all orders without dates)"),
     ))  # fmt: skip
 
     @property
