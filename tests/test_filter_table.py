@@ -183,3 +183,13 @@ def test_the_sidebar_sets_min_orders_from_the_link_and_writes_it_back(
     rows = select_customers(demo_store, filters)
     assert len(rows) and (rows["orders"] >= 4).all()
     assert len(rows) < len(select_customers(demo_store, Filters(level="state", min_orders=1)))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"kind": "lead"}, {"segments": ("nobody",)}, {"value_min": -1.0}, {"min_orders": 0},
+     {"date_from": date(2026, 2, 1), "date_to": date(2026, 1, 1)}],
+)  # fmt: skip
+def test_filters_built_in_code_obey_the_table(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad)).split("_")[0]):
+        Filters(**bad)

@@ -182,12 +182,16 @@ class Criterion:
         return [self.write(v) for v in (value if self.many else (value,))]
 
     def validate(self, name: str, value: Any) -> None:
-        """Raise ValueError when ``value`` (of field ``name``) is not one of the options."""
-        if not self.options or not is_set(value):
+        """Raise ValueError when ``value`` (of field ``name``) is not one the criterion could
+        have read: each value must read back from its written form (so a value built in
+        code obeys the same rules as one from a link or the command line)."""
+        if not is_set(value):
             return
-        bad = [v for v in (value if self.many else (value,)) if v not in self.options]
-        if bad:
-            raise ValueError(f"{name} must be one of {', '.join(self.options)}, not {bad[0]!r}")
+        for one in value if self.many else (value,):
+            try:
+                self.parse(self.write(one))
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"{name} {one!r} cannot be used: {exc}") from None
 
 
 def declare(default: T, criterion: Criterion) -> T:

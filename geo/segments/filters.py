@@ -1,12 +1,17 @@
-"""The filters every view shares: the same filters give the same rows everywhere.
+"""The filter table: every filter criterion, declared once, as a field of :class:`Filters`.
 
-The map, the area table, the exports and the command line all select customers through
-:func:`geo.segments.selection.selection_sql` with one :class:`Filters` value.
+The filters every view shares: the same filters give the same rows everywhere. The map, the
+area table, the exports and the command line all select customers through
+:func:`geo.segments.selection.selection_sql` with one :class:`Filters` value. Each field
+carries its :class:`geo.segments.criteria.Criterion` (link parameter, command-line flag,
+parsing, check against the data, SQL condition, words, sidebar widget kind); the link and
+JSON codec, the selection SQL, the sidebar and the CLI are derived from :data:`CRITERIA`.
+Adding a criterion is adding a field here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -81,7 +86,11 @@ def _parse_shape(text: str) -> Shape:
         raise ValueError(str(exc)) from None
 
 
-def _is_in(column: str) -> Any:
+#: A criterion's SQL condition (see geo.segments.criteria.Criterion.condition).
+ConditionOf = Callable[[Any, SelectionContext], Condition]
+
+
+def _is_in(column: str) -> ConditionOf:
     """The condition ``column IN (values)``, one bound parameter per value."""
 
     def condition(values: tuple[Any, ...], _: SelectionContext) -> Condition:
@@ -90,21 +99,21 @@ def _is_in(column: str) -> Any:
     return condition
 
 
-def _at_least(column: str) -> Any:
+def _at_least(column: str) -> ConditionOf:
     def condition(value: Any, _: SelectionContext) -> Condition:
         return f"{column} >= ?", [value]
 
     return condition
 
 
-def _at_most(column: str) -> Any:
+def _at_most(column: str) -> ConditionOf:
     def condition(value: Any, _: SelectionContext) -> Condition:
         return f"{column} <= ?", [value]
 
     return condition
 
 
-def _either(words: str) -> Any:
+def _either(words: str) -> Callable[[Any, Any, Mapping[str, str]], str | None]:
     """Describes several values as 'words a or b'."""
 
     def describe(values: tuple[str, ...], _: Any, __: Mapping[str, str]) -> str | None:
