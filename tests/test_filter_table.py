@@ -54,7 +54,8 @@ def test_every_criterion_has_a_sample_and_a_unique_parameter_and_flag() -> None:
     assert set(SAMPLES) == set(NAMES)
     params = [c.param for _, c in CRITERIA]
     flags = [c.flag for _, c in CRITERIA]
-    assert len(set(params)) == len(params) and len(set(flags)) == len(flags)
+    assert len(set(params)) == len(params)
+    assert len(set(flags)) == len(flags)
     assert all(flag.startswith("--") for flag in flags)
 
 
@@ -121,7 +122,8 @@ def test_widgets_have_distinct_keys_and_every_criterion_is_set_somewhere() -> No
 
 def test_unset_criteria_are_no_filter() -> None:
     assert not any(is_set(getattr(Filters(), name)) for name in NAMES)
-    assert Filters().to_query() == {} and filters_to_args(Filters()) == []
+    assert Filters().to_query() == {}
+    assert filters_to_args(Filters()) == []
 
 
 @pytest.mark.parametrize(
@@ -181,7 +183,8 @@ def test_the_sidebar_sets_min_orders_from_the_link_and_writes_it_back(
     # The link the sidebar writes keeps it, and the selection has only such customers.
     assert at.query_params["min_orders"] == "4"
     rows = select_customers(demo_store, filters)
-    assert len(rows) and (rows["orders"] >= 4).all()
+    assert len(rows)
+    assert (rows["orders"] >= 4).all()
     assert len(rows) < len(select_customers(demo_store, Filters(level="state", min_orders=1)))
 
 

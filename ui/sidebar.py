@@ -141,7 +141,8 @@ Drawn = tuple[dict[str, Any], list[str]]
 
 
 def _draw_areas(form: Any, name: str, c: Criterion, data: _DataChoices) -> Drawn:
-    assert c.widget is not None and data.level is not None
+    assert c.widget is not None
+    assert data.level is not None
     labels = data.area_labels
     area_ids = form.multiselect(
         inert(f"{c.widget.label} ({data.level})"),
@@ -182,7 +183,8 @@ def _draw_choices(form: Any, name: str, c: Criterion, _: _DataChoices) -> Drawn:
 
 
 def _draw_date_range(form: Any, name: str, c: Criterion, data: _DataChoices) -> Drawn:
-    assert c.widget is not None and c.upper is not None
+    assert c.widget is not None
+    assert c.upper is not None
     low: date | None = None
     high: date | None = None
     if data.dates:
@@ -201,7 +203,8 @@ def _draw_date_range(form: Any, name: str, c: Criterion, data: _DataChoices) -> 
 
 
 def _draw_amount_range(form: Any, name: str, c: Criterion, _: _DataChoices) -> Drawn:
-    assert c.widget is not None and c.upper is not None
+    assert c.widget is not None
+    assert c.upper is not None
     w = c.widget
     low_col, high_col = form.columns(2)
     low = low_col.number_input(w.label, min_value=0.0, value=None, step=w.step, key=w.key)
@@ -237,7 +240,7 @@ _DRAWERS: dict[WidgetKind, Callable[[Any, str, Criterion, _DataChoices], Drawn]]
 }
 
 
-def _draw_level(name: str, c: Criterion, levels: list[str], first: str) -> str:
+def _draw_level(c: Criterion, levels: list[str], first: str) -> str:
     assert c.widget is not None
     # The default goes through the session state too: a widget given both a default and a
     # seeded value (a link's level) makes Streamlit warn.
@@ -278,7 +281,7 @@ def render_filters() -> Filters:
     for name, c in CRITERIA:
         if c.widget is not None and c.widget.kind == WidgetKind.LEVEL:
             first = state.first_level(db, version) or levels[-1]
-            values[name] = _draw_level(name, c, levels, first)
+            values[name] = _draw_level(c, levels, first)
     lo, hi = state.sales_date_range(db, version)
     level = values.get("level")
     names = state.area_names(db, version, level) if level else None
