@@ -196,3 +196,12 @@ def test_the_sidebar_sets_min_orders_from_the_link_and_writes_it_back(
 def test_filters_built_in_code_obey_the_table(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad)).split("_")[0]):
         Filters(**bad)
+
+
+def test_a_shape_is_checked_by_itself_not_by_its_rounded_text() -> None:
+    # Three vertices a tenth of a metre apart are distinct, though their written form (six
+    # decimals) is not: the filters keep the shape rather than fail.
+    tiny = "poly:0.0000001 0;0.0000002 0;0.0000003 0"
+    segment, problems = segment_from_query({"shape": [tiny]})
+    assert problems == []
+    assert segment.filters.shapes == (Shape.from_text(tiny),)
