@@ -32,13 +32,11 @@ from geo.imports.runner import (
 from geo.imports.sale_files import SaleColumns
 from geo.maps.classes import DEFAULT_SCHEME, SCHEMES
 from geo.places.level_assignment import assign_customers
-from geo.places.shapes import Shape, ShapeError
 from geo.present.exports import FORMATS, write_csv, write_export
 from geo.present.target_list import build_target_list, log_export, read_suppression
 from geo.progress import Progress
-from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
 from geo.segments.area_kpis import compute_area_kpis
-from geo.segments.filters import Filters
+from geo.segments.filters import CRITERIA, Filters
 from geo.segments.saved import (
     delete_segment,
     list_segments,
@@ -65,29 +63,35 @@ def _add_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
 
+def _flag_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A criterion's parser as an argparse type: what it cannot read is a usage error."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"'{text[:40]}': {exc}") from None
+
+    return convert
+
+
 def _add_filters(p: argparse.ArgumentParser, *, areas: bool) -> None:
-    p.add_argument("--level", help="area level (default: the finest)")
-    if areas:
-        p.add_argument("--area", nargs="+", default=[], metavar="ID", help="area IDs to keep")
-        p.add_argument("--kind", choices=["customer", "prospect"], help="customers or prospects")
-        p.add_argument("--owner", nargs="+", default=[], metavar="O", help="owners to keep")
-    p.add_argument("--from", dest="date_from", type=_parse_date, help="first sales date")
-    p.add_argument("--to", dest="date_to", type=_parse_date, help="last sales date")
-    p.add_argument("--rfm-segment", nargs="+", default=[], choices=SEGMENTS, help="RFM segments")
-    p.add_argument("--risk", nargs="+", default=[], choices=RISK_BANDS, help="churn risk bands")
-    p.add_argument(
-        "--contact", nargs="+", default=[], choices=CONTACT_STATUSES, help="contact timing"
-    )
-    p.add_argument("--value-min", type=float, help="lowest lifetime revenue")
-    p.add_argument("--value-max", type=float, help="highest lifetime revenue")
-    p.add_argument(
-        "--shape",
-        action="append",
-        default=[],
-        metavar="SHAPE",
-        help="keep customers inside: circle:LON,LAT,KM | rect:W,S,E,N | poly:LON LAT;... "
-        "(repeat for several)",
-    )
+    """The filter table's flags (see geo.segments.filters); ``areas=False`` leaves out the
+    criteria that choose areas or people, plus --near and --km."""
+    for name, c in CRITERIA:
+        if not (areas or c.every_command):
+            continue
+        kwargs: dict[str, Any] = {"dest": name, "help": c.help, "metavar": c.metavar}
+        if c.options:
+            kwargs["choices"] = list(c.options)
+            del kwargs["metavar"]
+        elif c.parse is not str:
+            kwargs["type"] = _flag_type(c.parse)
+        if c.many and c.repeat_flag:
+            kwargs.update(action="append", default=[])
+        elif c.many:
+            kwargs.update(nargs="+", default=[])
+        p.add_argument(c.flag, **kwargs)
     p.add_argument(
         "--near",
         metavar="PLACE",
@@ -259,62 +263,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _filters(store: Store, args: argparse.Namespace) -> Filters:
+    values: dict[str, Any] = {}
+    for name, c in CRITERIA:
+        value = getattr(args, name, None)
+        values[name] = tuple(dict.fromkeys(value or ())) if c.many else value
     levels = store.levels()
-    level = getattr(args, "level", None)
+    level = values["level"]
     if level is None:
-        level = levels[-1] if levels else None
+        values["level"] = levels[-1] if levels else None
     elif level not in levels:
         raise InputError(
             f"unknown level '{level}'",
             hint=f"Choose one of: {', '.join(levels) or 'none (import areas first)'}",
         )
-    shapes = []
-    for text in getattr(args, "shape", []) or []:
-        try:
-            shapes.append(Shape.from_text(text))
-        except ShapeError as exc:
-            raise InputError(f"--shape {text[:40]}: {exc}") from None
     near = getattr(args, "near", None)
     if near:
-        shapes.append(circle_around(store, near, args.km))
-    return Filters(
-        level=level,
-        area_ids=tuple(getattr(args, "area", []) or ()),
-        shapes=tuple(shapes),
-        kind=getattr(args, "kind", None),
-        owners=tuple(getattr(args, "owner", []) or ()),
-        date_from=args.date_from,
-        date_to=args.date_to,
-        segments=tuple(getattr(args, "rfm_segment", []) or ()),
-        risk_bands=tuple(getattr(args, "risk", []) or ()),
-        contact=tuple(getattr(args, "contact", []) or ()),
-        value_min=getattr(args, "value_min", None),
-        value_max=getattr(args, "value_max", None),
-    )
+        values["shapes"] = (*values["shapes"], circle_around(store, near, args.km))
+    return Filters(**values)
 
 
 def filters_to_args(filters: Filters) -> list[str]:
     """Command-line flags that select the same customers as ``filters``."""
     out: list[str] = []
-    flags = {
-        "level": "--level",
-        "area": "--area",
-        "kind": "--kind",
-        "owner": "--owner",
-        "from": "--from",
-        "to": "--to",
-        "rfm": "--rfm-segment",
-        "risk": "--risk",
-        "contact": "--contact",
-        "value_min": "--value-min",
-        "value_max": "--value-max",
-    }
-    for key, values in filters.to_query().items():
-        if key == "shape":
-            for text in values:
-                out += ["--shape", text]
-        else:
-            out += [flags[key], *values]
+    for name, c in CRITERIA:
+        texts = c.to_texts(getattr(filters, name))
+        if texts and c.repeat_flag:
+            out += [arg for text in texts for arg in (c.flag, text)]
+        elif texts:
+            out += [c.flag, *texts]
     return out
 
 

@@ -35,7 +35,7 @@ from geo.maps.point_layers import (
 from geo.places.shapes import Shape, ShapeError
 from geo.present.target_list import export_file_stem
 from geo.segments.segment import BASEMAP_PARAM, METRIC_PARAM, VIEW_PARAM, MapView, Segment
-from ui import state
+from ui import session_keys, state
 from ui.folium_view import show_map
 from ui.inert_text import inert, show_caption, show_error, show_subheader, show_warning
 from ui.page_style import COMPACT_ROW_KEY
@@ -138,8 +138,8 @@ def radius_search() -> None:
         except InputError as exc:
             show_error(exc)
             return
-        current = tuple(st.session_state.get(state.SHAPES_KEY, ()))
-        st.session_state[state.SHAPES_KEY] = (*current, circle)
+        current = tuple(st.session_state.get(session_keys.SHAPES_KEY, ()))
+        st.session_state[session_keys.SHAPES_KEY] = (*current, circle)
         said = f"Radius search: {km:g} km around {found.label}."
         st.session_state[RADIUS_NOTE_KEY] = (circle, f"{said} {found.note or ''}".strip())
         show_view(view_framing(circle_box(circle)))
@@ -205,7 +205,7 @@ def link_view() -> MapView | None:
 
 def add_drawn_shapes(drawings: list[dict[str, object]]) -> None:
     """Shapes just drawn join the selection; the whole app reruns with them."""
-    current = tuple(st.session_state.get(state.SHAPES_KEY, ()))
+    current = tuple(st.session_state.get(session_keys.SHAPES_KEY, ()))
     added = []
     for feature in drawings:
         try:
@@ -216,7 +216,7 @@ def add_drawn_shapes(drawings: list[dict[str, object]]) -> None:
         if shape not in current and shape not in added:
             added.append(shape)
     if added:
-        st.session_state[state.SHAPES_KEY] = current + tuple(added)
+        st.session_state[session_keys.SHAPES_KEY] = current + tuple(added)
         st.rerun(scope="app")
 
 
@@ -290,7 +290,7 @@ def map_panel() -> None:
             f"Look-alike prospects: the {len(top):,} of {len(ranked):,} selected prospects "
             "with the highest look-alike index (see the Customers page)."
         )
-    selected = st.session_state.get(state.SELECTED_AREA_KEY)
+    selected = st.session_state.get(session_keys.SELECTED_AREA_KEY)
     # The click that started this run is already in the map's state: outline that area now,
     # not one click late.
     last = (st.session_state.get("area_map") or {}).get("last_active_drawing") or {}
@@ -364,7 +364,7 @@ def map_panel() -> None:
     clicked = (out or {}).get("last_active_drawing") or {}
     area_id = (clicked.get("properties") or {}).get("area_id")
     if area_id and area_id in kpis.index:
-        st.session_state[state.SELECTED_AREA_KEY] = area_id
+        st.session_state[session_keys.SELECTED_AREA_KEY] = area_id
     else:
         area_id = selected if selected in kpis.index else None
     with right:

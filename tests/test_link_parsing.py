@@ -18,7 +18,7 @@ from geo.segments.segment import MAX_VALUE_CHARS, segment_from_query
 from geo.segments.selection import describe_filters
 from geo.store.duckdb_store import Store
 from tests.app_sessions import ROOT, open_with_link
-from ui import state
+from ui import session_keys
 from ui.inert_text import WORD_JOINER, inert
 
 HUGE = "x" * 100_000
@@ -103,7 +103,7 @@ def test_sidebar_and_presentation_read_a_bad_link_alike(
     else:
         assert any(note in n for n in shown), shown
     # The same kept filters: the sidebar's, and the ones the presentation view describes.
-    filters = app.session_state[state.FILTERS_KEY]
+    filters = app.session_state[session_keys.FILTERS_KEY]
     assert isinstance(filters, Filters)
     kept, problems = segment_from_query(params, known_for_links(demo_db, frozenset(METRICS)))
     assert [p.replace("\n", " ").replace("\x00", " ") for p in problems] == shown

@@ -12,7 +12,7 @@ from geo.places.shapes import Shape
 from geo.segments.segment import MapView
 from geo.store.duckdb_store import Store
 from tests.app_sessions import open_with_link
-from ui import state
+from ui import session_keys
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_a_radius_search_around_denver_adds_a_circle_and_frames_it(demo_db: Stor
     at.number_input(key="map_km").set_value(30.0)
     at.button(key="map_radius_add").click().run()
     assert not at.exception
-    (circle,) = at.session_state[state.SHAPES_KEY]
+    (circle,) = at.session_state[session_keys.SHAPES_KEY]
     assert isinstance(circle, Shape) and circle.kind == "circle" and circle.radius_km == 30.0
     ((lon, lat),) = circle.points
     assert (lat, lon) == pytest.approx((39.74, -104.98), abs=0.01)
@@ -99,7 +99,7 @@ def test_a_radius_search_around_an_unknown_place_says_what_to_write(demo_db: Sto
     at.text_input(key="map_radius_place").input("Narnia")
     at.button(key="map_radius_add").click().run()
     assert not at.exception
-    assert not at.session_state[state.SHAPES_KEY]
+    assert not at.session_state[session_keys.SHAPES_KEY]
     (error,) = at.error
     assert "no place called" in error.value and "Narnia" in error.value
     assert "10001" in error.value

@@ -1,7 +1,13 @@
-"""The sidebar filters every page shares, turned into one :class:`geo.segments.filters.Filters`."""
+"""The sidebar filters every page shares, turned into one :class:`geo.segments.filters.Filters`.
+
+The widgets are derived from the filter table (:data:`geo.segments.filters.CRITERIA`): each
+criterion declares a widget kind, and this module draws and seeds each kind.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -9,18 +15,25 @@ import streamlit as st
 
 from geo.maps.classes import CLASSES_PARAM
 from geo.places.shapes import describe_shapes
-from geo.schema import CONTACT_STATUSES, RISK_BANDS, SEGMENTS
-from geo.segments.filters import Filters
+from geo.segments.criteria import Criterion, WidgetKind
+from geo.segments.filters import CRITERIA, Filters
 from geo.segments.segment import BASEMAP_PARAM, METRIC_PARAM, VIEW_PARAM, Segment
-from ui import state
+from ui import session_keys, state
 from ui.customer_finder import finder_in_sidebar
 from ui.inert_text import as_option, inert, show_warning
 
-#: A segment to show on the next run (see open_segment).
-PENDING_KEY = "geocrm_pending_segment"
-#: Set once the session's widgets have taken the link's filters.
-LINK_READ_KEY = "geocrm_link_read"
-KIND_LABELS = {"Customers and prospects": None, "Customers": "customer", "Prospects": "prospect"}
+
+@dataclass(frozen=True)
+class _DataChoices:
+    """What the widgets may hold, from the data: its ``levels``, the chosen ``level`` and
+    the names of its areas (``area_labels``, area_id -> name), its ``owners`` and its first
+    and last order dates (``dates``, None without sales)."""
+
+    levels: list[str]
+    level: str | None
+    owners: list[str]
+    dates: tuple[date, date] | None
+    area_labels: dict[str, str] = field(default_factory=dict)
 
 
 def _seed_widgets(
@@ -32,24 +45,65 @@ def _seed_widgets(
     and last order date."""
     for key in [k for k in st.session_state if str(k).startswith("f_")]:
         del st.session_state[key]
-    f = filters
-    if f.level in levels:
-        st.session_state["f_level"] = f.level
-        st.session_state[f"f_areas_{f.level}"] = list(f.area_ids)
-    st.session_state["f_kind"] = {v: k for k, v in KIND_LABELS.items()}[f.kind]
-    st.session_state["f_owners"] = [o for o in f.owners if o in owners]
-    st.session_state["f_segments"] = list(f.segments)
-    st.session_state["f_risk"] = list(f.risk_bands)
-    st.session_state["f_contact"] = list(f.contact)
-    st.session_state["f_value_min"] = f.value_min
-    st.session_state["f_value_max"] = f.value_max
-    if dates and (f.date_from or f.date_to):
-        lo, hi = dates
-        st.session_state["f_dates"] = (
-            min(max(f.date_from or lo, lo), hi),
-            max(min(f.date_to or hi, hi), lo),
-        )
-    st.session_state[state.SHAPES_KEY] = f.shapes
+    data = _DataChoices(levels, filters.level, owners, dates)
+    for name, criterion in CRITERIA:
+        if criterion.widget is not None:
+            upper = getattr(filters, criterion.upper) if criterion.upper else None
+            _SEEDS[criterion.widget.kind](criterion, getattr(filters, name), upper, data)
+
+
+def _seed_level(c: Criterion, level: Any, _: Any, data: _DataChoices) -> None:
+    if c.widget and level in data.levels:
+        st.session_state[c.widget.key] = level
+
+
+def _seed_areas(c: Criterion, area_ids: Any, _: Any, data: _DataChoices) -> None:
+    if c.widget and data.level in data.levels:
+        st.session_state[f"{c.widget.key}_{data.level}"] = list(area_ids)
+
+
+def _seed_one_of(c: Criterion, value: Any, _: Any, __: _DataChoices) -> None:
+    if c.widget:
+        st.session_state[c.widget.key] = {v: label for label, v in c.widget.labels}[value]
+
+
+def _seed_owners(c: Criterion, owners: Any, _: Any, data: _DataChoices) -> None:
+    if c.widget:
+        st.session_state[c.widget.key] = [o for o in owners if o in data.owners]
+
+
+def _seed_value(c: Criterion, value: Any, _: Any, __: _DataChoices) -> None:
+    if c.widget:
+        st.session_state[c.widget.key] = list(value) if c.many else value
+
+
+def _seed_date_range(c: Criterion, low: Any, high: Any, data: _DataChoices) -> None:
+    if c.widget and data.dates and (low or high):
+        lo, hi = data.dates
+        st.session_state[c.widget.key] = (min(max(low or lo, lo), hi), max(min(high or hi, hi), lo))
+
+
+def _seed_amount_range(c: Criterion, low: Any, high: Any, _: _DataChoices) -> None:
+    if c.widget:
+        st.session_state[c.widget.key] = low
+        st.session_state[c.widget.upper_key] = high
+
+
+def _seed_drawn(_: Criterion, shapes: Any, __: Any, ___: _DataChoices) -> None:
+    st.session_state[session_keys.SHAPES_KEY] = shapes
+
+
+_SEEDS: dict[WidgetKind, Callable[[Criterion, Any, Any, _DataChoices], None]] = {
+    WidgetKind.LEVEL: _seed_level,
+    WidgetKind.AREAS: _seed_areas,
+    WidgetKind.ONE_OF: _seed_one_of,
+    WidgetKind.OWNERS: _seed_owners,
+    WidgetKind.CHOICES: _seed_value,
+    WidgetKind.COUNT: _seed_value,
+    WidgetKind.DATE_RANGE: _seed_date_range,
+    WidgetKind.AMOUNT_RANGE: _seed_amount_range,
+    WidgetKind.DRAWN: _seed_drawn,
+}
 
 
 def _seed_from_link_or_segment(db: str, version: int, levels: list[str]) -> None:
@@ -58,12 +112,12 @@ def _seed_from_link_or_segment(db: str, version: int, levels: list[str]) -> None
     lo, hi = state.sales_date_range(db, version)
     dates = (lo, hi) if lo and hi else None
     owners = state.owners(db, version)
-    if LINK_READ_KEY not in st.session_state:
-        st.session_state[LINK_READ_KEY] = True
+    if session_keys.LINK_READ_KEY not in st.session_state:
+        st.session_state[session_keys.LINK_READ_KEY] = True
         segment, problems = state.link_segment(db, version)
-        st.session_state.setdefault(state.LINK_PROBLEMS_KEY, []).extend(problems)
+        st.session_state.setdefault(session_keys.LINK_PROBLEMS_KEY, []).extend(problems)
         _seed_widgets(segment.filters, levels, owners, dates)
-    pending = st.session_state.pop(PENDING_KEY, None)
+    pending = st.session_state.pop(session_keys.PENDING_KEY, None)
     if isinstance(pending, Segment):
         _seed_widgets(pending.filters, levels, owners, dates)
 
@@ -81,19 +135,131 @@ def _write_link(filters: Filters) -> None:
         st.query_params.from_dict(wanted)
 
 
-def _choice_filter(
-    form: Any,
-    key: str,
-    label: str,
-    options: tuple[str, ...],
-    placeholder: str,
-    help_text: str,
-) -> list[str]:
-    """A multiselect of fixed choices (seeded from the link by _seed_from_link_or_segment)."""
-    chosen: list[str] = form.multiselect(
-        label, list(options), key=key, placeholder=placeholder, help=help_text
+#: What a widget drawer returns: the values it set (field name of Filters -> value), and
+#: notes on what it had to ignore.
+Drawn = tuple[dict[str, Any], list[str]]
+
+
+def _draw_areas(form: Any, name: str, c: Criterion, data: _DataChoices) -> Drawn:
+    assert c.widget is not None
+    assert data.level is not None
+    labels = data.area_labels
+    area_ids = form.multiselect(
+        inert(f"{c.widget.label} ({data.level})"),
+        list(labels),
+        format_func=lambda a: as_option(f"{labels[a]} ({a})"),
+        key=f"{c.widget.key}_{data.level}",
+        placeholder=c.widget.placeholder,
     )
-    return chosen
+    return {name: tuple(area_ids)}, []
+
+
+def _draw_one_of(form: Any, name: str, c: Criterion, _: _DataChoices) -> Drawn:
+    assert c.widget is not None
+    values = dict(c.widget.labels)
+    label = form.radio(c.widget.label, list(values), key=c.widget.key)
+    return {name: values[label]}, []
+
+
+def _draw_owners(form: Any, name: str, c: Criterion, data: _DataChoices) -> Drawn:
+    assert c.widget is not None
+    owners = form.multiselect(
+        c.widget.label, data.owners, key=c.widget.key, placeholder=c.widget.placeholder
+    )
+    return {name: tuple(owners)}, []
+
+
+def _draw_choices(form: Any, name: str, c: Criterion, _: _DataChoices) -> Drawn:
+    """A multiselect of the criterion's fixed options."""
+    assert c.widget is not None
+    chosen = form.multiselect(
+        c.widget.label,
+        list(c.options),
+        key=c.widget.key,
+        placeholder=c.widget.placeholder,
+        help=c.widget.help or None,
+    )
+    return {name: tuple(chosen)}, []
+
+
+def _draw_date_range(form: Any, name: str, c: Criterion, data: _DataChoices) -> Drawn:
+    assert c.widget is not None
+    assert c.upper is not None
+    low: date | None = None
+    high: date | None = None
+    if data.dates:
+        lo, hi = data.dates
+        picked = form.date_input(
+            c.widget.label, value=(lo, hi), min_value=lo, max_value=hi, key=c.widget.key
+        )
+        if isinstance(picked, tuple) and len(picked) == 2:
+            low, high = picked
+        elif isinstance(picked, tuple) and len(picked) == 1:
+            low = picked[0]
+        # The whole range of the data is no date filter: say nothing about dates.
+        low = None if low == lo else low
+        high = None if high == hi else high
+    return {name: low, c.upper: high}, []
+
+
+def _draw_amount_range(form: Any, name: str, c: Criterion, _: _DataChoices) -> Drawn:
+    assert c.widget is not None
+    assert c.upper is not None
+    w = c.widget
+    low_col, high_col = form.columns(2)
+    low = low_col.number_input(w.label, min_value=0.0, value=None, step=w.step, key=w.key)
+    high = high_col.number_input(
+        w.upper_label, min_value=0.0, value=None, step=w.step, key=w.upper_key
+    )
+    notes = []
+    if low is not None and high is not None and high < low:
+        notes.append(f"{w.what}: ${high:,.0f} is below ${low:,.0f}; the upper bound is ignored.")
+        high = None
+    return {name: low, c.upper: high}, notes
+
+
+def _draw_count(form: Any, name: str, c: Criterion, _: _DataChoices) -> Drawn:
+    assert c.widget is not None
+    w = c.widget
+    count = form.number_input(
+        w.label, min_value=1, value=None, step=int(w.step), key=w.key, help=w.help or None
+    )
+    return {name: None if count is None else int(count)}, []
+
+
+#: The widgets drawn in the filter form, by kind (the level is drawn above the form, the
+#: drawn shapes below it).
+_DRAWERS: dict[WidgetKind, Callable[[Any, str, Criterion, _DataChoices], Drawn]] = {
+    WidgetKind.AREAS: _draw_areas,
+    WidgetKind.ONE_OF: _draw_one_of,
+    WidgetKind.OWNERS: _draw_owners,
+    WidgetKind.CHOICES: _draw_choices,
+    WidgetKind.DATE_RANGE: _draw_date_range,
+    WidgetKind.AMOUNT_RANGE: _draw_amount_range,
+    WidgetKind.COUNT: _draw_count,
+}
+
+
+def _draw_level(c: Criterion, levels: list[str], first: str) -> str:
+    assert c.widget is not None
+    # The default goes through the session state too: a widget given both a default and a
+    # seeded value (a link's level) makes Streamlit warn.
+    if st.session_state.get(c.widget.key) not in levels:
+        st.session_state[c.widget.key] = first
+    level: str = st.sidebar.selectbox(c.widget.label, levels, key=c.widget.key, help=c.widget.help)
+    return level
+
+
+def _drawn_shapes() -> tuple[Any, ...]:
+    """The shapes drawn on the map, said in the sidebar, with a button that clears them."""
+    side = st.sidebar
+    shapes = tuple(st.session_state.get(session_keys.SHAPES_KEY, ()))
+    if shapes:
+        side.caption(f"Drawn selection: {describe_shapes(shapes)}.")
+        if side.button("Clear the drawn selection", key="f_clear_shapes"):
+            st.session_state[session_keys.SHAPES_KEY] = ()
+            shapes = ()
+    return shapes
 
 
 def render_filters() -> Filters:
@@ -107,107 +273,45 @@ def render_filters() -> Filters:
     if not levels:
         side.info("No areas yet: import areas on the Data page, or run `make run` for the demo.")
         filters = Filters()
-        st.session_state[state.FILTERS_KEY] = filters
+        st.session_state[session_keys.FILTERS_KEY] = filters
         return filters
     _seed_from_link_or_segment(db, version, levels)
-    # The default goes through the session state too: a widget given both a default and a
-    # seeded value (a link's level) makes Streamlit warn.
-    if st.session_state.get("f_level") not in levels:
-        st.session_state["f_level"] = state.first_level(db, version) or levels[-1]
-    level = side.selectbox(
-        "Level",
+    values: dict[str, Any] = {}
+    notes: list[str] = []
+    for name, c in CRITERIA:
+        if c.widget is not None and c.widget.kind == WidgetKind.LEVEL:
+            first = state.first_level(db, version) or levels[-1]
+            values[name] = _draw_level(c, levels, first)
+    lo, hi = state.sales_date_range(db, version)
+    level = values.get("level")
+    names = state.area_names(db, version, level) if level else None
+    data = _DataChoices(
         levels,
-        key="f_level",
-        help="Areas to group by; the first view opens at an overview level",
+        level,
+        state.owners(db, version),
+        (lo, hi) if lo and hi else None,
+        {} if names is None else dict(zip(names["area_id"], names["name"], strict=True)),
     )
     # The other filters are batched in a form: choosing several of them and pressing Apply
     # reruns the app once, not once per widget. (The level stays outside: the area list
     # depends on it.)
     form = side.form("filters", border=False)
-    names = state.area_names(db, version, level)
-    labels = dict(zip(names["area_id"], names["name"], strict=True))
-    area_ids = form.multiselect(
-        inert(f"Areas ({level})"),
-        list(labels),
-        format_func=lambda a: as_option(f"{labels[a]} ({a})"),
-        key=f"f_areas_{level}",
-        placeholder="All areas",
-    )
-    kind_label = form.radio("Who", list(KIND_LABELS), key="f_kind")
-    owner_list = state.owners(db, version)
-    owners = form.multiselect("Owner", owner_list, key="f_owners", placeholder="All owners")
-    lo, hi = state.sales_date_range(db, version)
-    date_from: date | None = None
-    date_to: date | None = None
-    if lo and hi:
-        picked = form.date_input(
-            "Sales between", value=(lo, hi), min_value=lo, max_value=hi, key="f_dates"
-        )
-        if isinstance(picked, tuple) and len(picked) == 2:
-            date_from, date_to = picked
-        elif isinstance(picked, tuple) and len(picked) == 1:
-            date_from = picked[0]
-        # The whole range of the data is no date filter: say nothing about dates.
-        date_from = None if date_from == lo else date_from
-        date_to = None if date_to == hi else date_to
-    segments = _choice_filter(
-        form,
-        "f_segments",
-        "RFM segment",
-        SEGMENTS,
-        "All segments",
-        "Customers' recency, frequency and money segment (see the Customers page)",
-    )
-    risk_bands = _choice_filter(
-        form,
-        "f_risk",
-        "Churn risk",
-        RISK_BANDS,
-        "Any risk",
-        "How overdue customers are against their own buying rhythm",
-    )
-    contact = _choice_filter(
-        form, "f_contact", "Contact timing", CONTACT_STATUSES, "Any timing",
-        "overdue: silent for over twice their usual gap; due: next order expected "
-        "within 30 days",
-    )  # fmt: skip
-    low_col, high_col = form.columns(2)
-    value_min = low_col.number_input(
-        "Lifetime revenue from ($)", min_value=0.0, value=None, step=1000.0, key="f_value_min"
-    )
-    value_max = high_col.number_input(
-        "to ($)", min_value=0.0, value=None, step=1000.0, key="f_value_max"
-    )
+    for name, c in CRITERIA:
+        drawer = _DRAWERS.get(c.widget.kind) if c.widget is not None else None
+        if drawer is not None:
+            drawn, drawn_notes = drawer(form, name, c, data)
+            values.update(drawn)
+            notes.extend(drawn_notes)
     form.form_submit_button("Apply filters", type="primary", width="stretch")
-    shapes = tuple(st.session_state.get(state.SHAPES_KEY, ()))
-    if shapes:
-        side.caption(f"Drawn selection: {describe_shapes(shapes)}.")
-        if side.button("Clear the drawn selection", key="f_clear_shapes"):
-            st.session_state[state.SHAPES_KEY] = ()
-            shapes = ()
-    for problem in st.session_state.pop(state.LINK_PROBLEMS_KEY, []):
+    for name, c in CRITERIA:
+        if c.widget is not None and c.widget.kind == WidgetKind.DRAWN:
+            values[name] = _drawn_shapes()
+    for problem in st.session_state.pop(session_keys.LINK_PROBLEMS_KEY, []):
         show_warning(problem, side)
-    if value_min is not None and value_max is not None and value_max < value_min:
-        side.warning(
-            f"Lifetime revenue: ${value_max:,.0f} is below ${value_min:,.0f}; "
-            "the upper bound is ignored."
-        )
-        value_max = None
-    filters = Filters(
-        level=level,
-        area_ids=tuple(area_ids),
-        kind=KIND_LABELS[kind_label],
-        owners=tuple(owners),
-        date_from=date_from,
-        date_to=date_to,
-        segments=tuple(segments),
-        risk_bands=tuple(risk_bands),
-        contact=tuple(contact),
-        value_min=value_min,
-        value_max=value_max,
-        shapes=shapes,
-    )
-    st.session_state[state.FILTERS_KEY] = filters
+    for note in notes:
+        side.warning(note)
+    filters = Filters(**values)
+    st.session_state[session_keys.FILTERS_KEY] = filters
     _write_link(filters)
     return filters
 
@@ -218,7 +322,7 @@ def current_filters() -> Filters:
     A page run without app.py (the first visit to a page's own address on a fresh server,
     see ui/__init__.py) has no filters yet: run again, through app.py.
     """
-    filters = st.session_state.get(state.FILTERS_KEY)
+    filters = st.session_state.get(session_keys.FILTERS_KEY)
     if not isinstance(filters, Filters):
         st.rerun()
     return filters
@@ -227,6 +331,6 @@ def current_filters() -> Filters:
 def open_segment(segment: Segment, problems: list[str]) -> None:
     """Show ``segment``: its criteria become the sidebar's (on the next run, before the
     widgets exist) and the link's; the app reruns."""
-    st.session_state[PENDING_KEY] = segment
-    st.session_state[state.LINK_PROBLEMS_KEY] = list(problems)
+    st.session_state[session_keys.PENDING_KEY] = segment
+    st.session_state[session_keys.LINK_PROBLEMS_KEY] = list(problems)
     st.rerun()

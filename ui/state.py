@@ -1,8 +1,9 @@
-"""Streamlit glue: the store, cached reads keyed by data version, and session-state keys.
+"""Streamlit glue: the store and cached reads keyed by data version.
 
 Every cached function takes the database path and its data version as its first two
 arguments, so an import (which bumps the version) makes fresh results; caches are bounded
-and return copies, never objects shared and mutated across sessions.
+and return copies, never objects shared and mutated across sessions. The session-state
+keys the pages share are in :mod:`ui.session_keys`.
 """
 
 from __future__ import annotations
@@ -43,14 +44,6 @@ from geo.segments.saved import known_for_links, list_segments, load_segment, seg
 from geo.segments.segment import Segment, segment_from_query
 from geo.segments.selection import describe_filters, select_customers
 from geo.store.duckdb_store import Store, resolve_db_path
-
-#: Session-state keys shared by the pages.
-FILTERS_KEY = "geocrm_filters"
-SELECTED_AREA_KEY = "geocrm_selected_area"
-#: The drawn selection (a tuple of geo.places.shapes.Shape), shared by the map and the filters.
-SHAPES_KEY = "geocrm_shapes"
-#: Messages about parts of a link or saved segment that could not be used.
-LINK_PROBLEMS_KEY = "geocrm_link_problems"
 
 #: Display simplification per level, in degrees (about 1 km at US latitudes); never used
 #: for assignment.

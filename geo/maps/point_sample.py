@@ -58,7 +58,7 @@ def located_points_sql(
         if colour_by not in ("rfm_segment", "churn_risk_band"):
             raise ValueError(f"cannot colour points by {colour_by!r}")
         category = colour_by
-    if filters.area_ids or filters.owners or filters.needs_scores or filters.shapes:
+    if filters.narrows_beyond_kind:
         sql, params = selection_sql(
             replace(filters, kind=kind), with_sales=False, with_scores=colour_by is not None
         )

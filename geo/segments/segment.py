@@ -5,7 +5,8 @@ command-line flags, and reads back to the same value. Reading is forgiving but n
 silent: a criterion that cannot be used (an unknown area, a date that is not a date, an
 unreadable shape, a reversed range, an oversized or repeated value, broken JSON) is dropped,
 the reader says which parameter and why, and the rest of the segment still applies. A
-segment's criteria are exactly :class:`geo.segments.filters.Filters`.
+segment's criteria are exactly :class:`geo.segments.filters.Filters`, and each is read and
+written as its declaration in that table says.
 
 :func:`segment_from_query` is the one reader of a link: every page (the sidebar, the map's
 position, the presentation view) takes the link's filters from it.
@@ -21,9 +22,8 @@ from datetime import date
 from typing import Any
 
 from geo.basemaps import BASEMAPS
-from geo.places.shapes import Shape, ShapeError
-from geo.schema import CONTACT_STATUSES, KINDS, RISK_BANDS, SEGMENTS
-from geo.segments.filters import Filters
+from geo.segments.criteria import Known, Reading, quoted
+from geo.segments.filters import CRITERIA, Filters
 
 #: The query parameter of the map position: "lat,lon,zoom".
 VIEW_PARAM = "view"
@@ -32,15 +32,18 @@ METRIC_PARAM = "metric"
 #: The query parameter of the map's background (a key of geo.basemaps.BASEMAPS).
 BASEMAP_PARAM = "basemap"
 #: Parameters that take one value; given twice with different values they are dropped.
-SINGLE_VALUED = ("level", "kind", "from", "to", "value_min", "value_max", VIEW_PARAM,
-                 "name", METRIC_PARAM, BASEMAP_PARAM)  # fmt: skip
+SINGLE_VALUED = (
+    *(c.param for _, c in CRITERIA if not c.many),
+    VIEW_PARAM,
+    "name",
+    METRIC_PARAM,
+    BASEMAP_PARAM,
+)
 #: Longest value a link parameter may have, in characters (a drawn polygon of some hundred
 #: vertices fits); a longer one is dropped.
 MAX_VALUE_CHARS = 20_000
 #: Most values one parameter may repeat (areas of a level); more and it is dropped.
 MAX_VALUES = 5_000
-#: How much of a dropped value a note quotes, in characters.
-QUOTED_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -65,20 +68,6 @@ class MapView:
         ):
             raise ValueError(f"view {text} is outside the map")
         return cls(lat, lon, zoom)
-
-
-@dataclass(frozen=True)
-class Known:
-    """What the database holds, to check a segment against: levels and their area IDs,
-    and (when given) the owners and the metric keys; ``None`` leaves those unchecked."""
-
-    areas_by_level: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    owners: frozenset[str] | None = None
-    metrics: frozenset[str] | None = None
-
-    @property
-    def levels(self) -> list[str]:
-        return list(self.areas_by_level)
 
 
 @dataclass(frozen=True)
@@ -114,13 +103,12 @@ class Segment:
         return self.filters.describe(area_names)
 
 
+#: Each criterion by its field name.
+CRITERIA_BY_NAME = dict(CRITERIA)
+
+
 def _one(values: Sequence[str]) -> str:
     return values[0] if values else ""
-
-
-def _quoted(values: Sequence[str]) -> str:
-    text = ", ".join(values)
-    return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + " …"
 
 
 def _usable_values(
@@ -145,7 +133,7 @@ def _usable_values(
             )
         elif key in SINGLE_VALUED and len(set(values)) > 1:
             problems.append(
-                f"{key} '{_quoted(values)}' was ignored: the link gives {len(values)} "
+                f"{key} '{quoted(values)}' was ignored: the link gives {len(values)} "
                 "different values and takes one"
             )
         else:
@@ -164,58 +152,39 @@ def segment_from_query(
     """
     problems: list[str] = []
     usable = _usable_values(params, problems)
-    kept: dict[str, Any] = {}
+    reading = Reading(known, {}, problems)
+    for name, criterion in CRITERIA:
+        values = usable.get(criterion.param)
+        if not values:
+            continue
+        try:
+            reading.kept[name] = criterion.read(values, reading)
+        except (ValueError, TypeError, OverflowError) as exc:
+            problems.append(
+                f"{criterion.what} '{quoted(values)}' was ignored "
+                f"(parameter {criterion.param}): {exc}"
+            )
+    for name, criterion in CRITERIA:
+        if criterion.upper is not None:
+            upper = CRITERIA_BY_NAME[criterion.upper]
+            reading.kept[name], reading.kept[criterion.upper] = _ordered(
+                reading.kept.get(name),
+                reading.kept.get(criterion.upper),
+                criterion.param,
+                upper.param,
+                problems,
+            )
+    filters = Filters(**{k: v for k, v in reading.kept.items() if v is not None})
+    extras: dict[str, Any] = {}
 
     def take(key: str, parse: Callable[[Sequence[str]], Any], what: str) -> None:
         values = usable.get(key)
         if not values:
             return
         try:
-            kept[key] = parse(values)
+            extras[key] = parse(values)
         except (ValueError, TypeError, OverflowError) as exc:
-            problems.append(f"{what} '{_quoted(values)}' was ignored (parameter {key}): {exc}")
-
-    def level(values: Sequence[str]) -> str:
-        if known is not None and values[0] not in known.areas_by_level:
-            raise ValueError(f"no such level (known: {', '.join(known.levels) or 'none'})")
-        return values[0]
-
-    def choice(options: Sequence[str]) -> Callable[[Sequence[str]], tuple[str, ...]]:
-        def parse(values: Sequence[str]) -> tuple[str, ...]:
-            bad = [v for v in values if v not in options]
-            if bad:
-                raise ValueError(f"use {', '.join(options)}")
-            return tuple(dict.fromkeys(values))
-
-        return parse
-
-    def owners(values: Sequence[str]) -> tuple[str, ...]:
-        if known is None or known.owners is None:
-            return tuple(dict.fromkeys(values))
-        unknown = [v for v in values if v not in known.owners]
-        if unknown:
-            problems.append(
-                f"owner '{_quoted(unknown)}' was ignored (parameter owner): no such owner"
-            )
-        return tuple(dict.fromkeys(v for v in values if v in known.owners))
-
-    def day(values: Sequence[str]) -> date:
-        return date.fromisoformat(_one(values))
-
-    def amount(values: Sequence[str]) -> float:
-        value = float(_one(values))
-        if not math.isfinite(value) or value < 0:
-            raise ValueError("use a positive number")
-        return value
-
-    def shapes(values: Sequence[str]) -> tuple[Shape, ...]:
-        out = []
-        for text in values:
-            try:
-                out.append(Shape.from_text(text))
-            except ShapeError as exc:
-                problems.append(f"shape '{_quoted([text])}' was ignored (parameter shape): {exc}")
-        return tuple(out)
+            problems.append(f"{what} '{quoted(values)}' was ignored (parameter {key}): {exc}")
 
     def metric(values: Sequence[str]) -> str:
         if known is not None and known.metrics is not None and values[0] not in known.metrics:
@@ -227,59 +196,15 @@ def segment_from_query(
             raise ValueError(f"use {' or '.join(BASEMAPS)}")
         return values[0]
 
-    take("level", level, "level")
-    take("kind", lambda v: choice(KINDS)(v)[0], "who")
-    take("owner", owners, "owner")
-    take("from", day, "start date")
-    take("to", day, "end date")
-    take("rfm", choice(SEGMENTS), "RFM segment")
-    take("risk", choice(RISK_BANDS), "churn risk")
-    take("value_min", amount, "lowest lifetime revenue")
-    take("value_max", amount, "highest lifetime revenue")
-    take("shape", shapes, "shapes")
-    take("contact", choice(CONTACT_STATUSES), "contact timing")
     take(VIEW_PARAM, lambda v: MapView.from_text(_one(v)), "map position")
     take(METRIC_PARAM, metric, "metric")
     take(BASEMAP_PARAM, basemap, "basemap")
-    area_ids = tuple(dict.fromkeys(usable.get("area", [])))
-    lvl = kept.get("level")
-    if area_ids and known is not None and lvl is not None:
-        allowed = known.areas_by_level.get(lvl, frozenset())
-        unknown = [a for a in area_ids if a not in allowed]
-        if unknown:
-            problems.append(
-                f"area {_quoted(unknown[:5])} was ignored (parameter area): "
-                f"not an area of level '{lvl}'"
-            )
-        area_ids = tuple(a for a in area_ids if a in allowed)
-    elif area_ids and lvl is None:
-        problems.append("areas were ignored (parameter area): the link names no level")
-        area_ids = ()
-    date_from, date_to = _ordered(kept.get("from"), kept.get("to"), "from", "to", problems)
-    value_min, value_max = _ordered(
-        kept.get("value_min"), kept.get("value_max"), "value_min", "value_max", problems
-    )
-    filters = Filters(
-        level=lvl,
-        area_ids=area_ids,
-        kind=kept.get("kind"),
-        owners=kept.get("owner", ()),
-        date_from=date_from,
-        date_to=date_to,
-        segments=kept.get("rfm", ()),
-        risk_bands=kept.get("risk", ()),
-        value_min=value_min,
-        value_max=value_max,
-        shapes=kept.get("shape", ()),
-        contact=kept.get("contact", ()),
-    )
-    name = _one(usable.get("name", [])) or None
     segment = Segment(
         filters,
-        name=name,
-        view=kept.get(VIEW_PARAM),
-        metric=kept.get(METRIC_PARAM),
-        basemap=kept.get(BASEMAP_PARAM),
+        name=_one(usable.get("name", [])) or None,
+        view=extras.get(VIEW_PARAM),
+        metric=extras.get(METRIC_PARAM),
+        basemap=extras.get(BASEMAP_PARAM),
     )
     return segment, problems
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from geo.places.shapes import shapes_condition
 from geo.schema import NO_LOCATION, OUTSIDE_AREAS
-from geo.segments.filters import Filters
+from geo.segments.criteria import SelectionContext, is_set
+from geo.segments.filters import CRITERIA, Filters, order_date_condition
 from geo.store.protocol import Store
 from geo.store.scope import EVERYTHING, Scope
 
@@ -45,19 +45,6 @@ SELECTION_COLUMNS = (
 
 def _placeholders(values: tuple[str, ...]) -> str:
     return ", ".join("?" for _ in values)
-
-
-def order_date_condition(filters: Filters) -> tuple[str, list[Any]]:
-    """SQL condition on ``order_date`` (and its parameters) for the filters' date range."""
-    where = ["true"]
-    params: list[Any] = []
-    if filters.date_from:
-        where.append("order_date >= ?")
-        params.append(filters.date_from)
-    if filters.date_to:
-        where.append("order_date <= ?")
-        params.append(filters.date_to)
-    return " AND ".join(where), params
 
 
 def level_areas_condition(filters: Filters, alias: str = "ar") -> tuple[str, list[Any]]:
@@ -131,32 +118,16 @@ def selection_sql(
             "CAST(NULL AS DATE) AS expected_next_order, CAST(NULL AS VARCHAR) AS contact_timing"
         )
         scores_join = ""
-    if filters.segments:
-        where.append(f"cs.segment IN ({_placeholders(filters.segments)})")
-        where_params.extend(filters.segments)
-    if filters.risk_bands:
-        where.append(f"cs.risk_band IN ({_placeholders(filters.risk_bands)})")
-        where_params.extend(filters.risk_bands)
-    if filters.contact:
-        where.append(f"cs.contact_status IN ({_placeholders(filters.contact)})")
-        where_params.extend(filters.contact)
-    if filters.shapes:
-        where.append(shapes_condition(filters.shapes))
-    if filters.value_min is not None:
-        where.append("cs.monetary >= ?")
-        where_params.append(filters.value_min)
-    if filters.value_max is not None:
-        where.append("cs.monetary <= ?")
-        where_params.append(filters.value_max)
-    if filters.kind:
-        where.append("c.kind = ?")
-        where_params.append(filters.kind)
-    if filters.owners:
-        where.append(f"{owner} IN ({_placeholders(filters.owners)})")
-        where_params.extend(filters.owners)
-    if filters.area_ids and filters.level is not None:
-        where.append(f"a.area_id IN ({_placeholders(filters.area_ids)})")
-        where_params.extend(filters.area_ids)
+    # Each criterion's condition, as declared in the filter table (geo.segments.filters).
+    context = SelectionContext(filters, owner=owner)
+    for name, criterion in CRITERIA:
+        value = getattr(filters, name)
+        if criterion.condition is None or not is_set(value):
+            continue
+        condition = criterion.condition(value, context)
+        if condition is not None:
+            where.append(condition[0])
+            where_params.extend(condition[1])
     sql = (
         f"WITH s AS ({sales_cte}) "
         f"SELECT c.customer_id, c.name, c.kind, {owner} AS owner, c.email, c.postcode, "
