@@ -22,13 +22,13 @@ from ui.inert_text import inert
 
 
 @pytest.fixture
-def app(demo_db: Store) -> AppTest:
+def app(demo_db: Store) -> AppTest:  # noqa: ARG001 - requested for the app's database
     """A session of the app on the shared demo database, run once with no link."""
     return _open()
 
 
 @pytest.fixture
-def app_on_copy(demo_copy: Store) -> AppTest:
+def app_on_copy(demo_copy: Store) -> AppTest:  # noqa: ARG001 - as app
     """A session of the app on a copy of the demo database, for a test that imports."""
     return _open()
 
@@ -140,7 +140,7 @@ def test_rejected_rows_download(app_on_copy: AppTest) -> None:
     )
 
 
-def test_data_page_lists_the_rejected_rows(app_on_copy: AppTest, demo_copy: Store) -> None:
+def test_data_page_lists_the_rejected_rows(app_on_copy: AppTest) -> None:
     app_on_copy.switch_page("pages/data.py").run()
     app_on_copy.radio(key="data_kind").set_value("Customers").run()
     csv = "id,name,lat,lon\nX1,Bad,140.7,-74.0\nX2,Worse,40.7,north\nX3,Fine,40.7,-74.0\n"
@@ -428,7 +428,7 @@ def test_a_page_waits_plainly_while_an_import_holds_the_database(
     def show_busy(body: str, **kwargs: object) -> None:
         shown.append(body)
 
-    def poll(seconds: float) -> None:
+    def poll(_seconds: float) -> None:
         # The import ends while the page is waiting: the next run must show the page.
         holders[0].communicate("")  # type: ignore[attr-defined]
 
@@ -462,7 +462,7 @@ def _column_config(table: object) -> dict[str, dict[str, object]]:
     return json.loads(table.proto.columns)  # type: ignore[attr-defined]
 
 
-def test_tables_use_one_format_per_kind(app: AppTest, demo_store: Store) -> None:
+def test_tables_use_one_format_per_kind(app: AppTest) -> None:
     app.switch_page("pages/areas.py").run()
     assert not app.exception, app.exception
     table = app.dataframe[0]

@@ -129,9 +129,7 @@ def test_a_demo_build_killed_half_way_leaves_the_database_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["geocrm.duckdb"]
 
 
-def test_a_first_demo_build_killed_half_way_leaves_no_database(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_first_demo_build_killed_half_way_leaves_no_database(tmp_path: Path) -> None:
     db = tmp_path / "geocrm.duckdb"
     kill_cli_at("assigning to county", "--db", str(db), "demo", *TINY_DEMO)
     assert not db.exists() and not demo_is_complete(db)

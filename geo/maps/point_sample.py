@@ -41,7 +41,7 @@ class PointSample:
 
 
 def located_points_sql(
-    store: Store, filters: Filters, kind: str, colour_by: str | None = None
+    filters: Filters, kind: str, colour_by: str | None = None
 ) -> tuple[str, list[Any]]:
     """SQL (and parameters) of the located customers of ``kind`` in the selection: columns
     customer_id, lat, lon (WGS84 degrees), name and category (``colour_by``, a column
@@ -84,7 +84,7 @@ def sample_points(
     database, so a million customers never travel to Python to be thinned out.
     ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each point's category.
     """
-    located, params = located_points_sql(store, filters, kind, colour_by)
+    located, params = located_points_sql(filters, kind, colour_by)
     with store.connect() as con:
         total = int(con.execute(f"SELECT count(*) FROM ({located})", params).fetchone()[0])  # type: ignore[index]
         frame = _smallest_hashes(con, located, params, limit, total)

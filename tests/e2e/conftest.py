@@ -143,7 +143,7 @@ def is_base_path_probe(url: str) -> bool:
 
 
 @pytest.fixture
-def browsing(browser: object, tmp_path: Path) -> Iterator[Browsing]:
+def browsing(browser: object) -> Iterator[Browsing]:
     context = browser.new_context(  # type: ignore[attr-defined]
         viewport={"width": 1400, "height": 950}, accept_downloads=True
     )
