@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def test_screen_exports_and_cli_hold_the_same_rows(demo_copy: Store, tmp_path: P
     ids = set(target.rows["customer_id"])
     assert on_screen == len(target.rows) == len(ids) > 100
     # CSV
-    csv = pd.read_csv(pd.io.common.BytesIO(export_bytes(target.rows, "csv")), dtype=str)
+    csv = pd.read_csv(io.BytesIO(export_bytes(target.rows, "csv")), dtype=str)
     assert set(csv["customer_id"]) == ids
     # GeoJSON
     geo = json.loads(export_bytes(target.rows, "geojson"))
