@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.demo_fixture import build_small_demo
+from geo.store.duckdb_store import Store
 from tests.e2e.conftest import ROOT, ServedApp, serve_app, stop_app
 from tests.e2e.test_browser import MAP_FRAME, WAIT_MS
 
@@ -32,12 +32,13 @@ NEW_CUSTOMERS = 20_000
 
 
 @pytest.fixture
-def served_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServedApp]:
-    """The small demo in a database of its own (this test imports into it), served by an
-    app that waits only a second for the file, so its sessions do meet a busy database."""
-    store = build_small_demo(tmp_path)
+def served_copy(
+    demo_copy: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ServedApp]:
+    """A copy of the demo of its own (this test imports into it), served by an app that
+    waits only a second for the file, so its sessions do meet a busy database."""
     monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", str(APP_LOCK_WAIT_SECONDS))
-    app = serve_app(store.path, tmp_path / "streamlit.log")
+    app = serve_app(demo_copy.path, tmp_path / "streamlit.log")
     yield app
     stop_app(app)
 
