@@ -430,7 +430,7 @@ def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
     return counts, text
 
 
-def run_status(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+def run_status(store: Store, _args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.places.level_assignment import summarise_assignments
 
     counts = store.table_counts()

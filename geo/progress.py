@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-Progress = Callable[[str, float], None]
+#: What it returns is ignored (a progress bar's update returns the bar).
+Progress = Callable[[str, float], object]
 
 
 def within(progress: Progress | None, start: float, end: float) -> Progress | None:

@@ -44,7 +44,7 @@ cols[2].metric(
     f"{figures.customers_high_risk:,}",
     help=GLOSSARY["customers_high_risk"].meaning,
 )
-cols[3].metric("Lifetime revenue at high risk", f"${risk.loc['high', 'revenue']:,.0f}")
+cols[3].metric("Lifetime revenue at high risk", f"${risk['revenue'].loc['high']:,.0f}")
 
 left, right = st.columns([1.1, 1])
 with left:

@@ -397,7 +397,8 @@ def meeting_material() -> None:
         "present?" + urlencode([(k, v) for k, vs in params.items() for v in vs]),
     )
     key = (db, version, filters, metric_key, scheme)
-    files = st.session_state.get("map_files")
+    # (the settings they were made with, the files' contents by kind)
+    files: tuple[tuple[object, ...], dict[str, bytes]] | None = st.session_state.get("map_files")
     if not files or files[0] != key:
         files = (key, {})
     cols = st.columns(3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,23 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     from tests.demo_fixture import build_small_demo
 
     return build_small_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def demo_db(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """The shared demo database as the one the app opens (for tests that only read it)."""
+    monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
+    return demo_store
+
+
+@pytest.fixture
+def demo_copy(demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """A copy of the demo database of this test's own, which the app opens too: for a test
+    that writes, so the shared one stays as it was however the test ends."""
+    copy = tmp_path / "demo-copy.duckdb"
+    shutil.copyfile(demo_store.path, copy)
+    journal = demo_store.path.with_name(demo_store.path.name + ".wal")
+    if journal.exists():  # written but not yet checkpointed: part of the database
+        shutil.copyfile(journal, copy.with_name(copy.name + ".wal"))
+    monkeypatch.setenv("GEOCRM_DB", str(copy))
+    return Store.open(copy)

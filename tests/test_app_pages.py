@@ -8,6 +8,7 @@ does: through the page's query parameters.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -22,15 +23,18 @@ from ui.inert_text import inert
 
 
 @pytest.fixture
-def app(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def app(demo_db: Store) -> AppTest:  # noqa: ARG001 - requested for the app's database
+    """A session of the app on the shared demo database, run once with no link."""
+    return _open()
 
 
-def _open(app: AppTest, **params: str) -> AppTest:
+@pytest.fixture
+def app_on_copy(demo_copy: Store) -> AppTest:  # noqa: ARG001 - as app
+    """A session of the app on a copy of the demo database, for a test that imports."""
+    return _open()
+
+
+def _open(**params: str) -> AppTest:
     """A fresh session of the app opened with a link carrying these filters."""
     return open_with_link(params)
 
@@ -67,10 +71,10 @@ def test_areas_page_lists_every_area_of_the_level(app: AppTest, demo_store: Stor
     assert not app.exception
     table = app.dataframe[0].value
     assert len(table) == len(demo_store.load_areas("state"))  # the overview level
-    app = _open(app, level="county")
+    app = _open(level="county")
     app.switch_page("pages/areas.py").run()
     assert len(app.dataframe[0].value) == len(demo_store.load_areas("county"))
-    app = _open(app, level="state")
+    app = _open(level="state")
     app.switch_page("pages/areas.py").run()
     table = app.dataframe[0].value
     assert len(table) == len(demo_store.load_areas("state"))
@@ -81,85 +85,76 @@ def test_areas_page_lists_every_area_of_the_level(app: AppTest, demo_store: Stor
 def test_kind_filter_changes_the_counts(app: AppTest, demo_store: Store) -> None:
     app.switch_page("pages/export.py").run()
     both = _metric(app, "Rows")
-    app = _open(app, kind="prospect")
+    app = _open(kind="prospect")
     app.switch_page("pages/export.py").run()
     prospects = summarise_selection(demo_store, Filters(level="county", kind="prospect"))
     assert _metric(app, "Rows") == f"{prospects['rows']:,}" != both
     assert _metric(app, "Customers") == "0"
 
 
-def test_export_page_downloads_exactly_the_selection(app: AppTest, demo_store: Store) -> None:
-    app.switch_page("pages/export.py").run()
-    area = demo_store.load_areas("county")["area_id"].iloc[0]
-    app = _open(app, level="county", area=area)
+def test_export_page_downloads_exactly_the_selection(demo_copy: Store) -> None:
+    area = demo_copy.load_areas("county")["area_id"].iloc[0]
+    app = _open(level="county", area=area)
     app.switch_page("pages/export.py").run()
     app.radio(key="export_format").set_value("csv").run()
     app.button(key="export_prepare").click().run()
     assert not app.exception
     download = app.get("download_button")[0]
     assert download.proto.label.startswith("Download")
-    expected = summarise_selection(demo_store, Filters(level="county", area_ids=(area,)))
+    expected = summarise_selection(demo_copy, Filters(level="county", area_ids=(area,)))
     assert _metric(app, "Rows") == f"{expected['rows']:,}"
 
 
-def test_data_page_imports_an_upload_and_reports_it(app: AppTest, demo_store: Store) -> None:
-    app.switch_page("pages/data.py").run()
-    assert not app.exception
+def test_data_page_imports_an_upload_and_reports_it(app_on_copy: AppTest, demo_copy: Store) -> None:
+    app_on_copy.switch_page("pages/data.py").run()
+    assert not app_on_copy.exception
     # Issue 12: the stored records are shown in words, customers and prospects apart.
-    figures = summarise_selection(demo_store, Filters())
-    shown = _contents(app)
+    figures = summarise_selection(demo_copy, Filters())
+    shown = _contents(app_on_copy)
     assert (shown["Customers"], shown["Prospects"]) == (
         f"{figures['customers']:,}",
         f"{figures['prospects']:,}",
     )
-    app.radio(key="data_kind").set_value("Prospects").run()
+    app_on_copy.radio(key="data_kind").set_value("Prospects").run()
     csv = "id,name,zip\nNEW1,New Prospect,10001\nNEW2,Nowhere Inc,\n,No id,10001\n"
-    app.file_uploader(key="data_upload_prospects").upload("new.csv", csv.encode()).run()
-    app.button(key="data_import").click().run()
-    assert not app.exception
-    assert _metric(app, "Rows read") == "3"
-    assert _metric(app, "Imported") == "2"
-    assert _metric(app, "Rejected") == "1"
-    stored = demo_store.query("SELECT kind, lat FROM customers WHERE customer_id = 'NEW1'")
+    app_on_copy.file_uploader(key="data_upload_prospects").upload("new.csv", csv.encode()).run()
+    app_on_copy.button(key="data_import").click().run()
+    assert not app_on_copy.exception
+    assert _metric(app_on_copy, "Rows read") == "3"
+    assert _metric(app_on_copy, "Imported") == "2"
+    assert _metric(app_on_copy, "Rejected") == "1"
+    stored = demo_copy.query("SELECT kind, lat FROM customers WHERE customer_id = 'NEW1'")
     assert stored["kind"].iloc[0] == "prospect"
     assert stored["lat"].iloc[0] == pytest.approx(40.75, abs=0.05)
-    # Put the shared demo back as it was for the other tests.
-    with demo_store.transaction() as con:
-        con.execute("DELETE FROM assignments WHERE customer_id IN ('NEW1', 'NEW2')")
-        con.execute("DELETE FROM customers WHERE customer_id IN ('NEW1', 'NEW2')")
-        demo_store.bump_data_version(con)
 
 
-def test_rejected_rows_download(app: AppTest) -> None:
-    app.switch_page("pages/data.py").run()
-    app.radio(key="data_kind").set_value("Customers").run()
+def test_rejected_rows_download(app_on_copy: AppTest) -> None:
+    app_on_copy.switch_page("pages/data.py").run()
+    app_on_copy.radio(key="data_kind").set_value("Customers").run()
     csv = "id,name,lat,lon\nX1,Bad,95,10\n"
-    app.file_uploader(key="data_upload_customers").upload("bad.csv", csv.encode()).run()
-    app.button(key="data_import").click().run()
-    assert _metric(app, "Rejected") == "1"
+    app_on_copy.file_uploader(key="data_upload_customers").upload("bad.csv", csv.encode()).run()
+    app_on_copy.button(key="data_import").click().run()
+    assert _metric(app_on_copy, "Rejected") == "1"
     assert any(
-        b.proto.label.startswith("Download the rejected") for b in app.get("download_button")
+        b.proto.label.startswith("Download the rejected")
+        for b in app_on_copy.get("download_button")
     )
 
 
-def test_data_page_lists_the_rejected_rows(app: AppTest, demo_store: Store) -> None:
-    app.switch_page("pages/data.py").run()
-    app.radio(key="data_kind").set_value("Customers").run()
+def test_data_page_lists_the_rejected_rows(app_on_copy: AppTest) -> None:
+    app_on_copy.switch_page("pages/data.py").run()
+    app_on_copy.radio(key="data_kind").set_value("Customers").run()
     csv = "id,name,lat,lon\nX1,Bad,140.7,-74.0\nX2,Worse,40.7,north\nX3,Fine,40.7,-74.0\n"
-    app.file_uploader(key="data_upload_customers").upload("bad.csv", csv.encode()).run()
-    app.button(key="data_import").click().run()
-    assert not app.exception
-    tables = [d.value for d in app.dataframe if "value" in getattr(d.value, "columns", [])]
+    app_on_copy.file_uploader(key="data_upload_customers").upload("bad.csv", csv.encode()).run()
+    app_on_copy.button(key="data_import").click().run()
+    assert not app_on_copy.exception
+    tables = [d.value for d in app_on_copy.dataframe if "value" in getattr(d.value, "columns", [])]
     assert len(tables) == 1
     rows = tables[0][["row", "column", "value", "reason"]].values.tolist()
     assert rows == [
         [2, "lat", "140.7", "lat_out_of_range"],
         [3, "lon", "north", "bad_coordinate"],
     ]
-    with demo_store.transaction() as con:  # leave the shared demo as it was
-        con.execute("DELETE FROM assignments WHERE customer_id = 'X3'")
-        con.execute("DELETE FROM customers WHERE customer_id = 'X3'")
-        demo_store.bump_data_version(con)
 
 
 def test_data_page_builds_the_demo_into_an_empty_database(
@@ -180,12 +175,11 @@ def test_data_page_builds_the_demo_into_an_empty_database(
     assert (shown["Customers"], shown["Prospects"]) == ("50,000", "150,000")
 
 
-def test_customers_page_shows_segments_and_risk_of_the_selection(
-    app: AppTest, demo_store: Store
-) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_customers_page_shows_segments_and_risk_of_the_selection(demo_store: Store) -> None:
     from geo.analytics.rfm_views import risk_distribution, segment_summary
 
-    at = _open(app, level="state", area="06")
+    at = _open(level="state", area="06")
     at.switch_page("pages/customers.py").run()
     assert not at.exception, at.exception
     california = Filters(level="state", area_ids=("06",))
@@ -194,9 +188,10 @@ def test_customers_page_shows_segments_and_risk_of_the_selection(
     assert _metric(at, "Customers") == f"{figures['customers']:,}"
     scored = f"{int(segments['customers'].sum()):,} scored"
     assert any(c.value.startswith(scored) for c in at.caption)
-    high = risk_distribution(demo_store, california).set_index("risk_band").loc["high"]
-    assert _metric(at, "At high churn risk") == f"{int(high['customers']):,}"
-    assert int(high["customers"]) == figures["customers_high_risk"]
+    bands = risk_distribution(demo_store, california).set_index("risk_band")
+    high = int(bands["customers"].loc["high"])
+    assert _metric(at, "At high churn risk") == f"{high:,}"
+    assert high == figures["customers_high_risk"]
     table = at.dataframe[0].value
     assert table["segment"].tolist()[0] == "champions"
     assert int(table["customers"].sum()) == int(segments["customers"].sum())
@@ -205,11 +200,12 @@ def test_customers_page_shows_segments_and_risk_of_the_selection(
     assert any(b.proto.label.startswith("Download every state") for b in at.get("download_button"))
 
 
-def test_trends_page_counts_add_up(app: AppTest, demo_store: Store) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_trends_page_counts_add_up(demo_store: Store) -> None:
     from geo.analytics.figures import net_change_last_period
     from geo.analytics.flows import area_flows, latest_complete_period
 
-    at = _open(app, level="state")
+    at = _open(level="state")
     at.switch_page("pages/trends.py").run()
     assert not at.exception, at.exception
     start = latest_complete_period(demo_store, "quarter")
@@ -225,8 +221,9 @@ def test_trends_page_counts_add_up(app: AppTest, demo_store: Store) -> None:
         assert any(f"{in_areas:+,} (the table below)" in c.value for c in at.caption)
 
 
-def test_map_offers_the_crm_metrics_and_draws_net_change(app: AppTest) -> None:
-    at = _open(app, level="state")
+@pytest.mark.usefixtures("demo_db")
+def test_map_offers_the_crm_metrics_and_draws_net_change() -> None:
+    at = _open(level="state")
     options = at.selectbox(key="map_metric").options
     assert {
         "Net customer change, last whole quarter",
@@ -236,8 +233,9 @@ def test_map_offers_the_crm_metrics_and_draws_net_change(app: AppTest) -> None:
     assert not at.exception, at.exception
 
 
-def test_segment_filter_from_a_link_narrows_the_export(app: AppTest, demo_store: Store) -> None:
-    at = _open(app, level="state", rfm="champions", risk="high")
+@pytest.mark.usefixtures("demo_db")
+def test_segment_filter_from_a_link_narrows_the_export(demo_store: Store) -> None:
+    at = _open(level="state", rfm="champions", risk="high")
     at.switch_page("pages/export.py").run()
     assert not at.exception, at.exception
     expected = summarise_selection(
@@ -247,32 +245,29 @@ def test_segment_filter_from_a_link_narrows_the_export(app: AppTest, demo_store:
     assert _metric(at, "Rows") == f"{expected['rows']:,}"
 
 
-def test_map_draws_the_lookalike_prospects_and_says_how_many(
-    app: AppTest, demo_store: Store
-) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_map_draws_the_lookalike_prospects_and_says_how_many(demo_store: Store) -> None:
     from geo.analytics.lookalikes import lookalike_prospects
 
-    at = _open(app, level="state")
+    at = _open(level="state")
     at.toggle(key="map_lookalikes").set_value(True).run()
     assert not at.exception, at.exception
     prospects = len(lookalike_prospects(demo_store, Filters(level="state")))
     assert any(f"the 1,000 of {prospects:,} selected prospects" in c.value for c in at.caption)
 
 
-def test_export_saves_reopens_and_exports_a_segment_per_area(
-    app: AppTest, demo_store: Store
-) -> None:
-    from geo.segments.saved import delete_segment, list_segment_names, load_segment
+def test_export_saves_reopens_and_exports_a_segment_per_area(demo_copy: Store) -> None:
+    from geo.segments.saved import list_segment_names, load_segment
 
-    at = _open(app, level="territory", area="DIV1", kind="customer", risk="high")
+    at = _open(level="territory", area="DIV1", kind="customer", risk="high")
     at.switch_page("pages/export.py").run()
     at.text_input(key="export_save_name").set_value("NE at risk").run()
     at.button(key="export_save").click().run()
     assert not at.exception, at.exception
-    assert "NE at risk" in list_segment_names(demo_store)
+    assert "NE at risk" in list_segment_names(demo_copy)
     # Its link (as the Open button writes it) reopens the same rows in a fresh session; the
     # button itself is driven in the browser test (AppTest drops the sidebar's widget state).
-    segment, problems = load_segment(demo_store, "NE at risk")
+    segment, problems = load_segment(demo_copy, "NE at risk")
     assert problems == []
     fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for key, values in segment.to_query().items():
@@ -281,7 +276,7 @@ def test_export_saves_reopens_and_exports_a_segment_per_area(
     fresh.switch_page("pages/export.py").run()
     assert not fresh.exception, fresh.exception
     expected = summarise_selection(
-        demo_store,
+        demo_copy,
         Filters(level="territory", area_ids=("DIV1",), kind="customer", risk_bands=("high",)),
     )
     assert _metric(fresh, "Rows") == f"{expected['rows']:,}"
@@ -291,15 +286,15 @@ def test_export_saves_reopens_and_exports_a_segment_per_area(
     assert not fresh.exception, fresh.exception
     download = fresh.get("download_button")[0]
     assert download.proto.label == f"Download {expected['rows']:,} rows"
-    logged = demo_store.query("SELECT segment, format, rows, file_name FROM export_log "
+    logged = demo_copy.query("SELECT segment, format, rows, file_name FROM export_log "
                               "ORDER BY logged_at DESC LIMIT 1").iloc[0]  # fmt: skip
     assert logged["segment"] == "NE at risk" and logged["rows"] == expected["rows"]
     assert logged["file_name"].startswith("geocrm-ne-at-risk-") and logged["format"] == "xlsx"
-    delete_segment(demo_store, "NE at risk")
 
 
-def test_a_malformed_link_opens_with_a_message_not_a_crash(app: AppTest) -> None:
-    at = _open(app, level="nowhere", shape="circle:1,2", view="north")
+@pytest.mark.usefixtures("demo_db")
+def test_a_malformed_link_opens_with_a_message_not_a_crash() -> None:
+    at = _open(level="nowhere", shape="circle:1,2", view="north")
     assert not at.exception, at.exception
     # One link parser: every note (the map position's too) is a sidebar warning, as text.
     warnings = " ".join(w.value for w in at.sidebar.warning)
@@ -308,9 +303,8 @@ def test_a_malformed_link_opens_with_a_message_not_a_crash(app: AppTest) -> None
     assert inert("map position 'north' was ignored") in warnings
 
 
-def test_presentation_view_takes_its_link_and_shows_no_filters(
-    app: AppTest, demo_store: Store
-) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_presentation_view_takes_its_link_and_shows_no_filters(demo_store: Store) -> None:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for key, value in {"level": "territory", "kind": "customer", "metric": "net_change",
                        "name": "Q3 review"}.items():  # fmt: skip
@@ -325,8 +319,9 @@ def test_presentation_view_takes_its_link_and_shows_no_filters(
     assert not at.sidebar.selectbox and not at.selectbox  # no widgets on the slide
 
 
-def test_map_page_prepares_the_picture_and_the_standalone_map(app: AppTest) -> None:
-    at = _open(app, level="territory")
+@pytest.mark.usefixtures("demo_db")
+def test_map_page_prepares_the_picture_and_the_standalone_map() -> None:
+    at = _open(level="territory")
     at.button(key="map_prepare_png").click().run()
     at.button(key="map_prepare_html").click().run()
     assert not at.exception, at.exception
@@ -335,8 +330,9 @@ def test_map_page_prepares_the_picture_and_the_standalone_map(app: AppTest) -> N
     assert "Download the map (HTML, opens offline)" in labels
 
 
-def test_search_opens_the_customer_card(app: AppTest, demo_store: Store) -> None:
-    at = _open(app, level="state")
+@pytest.mark.usefixtures("demo_db")
+def test_search_opens_the_customer_card(demo_store: Store) -> None:
+    at = _open(level="state")
     at.sidebar.text_input(key="find_customer").input("C000010").run()
     assert not at.exception, at.exception
     card = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
@@ -350,11 +346,12 @@ def test_search_opens_the_customer_card(app: AppTest, demo_store: Store) -> None
     assert {"Orders in the period", "Churn risk", "Next order expected"} <= labels
 
 
-def test_contact_list_rows_add_up_per_owner(app: AppTest, demo_store: Store) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_contact_list_rows_add_up_per_owner(demo_store: Store) -> None:
     from geo.present.target_list import build_target_list
     from geo.segments.segment import Segment
 
-    at = _open(app, level="territory")
+    at = _open(level="territory")
     at.switch_page("pages/contacts.py").run()
     assert not at.exception, at.exception
     filters = Filters(level="territory", kind="customer", contact=("overdue", "due"))
@@ -364,14 +361,16 @@ def test_contact_list_rows_add_up_per_owner(app: AppTest, demo_store: Store) -> 
     assert int(by_owner["customers"].sum()) == len(rows)
 
 
-def test_map_shows_who_covers_which_area(app: AppTest) -> None:
-    at = _open(app, level="state")
+@pytest.mark.usefixtures("demo_db")
+def test_map_shows_who_covers_which_area() -> None:
+    at = _open(level="state")
     at.selectbox(key="map_metric").select("owner").run()
     assert not at.exception, at.exception
 
 
-def test_contact_timing_from_a_link_narrows_the_export(app: AppTest, demo_store: Store) -> None:
-    at = _open(app, level="state", contact="overdue")
+@pytest.mark.usefixtures("demo_db")
+def test_contact_timing_from_a_link_narrows_the_export(demo_store: Store) -> None:
+    at = _open(level="state", contact="overdue")
     at.switch_page("pages/export.py").run()
     assert not at.exception, at.exception
     expected = summarise_selection(demo_store, Filters(level="state", contact=("overdue",)))
@@ -387,8 +386,9 @@ def test_contact_timing_from_a_link_narrows_the_export(app: AppTest, demo_store:
     ],
     ids=["no-filter", "one-state-high-risk", "drawn-rectangle"],
 )
+@pytest.mark.usefixtures("demo_db")
 def test_every_page_shows_the_same_headline_for_one_segment(
-    app: AppTest, demo_store: Store, params: dict[str, str]
+    demo_store: Store, params: dict[str, str]
 ) -> None:
     """One definition per figure: Map, Areas, Customers, Export and the Presentation view
     show the same customers figure, and the in-area subset is labelled where it differs."""
@@ -401,7 +401,7 @@ def test_every_page_shows_the_same_headline_for_one_segment(
     assert figures.customers > 0
     shown = {}
     for page in ("pages/map.py", "pages/areas.py", "pages/customers.py", "pages/export.py"):
-        at = _open(app, **params)
+        at = _open(**params)
         at.switch_page(page).run()
         assert not at.exception, at.exception
         shown[page] = _metric(at, "Customers")
@@ -430,7 +430,7 @@ def test_a_page_waits_plainly_while_an_import_holds_the_database(
     def show_busy(body: str, **kwargs: object) -> None:
         shown.append(body)
 
-    def poll(seconds: float) -> None:
+    def poll(_seconds: float) -> None:
         # The import ends while the page is waiting: the next run must show the page.
         holders[0].communicate("")  # type: ignore[attr-defined]
 
@@ -457,14 +457,14 @@ def test_the_app_creates_an_empty_database_where_there_is_none(
     assert missing.exists() and Store(missing).table_counts()["customers"] == 0
 
 
-def _column_config(table: object) -> dict[str, dict[str, object]]:
+def _column_config(table: object) -> dict[str, dict[str, Any]]:
     """A shown table's column settings (label, type, format) by column name."""
     import json
 
     return json.loads(table.proto.columns)  # type: ignore[attr-defined]
 
 
-def test_tables_use_one_format_per_kind(app: AppTest, demo_store: Store) -> None:
+def test_tables_use_one_format_per_kind(app: AppTest) -> None:
     app.switch_page("pages/areas.py").run()
     assert not app.exception, app.exception
     table = app.dataframe[0]
@@ -503,8 +503,9 @@ def test_export_page_tables_show_no_none(app: AppTest) -> None:
     assert _column_config(preview)["last_order_date"]["type_config"]["format"] == "YYYY-MM-DD"
 
 
-def test_contact_list_by_owner_is_formatted_and_says_its_order(app: AppTest) -> None:
-    at = _open(app, level="territory")
+@pytest.mark.usefixtures("demo_db")
+def test_contact_list_by_owner_is_formatted_and_says_its_order() -> None:
+    at = _open(level="territory")
     at.switch_page("pages/contacts.py").run()
     assert not at.exception, at.exception
     by_owner = at.dataframe[0]
@@ -520,10 +521,11 @@ def test_contact_list_by_owner_is_formatted_and_says_its_order(app: AppTest) -> 
     assert owners == sorted(owners, key=lambda o: (o == "", o))
 
 
-def test_trends_area_table_fits_the_page(app: AppTest, demo_store: Store) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_trends_area_table_fits_the_page(demo_store: Store) -> None:
     from geo.analytics.flows import latest_complete_period
 
-    at = _open(app, level="state")
+    at = _open(level="state")
     at.switch_page("pages/trends.py").run()
     assert not at.exception, at.exception
     table = at.dataframe[0]
@@ -545,10 +547,11 @@ def test_trends_area_table_fits_the_page(app: AppTest, demo_store: Store) -> Non
     assert sum(widths.values()) < 1000, widths
 
 
-def test_trends_compares_a_quarter_with_the_quarter_before(app: AppTest, demo_store: Store) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_trends_compares_a_quarter_with_the_quarter_before(demo_store: Store) -> None:
     from geo.analytics.flows import latest_complete_period, period_name, shift_period
 
-    at = _open(app, level="state")
+    at = _open(level="state")
     at.switch_page("pages/trends.py").run()
     assert not at.exception, at.exception
     start = latest_complete_period(demo_store, "quarter")
@@ -567,10 +570,11 @@ def test_trends_compares_a_quarter_with_the_quarter_before(app: AppTest, demo_st
         assert any(f"{running} (so far) is drawn lighter" in c.value for c in at.caption)
 
 
-def test_the_card_page_has_a_search_of_its_own(app: AppTest, demo_store: Store) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_the_card_page_has_a_search_of_its_own(demo_store: Store) -> None:
     from geo.analytics.customer_search import describe_result, search_customers
 
-    at = _open(app, level="state")
+    at = _open(level="state")
     at.switch_page("pages/customer.py").run()
     assert not at.exception, at.exception
     name = demo_store.query(

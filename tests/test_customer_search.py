@@ -70,15 +70,15 @@ def test_results_tell_namesakes_apart(demo_store: Store) -> None:
         "LEFT JOIN areas county ON county.area_id = a.area_id "
         "LEFT JOIN areas state ON state.area_id = county.parent_id"
     ).set_index("customer_id")
-    for row in hits.itertuples(index=False):
-        expected = truth.loc[row.customer_id]
-        assert row.postcode == expected["postcode"]
-        assert row.owner == expected["owner"]
-        assert row.area_name == expected["area"]
-        if row.kind == "customer":
-            assert str(pd.Timestamp(row.last_order)) == str(pd.Timestamp(expected["last"]))
+    for row in hits.to_dict("records"):
+        expected = truth.loc[row["customer_id"]]
+        assert row["postcode"] == expected["postcode"]
+        assert row["owner"] == expected["owner"]
+        assert row["area_name"] == expected["area"]
+        if row["kind"] == "customer":
+            assert str(pd.Timestamp(row["last_order"])) == str(pd.Timestamp(expected["last"]))
         else:
-            assert pd.isna(row.last_order)
+            assert pd.isna(row["last_order"])
     lines = [describe_result(row) for _, row in hits.iterrows()]
     assert len(set(lines)) == len(lines)  # no two results read the same
     first = hits.iloc[0]

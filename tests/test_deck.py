@@ -16,7 +16,7 @@ from geo.store.duckdb_store import Store
 
 
 def _texts(slide: object) -> list[str]:
-    out = []
+    out: list[str] = []
     for shape in slide.shapes:  # type: ignore[attr-defined]
         if shape.has_text_frame:
             out.extend(p.text for p in shape.text_frame.paragraphs if p.text)

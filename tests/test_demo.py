@@ -12,9 +12,10 @@ from geo.cli import main
 from geo.demo.business import HOSTILE_NAMES, DemoData, build_demo
 from geo.demo.database import demo_is_complete
 from geo.store.duckdb_store import Store
+from tests.demo_fixture import DemoSizes
 from tests.other_process import kill_cli_at
 
-SIZES = {"customers": 2_000, "prospects": 6_000, "order_lines": 20_000}
+SIZES: DemoSizes = {"customers": 2_000, "prospects": 6_000, "order_lines": 20_000}
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +130,7 @@ def test_a_demo_build_killed_half_way_leaves_the_database_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["geocrm.duckdb"]
 
 
-def test_a_first_demo_build_killed_half_way_leaves_no_database(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_first_demo_build_killed_half_way_leaves_no_database(tmp_path: Path) -> None:
     db = tmp_path / "geocrm.duckdb"
     kill_cli_at("assigning to county", "--db", str(db), "demo", *TINY_DEMO)
     assert not db.exists() and not demo_is_complete(db)
@@ -148,7 +147,7 @@ def test_a_demo_build_waits_for_this_process_to_finish_reading_before_it_swaps_t
     from geo.demo.database import build_demo_file
 
     db = tmp_path / "geocrm.duckdb"
-    sizes = {"customers": 200, "prospects": 400, "order_lines": 2000}
+    sizes: DemoSizes = {"customers": 200, "prospects": 400, "order_lines": 2000}
     build_demo_file(db, seed=3, **sizes)
     old_file = db.stat().st_ino
     reading, release, swap_waits = threading.Event(), threading.Event(), threading.Event()
@@ -165,9 +164,9 @@ def test_a_demo_build_waits_for_this_process_to_finish_reading_before_it_swaps_t
         with Store(db).connect() as con:
             reading.set()
             release.wait(30)
-            seen.append(
-                con.execute("SELECT value FROM meta WHERE key = 'demo_built'").fetchone()[0]
-            )  # type: ignore[index]
+            row = con.execute("SELECT value FROM meta WHERE key = 'demo_built'").fetchone()
+            assert row is not None
+            seen.append(row[0])
 
     reader = threading.Thread(target=session_reading)
     reader.start()

@@ -94,7 +94,7 @@ def test_net_change_is_the_whole_selection(demo_store: Store) -> None:
     start = latest_complete_period(demo_store, "quarter")
     assert net is not None and net.period_start == start
     over_time = flows_over_time(demo_store, filters, "quarter").set_index("period_start")
-    assert net.net_change == int(over_time.loc[str(start), "net_change"])
+    assert net.net_change == int(over_time["net_change"].loc[str(start)])
     assert net.net_change == net.new + net.reactivated - net.lost
     # The per-area flows leave out customers outside all areas or without a location.
     in_areas = int(area_flows(demo_store, filters, "quarter", start)["net_change"].sum())

@@ -44,8 +44,8 @@ def test_inert_escapes_every_markdown_and_link_trigger(typed: str, source: str) 
     assert inert(typed) == source
 
 
-@pytest.mark.parametrize(("typed", "source"), CASES)
-def test_what_the_reader_sees_is_what_was_typed(typed: str, source: str) -> None:
+@pytest.mark.parametrize("typed", [typed for typed, _ in CASES])
+def test_what_the_reader_sees_is_what_was_typed(typed: str) -> None:
     shown = _ESCAPE.sub(r"\1", inert(typed)).replace(WJ, "")
     assert shown == re.sub(r"[\x00-\x1f]", " ", typed)
     # No character is left for Markdown to act on: every punctuation mark is escaped …

@@ -76,12 +76,6 @@ def _shown(markdown: str) -> str:
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace(WORD_JOINER, "")
 
 
-@pytest.fixture
-def demo_db(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
-    monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
-    return demo_store
-
-
 @pytest.mark.parametrize(("params", "note"), MALFORMED, ids=[str(i) for i in range(len(MALFORMED))])
 def test_sidebar_and_presentation_read_a_bad_link_alike(
     demo_db: Store, params: dict[str, list[str]], note: str | None

@@ -102,8 +102,9 @@ def test_missing_values_are_no_data_only_when_some_are_missing() -> None:
 
 
 def test_net_change_is_centred_on_zero(demo_store: Store) -> None:
-    values = area_metric_values(demo_store, Filters(level="county"), "net_change")
-    values = values.to_numpy(dtype="float64")
+    values = area_metric_values(demo_store, Filters(level="county"), "net_change").to_numpy(
+        dtype="float64"
+    )
     assert (values < 0).any() and (values > 0).any() and (values == 0).any()
     found = classify(values, "count", diverging=True)
     labels = _check_classes(values, "count", diverging=True)

@@ -10,15 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from geo.places.shapes import Shape
 from geo.segments.segment import MapView
-from geo.store.duckdb_store import Store
 from tests.app_sessions import open_with_link
 from ui import session_keys
-
-
-@pytest.fixture
-def demo_db(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
-    monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
-    return demo_store
 
 
 def _param(at: AppTest, key: str) -> str:
@@ -36,7 +29,8 @@ def _label(column: Any) -> str:
     return str(getattr(child, "label", None) or child.proto.popover.label)
 
 
-def test_the_controls_share_one_row_and_the_link_carries_them(demo_db: Store) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_the_controls_share_one_row_and_the_link_carries_them() -> None:
     at = open_with_link({"level": "state"})
     # The first row of columns holds every control, one a column, left to right.
     row = at.columns[2:9]  # after the title's row: the title, the radius search
@@ -51,7 +45,8 @@ def test_the_controls_share_one_row_and_the_link_carries_them(demo_db: Store) ->
     assert (_param(at, "metric"), _param(at, "basemap")) == ("sales_amount", "osm")
 
 
-def test_a_link_opens_the_map_with_its_metric_and_basemap(demo_db: Store) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_a_link_opens_the_map_with_its_metric_and_basemap() -> None:
     at = open_with_link({"level": "county", "metric": "sales_amount", "basemap": "osm"})
     assert at.selectbox(key="map_metric").value == "sales_amount"
     assert at.selectbox(key="map_basemap").value == "osm"
@@ -63,7 +58,8 @@ def test_a_link_opens_the_map_with_its_metric_and_basemap(demo_db: Store) -> Non
     assert any("basemap" in n and "satellite" in n and "ignored" in n for n in notes), notes
 
 
-def test_a_link_carries_the_maps_classes_both_ways(demo_db: Store) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_a_link_carries_the_maps_classes_both_ways() -> None:
     at = open_with_link({"level": "state", "classes": "natural_breaks"})
     assert not at.exception, at.exception
     assert at.selectbox(key="map_classes").value == "natural_breaks"
@@ -74,7 +70,8 @@ def test_a_link_carries_the_maps_classes_both_ways(demo_db: Store) -> None:
     assert any("jenks" in c.value and "ignored" in c.value for c in bad.caption)
 
 
-def test_a_radius_search_around_denver_adds_a_circle_and_frames_it(demo_db: Store) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_a_radius_search_around_denver_adds_a_circle_and_frames_it() -> None:
     at = open_with_link({"level": "state"})
     at.text_input(key="map_radius_place").input("Denver")
     at.number_input(key="map_km").set_value(30.0)
@@ -94,7 +91,8 @@ def test_a_radius_search_around_denver_adds_a_circle_and_frames_it(demo_db: Stor
     assert "Denver, CO, the most populous" in note
 
 
-def test_a_radius_search_around_an_unknown_place_says_what_to_write(demo_db: Store) -> None:
+@pytest.mark.usefixtures("demo_db")
+def test_a_radius_search_around_an_unknown_place_says_what_to_write() -> None:
     at = open_with_link({"level": "state"})
     at.text_input(key="map_radius_place").input("Narnia")
     at.button(key="map_radius_add").click().run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,8 @@ from geo.segments.filters import Filters
 from geo.store.duckdb_store import Store
 
 
-def _hex(rgb: tuple[int, ...]) -> str:
+def _hex(rgb: tuple[int, ...] | float) -> str:
+    assert isinstance(rgb, tuple), rgb  # a colour of an RGB picture: (red, green, blue)
     return "#{:02x}{:02x}{:02x}".format(*rgb[:3])
 
 
@@ -76,18 +78,19 @@ def test_legend_amounts_are_text_not_maths(
 ) -> None:
     # "$80K – $350K" read as mathtext loses its dollar signs and turns italic.
     import matplotlib.figure
+    import matplotlib.legend
 
-    legends: list[object] = []
+    legends: list[matplotlib.legend.Legend] = []
     make_legend = matplotlib.figure.Figure.legend
 
-    def keep(self: object, *args: object, **kwargs: object) -> object:
-        legends.append(make_legend(self, *args, **kwargs))  # type: ignore[arg-type]
+    def keep(self: matplotlib.figure.Figure, *args: Any, **kwargs: Any) -> matplotlib.legend.Legend:
+        legends.append(make_legend(self, *args, **kwargs))
         return legends[-1]
 
     monkeypatch.setattr(matplotlib.figure.Figure, "legend", keep)
     areas = demo_store.load_areas("state")
     values = compute_area_kpis(demo_store, Filters(level="state")).set_index("area_id")
     render_map_picture(areas, values["sales_amount"], title="", metric_label="Sales", unit="$")
-    texts = legends[0].get_texts()  # type: ignore[attr-defined]
+    texts = legends[0].get_texts()
     assert any(t.get_text().count("$") == 2 for t in texts)
     assert all(not t.get_parse_math() for t in texts)

@@ -42,7 +42,6 @@ NOT_READS = {
     "geo.segments.saved.segments_stamp_of",  # when the saved segments last changed
     "geo.analytics.scores.ensure_scores",  # a write
     "geo.analytics.scores.score_state",  # what the stored scores were computed from
-    "geo.maps.point_sample.located_points_sql",  # builds SQL, reads nothing
     "geo.present.target_list.log_export",  # writes
 }
 HIDDEN_TERRITORY = "DIV5"
@@ -108,59 +107,61 @@ def read_functions() -> Iterator[tuple[str, Callable[..., Any]]]:
                     yield qualified, function
 
 
-#: How each read is called: its arguments after the store (the hidden buyer's ID where it
-#: takes one), and whether hiding one territory must change its answer.
-CALLS: dict[str, tuple[Callable[[dict[str, Any]], tuple[Any, ...]], dict[str, Any], bool]] = {
-    "geo.segments.selection.select_customers": (lambda h: (Filters(),), {}, True),
+#: Stands for the ID of a customer of the hidden territory who has orders.
+BUYER = "<hidden buyer>"
+#: How each read is called: its arguments after the store (BUYER where it takes a
+#: customer), and whether hiding one territory must change its answer.
+CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any], bool]] = {
+    "geo.segments.selection.select_customers": ((Filters(),), {}, True),
     "geo.segments.selection.describe_filters": (
-        lambda h: (Filters(level="territory", area_ids=(HIDDEN_TERRITORY, "DIV1")),),
+        (Filters(level="territory", area_ids=(HIDDEN_TERRITORY, "DIV1")),),
         {},
         True,
     ),
-    "geo.segments.area_kpis.summarise_selection": (lambda h: (Filters(),), {}, True),
-    "geo.segments.area_kpis.compute_area_kpis": (lambda h: (STATE,), {}, True),
-    "geo.segments.saved.known_areas": (lambda h: (), {}, True),
-    "geo.segments.saved.known_for_links": (lambda h: (frozenset({"customers"}),), {}, True),
-    "geo.segments.saved.load_segment": (lambda h: ("South",), {}, True),
-    "geo.segments.saved.list_segments": (lambda h: (), {}, True),
-    "geo.segments.saved.list_segment_names": (lambda h: (), {}, True),
-    "geo.analytics.area_metrics.area_metric_values": (lambda h: (STATE, "customers"), {}, True),
-    "geo.analytics.churn_backtest.backtest_churn": (lambda h: (), {}, True),
-    "geo.analytics.customer_card.customer_card": (lambda h: (h["buyer"],), {}, True),
-    "geo.analytics.customer_card.monthly_orders": (lambda h: (h["buyer"],), {}, True),
-    "geo.analytics.customer_search.search_customers": (lambda h: (h["buyer"],), {}, True),
-    "geo.analytics.figures.selection_figures": (lambda h: (Filters(),), {}, True),
-    "geo.analytics.figures.net_change_last_period": (lambda h: (STATE, "quarter"), {}, True),
-    "geo.analytics.flows.flows_over_time": (lambda h: (Filters(), "quarter"), {}, True),
-    "geo.analytics.flows.area_flows": (lambda h: (STATE, "quarter", date(2026, 1, 1)), {}, True),
-    "geo.analytics.flows.latest_complete_period": (lambda h: ("quarter",), {}, False),
-    "geo.analytics.lookalikes.lookalike_index": (lambda h: (STATE,), {}, True),
-    "geo.analytics.lookalikes.lookalike_prospects": (lambda h: (STATE,), {}, True),
-    "geo.analytics.lookalikes.whitespace": (lambda h: (STATE,), {}, True),
-    "geo.analytics.place_finder.find_place": (lambda h: (h["buyer"],), {}, True),
-    "geo.analytics.place_finder.circle_around": (lambda h: (h["buyer"], 10.0), {}, True),
-    "geo.analytics.rfm_views.segment_summary": (lambda h: (Filters(),), {}, True),
-    "geo.analytics.rfm_views.rfm_grid": (lambda h: (Filters(),), {}, True),
-    "geo.analytics.rfm_views.risk_distribution": (lambda h: (Filters(),), {}, True),
-    "geo.analytics.rfm_views.top_at_risk": (lambda h: (Filters(),), {}, True),
-    "geo.analytics.rfm_views.area_scores": (lambda h: (STATE,), {}, True),
-    "geo.analytics.rfm_views.segments_by_area": (lambda h: (STATE,), {}, True),
-    "geo.analytics.rfm_views.scored_customers": (lambda h: (Filters(),), {}, True),
-    "geo.analytics.scores.compute_scores": (lambda h: (), {}, True),
-    "geo.analytics.scores.data_as_of": (lambda h: (), {}, False),
+    "geo.segments.area_kpis.summarise_selection": ((Filters(),), {}, True),
+    "geo.segments.area_kpis.compute_area_kpis": ((STATE,), {}, True),
+    "geo.segments.saved.known_areas": ((), {}, True),
+    "geo.segments.saved.known_for_links": ((frozenset({"customers"}),), {}, True),
+    "geo.segments.saved.load_segment": (("South",), {}, True),
+    "geo.segments.saved.list_segments": ((), {}, True),
+    "geo.segments.saved.list_segment_names": ((), {}, True),
+    "geo.analytics.area_metrics.area_metric_values": ((STATE, "customers"), {}, True),
+    "geo.analytics.churn_backtest.backtest_churn": ((), {}, True),
+    "geo.analytics.customer_card.customer_card": ((BUYER,), {}, True),
+    "geo.analytics.customer_card.monthly_orders": ((BUYER,), {}, True),
+    "geo.analytics.customer_search.search_customers": ((BUYER,), {}, True),
+    "geo.analytics.figures.selection_figures": ((Filters(),), {}, True),
+    "geo.analytics.figures.net_change_last_period": ((STATE, "quarter"), {}, True),
+    "geo.analytics.flows.flows_over_time": ((Filters(), "quarter"), {}, True),
+    "geo.analytics.flows.area_flows": ((STATE, "quarter", date(2026, 1, 1)), {}, True),
+    "geo.analytics.flows.latest_complete_period": (("quarter",), {}, False),
+    "geo.analytics.lookalikes.lookalike_index": ((STATE,), {}, True),
+    "geo.analytics.lookalikes.lookalike_prospects": ((STATE,), {}, True),
+    "geo.analytics.lookalikes.whitespace": ((STATE,), {}, True),
+    "geo.analytics.place_finder.find_place": ((BUYER,), {}, True),
+    "geo.analytics.place_finder.circle_around": ((BUYER, 10.0), {}, True),
+    "geo.analytics.rfm_views.segment_summary": ((Filters(),), {}, True),
+    "geo.analytics.rfm_views.rfm_grid": ((Filters(),), {}, True),
+    "geo.analytics.rfm_views.risk_distribution": ((Filters(),), {}, True),
+    "geo.analytics.rfm_views.top_at_risk": ((Filters(),), {}, True),
+    "geo.analytics.rfm_views.area_scores": ((STATE,), {}, True),
+    "geo.analytics.rfm_views.segments_by_area": ((STATE,), {}, True),
+    "geo.analytics.rfm_views.scored_customers": ((Filters(),), {}, True),
+    "geo.analytics.scores.compute_scores": ((), {}, True),
+    "geo.analytics.scores.data_as_of": ((), {}, False),
     "geo.maps.point_cells.count_points_in_cells": (
-        lambda h: (Filters(), "customer", 4.0),
+        (Filters(), "customer", 4.0),
         {},
         True,
     ),
-    "geo.maps.point_sample.sample_points": (lambda h: (Filters(), "customer", 500), {}, True),
+    "geo.maps.point_sample.sample_points": ((Filters(), "customer", 500), {}, True),
     "geo.present.deck.build_deck_content": (
-        lambda h: (Segment(STATE, name="All"),),
+        (Segment(STATE, name="All"),),
         {"level": "state", "on": date(2026, 12, 1)},
         True,
     ),
     "geo.present.target_list.build_target_list": (
-        lambda h: (Segment(Filters(), name="All"),),
+        (Segment(Filters(), name="All"),),
         {"on": date(2026, 12, 1)},
         True,
     ),
@@ -236,7 +237,7 @@ def test_every_read_is_called_here_and_takes_a_scope() -> None:
 def test_a_read_keeps_to_its_scope(qualified: str, store: Store, hidden: dict[str, Any]) -> None:
     function = dict(read_functions())[qualified]
     arguments, keywords, hiding_changes_it = CALLS[qualified]
-    args = arguments(hidden)
+    args = tuple(hidden["buyer"] if a is BUYER else a for a in arguments)
 
     def run(scope: Scope) -> str:
         return outcome(lambda: function(store, *args, **keywords, scope=scope))

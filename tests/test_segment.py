@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -53,9 +52,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("filters", "description"), CASES)
-def test_round_trips_and_description(
-    filters: Filters, description: str, tiny_store: Store, tmp_path: Path
-) -> None:
+def test_round_trips_and_description(filters: Filters, description: str, tiny_store: Store) -> None:
     segment = Segment(filters, name="My list", view=MapView(40.5, -74.25, 9.5))
     assert segment.describe({"A": "Alpha", "B": "Beta"}) == description
     # JSON (saved segments)

@@ -35,10 +35,15 @@ def test_areas_round_trip_with_geometry(tiny_store: Store) -> None:
 def test_failed_transaction_leaves_database_exactly_as_it_was(tiny_store: Store) -> None:
     before = _snapshot(tiny_store)
     changed = tiny_customers().assign(name="changed")
-    with pytest.raises(RuntimeError), tiny_store.transaction() as con:
-        tiny_store.upsert_customers(con, changed)
-        tiny_store.bump_data_version(con)
-        raise RuntimeError("failure half-way through an import")
+
+    def fail_half_way() -> None:
+        with tiny_store.transaction() as con:
+            tiny_store.upsert_customers(con, changed)
+            tiny_store.bump_data_version(con)
+            raise RuntimeError("failure half-way through an import")
+
+    with pytest.raises(RuntimeError, match="half-way"):
+        fail_half_way()
     assert _snapshot(tiny_store) == before
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def test_file_stem_from_the_segment_name() -> None:
     )
 
 
-def test_screen_exports_and_cli_hold_the_same_rows(demo_store: Store, tmp_path: Path) -> None:
+def test_screen_exports_and_cli_hold_the_same_rows(demo_copy: Store, tmp_path: Path) -> None:
     filters = Filters(
         level="state",
         kind="customer",
@@ -97,13 +98,13 @@ def test_screen_exports_and_cli_hold_the_same_rows(demo_store: Store, tmp_path: 
             Shape("circle", ((-87.63, 41.88),), 60.0),
         ),
     )
-    segment = save_segment(demo_store, Segment(filters), "East and Chicago at risk")
-    on_screen = summarise_selection(demo_store, filters)["rows"]
-    target = build_target_list(demo_store, segment)
+    segment = save_segment(demo_copy, Segment(filters), "East and Chicago at risk")
+    on_screen = summarise_selection(demo_copy, filters)["rows"]
+    target = build_target_list(demo_copy, segment)
     ids = set(target.rows["customer_id"])
     assert on_screen == len(target.rows) == len(ids) > 100
     # CSV
-    csv = pd.read_csv(pd.io.common.BytesIO(export_bytes(target.rows, "csv")), dtype=str)
+    csv = pd.read_csv(io.BytesIO(export_bytes(target.rows, "csv")), dtype=str)
     assert set(csv["customer_id"]) == ids
     # GeoJSON
     geo = json.loads(export_bytes(target.rows, "geojson"))
@@ -121,30 +122,27 @@ def test_screen_exports_and_cli_hold_the_same_rows(demo_store: Store, tmp_path: 
     assert int(breakdown["rows"].sum()) == len(ids)
     # Command line, from the saved segment
     out = tmp_path / "cli.csv"
-    code = main(["--db", str(demo_store.path), "export", "--segment", segment.name or "",
+    code = main(["--db", str(demo_copy.path), "export", "--segment", segment.name or "",
                  "--format", "csv", "--out", str(out)])  # fmt: skip
     assert code == 0
     assert set(pd.read_csv(out, dtype=str)["customer_id"]) == ids
-    logged = demo_store.query(
-        "SELECT segment, rows FROM export_log ORDER BY logged_at DESC LIMIT 1"
-    )
+    logged = demo_copy.query("SELECT segment, rows FROM export_log ORDER BY logged_at DESC LIMIT 1")
     assert logged.iloc[0].tolist() == ["East and Chicago at risk", len(ids)]
-    delete_segment(demo_store, "East and Chicago at risk")
 
 
 def test_per_owner_workbook_holds_every_row_once_in_call_order(
-    demo_store: Store, tmp_path: Path
+    demo_copy: Store, tmp_path: Path
 ) -> None:
     filters = Filters(level="territory", kind="customer", contact=("overdue", "due"))
-    save_segment(demo_store, Segment(filters), "Due for contact")
+    save_segment(demo_copy, Segment(filters), "Due for contact")
     out = tmp_path / "reps.xlsx"
-    code = main(["--db", str(demo_store.path), "export", "--segment", "Due for contact",
+    code = main(["--db", str(demo_copy.path), "export", "--segment", "Due for contact",
                  "--per-owner", "--format", "xlsx", "--out", str(out)])  # fmt: skip
     assert code == 0
-    expected = set(build_target_list(demo_store, Segment(filters)).rows["customer_id"])
+    expected = set(build_target_list(demo_copy, Segment(filters)).rows["customer_id"])
     wb = openpyxl.load_workbook(out, read_only=True)
     seen: list[str] = []
-    owners = demo_store.query("SELECT DISTINCT owner FROM areas WHERE owner IS NOT NULL")
+    owners = demo_copy.query("SELECT DISTINCT owner FROM areas WHERE owner IS NOT NULL")
     for ws in wb.worksheets[1:]:
         rows = list(ws.iter_rows(values_only=True))
         header, body = rows[0], rows[1:]
@@ -156,4 +154,3 @@ def test_per_owner_workbook_holds_every_row_once_in_call_order(
         seen += [r[0] for r in body]
     assert len(seen) == len(set(seen)) == len(expected) > 0
     assert set(seen) == expected
-    delete_segment(demo_store, "Due for contact")

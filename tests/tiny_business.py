@@ -9,6 +9,9 @@ Sales: c1 two orders in 2025 (100 + 50) and one in 2026 (25); c2 one order in 20
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -64,13 +67,13 @@ def tiny_sales() -> pd.DataFrame:
     )
 
 
-def order_lines(orders: list[tuple[str, object, float]], prefix: str = "o") -> pd.DataFrame:
-    """Sales lines, one order each, from (customer_id, date, amount) triples."""
+def order_lines(orders: Sequence[tuple[str, str | date, float]], prefix: str = "o") -> pd.DataFrame:
+    """Sales lines, one order each, from (customer_id, date or ISO date text, amount) triples."""
     return pd.DataFrame(
         {
             "order_id": [f"{prefix}{i}" for i in range(len(orders))],
             "customer_id": [c for c, _, _ in orders],
-            "order_date": pd.to_datetime([d for _, d, _ in orders]),
+            "order_date": pd.to_datetime(pd.Series([d for _, d, _ in orders])),
             "amount": [a for _, _, a in orders],
             "category": "Hardware",
             "channel": "Direct",

@@ -3,6 +3,8 @@ geo.maps.colours, with horizontal axis labels and the running period drawn light
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
 import altair as alt
 import pandas as pd
 
@@ -17,13 +19,16 @@ from geo.maps.colours import (
     text_colour_on,
 )
 
+if TYPE_CHECKING:
+    from altair.vegalite.v6.api import IntoCondition
+
 FLOW_ORDER = ["new", "reactivated", "lost"]
 #: Whole numbers with thousands separators ("10,000"; a bare "," gives "1e+4" on axes).
 COUNT_FORMAT = ",.0f"
 RISK_ORDER = ["low", "medium", "high"]
 
 
-def _lighter_when_running() -> alt.OpacityValue:
+def _lighter_when_running() -> IntoCondition:
     return alt.condition(alt.datum.complete, alt.value(1.0), alt.value(INCOMPLETE_OPACITY))
 
 
@@ -168,7 +173,7 @@ def monthly_orders_chart(history: pd.DataFrame) -> alt.Chart:
     )
 
 
-def delta_colour(change: float | None) -> str:
+def delta_colour(change: float | None) -> Literal["blue", "red", "gray"]:
     """The colour of a metric's change: blue for a rise, red for a fall (as the charts and
     the diverging maps), never Streamlit's default green against red."""
     if change is None or change == 0:

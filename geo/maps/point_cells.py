@@ -120,7 +120,7 @@ def count_points_in_cells(
     ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each cell's most common
     category. When the cells would exceed ``max_cells`` they are made for a lower zoom.
     """
-    located, params = located_points_sql(store, filters, kind, colour_by, scope=scope)
+    located, params = located_points_sql(filters, kind, colour_by)
     points = (
         "SELECT lat, lon, COALESCE(category, '') AS category, (lon + 180) / 360 AS x, "
         f"0.5 - ln(tan(pi() / 4 + radians(least(greatest(lat, -{MERCATOR_MAX_LAT}), "

@@ -42,12 +42,7 @@ class PointSample:
 
 
 def located_points_sql(
-    store: Store,
-    filters: Filters,
-    kind: str,
-    colour_by: str | None = None,
-    *,
-    scope: Scope = EVERYTHING,
+    filters: Filters, kind: str, colour_by: str | None = None
 ) -> tuple[str, list[Any]]:
     """SQL (and parameters) of the located customers of ``kind`` in the selection: columns
     customer_id, lat, lon (WGS84 degrees), name and category (``colour_by``, a column
@@ -96,7 +91,7 @@ def sample_points(
     database, so a million customers never travel to Python to be thinned out.
     ``colour_by`` (``rfm_segment`` or ``churn_risk_band``) adds each point's category.
     """
-    located, params = located_points_sql(store, filters, kind, colour_by, scope=scope)
+    located, params = located_points_sql(filters, kind, colour_by)
     with store.snapshot(scope) as reader:
         total = int(reader.scalar(f"SELECT count(*) FROM ({located}) AS located", params))
         frame = _smallest_hashes(reader, located, params, limit, total)

@@ -16,11 +16,15 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
 
 from geo.store.duckdb_store import Store
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -57,7 +61,7 @@ class Browsing:
     """A page plus what it tried to fetch from outside, any script dialogs it raised, and
     every console error and uncaught script error of the page and its frames (the map)."""
 
-    page: object
+    page: Page
     blocked: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -95,9 +99,9 @@ def serve_app(db: Path, log: Path, script: Path | None = None) -> ServedApp:
     raise RuntimeError("streamlit did not become healthy in time")
 
 
-def wait_until_settled(page: object, timeout_ms: int = 60_000) -> None:
+def wait_until_settled(page: Page, timeout_ms: int = 60_000) -> None:
     """Wait until the app has finished its run (the running indicator is gone)."""
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         "() => !document.querySelector('[data-testid=stStatusWidget]') && "
         "!document.querySelector('[data-testid=stSkeleton]')",
         timeout=timeout_ms,
@@ -123,7 +127,7 @@ def served_demo(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
@@ -143,34 +147,32 @@ def is_base_path_probe(url: str) -> bool:
 
 
 @pytest.fixture
-def browsing(browser: object, tmp_path: Path) -> Iterator[Browsing]:
-    context = browser.new_context(  # type: ignore[attr-defined]
-        viewport={"width": 1400, "height": 950}, accept_downloads=True
-    )
+def browsing(browser: Browser) -> Iterator[Browsing]:
+    context = browser.new_context(viewport={"width": 1400, "height": 950}, accept_downloads=True)
     page = context.new_page()
     result = Browsing(page)
 
-    def only_loopback(route: object) -> None:
-        url = route.request.url  # type: ignore[attr-defined]
+    def only_loopback(route: Route) -> None:
+        url = route.request.url
         host = urlparse(url).hostname or ""
         if url.startswith(("data:", "blob:", "about:")) or host in ("127.0.0.1", "localhost"):
-            route.continue_()  # type: ignore[attr-defined]
+            route.continue_()
         else:
             result.blocked.append(url)
-            route.abort()  # type: ignore[attr-defined]
+            route.abort()
 
     context.route("**/*", only_loopback)
 
-    def on_dialog(dialog: object) -> None:
-        result.dialogs.append(dialog.message)  # type: ignore[attr-defined]
-        dialog.dismiss()  # type: ignore[attr-defined]
+    def on_dialog(dialog: Dialog) -> None:
+        result.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     page.on("dialog", on_dialog)
 
-    def on_console(message: object) -> None:
-        where = message.location.get("url", "")  # type: ignore[attr-defined]
-        if message.type == "error" and not is_base_path_probe(where):  # type: ignore[attr-defined]
-            result.errors.append(f"console: {message.text} ({where})")  # type: ignore[attr-defined]
+    def on_console(message: ConsoleMessage) -> None:
+        where = message.location.get("url", "")
+        if message.type == "error" and not is_base_path_probe(where):
+            result.errors.append(f"console: {message.text} ({where})")
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: result.errors.append(f"uncaught: {error}"))

@@ -7,7 +7,7 @@ import io
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -16,37 +16,42 @@ from playwright.sync_api import Error as PlaywrightError
 from geo.segments.area_kpis import compute_area_kpis
 from geo.segments.filters import Filters
 from geo.segments.selection import select_customers
+from geo.store.duckdb_store import Store
 from tests.e2e.conftest import Browsing, ServedApp, serve_app, stop_app, wait_until_settled
+
+if TYPE_CHECKING:
+    from playwright.sync_api import FrameLocator, Page
 
 pytestmark = pytest.mark.browser
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 WAIT_MS = 90_000
 
 
-def open_map(browsing: Browsing, app: ServedApp, query: str = "") -> object:
+def open_map(browsing: Browsing, app: ServedApp, query: str = "") -> FrameLocator:
     page = browsing.page
-    page.goto(f"{app.url}/{query}")  # type: ignore[attr-defined]
-    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    page.goto(f"{app.url}/{query}")
+    frame = page.frame_locator(MAP_FRAME)
     frame.locator(".geocrm-legend").wait_for(timeout=WAIT_MS)
     frame.locator(".leaflet-overlay-pane canvas").first.wait_for(timeout=WAIT_MS)
     return frame
 
 
 def click_an_area(
-    page: object, where: Callable[[], tuple[float, float] | None], attempts: int = 4
+    page: Page, where: Callable[[], tuple[float, float] | None], attempts: int = 4
 ) -> None:
     """Click the map at ``where()`` (a point in the map frame, or None: not yet) until the
     side panel leaves "Click an area". A click that lands while the component wires its
     handlers, or while the page swaps the count discs, is lost: the user would click
     again, and so does the test, looking again each time."""
-    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
-    heading = page.locator("h3").filter(has_text="Click an area")  # type: ignore[attr-defined]
+    box = page.locator(MAP_FRAME).bounding_box()
+    assert box is not None, "the map frame is not shown"
+    heading = page.locator("h3").filter(has_text="Click an area")
     for _ in range(attempts):
         wait_until_settled(page, WAIT_MS)
         point = where()
         if point is None:
             continue
-        page.mouse.click(box["x"] + point[0], box["y"] + point[1])  # type: ignore[attr-defined]
+        page.mouse.click(box["x"] + point[0], box["y"] + point[1])
         try:
             heading.wait_for(state="detached", timeout=WAIT_MS // 3)
             return
@@ -55,11 +60,11 @@ def click_an_area(
     pytest.fail(f"no click on the map opened an area in {attempts} tries")
 
 
-def on_live_map(page: object, script: str) -> Any:
+def on_live_map(page: Page, script: str) -> Any:
     """``script`` evaluated in the map's frame of the moment, once its map is made; None
     while there is none (the page draws the map again in a new frame after a click or a
     zoom, and a frame can be replaced while it answers)."""
-    for frame in page.frames:  # type: ignore[attr-defined]
+    for frame in page.frames:
         if "st_folium" not in frame.url:
             continue
         try:
@@ -70,7 +75,7 @@ def on_live_map(page: object, script: str) -> Any:
     return None
 
 
-def drawn_map_zoom(page: object) -> float:
+def drawn_map_zoom(page: Page) -> float:
     """The zoom of the map once its frame has drawn it (looked up again until one answers)."""
     deadline = time.monotonic() + WAIT_MS / 1000
     while time.monotonic() < deadline:
@@ -78,26 +83,26 @@ def drawn_map_zoom(page: object) -> float:
         zoom = on_live_map(page, "() => window.map.getZoom()")
         if zoom is not None:
             return float(zoom)
-        page.wait_for_timeout(200)  # type: ignore[attr-defined]  # polling interval
+        page.wait_for_timeout(200)  # polling interval
     pytest.fail("the map was not drawn again after the click")
 
 
 def test_map_paints_with_no_network(browsing: Browsing, served_demo: ServedApp) -> None:
     frame = open_map(browsing, served_demo)
-    legend = frame.locator(".geocrm-legend").inner_text()  # type: ignore[attr-defined]
+    legend = frame.locator(".geocrm-legend").inner_text()
     # Classes as ranges ("no data" is listed only when an area has none).
     assert "Customers" in legend and " – " in legend and "up to" not in legend
-    attribution = frame.locator(".leaflet-control-attribution").inner_text()  # type: ignore[attr-defined]
+    attribution = frame.locator(".leaflet-control-attribution").inner_text()
     assert "US Census Bureau" in attribution
     # The choropleth canvas really has colour on it (not a blank rectangle).
-    png = frame.locator(".leaflet-overlay-pane canvas").first.screenshot()  # type: ignore[attr-defined]
+    png = frame.locator(".leaflet-overlay-pane canvas").first.screenshot()
     from PIL import Image
 
     pixels = Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1_000_000)
     assert pixels is not None and len(pixels) > 20
     # Customers are counted per cell: the numbers on the discs add up to every located
     # customer, not to a sample.
-    discs = frame.locator(".geocrm-cell").all_inner_texts()  # type: ignore[attr-defined]
+    discs = frame.locator(".geocrm-cell").all_inner_texts()
     located = served_demo.store.query(
         "SELECT count(*) AS n FROM customers WHERE kind = 'customer' AND lat IS NOT NULL "
         "AND lon IS NOT NULL"
@@ -121,10 +126,10 @@ def test_click_on_an_area_shows_its_kpis(browsing: Browsing, served_demo: Served
             "return [p.x, p.y]; }",
         ),
     )
-    shown = [t.strip() for t in page.locator("h3").all_inner_texts()]  # type: ignore[attr-defined]
+    shown = [t.strip() for t in page.locator("h3").all_inner_texts()]
     assert "Kansas" in shown and names & set(shown), shown
     # The figures follow the heading in the same rerun: poll for them.
-    page.get_by_text("Penetration").first.wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    page.get_by_text("Penetration").first.wait_for(timeout=WAIT_MS)
 
 
 FIND_DOT_JS = """
@@ -160,9 +165,9 @@ OPEN_TOOLTIP_JS = """
 def test_hostile_names_show_as_text(browsing: Browsing, served_demo: ServedApp, name: str) -> None:
     # Request interception stalls Leaflet's redraw after a zoom in this headless setup; the
     # map's offline paint is proven above, so this test browses without it.
-    browsing.page.context.unroute("**/*")  # type: ignore[attr-defined]
+    browsing.page.context.unroute("**/*")
     open_map(browsing, served_demo)
-    frame = next(f for f in browsing.page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    frame = next(f for f in browsing.page.frames if "st_folium" in f.url)
     where = served_demo.store.query(
         "SELECT lat, lon FROM customers WHERE name = ? AND kind = 'customer' "
         "AND lat IS NOT NULL ORDER BY customer_id LIMIT 1",
@@ -186,10 +191,10 @@ def test_export_download_holds_the_rows_on_screen(
     area = store.load_areas("state")["area_id"].iloc[4]
     expected = select_customers(store, Filters(level="state", area_ids=(area,)))
     page = browsing.page
-    page.goto(f"{served_demo.url}/export?level=state&area={area}")  # type: ignore[attr-defined]
-    page.get_by_text("Prepare download").click(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    button = page.get_by_role("button", name=f"Download {len(expected):,} rows")  # type: ignore[attr-defined]
-    with page.expect_download(timeout=WAIT_MS) as info:  # type: ignore[attr-defined]
+    page.goto(f"{served_demo.url}/export?level=state&area={area}")
+    page.get_by_text("Prepare download").click(timeout=WAIT_MS)
+    button = page.get_by_role("button", name=f"Download {len(expected):,} rows")
+    with page.expect_download(timeout=WAIT_MS) as info:
         button.click(timeout=WAIT_MS)
     path = info.value.path()
     got = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
@@ -198,21 +203,21 @@ def test_export_download_holds_the_rows_on_screen(
 
 
 def test_a_shared_link_to_a_page_opens_with_its_filters(
-    browsing: Browsing, demo_store: object, tmp_path: Path
+    browsing: Browsing, demo_store: Store, tmp_path: Path
 ) -> None:
     # A fresh server whose very first visit is a page's own address (a shared link).
-    app = serve_app(demo_store.path, tmp_path / "streamlit.log")  # type: ignore[attr-defined]
+    app = serve_app(demo_store.path, tmp_path / "streamlit.log")
     try:
         page = browsing.page
-        page.goto(f"{app.url}/areas?level=state&kind=customer")  # type: ignore[attr-defined]
-        page.get_by_text("Customers, by state").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-        sidebar = page.locator("[data-testid='stSidebar']")  # type: ignore[attr-defined]
+        page.goto(f"{app.url}/areas?level=state&kind=customer")
+        page.get_by_text("Customers, by state").wait_for(timeout=WAIT_MS)
+        sidebar = page.locator("[data-testid='stSidebar']")
         sidebar.get_by_text("Filters", exact=True).wait_for(timeout=WAIT_MS)
-        nav = page.locator("[data-testid='stSidebarNav']").inner_text()  # type: ignore[attr-defined]
+        nav = page.locator("[data-testid='stSidebarNav']").inner_text()
         assert "Map" in nav and "app" not in nav.split()
     finally:
         # Leave the page first: a page whose server stops logs failed loads, not app errors.
-        browsing.page.goto("about:blank")  # type: ignore[attr-defined]
+        browsing.page.goto("about:blank")
         stop_app(app)
 
 
@@ -227,8 +232,9 @@ def test_draw_a_rectangle_count_it_and_download_exactly_what_is_inside(
     store = served_demo.store
     open_map(browsing, served_demo, "?level=state&kind=customer")
     page = browsing.page
-    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
-    frame = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    box = page.locator(MAP_FRAME).bounding_box()
+    assert box is not None, "the map frame is not shown"
+    frame = next(f for f in page.frames if "st_folium" in f.url)
     # Drag a rectangle from Pittsburgh to Boston, as a user does with the draw tool.
     corners = [
         frame.evaluate(
@@ -239,16 +245,16 @@ def test_draw_a_rectangle_count_it_and_download_exactly_what_is_inside(
     ]
     frame.locator(".leaflet-draw-draw-rectangle").click()
     (x1, y1), (x2, y2) = corners
-    page.mouse.move(box["x"] + x1, box["y"] + y1)  # type: ignore[attr-defined]
-    page.mouse.down()  # type: ignore[attr-defined]
-    page.mouse.move(box["x"] + (x1 + x2) / 2, box["y"] + (y1 + y2) / 2, steps=5)  # type: ignore[attr-defined]
-    page.mouse.move(box["x"] + x2, box["y"] + y2, steps=5)  # type: ignore[attr-defined]
-    page.mouse.up()  # type: ignore[attr-defined]
-    page.get_by_text("Drawn selection", exact=True).wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.mouse.move(box["x"] + x1, box["y"] + y1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + (x1 + x2) / 2, box["y"] + (y1 + y2) / 2, steps=5)
+    page.mouse.move(box["x"] + x2, box["y"] + y2, steps=5)
+    page.mouse.up()
+    page.get_by_text("Drawn selection", exact=True).wait_for(timeout=WAIT_MS)
+    page.wait_for_function(
         "() => new URL(location.href).searchParams.get('shape')", timeout=WAIT_MS
     )
-    shape_text = parse_qs(urlparse(page.url).query)["shape"][0]  # type: ignore[attr-defined]
+    shape_text = parse_qs(urlparse(page.url).query)["shape"][0]
     shape = Shape.from_text(shape_text)
     assert shape.kind == "rectangle"
     # Exactly the located customers inside the rectangle, by an independent check.
@@ -262,13 +268,13 @@ def test_draw_a_rectangle_count_it_and_download_exactly_what_is_inside(
     # The count beside the map says so at once.
     panel = page.get_by_text("Drawn selection", exact=True).locator(
         "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]"
-    )  # type: ignore[attr-defined]
+    )
     assert f"{len(inside):,}" in panel.inner_text()
     # The Export page's file holds exactly them.
-    page.get_by_role("link", name="Export").click()  # type: ignore[attr-defined]
-    page.get_by_text("Prepare download").click(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    button = page.get_by_role("button", name=f"Download {len(inside):,} rows")  # type: ignore[attr-defined]
-    with page.expect_download(timeout=WAIT_MS) as info:  # type: ignore[attr-defined]
+    page.get_by_role("link", name="Export").click()
+    page.get_by_text("Prepare download").click(timeout=WAIT_MS)
+    button = page.get_by_role("button", name=f"Download {len(inside):,} rows")
+    with page.expect_download(timeout=WAIT_MS) as info:
         button.click(timeout=WAIT_MS)
     got = pd.read_csv(info.value.path(), dtype=str, encoding="utf-8-sig")
     assert set(got["customer_id"]) == inside and len(got) == len(inside)
@@ -294,18 +300,18 @@ def test_opening_a_saved_segment_restores_its_view(
     try:
         expected = summarise_selection(store, filters)["rows"]
         page = browsing.page
-        page.goto(f"{served_demo.url}/export")  # type: ignore[attr-defined]
-        page.get_by_text("Saved segments", exact=True).click(timeout=WAIT_MS)  # type: ignore[attr-defined]
-        details = page.locator("[data-testid='stExpanderDetails']")  # type: ignore[attr-defined]
+        page.goto(f"{served_demo.url}/export")
+        page.get_by_text("Saved segments", exact=True).click(timeout=WAIT_MS)
+        details = page.locator("[data-testid='stExpanderDetails']")
         details.locator("[data-testid='stBaseButton-primary']").filter(has_text="Open").click(
             timeout=WAIT_MS
         )
-        page.get_by_text("Segment “NYC at risk”").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-        rows = page.locator("[data-testid='stMetric']").filter(has_text="Rows")  # type: ignore[attr-defined]
+        page.get_by_text("Segment “NYC at risk”").wait_for(timeout=WAIT_MS)
+        rows = page.locator("[data-testid='stMetric']").filter(has_text="Rows")
         assert f"{expected:,}" in rows.inner_text()
-        sidebar = page.locator("[data-testid='stSidebar']").inner_text()  # type: ignore[attr-defined]
+        sidebar = page.locator("[data-testid='stSidebar']").inner_text()
         assert "within 40 km of 40.7000, -74.0000" in sidebar
-        page.wait_for_function(  # type: ignore[attr-defined]
+        page.wait_for_function(
             "() => new URL(location.href).searchParams.get('risk') === 'high'", timeout=WAIT_MS
         )
     finally:
@@ -325,17 +331,17 @@ def test_find_a_customer_open_the_card_and_centre_the_map(
     ).iloc[0]
     page = browsing.page
     open_map(browsing, served_demo, "?level=state")
-    box = page.get_by_label("Find a customer")  # type: ignore[attr-defined]
+    box = page.get_by_label("Find a customer")
     box.fill(str(target["name"])[:-3].lower())
     box.press("Enter")
-    link = page.get_by_role("link", name=f"{target['name']} · {target['customer_id']}")  # type: ignore[attr-defined]
+    link = page.get_by_role("link", name=f"{target['name']} · {target['customer_id']}")
     link.first.click(timeout=WAIT_MS)
-    page.get_by_role("heading", name=str(target["name"])).wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    assert page.get_by_text("Next order expected").count() >= 1  # type: ignore[attr-defined]
-    page.get_by_role("link", name="Show on the map").click(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    page.get_by_role("heading", name=str(target["name"])).wait_for(timeout=WAIT_MS)
+    assert page.get_by_text("Next order expected").count() >= 1
+    page.get_by_role("link", name="Show on the map").click(timeout=WAIT_MS)
+    frame = page.frame_locator(MAP_FRAME)
     frame.get_by_text("Chosen customer").wait_for(timeout=WAIT_MS)
-    live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    live = next(f for f in page.frames if "st_folium" in f.url)
     lat, lon = live.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng]; }")
     assert abs(lat - target["lat"]) < 0.05 and abs(lon - target["lon"]) < 0.05
 
@@ -360,15 +366,15 @@ def test_a_click_on_a_count_disc_selects_the_area_beneath(
     store = served_demo.store
     frame = open_map(browsing, served_demo, "?level=state")
     page = browsing.page
-    discs = frame.locator(".geocrm-cell")  # type: ignore[attr-defined]
+    discs = frame.locator(".geocrm-cell")
     discs.first.wait_for(timeout=WAIT_MS)
     states = store.load_areas("state")
     borders = states.boundary.union_all()
     kpis = compute_area_kpis(store, Filters(level="state")).set_index("area_id")
-    chosen: list[object] = []
+    chosen: list[pd.Series] = []
 
     def largest_disc_well_inside_a_state() -> tuple[float, float] | None:
-        live = next((f for f in page.frames if "st_folium" in f.url), None)  # type: ignore[attr-defined]
+        live = next((f for f in page.frames if "st_folium" in f.url), None)
         try:
             if live is None:
                 return None  # the map is being drawn again: look again
@@ -398,13 +404,11 @@ def test_a_click_on_a_count_disc_selects_the_area_beneath(
     panel = (
         page.locator("h3")
         .filter(has_text=str(state["name"]))
-        .locator(  # type: ignore[attr-defined]
-            "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]"
-        )
+        .locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
     )
     panel.wait_for(timeout=WAIT_MS)
     customers = panel.locator("[data-testid='stMetric']").filter(has_text="Customers")
-    assert f"{int(kpis.loc[state['area_id'], 'customers']):,}" in customers.inner_text()
+    assert f"{int(kpis['customers'].loc[state['area_id']]):,}" in customers.inner_text()
     # The click selected the area; it did not zoom the map in. (The click redraws the map
     # with the area outlined: the zoom is read from the redrawn map once it is there.)
     assert drawn_map_zoom(page) < 6
@@ -431,18 +435,18 @@ def test_every_page_opens_without_script_errors_or_exceptions(
     page = browsing.page
     # As a first visit opens it: no parameters (the map frames the business itself, where
     # the old clustering plugin threw "reading 'lat'" at the end of the first zoom).
-    page.goto(f"{served_demo.url}/{path}")  # type: ignore[attr-defined]
-    main = page.locator("[data-testid='stMain']")  # type: ignore[attr-defined]
+    page.goto(f"{served_demo.url}/{path}")
+    main = page.locator("[data-testid='stMain']")
     main.locator("h1, h2, h3").first.wait_for(timeout=WAIT_MS)
     if path in ("", "present"):
-        frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+        frame = page.frame_locator(MAP_FRAME)
         frame.locator(".geocrm-legend").wait_for(timeout=WAIT_MS)
         frame.locator(".leaflet-overlay-pane canvas").first.wait_for(timeout=WAIT_MS)
     # The script has finished: Streamlit shows no "running" status any more.
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS
     )
-    assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
+    assert page.locator("[data-testid='stException']").count() == 0
     assert "Traceback" not in main.inner_text()
     assert browsing.errors == [], browsing.errors
 
@@ -458,10 +462,10 @@ def test_zooming_in_counts_the_customers_again_on_a_finer_grid(
         "SELECT count(*) AS n FROM customers WHERE kind = 'customer' AND lat IS NOT NULL "
         "AND lon IS NOT NULL"
     )["n"].iloc[0]
-    open_map(browsing, served_demo, "?level=state").locator(".geocrm-cell").first.wait_for(  # type: ignore[attr-defined]
+    open_map(browsing, served_demo, "?level=state").locator(".geocrm-cell").first.wait_for(
         timeout=WAIT_MS
     )
-    live = next(f for f in browsing.page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    live = next(f for f in browsing.page.frames if "st_folium" in f.url)
     national = live.evaluate(DISC_TOTAL_JS)
     assert sum(national) == located
     live.evaluate("() => { window.geocrmSameMap = true; }")

@@ -102,17 +102,18 @@ def served_hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedA
     stop_app(app)
 
 
-def _visible(text: str) -> str:
+def _visible(text: str | None) -> str:
+    assert text is not None, "the element holds no text"
     return text.replace(WORD_JOINER, "")
 
 
 def _nothing_from_data(browsing: Browsing) -> None:
     page = browsing.page
-    for frame in page.frames:  # type: ignore[attr-defined]
+    for frame in page.frames:
         assert frame.evaluate(FROM_DATA_JS) == [], frame.url
     assert browsing.blocked == [], browsing.blocked
     assert browsing.dialogs == []
-    assert page.locator("[data-testid=stException]").count() == 0  # type: ignore[attr-defined]
+    assert page.locator("[data-testid=stException]").count() == 0
 
 
 @pytest.mark.parametrize("index", range(len(NAMES)))
@@ -120,12 +121,12 @@ def test_the_customer_card_title_is_the_name_as_typed(
     browsing: Browsing, served_hostile: ServedApp, index: int
 ) -> None:
     page = browsing.page
-    page.goto(f"{served_hostile.url}/customer?id={IDS[index]}")  # type: ignore[attr-defined]
-    heading = page.locator("h1").first  # type: ignore[attr-defined]
-    page.get_by_text("Orders by month").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    page.goto(f"{served_hostile.url}/customer?id={IDS[index]}")
+    heading = page.locator("h1").first
+    page.get_by_text("Orders by month").wait_for(timeout=WAIT_MS)
     wait_until_settled(page, WAIT_MS)
     assert _visible(heading.text_content()) == NAMES[index]
-    caption = _visible(page.locator("[data-testid=stCaptionContainer]").first.text_content())  # type: ignore[attr-defined]
+    caption = _visible(page.locator("[data-testid=stCaptionContainer]").first.text_content())
     assert caption.startswith(f"customer · ID {IDS[index]} · owner {OWNER} · ")
     assert caption.endswith(f" · {IDS[index]}@x.example")
     _nothing_from_data(browsing)
@@ -135,11 +136,11 @@ def test_search_results_show_the_names_as_typed(
     browsing: Browsing, served_hostile: ServedApp
 ) -> None:
     page = browsing.page
-    page.goto(f"{served_hostile.url}/areas?level=county")  # type: ignore[attr-defined]
-    box = page.get_by_label("Find a customer")  # type: ignore[attr-defined]
+    page.goto(f"{served_hostile.url}/areas?level=county")
+    box = page.get_by_label("Find a customer")
     box.wait_for(timeout=WAIT_MS)
     # The search's result links (the sidebar's other link is the one to the Help page).
-    links = page.locator("[data-testid=stSidebar] [data-testid=stPageLink]").filter(  # type: ignore[attr-defined]
+    links = page.locator("[data-testid=stSidebar] [data-testid=stPageLink]").filter(
         has_not_text="Help: what the figures mean"
     )
     for name, customer_id in zip(NAMES, IDS, strict=True):
@@ -176,18 +177,18 @@ def test_map_tooltips_and_headings_show_names_as_typed(
 ) -> None:
     page = browsing.page
     # Opened close up (past DOTS_ZOOM), where every customer is a dot with its name.
-    page.goto(f"{served_hostile.url}/?level=county&area=A&view=0.5,0.5,11")  # type: ignore[attr-defined]
-    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    page.goto(f"{served_hostile.url}/?level=county&area=A&view=0.5,0.5,11")
+    frame = page.frame_locator(MAP_FRAME)
     frame.locator(".geocrm-legend").wait_for(timeout=WAIT_MS)
     wait_until_settled(page, WAIT_MS)
-    live = next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    live = next(f for f in page.frames if "st_folium" in f.url)
     live.wait_for_function("() => window.map", timeout=WAIT_MS)
     texts = live.evaluate(MAP_TEXTS_JS)
     # The tooltip HTML holds text only (character references), which shows as typed.
     assert texts["elements"] == 0
     assert set(NAMES) <= set(texts["points"])
     assert texts["areas"] == [AREA_NAME]
-    heading = _visible(page.locator("h3").first.text_content())  # type: ignore[attr-defined]
+    heading = _visible(page.locator("h3").first.text_content())
     assert heading == f"GeoCRM · Customers and prospects, in 1 county: {AREA_NAME}"
     _nothing_from_data(browsing)
 
@@ -213,11 +214,11 @@ def test_pages_and_bad_links_show_text_never_links_or_images(
     browsing: Browsing, served_hostile: ServedApp, path: str, ready: str, shown: str | None
 ) -> None:
     page = browsing.page
-    page.goto(f"{served_hostile.url}/{path}")  # type: ignore[attr-defined]
-    page.get_by_text(ready).first.wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    page.goto(f"{served_hostile.url}/{path}")
+    page.get_by_text(ready).first.wait_for(timeout=WAIT_MS)
     wait_until_settled(page, WAIT_MS)
     if shown is not None:
-        texts = page.locator(  # type: ignore[attr-defined]
+        texts = page.locator(
             "h1, [data-testid=stAlertContentWarning], [data-testid=stCaptionContainer]"
         ).all_text_contents()
         assert any(shown in _visible(t) for t in texts), texts

@@ -3,6 +3,7 @@ labels whole, and the map's legend after a filter or a drawn shape has distinct 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
@@ -10,6 +11,9 @@ import pytest
 from geo.store.duckdb_store import Store
 from tests.e2e.conftest import Browsing, ServedApp, wait_until_settled
 from tests.e2e.test_browser import MAP_FRAME, WAIT_MS, click_an_area, open_map
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Frame, FrameLocator
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +39,8 @@ def test_presentation_type_is_16_px_or_more_and_labels_are_whole(
     browsing: Browsing, served_demo: ServedApp
 ) -> None:
     page = browsing.page
-    page.goto(f"{served_demo.url}/present?level=state&metric=net_change")  # type: ignore[attr-defined]
-    frame = page.frame_locator(MAP_FRAME)  # type: ignore[attr-defined]
+    page.goto(f"{served_demo.url}/present?level=state&metric=net_change")
+    frame = page.frame_locator(MAP_FRAME)
     legend = frame.locator(".geocrm-legend")
     legend.wait_for(timeout=WAIT_MS)
     wait_until_settled(page, WAIT_MS)
@@ -48,23 +52,23 @@ def test_presentation_type_is_16_px_or_more_and_labels_are_whole(
         control_sizes = frame.locator(control).first.evaluate(TEXT_SIZES)
         assert min(size for size, _ in control_sizes) >= 16, (control, control_sizes)
     assert frame.locator(".leaflet-control-zoom-fullscreen").count() == 1
-    labels = page.locator("[data-testid=stMetricLabel]")  # type: ignore[attr-defined]
+    labels = page.locator("[data-testid=stMetricLabel]")
     assert labels.count() == 5
     assert labels.first.evaluate(TEXT_SIZES)[0][0] >= 16
     assert "Net customer change, Q" in " ".join(labels.all_inner_texts())
-    cut = page.eval_on_selector_all(  # type: ignore[attr-defined]
-        "[data-testid=stMetricLabel] *", CUT_LABELS
-    )
+    cut = page.eval_on_selector_all("[data-testid=stMetricLabel] *", CUT_LABELS)
     assert not cut, cut
-    for caption in page.locator("[data-testid=stCaptionContainer]").all():  # type: ignore[attr-defined]
+    for caption in page.locator("[data-testid=stCaptionContainer]").all():
         assert min(size for size, _ in caption.evaluate(TEXT_SIZES)) >= 16
-    back = page.get_by_text("Back to the app")  # type: ignore[attr-defined]
-    assert back.get_attribute("href").startswith("./?level=state")
+    back = page.get_by_text("Back to the app")
+    href = back.get_attribute("href")
+    assert href is not None
+    assert href.startswith("./?level=state")
 
 
-def _legend_classes(frame: object) -> list[tuple[str, str]]:
+def _legend_classes(frame: FrameLocator) -> list[tuple[str, str]]:
     """(label, swatch colour) of the area classes of the map's legend."""
-    return frame.locator(".geocrm-legend span").evaluate_all(  # type: ignore[attr-defined]
+    return frame.locator(".geocrm-legend span").evaluate_all(
         "(spans) => spans.map((s) => [s.parentElement.textContent.trim(), s.style.background])"
     )
 
@@ -107,8 +111,8 @@ def test_a_clicked_area_is_outlined_at_once_above_the_others(
     open_map(browsing, served_demo, "?level=state")
     page = browsing.page
 
-    def frame() -> object:
-        return next(f for f in page.frames if "st_folium" in f.url)  # type: ignore[attr-defined]
+    def frame() -> Frame:
+        return next(f for f in page.frames if "st_folium" in f.url)
 
     assert frame().evaluate(OUTLINE_JS) is None  # nothing selected yet
     click_an_area(
@@ -118,9 +122,9 @@ def test_a_clicked_area_is_outlined_at_once_above_the_others(
             "return [p.x, p.y]; }"
         ),
     )
-    assert "Kansas" in [t.strip() for t in page.locator("h3").all_inner_texts()]  # type: ignore[attr-defined]
+    assert "Kansas" in [t.strip() for t in page.locator("h3").all_inner_texts()]
     # The same click outlines Kansas (not one click late), over the areas, taking no clicks.
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         "() => [...document.querySelectorAll('iframe')].some((f) => { try { "
         "return !!f.contentWindow.map.getPane('geocrm-selected'); } catch (e) { return false; } })",
         timeout=WAIT_MS,

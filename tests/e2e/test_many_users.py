@@ -9,15 +9,19 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tests.demo_fixture import build_small_demo
+from geo.store.duckdb_store import Store
 from tests.e2e.conftest import ROOT, ServedApp, serve_app, stop_app
 from tests.e2e.test_browser import MAP_FRAME, WAIT_MS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page, Route, ViewportSize
 
 pytestmark = pytest.mark.browser
 SESSIONS = 10
@@ -28,12 +32,13 @@ NEW_CUSTOMERS = 20_000
 
 
 @pytest.fixture
-def served_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServedApp]:
-    """The small demo in a database of its own (this test imports into it), served by an
-    app that waits only a second for the file, so its sessions do meet a busy database."""
-    store = build_small_demo(tmp_path)
+def served_copy(
+    demo_copy: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ServedApp]:
+    """A copy of the demo of its own (this test imports into it), served by an app that
+    waits only a second for the file, so its sessions do meet a busy database."""
     monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", str(APP_LOCK_WAIT_SECONDS))
-    app = serve_app(store.path, tmp_path / "streamlit.log")
+    app = serve_app(demo_copy.path, tmp_path / "streamlit.log")
     yield app
     stop_app(app)
 
@@ -51,54 +56,55 @@ def _new_customers(path: Path) -> Path:
     return path
 
 
-def _shows_a_failure(page: object) -> bool:
-    exceptions = page.locator('[data-testid="stException"]').count()  # type: ignore[attr-defined]
-    return bool(exceptions) or "Traceback" in page.content()  # type: ignore[attr-defined]
+def _shows_a_failure(page: Page) -> bool:
+    exceptions = page.locator('[data-testid="stException"]').count()
+    return bool(exceptions) or "Traceback" in page.content()
 
 
-def _map_painted(page: object) -> bool:
-    legend = page.frame_locator(MAP_FRAME).locator(".geocrm-legend")  # type: ignore[attr-defined]
+def _map_painted(page: Page) -> bool:
+    legend = page.frame_locator(MAP_FRAME).locator(".geocrm-legend")
     return bool(legend.count())
 
 
-def _wait_until_painted(pages: list[object], waited: set[int]) -> tuple[list[int], list[int]]:
+def _wait_until_painted(pages: list[Page], waited: set[int]) -> tuple[list[int], list[int]]:
     """Sessions that showed an exception, and those whose map never painted in time; adds
     to ``waited`` those seen saying the database is busy.
 
     Stops at the first exception seen."""
     deadline = time.monotonic() + WAIT_MS / 1000 * 2
-    waiting, failures = set(range(len(pages))), []
+    waiting = set(range(len(pages)))
+    failures: list[int] = []
     while waiting and not failures and time.monotonic() < deadline:
         for i in sorted(waiting):
-            if "busy with an import" in pages[i].content():  # type: ignore[attr-defined]
+            if "busy with an import" in pages[i].content():
                 waited.add(i)
             if _shows_a_failure(pages[i]):
                 failures.append(i)
             elif _map_painted(pages[i]):
                 waiting.discard(i)
-        pages[0].wait_for_timeout(250)  # type: ignore[attr-defined]  # polling interval
+        pages[0].wait_for_timeout(250)  # polling interval
     failures += [i for i, page in enumerate(pages) if i not in failures and _shows_a_failure(page)]
     return failures, sorted(waiting)
 
 
 def test_ten_sessions_open_the_map_while_the_command_line_imports(
-    browser: object, served_copy: ServedApp, tmp_path: Path
+    browser: Browser, served_copy: ServedApp, tmp_path: Path
 ) -> None:
     before = served_copy.store.table_counts()["customers"]
-    viewport = {"width": 1200, "height": 800}
-    contexts = [browser.new_context(viewport=viewport) for _ in range(SESSIONS)]  # type: ignore[attr-defined]
+    viewport: ViewportSize = {"width": 1200, "height": 800}
+    contexts = [browser.new_context(viewport=viewport) for _ in range(SESSIONS)]
     blocked: list[str] = []
 
-    def only_loopback(route: object) -> None:
-        url = route.request.url  # type: ignore[attr-defined]
+    def only_loopback(route: Route) -> None:
+        url = route.request.url
         if url.startswith(("data:", "blob:", "about:")) or urlparse(url).hostname in (
             "127.0.0.1",
             "localhost",
         ):
-            route.continue_()  # type: ignore[attr-defined]
+            route.continue_()
         else:
             blocked.append(url)
-            route.abort()  # type: ignore[attr-defined]
+            route.abort()
 
     try:
         for context in contexts:
@@ -112,14 +118,14 @@ def test_ten_sessions_open_the_map_while_the_command_line_imports(
             env={**os.environ, "GEOCRM_LOCK_WAIT_SECONDS": str(IMPORT_LOCK_WAIT_SECONDS)},
         )  # fmt: skip
         for page in pages:
-            page.goto(served_copy.url, wait_until="commit")  # type: ignore[attr-defined]
+            page.goto(served_copy.url, wait_until="commit")
         # Every session ends with its map painted, whether it waited for the import or not.
         waited: set[int] = set()
         during = _wait_until_painted(pages, waited)
         out, err = imported.communicate(timeout=WAIT_MS / 1000)
         # Right after an import, all at once again (their cached views are out of date).
         for page in pages:
-            page.reload(wait_until="commit")  # type: ignore[attr-defined]
+            page.reload(wait_until="commit")
         after = _wait_until_painted(pages, waited)
     finally:
         for context in contexts:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from tests.e2e.conftest import Browsing, ServedApp, wait_until_settled
 from tests.e2e.test_browser import MAP_FRAME, WAIT_MS, open_map
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -24,16 +29,16 @@ LIVE_MAP = f'document.querySelector("{MAP_FRAME}")?.contentWindow?.map'
 SETTLED = "!(m._panAnim && m._panAnim._inProgress) && !m._animatingZoom"
 
 
-def wait_for_map(page: object, condition: str) -> None:
+def wait_for_map(page: Page, condition: str) -> None:
     """Poll until ``condition`` (JavaScript about ``m``, the live Leaflet map) holds."""
-    page.wait_for_function(  # type: ignore[attr-defined]
+    page.wait_for_function(
         f"() => {{ const m = {LIVE_MAP}; return !!m && ({condition}); }}", timeout=WAIT_MS
     )
 
 
-def map_bounds(page: object) -> list[float]:
+def map_bounds(page: Page) -> list[float]:
     """[south, west, north, east] of the live map, in degrees."""
-    return page.evaluate(  # type: ignore[attr-defined,no-any-return]
+    return page.evaluate(
         f"() => {{ const b = {LIVE_MAP}.getBounds(); "
         "return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }"
     )
@@ -41,29 +46,30 @@ def map_bounds(page: object) -> list[float]:
 
 def test_the_map_takes_most_of_a_laptop_screen(browsing: Browsing, served_demo: ServedApp) -> None:
     page = browsing.page
-    page.set_viewport_size({"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1440, "height": 900})
     open_map(browsing, served_demo, "?level=state")
     wait_until_settled(page, WAIT_MS)
-    box = page.locator(MAP_FRAME).bounding_box()  # type: ignore[attr-defined]
-    content = page.evaluate(CONTENT_WIDTH_JS)  # type: ignore[attr-defined]
+    box = page.locator(MAP_FRAME).bounding_box()
+    assert box is not None, "the map frame is not shown"
+    content = page.evaluate(CONTENT_WIDTH_JS)
     assert box["width"] >= 2 / 3 * content, (box, content)
     assert box["y"] <= 250, box  # under one row of controls, no empty band above
     assert box["y"] + box["height"] <= 900 and box["height"] >= 600, box
     # Every control of the row shows its whole label and value (nothing cut to "No basem…").
     for label in ("Colour areas by", "Colour customers by", "Basemap"):
-        value = page.get_by_label(label).first  # type: ignore[attr-defined]
+        value = page.get_by_label(label).first
         assert value.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1"), label
     for toggle in ("Customers", "Prospects", "Look-alikes"):
-        text = page.locator("[data-testid=stCheckbox] p", has_text=toggle).first  # type: ignore[attr-defined]
+        text = page.locator("[data-testid=stCheckbox] p", has_text=toggle).first
         assert text.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1"), toggle
 
 
 def test_jump_to_alaska_shows_alaska(browsing: Browsing, served_demo: ServedApp) -> None:
     page = browsing.page
-    page.set_viewport_size({"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1440, "height": 900})
     frame = open_map(browsing, served_demo, "?level=state")
     wait_until_settled(page, WAIT_MS)
-    frame.locator(".geocrm-jump a", has_text="Alaska").click(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    frame.locator(".geocrm-jump a", has_text="Alaska").click(timeout=WAIT_MS)
     # The map moves in the browser; at the same zoom Leaflet pans there in an animation
     # whose centre passes through Alaska before it stops: poll until it has stopped on
     # the centre of Alaska's box (63.06 N, 149.95 W in Web Mercator).
@@ -76,8 +82,8 @@ def test_jump_to_alaska_shows_alaska(browsing: Browsing, served_demo: ServedApp)
     assert south < 64.8 < north and west < -147.7 < east
     assert not (south < 47.6 < north and west < -122.3 < east)
     # Framed, not zoomed out to the whole Pacific.
-    assert page.evaluate(f"() => {LIVE_MAP}.getZoom()") >= 3  # type: ignore[attr-defined]
-    frame.locator(".geocrm-jump a", has_text="Lower 48").click(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    assert page.evaluate(f"() => {LIVE_MAP}.getZoom()") >= 3
+    frame.locator(".geocrm-jump a", has_text="Lower 48").click(timeout=WAIT_MS)
     wait_for_map(page, f"{SETTLED} && Math.abs(m.getCenter().lng + 95.95) < 0.5")
 
 
@@ -85,17 +91,17 @@ def test_a_radius_search_by_place_name_frames_its_circle(
     browsing: Browsing, served_demo: ServedApp
 ) -> None:
     page = browsing.page
-    page.set_viewport_size({"width": 1440, "height": 900})  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1440, "height": 900})
     open_map(browsing, served_demo, "?level=state&view=40.7,-74.0,11")
     wait_until_settled(page, WAIT_MS)
     wait_for_map(page, "m.getZoom() === 11")  # New York, close up
-    page.get_by_role("button", name="Radius search").click()  # type: ignore[attr-defined]
-    place = page.get_by_label("Around a place, ZIP code, customer ID or 'latitude, longitude'")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Radius search").click()
+    place = page.get_by_label("Around a place, ZIP code, customer ID or 'latitude, longitude'")
     place.fill("Denver")
     place.press("Enter")
-    page.get_by_role("button", name="Add the circle").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Add the circle").click()
     # The map, left at zoom 11 over New York, now frames the circle around Denver.
-    page.get_by_text("Radius search: 25 km around Denver, CO.").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    page.get_by_text("Radius search: 25 km around Denver, CO.").wait_for(timeout=WAIT_MS)
     wait_for_map(
         page,
         "Math.abs(m.getCenter().lat - 39.74) < 0.05 && Math.abs(m.getCenter().lng + 104.98) < 0.05",
