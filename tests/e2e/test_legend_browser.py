@@ -94,14 +94,23 @@ def test_the_legend_after_a_filter_has_distinct_classes(
     assert labels[0] == "0" and not any("up to" in label for label in labels), labels
 
 
-#: The selected area's outline pane, and how many outlines are drawn in it (halo + line).
+#: The selected area's outline pane, and how many outlines are drawn in it (halo + line),
+#: in whichever map frame holds one: a click draws the map again in a new frame, and for a
+#: moment the page may hold the old frame, the new one or none.
 OUTLINE_JS = """() => {
-    const pane = window.map.getPane("geocrm-selected");
-    if (!pane) { return null; }
-    let drawn = 0;
-    window.map.eachLayer((l) => { if (l.options && l.options.pane === "geocrm-selected"
-        && l.feature) { drawn += 1; } });
-    return [getComputedStyle(pane).zIndex, getComputedStyle(pane).pointerEvents, drawn];
+    for (const f of document.querySelectorAll("iframe")) {
+        let map = null;
+        try { map = f.contentWindow.map; } catch (e) { continue; }
+        const pane = map && map.getPane("geocrm-selected");
+        if (!pane) { continue; }
+        let drawn = 0;
+        map.eachLayer((l) => { if (l.options && l.options.pane === "geocrm-selected"
+            && l.feature) { drawn += 1; } });
+        if (drawn) {
+            return [getComputedStyle(pane).zIndex, getComputedStyle(pane).pointerEvents, drawn];
+        }
+    }
+    return null;
 }"""
 
 
@@ -114,7 +123,7 @@ def test_a_clicked_area_is_outlined_at_once_above_the_others(
     def frame() -> Frame:
         return next(f for f in page.frames if "st_folium" in f.url)
 
-    assert frame().evaluate(OUTLINE_JS) is None  # nothing selected yet
+    assert page.evaluate(OUTLINE_JS) is None  # nothing selected yet
     click_an_area(
         page,
         lambda: frame().evaluate(
@@ -124,10 +133,6 @@ def test_a_clicked_area_is_outlined_at_once_above_the_others(
     )
     assert "Kansas" in [t.strip() for t in page.locator("h3").all_inner_texts()]
     # The same click outlines Kansas (not one click late), over the areas, taking no clicks.
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('iframe')].some((f) => { try { "
-        "return !!f.contentWindow.map.getPane('geocrm-selected'); } catch (e) { return false; } })",
-        timeout=WAIT_MS,
-    )
-    z_index, pointer_events, drawn = frame().evaluate(OUTLINE_JS)
+    outline = page.wait_for_function(OUTLINE_JS, timeout=WAIT_MS).json_value()
+    z_index, pointer_events, drawn = outline
     assert int(z_index) > 400 and pointer_events == "none" and drawn == 2
