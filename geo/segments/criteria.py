@@ -221,11 +221,6 @@ def quoted(values: Sequence[str]) -> str:
     return text if len(text) <= QUOTED_CHARS else text[:QUOTED_CHARS] + " …"
 
 
-def placeholders(values: Sequence[Any]) -> str:
-    """``?, ?, ?``: one bound parameter per value."""
-    return ", ".join("?" for _ in values)
-
-
 def one_of(options: Sequence[str]) -> Callable[[str], str]:
     """A parser that takes only ``options``."""
 

@@ -32,11 +32,11 @@ from geo.segments.criteria import (
     parse_amount,
     parse_count,
     parse_day,
-    placeholders,
     plural,
     quoted,
     write_amount,
 )
+from geo.store.dialect import placeholders
 
 #: What the "Who" choice says, for each value of ``kind``.
 WHO = {None: "Customers and prospects", "customer": "Customers", "prospect": "Prospects"}

@@ -14,6 +14,7 @@ import pandas as pd
 from geo.schema import NO_LOCATION, OUTSIDE_AREAS
 from geo.segments.criteria import SelectionContext, is_set
 from geo.segments.filters import CRITERIA, Filters, order_date_condition
+from geo.store.dialect import placeholders
 from geo.store.protocol import Store
 from geo.store.scope import EVERYTHING, Scope
 
@@ -43,17 +44,13 @@ SELECTION_COLUMNS = (
 )
 
 
-def _placeholders(values: tuple[str, ...]) -> str:
-    return ", ".join("?" for _ in values)
-
-
 def level_areas_condition(filters: Filters, alias: str = "ar") -> tuple[str, list[Any]]:
     """SQL condition (and parameters) on the areas table: the filters' level, limited to
     the chosen areas if any."""
     where = f"{alias}.level = ?"
     params: list[Any] = [filters.level]
     if filters.area_ids:
-        where += f" AND {alias}.area_id IN ({_placeholders(filters.area_ids)})"
+        where += f" AND {alias}.area_id IN ({placeholders(filters.area_ids)})"
         params.extend(filters.area_ids)
     return where, params
 
@@ -154,7 +151,7 @@ def describe_filters(store: Store, filters: Filters, *, scope: Scope = EVERYTHIN
     if not filters.area_ids:
         return filters.describe()
     names = store.query(
-        f"SELECT area_id, name FROM areas WHERE area_id IN ({_placeholders(filters.area_ids)})",
+        f"SELECT area_id, name FROM areas WHERE area_id IN ({placeholders(filters.area_ids)})",
         list(filters.area_ids),
         scope=scope,
     )

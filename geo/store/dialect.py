@@ -13,7 +13,16 @@ Every method takes and returns SQL text; arguments are SQL expressions (column n
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from typing import Any
+
+
+def placeholders(values: Sized) -> str:
+    """``?, ?, ?``: one bound parameter per value, in the syntax every dialect reads.
+
+    ``NULL`` for no values, so that ``x IN (NULL)`` matches nothing (``IN ()`` is no SQL).
+    """
+    return ", ".join("?" * len(values)) if len(values) else "NULL"
 
 
 class Dialect:

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from geo.store.dialect import placeholders
+
 #: How many ``parent_id`` steps separate the finest level from the coarsest
 #: (county -> state -> division -> country).
 ANCESTOR_STEPS = 3
@@ -68,10 +70,6 @@ class Scope:
 EVERYTHING = Scope.everything()
 
 
-def _placeholders(count: int) -> str:
-    return ", ".join("?" * count) if count else "NULL"
-
-
 def scope_ctes(scope: Scope, schema: str = "main") -> tuple[str, list[Any]]:
     """The common table expressions that shadow :data:`SCOPED_TABLES`, and their parameters.
 
@@ -81,7 +79,7 @@ def scope_ctes(scope: Scope, schema: str = "main") -> tuple[str, list[Any]]:
     if scope.sees_everything:
         return "", []
     t = {name: f"{schema}.{name}" for name in SCOPED_TABLES}
-    ids = _placeholders(len(scope.area_ids))
+    ids = placeholders(scope.area_ids)
     # Ancestors and descendants through parent_id, a fixed number of steps (portable SQL:
     # no recursive CTE, which would force WITH RECURSIVE onto every scoped query).
     down = [f"SELECT area_id FROM {t['areas']} WHERE level = ? AND area_id IN ({ids})"]

@@ -27,7 +27,7 @@ from geo.schema import (
     SALE_COLUMNS,
 )
 from geo.store.derived_tables import rebuild_orders
-from geo.store.dialect import Dialect
+from geo.store.dialect import Dialect, placeholders
 from geo.store.protocol import StoreReader, StoreWriter
 from geo.store.scope import EVERYTHING, Scope
 
@@ -175,7 +175,7 @@ def replace_level(tx: StoreWriter, areas: gpd.GeoDataFrame) -> None:
                 column="area_id",
                 hint="Area IDs must be unique across levels: prefix them",
             )
-        marks = ", ".join("?" for _ in levels)
+        marks = placeholders(levels)
         tx.execute(f"DELETE FROM assignments WHERE level IN ({marks})", levels)
         tx.execute(f"DELETE FROM areas WHERE level IN ({marks})", levels)
         columns = ", ".join(AREA_COLUMNS)
