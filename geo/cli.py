@@ -46,7 +46,8 @@ from geo.segments.saved import (
 )
 from geo.segments.segment import Segment
 from geo.segments.selection import describe_filters
-from geo.store.duckdb_store import DuckDBStore, resolve_db_path
+from geo.store.locations import resolve_location
+from geo.store.opening import open_store, store_at
 from geo.store.protocol import Store
 
 EXIT_INPUT = 2
@@ -411,11 +412,11 @@ def _progress(args: argparse.Namespace) -> Progress | None:
 def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.demo.database import build_demo_file, demo_is_complete
 
-    if args.if_needed and demo_is_complete(store.path):
-        return {"built": False, "database": str(store.path)}, f"database present: {store.path}"
+    if args.if_needed and demo_is_complete(store.location):
+        return {"built": False, "database": store.shown}, f"database present: {store.shown}"
     started = time.perf_counter()
     counts: dict[str, Any] = build_demo_file(
-        store.path,
+        store.location,
         seed=args.seed,
         customers=args.customers,
         prospects=args.prospects,
@@ -436,14 +437,14 @@ def run_status(store: Store, _args: argparse.Namespace) -> tuple[dict[str, Any],
     counts = store.table_counts()
     assignment = summarise_assignments(store)
     out = {
-        "database": str(store.path),
+        "database": store.shown,
         "tables": counts,
         "levels": store.levels(),
         "data_version": store.data_version(),
         "assignment": assignment.by_level,
     }
     text = "\n".join(
-        [f"database {store.path}"]
+        [f"database {store.shown}"]
         + [f"  {t}: {n} rows" for t, n in counts.items()]
         + [
             f"  {lv}: " + ", ".join(f"{k} {v}" for k, v in c.items())
@@ -464,7 +465,7 @@ def run_import(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
             parent_col=args.parent_col,
             level=args.level,
             crs=args.crs,
-            work_dir=store.path.parent / "uploads",
+            work_dir=store.work_dir / "uploads",
             strict=args.strict,
             progress=_progress(args),
         )
@@ -740,9 +741,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             # Built in a file of its own and moved into place when complete.
-            store = DuckDBStore(resolve_db_path(args.db))
+            store = store_at(resolve_location(args.db))
         else:
-            store = DuckDBStore.open(args.db, create=not _only_reads(args))
+            store = open_store(args.db, create=not _only_reads(args))
         payload, text = COMMANDS[args.command](store, args)
     except (InputError, ValueError, OSError) as exc:
         message = str(exc).replace("\n", " ")

@@ -54,7 +54,7 @@ REPLACING = {
 
 def _save_upload(store: state.Store, name: str, data: bytes) -> Path:
     """Keep the upload under the data directory, with a random name (never the user's)."""
-    folder = store.path.parent / "uploads"
+    folder = store.work_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     suffix = Path(name).suffix.lower()[:10]
     path = folder / f"{secrets.token_hex(8)}{suffix}"
@@ -111,7 +111,7 @@ def _prepare(
             level=level or None,
             crs=chosen.get("crs"),
             display_name=name,
-            work_dir=store.path.parent / "uploads",
+            work_dir=store.work_dir / "uploads",
             progress=progress,
         )
     if what == "sales":
@@ -252,7 +252,7 @@ def _demo_business(store: state.Store, held: dict[str, int]) -> None:
     try:
         # Built into a file of its own that replaces the database only when complete:
         # the other sessions keep reading the old data meanwhile.
-        counts = build_demo_file(store.path, progress=_progress_bar("Starting"))
+        counts = build_demo_file(store.location, progress=_progress_bar("Starting"))
     except (InputError, StoreBusyError) as exc:
         show_error(exc)
         st.caption("The data is as it was.")

@@ -133,7 +133,7 @@ if suppress_file is not None:
     if len(data) > MAX_UPLOAD_BYTES:
         show_error(f"{suppress_file.name} is larger than 200 MB.")
     else:
-        folder = store.path.parent / "uploads"
+        folder = store.work_dir / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
         suffix = "." + suppress_file.name.rsplit(".", 1)[-1].lower()
         path = folder / f"suppress-{secrets.token_hex(8)}{suffix}"

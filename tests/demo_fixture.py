@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from geo.demo.database import build_demo_database
-from geo.store.duckdb_store import Store
+from geo.store.duckdb_store import DuckDBStore
 
 
 class DemoSizes(TypedDict):
@@ -25,7 +25,7 @@ class DemoOptions(DemoSizes):
 SMALL_DEMO: DemoOptions = {"seed": 7, "customers": 3_000, "prospects": 6_000, "order_lines": 30_000}
 
 
-def build_small_demo(folder: Path) -> Store:
-    store = Store.open(folder / "demo.duckdb")
+def build_small_demo(folder: Path) -> DuckDBStore:
+    store = DuckDBStore.open(folder / "demo.duckdb")
     build_demo_database(store, **SMALL_DEMO)
     return store

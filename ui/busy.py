@@ -10,7 +10,8 @@ from typing import NoReturn
 import streamlit as st
 
 from geo.errors import StoreBusyError
-from geo.store.duckdb_store import Store, resolve_db_path
+from geo.store.locations import resolve_location
+from geo.store.opening import store_at
 
 BUSY_MESSAGE = "The database is busy with an import; this page will refresh when it ends."
 #: Set while a page is waiting for the database, so the next run checks before it reads.
@@ -22,7 +23,7 @@ POLL_SECONDS = 1.0
 def run_unless_busy(show: Callable[[], None]) -> None:
     """Run ``show`` (the page); while the database is busy show BUSY_MESSAGE and poll."""
     if st.session_state.get(BUSY_KEY):
-        if not Store(resolve_db_path()).is_free():
+        if not store_at(resolve_location()).is_free():
             _wait_and_refresh()
         del st.session_state[BUSY_KEY]
     try:

@@ -9,7 +9,6 @@ keys the pages share are in :mod:`ui.session_keys`.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 import geopandas as gpd
@@ -43,7 +42,9 @@ from geo.segments.filters import Filters, overview_level
 from geo.segments.saved import known_for_links, list_segments, load_segment, segments_stamp_of
 from geo.segments.segment import Segment, segment_from_query
 from geo.segments.selection import describe_filters, select_customers
-from geo.store.duckdb_store import Store, resolve_db_path
+from geo.store.locations import resolve_location
+from geo.store.opening import open_store, store_at
+from geo.store.protocol import Store
 
 #: Display simplification per level, in degrees (about 1 km at US latitudes); never used
 #: for assignment.
@@ -51,58 +52,58 @@ DISPLAY_TOLERANCE_DEG = 0.01
 
 
 @st.cache_resource(show_spinner=False)
-def _open_store(path: str) -> Store:
-    return Store.open(path)
+def _open_store(location: str) -> Store:
+    return open_store(location)
 
 
 def current_store() -> Store:
-    return _open_store(str(resolve_db_path()))
+    return _open_store(resolve_location())
 
 
 def data_key(store: Store) -> tuple[str, int]:
     """(database path, data version): the first two arguments of every cached read."""
-    return str(store.path), store.data_version()
+    return store.location, store.data_version()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def levels(db: str, version: int) -> list[str]:
-    return Store(Path(db)).levels()
+    return store_at(db).levels()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def first_level(db: str, version: int) -> str | None:
-    store = Store(Path(db))
+    store = store_at(db)
     return overview_level(store.levels(), store.area_counts())
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def area_names(db: str, version: int, level: str) -> pd.DataFrame:
-    return Store(Path(db)).area_names(level)
+    return store_at(db).area_names(level)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def owners(db: str, version: int) -> list[str]:
-    return Store(Path(db)).owner_names()
+    return store_at(db).owner_names()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def sales_date_range(db: str, version: int) -> tuple[date | None, date | None]:
-    return Store(Path(db)).sales_date_range()
+    return store_at(db).sales_date_range()
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def area_kpis(db: str, version: int, filters: Filters) -> pd.DataFrame:
-    return compute_area_kpis(Store(Path(db)), filters)
+    return compute_area_kpis(store_at(db), filters)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def selection_summary(db: str, version: int, filters: Filters) -> dict[str, float]:
-    return summarise_selection(Store(Path(db)), filters)
+    return summarise_selection(store_at(db), filters)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def selection_rows(db: str, version: int, filters: Filters) -> pd.DataFrame:
-    return select_customers(Store(Path(db)), filters)
+    return select_customers(store_at(db), filters)
 
 
 def selection_figures(db: str, version: int, filters: Filters) -> SelectionFigures:
@@ -113,17 +114,17 @@ def selection_figures(db: str, version: int, filters: Filters) -> SelectionFigur
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def net_change(db: str, version: int, filters: Filters) -> NetChange | None:
-    return net_change_last_period(Store(Path(db)), filters)
+    return net_change_last_period(store_at(db), filters)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def filters_description(db: str, version: int, filters: Filters) -> str:
-    return describe_filters(Store(Path(db)), filters)
+    return describe_filters(store_at(db), filters)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def display_areas(db: str, version: int, level: str) -> gpd.GeoDataFrame:
-    areas = Store(Path(db)).load_areas(level)
+    areas = store_at(db).load_areas(level)
     return simplify_for_display(areas, DISPLAY_TOLERANCE_DEG)
 
 
@@ -131,14 +132,14 @@ def display_areas(db: str, version: int, level: str) -> gpd.GeoDataFrame:
 def map_points(
     db: str, version: int, filters: Filters, kind: str, colour_by: str | None = None
 ) -> PointSample:
-    return sample_points(Store(Path(db)), filters, kind, MAP_POINT_LIMIT, colour_by)
+    return sample_points(store_at(db), filters, kind, MAP_POINT_LIMIT, colour_by)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def map_cells(
     db: str, version: int, filters: Filters, kind: str, zoom: int, colour_by: str | None = None
 ) -> PointCells:
-    return count_points_in_cells(Store(Path(db)), filters, kind, zoom, colour_by)
+    return count_points_in_cells(store_at(db), filters, kind, zoom, colour_by)
 
 
 def metric_values(db: str, version: int, filters: Filters, key: str) -> pd.Series:
@@ -151,7 +152,7 @@ def metric_values(db: str, version: int, filters: Filters, key: str) -> pd.Serie
 
 @st.cache_data(max_entries=32, show_spinner="Computing the metric…")
 def _metric_values(db: str, version: int, filters: Filters, key: str) -> pd.Series:
-    return area_metric_values(Store(Path(db)), filters, key)
+    return area_metric_values(store_at(db), filters, key)
 
 
 def shown_areas(db: str, version: int, filters: Filters) -> gpd.GeoDataFrame:
@@ -164,12 +165,12 @@ def shown_areas(db: str, version: int, filters: Filters) -> gpd.GeoDataFrame:
 
 def _scores_ready(db: str) -> Store:
     # Every write keeps the stored scores current: reading them needs no preparation.
-    return Store(Path(db))
+    return store_at(db)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def scores_as_of(db: str, version: int) -> date | None:
-    return score_state(Store(Path(db))).as_of
+    return score_state(store_at(db)).as_of
 
 
 @st.cache_data(max_entries=16, show_spinner="Scoring customers…")
@@ -194,19 +195,19 @@ def at_risk_list(db: str, version: int, filters: Filters, limit: int) -> pd.Data
 
 @st.cache_data(max_entries=16, show_spinner="Counting customers gained and lost…")
 def flows_by_period(db: str, version: int, filters: Filters, period: str) -> pd.DataFrame:
-    return flows_over_time(Store(Path(db)), filters, period)
+    return flows_over_time(store_at(db), filters, period)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def flows_by_area(
     db: str, version: int, filters: Filters, period: str, start: date
 ) -> pd.DataFrame:
-    return area_flows(Store(Path(db)), filters, period, start)
+    return area_flows(store_at(db), filters, period, start)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def last_whole_period(db: str, version: int, period: str) -> date | None:
-    return latest_complete_period(Store(Path(db)), period)
+    return latest_complete_period(store_at(db), period)
 
 
 @st.cache_data(max_entries=2, show_spinner="Finding look-alike prospects…")
@@ -234,7 +235,7 @@ def segments_per_area(db: str, version: int, filters: Filters) -> pd.DataFrame:
 
 def segments_stamp(db: str) -> str:
     """Changes whenever a segment is saved, renamed or deleted (by the app or the CLI)."""
-    return segments_stamp_of(Store(Path(db)))
+    return segments_stamp_of(store_at(db))
 
 
 def saved_segments(db: str, version: int) -> pd.DataFrame:
@@ -244,11 +245,11 @@ def saved_segments(db: str, version: int) -> pd.DataFrame:
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _saved_segments(db: str, version: int, stamp: str) -> pd.DataFrame:
-    return list_segments(Store(Path(db)))
+    return list_segments(store_at(db))
 
 
 def saved_segment(db: str, version: int, name: str) -> tuple[Segment, list[str]]:
-    return load_segment(Store(Path(db)), name)
+    return load_segment(store_at(db), name)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -257,7 +258,7 @@ def segment_from_link(db: str, version: int, query: str) -> tuple[Segment, list[
     params: dict[str, list[str]] = {}
     for key, value in parse_qsl(query, keep_blank_values=False):
         params.setdefault(key, []).append(value)
-    return segment_from_query(params, known_for_links(Store(Path(db)), frozenset(METRICS)))
+    return segment_from_query(params, known_for_links(store_at(db), frozenset(METRICS)))
 
 
 def link_segment(db: str, version: int) -> tuple[Segment, list[str]]:
@@ -269,9 +270,9 @@ def link_segment(db: str, version: int) -> tuple[Segment, list[str]]:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def search(db: str, version: int, text: str) -> pd.DataFrame:
-    return search_customers(Store(Path(db)), text, limit=8)
+    return search_customers(store_at(db), text, limit=8)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def card(db: str, version: int, customer_id: str, filters: Filters) -> CustomerCard:
-    return customer_card(Store(Path(db)), customer_id, filters)
+    return customer_card(store_at(db), customer_id, filters)

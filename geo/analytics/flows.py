@@ -62,7 +62,7 @@ def flows_sql(filters: Filters, period: str) -> tuple[str, list[Any]]:
     )
     step = _step(period)
     sql = f"""
-    WITH who AS (SELECT customer_id, area_id FROM ({who_sql})),
+    WITH who AS (SELECT customer_id, area_id FROM ({who_sql}) AS selected),
     act AS (
         SELECT o.customer_id, who.area_id, date_trunc('{period}', o.order_date) AS p,
                sum(o.amount) AS sales
@@ -125,7 +125,7 @@ def flows_over_time(
         f"SELECT period_start, sum(new) AS new, sum(retained) AS retained, "
         "sum(reactivated) AS reactivated, sum(lost) AS lost, sum(net_change) AS net_change, "
         "sum(active) AS active, sum(sales) AS sales "
-        f"FROM ({sql}) WHERE period_start <= (SELECT max(order_date) FROM orders) "
+        f"FROM ({sql}) AS flows WHERE period_start <= (SELECT max(order_date) FROM orders) "
         "GROUP BY period_start ORDER BY period_start",
         params,
         scope=scope,

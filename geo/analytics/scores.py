@@ -83,7 +83,7 @@ def compute_scores(
     as_of = as_of or data_as_of(store, scope=scope)
     if as_of is None:
         return pd.DataFrame(columns=list(SCORE_COLUMNS))
-    return store.query(scores_sql(), [as_of, as_of], scope=scope)
+    return store.query(scores_sql(store.dialect), [as_of, as_of], scope=scope)
 
 
 def score_state(store: Store) -> ScoreState:

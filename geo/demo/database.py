@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from geo.demo.business import build_demo
@@ -9,6 +10,8 @@ from geo.errors import InputError
 from geo.places.level_assignment import assign_into
 from geo.progress import Progress, within
 from geo.store.duckdb_store import DuckDBStore
+from geo.store.locations import is_server_url
+from geo.store.opening import open_store, store_at
 from geo.store.protocol import Store
 
 #: ``meta`` key written in the same transaction as the demo business.
@@ -57,23 +60,31 @@ def build_demo_database(
 
 
 def build_demo_file(
-    target: Path, *, progress: Progress | None = None, **demo_options: int
+    target: str | os.PathLike[str], *, progress: Progress | None = None, **demo_options: int
 ) -> dict[str, int]:
-    """Build the demo business into a new file that replaces ``target`` only when complete.
+    """Build the demo business into a new file whose contents replace the database at
+    ``target`` (a file or a server, see :mod:`geo.store.locations`) only when complete.
 
     ``demo_options`` are those of :func:`build_demo_database` (seed and sizes).
 
-    The build goes into a hidden file next to ``target``, so a build killed half-way
-    leaves ``target`` as it was. Saved segments and the logs of a replaced database are
-    kept, and its data version is carried on (so caches keyed by it are not reused). The
-    app may have ``target`` open: see :meth:`geo.store.duckdb_store.DuckDBStore.replace_file`.
+    The build goes into a hidden file (next to a target file; in the work folder for a
+    server), so a build killed half-way leaves ``target`` as it was. Saved segments and the
+    logs of a replaced database are kept, and its data version is carried on (so caches
+    keyed by it are not reused). The app may have ``target`` open: see
+    :meth:`geo.store.protocol.Store.replace_file`.
     """
-    if target.exists() and not DuckDBStore(target).writable:
+    location = os.fspath(target)
+    destination = store_at(location)
+    if not destination.writable:
         raise InputError(
-            f"the database {target.name} is read-only",
+            f"the database {destination.shown} is read-only",
             hint="Make it writable, or build the demo into another file with --db",
         )
-    partial = target.with_name(f".{target.name}.partial")
+    if is_server_url(location):
+        destination.work_dir.mkdir(parents=True, exist_ok=True)
+        partial = destination.work_dir / ".demo-build.duckdb.partial"
+    else:
+        partial = Path(location).with_name(f".{Path(location).name}.partial")
     _remove_database_file(partial)  # the leftover of a build that was killed
     try:
         store = DuckDBStore.open(partial)
@@ -82,9 +93,9 @@ def build_demo_file(
         )
         if progress:
             progress("putting the new data in place", REPLACING_AT)
-        if target.exists():
-            _take_over_kept_rows(DuckDBStore.open(target), store)
-        DuckDBStore(target).replace_file(partial)
+        if is_server_url(location) or Path(location).exists():
+            _take_over_kept_rows(open_store(location), store)
+        destination.replace_file(partial)
     finally:
         _remove_database_file(partial)
     if progress:
@@ -96,15 +107,16 @@ def build_demo_file(
     return counts
 
 
-def demo_is_complete(path: Path) -> bool:
-    """Whether ``path`` holds a usable business (areas and customers), judged by its data.
+def demo_is_complete(target: str | os.PathLike[str]) -> bool:
+    """Whether ``target`` holds a usable business (areas and customers), judged by its data.
 
     A file that exists but is empty (such as one left by a build that was killed before
     builds went through a temporary file) is not complete.
     """
-    if not path.exists():
+    location = os.fspath(target)
+    if not is_server_url(location) and not Path(location).exists():
         return False
-    return DuckDBStore.open(path, create=False).holds_business()
+    return open_store(location, create=False).holds_business()
 
 
 def _take_over_kept_rows(old: Store, new: Store) -> None:

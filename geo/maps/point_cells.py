@@ -124,7 +124,7 @@ def count_points_in_cells(
     points = (
         "SELECT lat, lon, COALESCE(category, '') AS category, (lon + 180) / 360 AS x, "
         f"0.5 - ln(tan(pi() / 4 + radians(least(greatest(lat, -{MERCATOR_MAX_LAT}), "
-        f"{MERCATOR_MAX_LAT})) / 2)) / (2 * pi()) AS y FROM ({located})"
+        f"{MERCATOR_MAX_LAT})) / 2)) / (2 * pi()) AS y FROM ({located}) AS located"
     )
     # Each scan counts the customers and the cells of a few candidate grids, from the one
     # asked for down; the cells are then grouped on the finest grid within max_cells.
@@ -137,7 +137,7 @@ def count_points_in_cells(
                 f"count(DISTINCT floor(x * {_per_world(z)}) * {2**32} + floor(y * {_per_world(z)}))"
                 for z in candidates
             )
-            row = reader.query(f"SELECT count(*), {distinct} FROM ({points})", params)
+            row = reader.query(f"SELECT count(*), {distinct} FROM ({points}) AS points", params)
             counts = [int(n) for n in row.iloc[0]]
             total = counts[0]
             fits = [z for z, n in zip(candidates, counts[1:], strict=True) if n <= max_cells]

@@ -70,7 +70,7 @@ def located_points_sql(
         # Only the kind narrows the selection: no need to join the assignments.
         source, params = "(SELECT * FROM customers WHERE kind = ?)", [kind]
     located = (
-        f"SELECT customer_id, lat, lon, name, {category} AS category FROM {source} "
+        f"SELECT customer_id, lat, lon, name, {category} AS category FROM {source} AS source "
         "WHERE lat IS NOT NULL AND lon IS NOT NULL"
     )
     return located, params

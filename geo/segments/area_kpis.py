@@ -63,7 +63,7 @@ def summarise_selection(
         f"COALESCE(sum(sales_amount) FILTER (WHERE location_status = '{IN_AREA}'), 0) "
         "AS sales_in_area, "
         "count(*) FILTER (WHERE kind = 'customer' AND churn_risk_band = 'high') "
-        f"AS customers_high_risk, {status_counts} FROM ({sql})",
+        f"AS customers_high_risk, {status_counts} FROM ({sql}) AS selected",
         params,
         scope=scope,
     ).iloc[0]
@@ -91,7 +91,7 @@ def compute_area_kpis(store: Store, filters: Filters, *, scope: Scope = EVERYTHI
     date_where, date_params = order_date_condition(filters)
     area_where, area_params = level_areas_condition(filters)
     frame = store.query(
-        f"WITH who AS (SELECT customer_id, kind, area_id FROM ({who_sql}) "
+        f"WITH who AS (SELECT customer_id, kind, area_id FROM ({who_sql}) AS selected "
         "WHERE area_id IS NOT NULL), "
         "people AS (SELECT area_id, count(*) FILTER (WHERE kind = 'customer') AS customers, "
         "count(*) FILTER (WHERE kind = 'prospect') AS prospects FROM who GROUP BY area_id), "

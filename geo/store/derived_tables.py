@@ -23,9 +23,11 @@ RISK_MEDIUM = 0.6
 RISK_HIGH = 0.9
 VALUE_YEARS = 3
 #: Bumped when the stored score columns change, so older databases are scored again.
-SCORES_FORMAT = 2
+SCORES_FORMAT = 3
 #: "Due for contact": the next order is expected within this many days.
 DUE_WINDOW_DAYS = 30
+#: Decimals of the currency unit that stored sums of money keep (see :func:`money_sum`).
+MONEY_DIGITS = 6
 
 SCORE_COLUMNS = (
     "customer_id",
@@ -57,7 +59,8 @@ def rebuild_orders(tx: StoreWriter) -> None:
     """
     tx.execute("DELETE FROM orders")
     tx.execute(
-        "INSERT INTO orders SELECT order_id, customer_id, min(order_date), sum(amount), "
+        "INSERT INTO orders SELECT order_id, customer_id, min(order_date), "
+        f"{money_sum('amount', tx.dialect)}, "
         "count(*) FROM sales GROUP BY order_id, customer_id ORDER BY min(order_date), customer_id"
     )
 
@@ -78,22 +81,31 @@ def _quintile(order_by: str) -> str:
     return f"LEAST(5, 1 + floor(5.0 * (rank() OVER (ORDER BY {order_by}) - 1) / count(*) OVER ()))"
 
 
-def scores_sql(as_of_param: str = "?") -> str:
+def money_sum(expr: str, dialect: Dialect) -> str:
+    """The sum of an amount of money, rounded to millionths of the currency unit: the sum of
+    floating-point amounts depends on the order it is taken in (which differs between
+    engines and runs); rounded, every engine stores the same number."""
+    return dialect.round_number(f"sum({expr})", MONEY_DIGITS)
+
+
+def scores_sql(dialect: Dialect, as_of_param: str = "?") -> str:
     """SQL giving SCORE_COLUMNS for every customer with an order up to the as-of date.
 
     The as-of date appears twice as a parameter (``as_of_param``). Day counts are date
-    differences (a date minus a date is a number of days in both engines).
+    differences (a date minus a date is a number of days in both engines), divided as
+    floating-point numbers, and rounded half up, so that both engines give the same days.
     """
     return f"""
     WITH hist AS (
         SELECT customer_id, min(order_date) AS first_order, max(order_date) AS last_order,
-               count(*) AS frequency, sum(amount) AS monetary,
+               count(*) AS frequency, {money_sum("amount", dialect)} AS monetary,
                count(DISTINCT order_date) AS order_days
         FROM orders WHERE order_date <= {as_of_param} GROUP BY customer_id
     ),
     rhythm AS (
         SELECT *, CASE WHEN order_days > 1
-                  THEN (last_order - first_order) / (order_days - 1.0) END AS own_gap
+                  THEN CAST(last_order - first_order AS DOUBLE PRECISION) / (order_days - 1)
+                  END AS own_gap
         FROM hist
     ),
     typical AS (
@@ -117,7 +129,7 @@ def scores_sql(as_of_param: str = "?") -> str:
            monetary / frequency AS aov,
            monetary / frequency * (365.0 / gap_days) * {VALUE_YEARS} * (1 - churn_risk)
                AS value_3y,
-           CAST(last_order + CAST(round(gap_days) AS INTEGER) AS DATE) AS expected_next,
+           CAST(last_order + CAST(floor(gap_days + 0.5) AS INTEGER) AS DATE) AS expected_next,
            CASE WHEN recency_days > 2 * gap_days THEN 'overdue'
                 WHEN recency_days + {DUE_WINDOW_DAYS} >= gap_days THEN 'due'
                 ELSE 'later' END AS contact_status
@@ -169,12 +181,14 @@ def refresh_scores_in(tx: StoreWriter) -> None:
     as_of = tx.scalar("SELECT max(order_date) FROM orders")
     # A date literal, not a parameter: not every engine binds parameters in DDL.
     as_of_sql = f"DATE '{as_of.isoformat()}'" if as_of is not None else "CAST(NULL AS DATE)"
-    # Replaced whole, and without a key index: maintaining one over a million deletes
-    # and inserts costs twenty times the scoring itself.
-    tx.execute("DROP TABLE IF EXISTS customer_scores")
+    # Rows replaced, not the table: dropping it would make readers of a server database
+    # wait for the commit. Without a key index: maintaining one over a million deletes and
+    # inserts costs twenty times the scoring itself.
+    columns = ", ".join(SCORE_COLUMNS)
+    tx.execute("DELETE FROM customer_scores")
     tx.execute(
-        f"CREATE TABLE customer_scores AS SELECT {', '.join(SCORE_COLUMNS)} "
-        f"FROM ({scores_sql(as_of_sql)}) AS scores"
+        f"INSERT INTO customer_scores ({columns}) SELECT {columns} "
+        f"FROM ({scores_sql(tx.dialect, as_of_sql)}) AS scores"
     )
     _write_state(tx, ScoreState(version, as_of), fingerprint)
 

@@ -26,38 +26,25 @@ import duckdb
 import pandas as pd
 
 from geo.errors import InputError, MissingDatabaseError, StoreBusyError
-from geo.shipped_files import DEFAULT_WORK_DIR
 from geo.store import tables
 from geo.store.derived_tables import rebuild_orders, refresh_scores_in
 from geo.store.dialect import DUCKDB, Dialect
+from geo.store.locations import DEFAULT_DB, resolve_db_path
 from geo.store.protocol import StoreReader, StoreWriter
 from geo.store.scope import EVERYTHING, Scope, apply_scope
 from geo.store.tables import TABLES, areas_in, levels_in
+from geo.store.waiting import lock_wait_seconds
 
-__all__ = ["TABLES", "DuckDBStore", "Store", "areas_in", "levels_in", "rebuild_orders"]
-
-#: The database unless ``--db`` or ``GEOCRM_DB`` name another (never inside the package).
-DEFAULT_DB = DEFAULT_WORK_DIR / "geocrm.duckdb"
-#: How long to wait for another process to release the database file, in seconds
-#: (``GEOCRM_LOCK_WAIT_SECONDS`` overrides it).
-LOCK_WAIT_SECONDS = 20.0
-
-
-def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The database file: ``--db`` if given, else ``GEOCRM_DB``, else ``data/geocrm.duckdb``."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("GEOCRM_DB")
-    return Path(env) if env else DEFAULT_DB
-
-
-def lock_wait_seconds() -> float:
-    """How long an operation waits for another process to release the file, in seconds."""
-    text = os.environ.get("GEOCRM_LOCK_WAIT_SECONDS")
-    try:
-        return max(float(text), 0.0) if text else LOCK_WAIT_SECONDS
-    except ValueError:
-        return LOCK_WAIT_SECONDS
+__all__ = [
+    "DEFAULT_DB",
+    "TABLES",
+    "DuckDBStore",
+    "Store",
+    "areas_in",
+    "levels_in",
+    "rebuild_orders",
+    "resolve_db_path",
+]
 
 
 def is_writable(path: Path) -> bool:
@@ -173,12 +160,13 @@ class DuckDBHandle:
         self._cursor.execute(sql, list(params or []))
 
     def insert_frame(self, table: str, frame: pd.DataFrame) -> None:
-        with self.staged("incoming_rows", frame):
+        with self.staged("incoming_rows", frame, table):
             columns = ", ".join(str(c) for c in frame.columns)
             self.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_rows")
 
     @contextmanager
-    def staged(self, name: str, frame: pd.DataFrame) -> Iterator[None]:
+    def staged(self, name: str, frame: pd.DataFrame, like: str | None = None) -> Iterator[None]:
+        del like  # the frame's own types are read as they are
         # DuckDB reads the frame in place, without copying it into a table first.
         self._cursor.register(name, frame)
         try:
@@ -215,11 +203,20 @@ class DuckDBStore(tables.CanonicalTables):
             if not create:
                 raise MissingDatabaseError(str(store.path))
             store.path.parent.mkdir(parents=True, exist_ok=True)
-        if not store.writable:
-            return store
-        with store.transaction() as tx:
-            tables.create_missing_tables(tx)
+        tables.upgrade_schema(store)
         return store
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @property
+    def shown(self) -> str:
+        return self.path.name
+
+    @property
+    def work_dir(self) -> Path:
+        return self.path.parent
 
     @property
     def writable(self) -> bool:

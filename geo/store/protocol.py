@@ -4,7 +4,8 @@ Everything outside :mod:`geo.store` talks to these protocols and never sees a dr
 type. Queries are SQL in the portable subset (see :mod:`geo.store.dialect`) with ``?``
 placeholders and bound parameters; results come back as pandas frames, and areas as
 GeoDataFrames in EPSG:4326 (lon/lat degrees). The DuckDB store
-(:class:`geo.store.duckdb_store.DuckDBStore`) implements them.
+(:class:`geo.store.duckdb_store.DuckDBStore`) and the PostgreSQL store
+(:class:`geo.store.postgres_store.PostgreSQLStore`) implement them.
 """
 
 from __future__ import annotations
@@ -50,10 +51,12 @@ class StoreWriter(StoreReader, Protocol):
         """Append the rows of ``frame`` to ``table``; its columns name the table's columns."""
         ...
 
-    def staged(self, name: str, frame: pd.DataFrame) -> AbstractContextManager[None]:
+    def staged(
+        self, name: str, frame: pd.DataFrame, like: str | None = None
+    ) -> AbstractContextManager[None]:
         """While the context lasts, ``frame`` can be read in SQL as the relation ``name``
         (a bulk write's incoming rows, compared with the stored ones before they replace
-        them)."""
+        them), its columns typed as those of the table ``like`` (else as the frame's)."""
         ...
 
 
@@ -62,8 +65,19 @@ class Store(Protocol):
     operations on them. Cheap to create; each operation takes its own connection."""
 
     @property
-    def path(self) -> Path:
-        """Where the database lives; uploads and exports are kept beside it."""
+    def location(self) -> str:
+        """Where the database lives: a file's path or a server's URL (see
+        :mod:`geo.store.locations`); caches key on it. Never shown to a user."""
+        ...
+
+    @property
+    def shown(self) -> str:
+        """The database as a user may see it named: a file's name, a URL without password."""
+        ...
+
+    @property
+    def work_dir(self) -> Path:
+        """The folder of uploads and exports (beside a file; configured for a server)."""
         ...
 
     @property
@@ -160,6 +174,15 @@ class Store(Protocol):
 
     def table_rows(self, table: str) -> pd.DataFrame:
         """Every row of one of the stored tables."""
+        ...
+
+    def table_columns(self, table: str) -> list[str]:
+        """The stored columns of one of the tables, in order."""
+        ...
+
+    def replace_file(self, new_file: Path) -> None:
+        """Make the contents of ``new_file``, a complete GeoCRM database file, this
+        database's at once (open sessions see the old contents, then the new)."""
         ...
 
     # -- writing -----------------------------------------------------------------------

@@ -28,7 +28,7 @@ from geo.schema import (
 )
 from geo.store.derived_tables import rebuild_orders
 from geo.store.dialect import Dialect, placeholders
-from geo.store.protocol import StoreReader, StoreWriter
+from geo.store.protocol import Store, StoreReader, StoreWriter
 from geo.store.scope import EVERYTHING, Scope
 
 TABLES = (
@@ -90,10 +90,10 @@ CREATE TABLE IF NOT EXISTS export_log (
 """
 
 
-def create_missing_tables(tx: StoreWriter) -> None:
-    """Create the tables a database lacks (added by newer versions); derive the orders of
-    a database written before the orders table existed. The engine's own setup (its
-    extensions) comes first."""
+def _create_tables(tx: StoreWriter) -> None:
+    """Version 1: the canonical tables (each created only if missing, so a database written
+    before versions were counted keeps its rows); the orders of a database written before
+    the orders table existed are derived."""
     for setup in tx.dialect.setup_statements:
         tx.execute(setup)
     for statement in schema_sql(tx.dialect).split(";"):
@@ -101,6 +101,67 @@ def create_missing_tables(tx: StoreWriter) -> None:
             tx.execute(statement)
     if tx.scalar("SELECT (SELECT count(*) FROM orders) = 0 AND EXISTS (SELECT 1 FROM sales)"):
         rebuild_orders(tx)
+
+
+def _add_engine_indexes(tx: StoreWriter) -> None:
+    """Version 2: what the engine adds for speed (on PostgreSQL: PostGIS geometries of
+    areas and customers with GiST indexes, and key indexes)."""
+    for statement in tx.dialect.index_statements:
+        tx.execute(statement)
+
+
+#: The schema's history: each step brings a database from the version before it to its
+#: own number. Steps are never edited once released; a change of schema is a new step.
+MIGRATIONS = (
+    (1, "canonical tables", _create_tables),
+    (2, "engine indexes", _add_engine_indexes),
+)
+#: The version a database has once every step ran.
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def schema_version_of(reader: StoreReader) -> int:
+    """The schema version of a database: 0 when it has no tables yet, or was written
+    before versions were counted (then step 1 keeps what it holds)."""
+    has_meta = reader.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' "
+        "AND table_schema = ?",
+        [reader.dialect.table_schema],
+    )
+    if not has_meta:
+        return 0
+    value = reader.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+    return int(value) if value is not None else 0
+
+
+def upgrade_schema(store: Store) -> int:
+    """Bring ``store``'s schema to :data:`SCHEMA_VERSION`; the steps run applied, in order.
+
+    Run when a store is opened. Only one writer upgrades: the version is read again inside
+    the write transaction (which writers take in turn), so a process that starts while
+    another upgrades finds the work done. A read-only database is left as it is; one
+    written by a newer GeoCRM is refused rather than changed.
+    """
+    if not store.writable:
+        return 0
+    with store.snapshot() as reader:
+        found = schema_version_of(reader)
+    if found > SCHEMA_VERSION:
+        raise InputError(
+            f"the database {store.shown} was written by a newer GeoCRM "
+            f"(schema {found}; this one knows {SCHEMA_VERSION})",
+            hint="Upgrade GeoCRM to open it",
+        )
+    if found == SCHEMA_VERSION:
+        return 0
+    ran = 0
+    with store.transaction() as tx:
+        for number, _description, step in MIGRATIONS:
+            if number > schema_version_of(tx):
+                step(tx)
+                set_meta(tx, "schema_version", str(number))
+                ran += 1
+    return ran
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -163,7 +224,7 @@ def replace_level(tx: StoreWriter, areas: gpd.GeoDataFrame) -> None:
     frame["geometry"] = shapely.to_wkb(areas.geometry.to_numpy())
     frame = frame[list(AREA_COLUMNS)]
     levels = sorted(frame["level"].dropna().unique().tolist())
-    with tx.staged("new_areas", frame):
+    with tx.staged("new_areas", frame, "areas"):
         clash = tx.query(
             "SELECT n.area_id, a.level FROM new_areas n JOIN areas a ON a.area_id = n.area_id "
             "WHERE a.level NOT IN (SELECT DISTINCT level FROM new_areas) LIMIT 1"
@@ -192,7 +253,7 @@ def replace_by_key(
 ) -> None:
     """Insert ``frame`` into ``table``; stored rows sharing a ``key`` value are replaced first
     (and rows of the ``dependent`` table with that key, which belong to the old rows)."""
-    with tx.staged("incoming", frame[list(columns)]):
+    with tx.staged("incoming", frame[list(columns)], table):
         for target in (dependent, table):
             if target:
                 tx.execute(
@@ -218,7 +279,7 @@ def upsert_sales(tx: StoreWriter, sales: pd.DataFrame) -> None:
 
 def write_assignments(tx: StoreWriter, level: str, assignments: pd.DataFrame) -> None:
     """Replace the level's assignments of the given customers."""
-    with tx.staged("new_assignments", assignments[list(ASSIGNMENT_COLUMNS)]):
+    with tx.staged("new_assignments", assignments[list(ASSIGNMENT_COLUMNS)], "assignments"):
         tx.execute(
             "DELETE FROM assignments WHERE level = ? AND customer_id IN "
             "(SELECT customer_id FROM new_assignments)",
@@ -283,6 +344,10 @@ class CanonicalTables:
     A store supplies :meth:`query`, :meth:`scalar` and :meth:`snapshot` (its connections);
     the writes take the handle of the store's transaction.
     """
+
+    @property
+    def dialect(self) -> Dialect:
+        raise NotImplementedError
 
     def query(
         self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
@@ -389,7 +454,13 @@ class CanonicalTables:
         """Every row of ``table``, one of :data:`TABLES`."""
         if table not in TABLES:
             raise ValueError(f"no table {table!r}")
-        return self.query(f"SELECT * FROM {table}")
+        return self.query(f"SELECT {', '.join(self.table_columns(table))} FROM {table}")
+
+    def table_columns(self, table: str) -> list[str]:
+        """The stored columns of ``table`` in order (not those the engine derives itself,
+        such as PostGIS geometries)."""
+        columns = self.query(f"SELECT * FROM {table} LIMIT 0").columns
+        return [str(c) for c in columns if c not in self.dialect.derived_columns]
 
     # -- writing (inside a transaction) --------------------------------------------------
 

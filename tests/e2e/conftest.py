@@ -21,7 +21,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from geo.store.duckdb_store import Store
+from geo.store.duckdb_store import DuckDBStore
+from geo.store.duckdb_store import DuckDBStore as Store
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route
@@ -47,6 +48,12 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_file_store: DuckDBStore) -> DuckDBStore:
+    """Browser tests serve the demo file (the team store has browser tests of its own)."""
+    return demo_file_store
 
 
 @dataclass
