@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from geo.places.level_assignment import assign_customers
 from geo.store.copying import copy_database
 from geo.store.duckdb_store import DuckDBStore
 from geo.store.protocol import Store
-from tests.stores import ENGINES, empty_store, postgres_database
+from tests.stores import ENGINES, copy_of, empty_store, postgres_database
 from tests.tiny_business import tiny_areas, tiny_customers, tiny_sales
 
 
@@ -95,16 +94,7 @@ def demo_copy(
 ) -> Iterator[Store]:
     """A copy of the demo database of this test's own, which the app opens too: for a test
     that writes, so the shared one stays as it was however the test ends."""
-    if isinstance(demo_store, DuckDBStore):
-        copy = tmp_path / "demo-copy.duckdb"
-        shutil.copyfile(demo_store.path, copy)
-        journal = demo_store.path.with_name(demo_store.path.name + ".wal")
-        if journal.exists():  # written but not yet checkpointed: part of the database
-            shutil.copyfile(journal, copy.with_name(copy.name + ".wal"))
-        monkeypatch.setenv("GEOCRM_DB", str(copy))
-        yield DuckDBStore.open(copy)
-        return
-    with empty_store("postgresql", tmp_path) as store:
-        copy_database(demo_file_store, store)
+    engine = "duckdb" if isinstance(demo_store, DuckDBStore) else "postgresql"
+    with copy_of(demo_file_store, engine, tmp_path) as store:
         monkeypatch.setenv("GEOCRM_DB", store.location)
         yield store

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -46,7 +47,7 @@ def _with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
 
 
-def _admin(url: str):  # type: ignore[no-untyped-def]
+def _admin(url: str) -> Any:
     import psycopg
 
     return psycopg.connect(_with_database(url, "postgres"), autocommit=True)
@@ -96,3 +97,45 @@ def empty_store(engine: str, folder: Path, name: str = "store") -> Iterator[Stor
 
     with postgres_database() as url:
         yield PostgreSQLStore.open(url)
+
+
+@contextmanager
+def read_only(store: Store) -> Iterator[Store]:
+    """``store`` as a process that may not write it sees it: a file without write
+    permission, or a server session whose transactions are read-only."""
+    if isinstance(store, DuckDBStore):
+        store.path.chmod(0o444)
+        try:
+            yield store
+        finally:
+            store.path.chmod(0o644)
+        return
+    from geo.store.postgres_store import PostgreSQLStore, close_pool
+
+    joiner = "&" if "?" in store.location else "?"
+    url = f"{store.location}{joiner}options=-c%20default_transaction_read_only%3Don"
+    try:
+        yield PostgreSQLStore(url)
+    finally:
+        close_pool(url)
+
+
+@contextmanager
+def copy_of(source: Store, engine: str, folder: Path) -> Iterator[Store]:
+    """A copy of ``source`` of one's own on ``engine``: a file copied whole (with its
+    journal), or a new server database filled by :func:`geo.store.copying.copy_database`."""
+    if engine == "duckdb" and isinstance(source, DuckDBStore):
+        import shutil
+
+        copy = folder / "copy.duckdb"
+        shutil.copyfile(source.path, copy)
+        journal = source.path.with_name(source.path.name + ".wal")
+        if journal.exists():  # written but not yet checkpointed: part of the database
+            shutil.copyfile(journal, copy.with_name(copy.name + ".wal"))
+        yield DuckDBStore.open(copy)
+        return
+    from geo.store.copying import copy_database
+
+    with empty_store(engine, folder, "copy") as store:
+        copy_database(source, store)
+        yield store

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.segments.area_kpis import compute_area_kpis, summarise_selection
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.duckdb_store import DuckDBStore, Store
 from tests.app_sessions import APP, TIMEOUT, open_with_link
 from tests.other_process import holding_the_file
 from ui.inert_text import inert
@@ -418,8 +418,9 @@ def test_every_page_shows_the_same_headline_for_one_segment(
 
 
 def test_a_page_waits_plainly_while_an_import_holds_the_database(
-    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+    demo_file_store: DuckDBStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    demo_store = demo_file_store  # another process holds the file (a server never is held)
     import ui.busy
 
     monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))

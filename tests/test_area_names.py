@@ -13,7 +13,7 @@ from geo.imports.area_names import name_namesakes, us_county_name
 from geo.imports.runner import import_areas_file
 from geo.segments.area_kpis import compute_area_kpis
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_us_counties_carry_their_type_and_state() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from geo.analytics.churn_backtest import backtest_churn
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_backtest_counts_add_up_and_high_risk_beats_the_base_rate(demo_store: Store) -> None:

@@ -10,7 +10,7 @@ import pytest
 from geo.analytics.customer_card import customer_card, monthly_orders
 from geo.errors import InputError
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_card_worked_by_hand(tiny_store: Store) -> None:
@@ -58,7 +58,7 @@ def test_orders_by_month_count_every_order_of_the_sales_table(demo_store: Store)
     expected = demo_store.query(
         "SELECT CAST(date_trunc('month', d) AS DATE) AS month, count(*) AS orders FROM "
         "(SELECT order_id, min(order_date) AS d FROM sales WHERE customer_id = ? "
-        "GROUP BY order_id) GROUP BY ALL ORDER BY month",
+        "GROUP BY order_id) AS ordered GROUP BY month ORDER BY month",
         [busiest],
     )
     history = monthly_orders(demo_store, busiest)

@@ -19,7 +19,8 @@ from geo.analytics.flows import (
     shift_period,
 )
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store, rebuild_orders
+from geo.store.duckdb_store import rebuild_orders
+from geo.store.protocol import Store
 from tests.tiny_business import order_lines
 
 

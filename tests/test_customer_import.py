@@ -12,7 +12,7 @@ from geo.imports.customer_files import CustomerColumns, read_customers
 from geo.imports.gazetteer import load_postcode_file
 from geo.imports.runner import import_customers_file
 from geo.schema import REJECTION_REASONS
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

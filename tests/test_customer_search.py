@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from geo.analytics.customer_search import describe_result, search_customers
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from geo.places.level_assignment import summarise_assignments
 from geo.segments.area_kpis import compute_area_kpis, summarise_selection
 from geo.segments.filters import Filters
 from geo.segments.selection import select_customers
-from geo.store.duckdb_store import Store
+from geo.store.dialect import placeholders
+from geo.store.protocol import Store
 
 
 def test_every_customer_has_one_status_and_counts_add_up(tiny_store: Store) -> None:
@@ -119,10 +120,11 @@ def test_map_sample_is_the_smallest_hashes_of_all_matches(
     sample = sample_points(demo_store, filters, "prospect", 500)
     rows = select_customers(demo_store, replace(filters, kind="prospect"))
     located = rows.dropna(subset=["lat", "lon"])
+    ids = located["customer_id"].tolist()
     expected = demo_store.query(
-        "SELECT customer_id, lat, lon FROM customers WHERE customer_id IN "
-        "(SELECT unnest(?)) ORDER BY hash(customer_id), customer_id LIMIT 500",
-        [located["customer_id"].tolist()],
+        f"SELECT customer_id, lat, lon FROM customers WHERE customer_id IN ({placeholders(ids)}) "
+        f"ORDER BY {demo_store.dialect.stable_hash_of('customer_id')}, customer_id LIMIT 500",
+        ids,
     )
     assert sample.total == len(located)
     assert sample.shown == min(500, len(located))

@@ -12,7 +12,7 @@ from geo.present.deck_files import write_pdf, write_pptx
 from geo.segments.area_kpis import compute_area_kpis, summarise_selection
 from geo.segments.filters import Filters
 from geo.segments.segment import Segment
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def _texts(slide: object) -> list[str]:

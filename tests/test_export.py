@@ -17,7 +17,7 @@ from geo.present.exports import (
 )
 from geo.segments.filters import Filters
 from geo.segments.selection import select_customers
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 HOSTILE = [
     "=1+1",

@@ -21,7 +21,7 @@ from geo.segments.area_kpis import compute_area_kpis
 from geo.segments.filters import Filters
 from geo.segments.segment import Segment
 from geo.segments.selection import select_customers
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_tiny_business_figures_worked_by_hand(tiny_store: Store) -> None:
@@ -112,7 +112,7 @@ def test_cli_figures_print_the_same_numbers(
     code = main(
         [
             "--db",
-            str(demo_store.path),
+            demo_store.location,
             "figures",
             "--level",
             "state",

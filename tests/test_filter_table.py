@@ -15,7 +15,7 @@ from geo.segments.criteria import Known, WidgetKind, is_set
 from geo.segments.filters import CRITERIA, Filters
 from geo.segments.segment import SINGLE_VALUED, Segment, segment_from_json, segment_from_query
 from geo.segments.selection import select_customers
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 from tests.app_sessions import open_with_link
 from ui import session_keys
 
@@ -175,7 +175,7 @@ def test_min_orders_round_trips_through_link_and_cli(tiny_store: Store) -> None:
 def test_the_sidebar_sets_min_orders_from_the_link_and_writes_it_back(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
+    monkeypatch.setenv("GEOCRM_DB", demo_store.location)
     at = open_with_link({"level": "state", "min_orders": "4"})
     assert at.sidebar.number_input(key="f_min_orders").value == 4
     filters = at.session_state[session_keys.FILTERS_KEY]

@@ -13,7 +13,7 @@ from geo.imports import area_files as area_import
 from geo.imports import customer_files as customer_import
 from geo.imports import sale_files as sale_import
 from geo.schema import REJECTION_REASONS
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 from tests.app_sessions import APP, ROOT, TIMEOUT
 
 #: Names of stored tables and columns that must never reach the Data page's tables.
@@ -30,7 +30,7 @@ RAW_NAMES = (
 
 
 def _app(store: Store, monkeypatch: pytest.MonkeyPatch, page: str | None = None) -> AppTest:
-    monkeypatch.setenv("GEOCRM_DB", str(store.path))
+    monkeypatch.setenv("GEOCRM_DB", store.location)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
@@ -145,9 +145,7 @@ def test_the_demo_build_after_yes_replaces_the_data_and_ends_at_done(
     assert tiny_store.table_counts()["customers"] == 200_000
     assert any("Demo business built: 200,000" in s.value for s in at.success)
     assert (_contents(at)["Customers"], _contents(at)["Prospects"]) == ("50,000", "150,000")
-    assert (
-        sorted(p.name for p in Path(tiny_store.path).parent.iterdir() if "partial" in p.name) == []
-    )
+    assert sorted(p.name for p in tiny_store.work_dir.iterdir() if "partial" in p.name) == []
 
 
 def test_an_import_that_replaces_stored_customers_asks_first(

@@ -16,7 +16,7 @@ from geo.segments.filters import Filters
 from geo.segments.saved import known_for_links
 from geo.segments.segment import MAX_VALUE_CHARS, segment_from_query
 from geo.segments.selection import describe_filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 from tests.app_sessions import ROOT, open_with_link
 from ui import session_keys
 from ui.inert_text import WORD_JOINER, inert

@@ -7,7 +7,7 @@ import pytest
 
 from geo.analytics.lookalikes import lift_table, location_lift, lookalike_prospects, whitespace
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_lifts_worked_by_hand() -> None:

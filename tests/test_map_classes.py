@@ -13,7 +13,7 @@ from geo.maps.area_colours import NO_DATA, area_colours
 from geo.maps.classes import DIVERGING, SCHEMES, classify, format_bound, round_bound
 from geo.segments.area_kpis import compute_area_kpis
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def _check_classes(values: np.ndarray, unit: str, **kwargs: object) -> list[str]:

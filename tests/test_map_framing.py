@@ -12,7 +12,7 @@ from geo.maps.framing import US_REGIONS, circle_box, regions_on_map, view_framin
 from geo.maps.jump_control import JumpControl
 from geo.maps.point_cells import zoom_to_fit
 from geo.places.shapes import Shape
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_a_circle_is_framed_whole() -> None:

@@ -14,7 +14,7 @@ from geo.maps.area_colours import area_colours
 from geo.maps.picture import render_map_picture
 from geo.segments.area_kpis import compute_area_kpis
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def _hex(rgb: tuple[int, ...] | float) -> str:

@@ -8,7 +8,7 @@ from geo.analytics.place_finder import circle_around, find_place
 from geo.errors import InputError
 from geo.segments.filters import Filters
 from geo.segments.selection import select_customers
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_a_place_name_is_the_most_populous_of_that_name(tiny_store: Store) -> None:

@@ -11,7 +11,7 @@ from geo.maps.point_cells import MAX_CELLS, cell_zoom, count_points_in_cells, zo
 from geo.maps.point_sample import sample_points
 from geo.segments.filters import Filters
 from geo.segments.selection import select_customers
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_cells_worked_by_hand(tiny_store: Store) -> None:

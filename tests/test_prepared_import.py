@@ -9,7 +9,7 @@ import geopandas as gpd
 from shapely.geometry import box
 
 from geo.imports.runner import prepare_areas, prepare_customers, prepare_sales, write_prepared
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_a_customer_file_counts_the_stored_ids_it_replaces_and_writes_nothing_yet(

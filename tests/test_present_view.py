@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from geo.analytics.figures import net_change_last_period, quarter_name
 from geo.segments.area_kpis import compute_area_kpis
 from geo.segments.filters import Filters
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 from tests.app_sessions import ROOT, open_with_link
 
 PRESENT = ROOT / "pages" / "present.py"
@@ -19,7 +19,7 @@ PRESENT = ROOT / "pages" / "present.py"
 
 @pytest.fixture(autouse=True)
 def _demo(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GEOCRM_DB", str(demo_store.path))
+    monkeypatch.setenv("GEOCRM_DB", demo_store.location)
 
 
 def _back_link(at: AppTest) -> str:

@@ -9,7 +9,7 @@ from shapely.geometry import box
 
 from geo.imports.runner import import_areas_file, import_customers_file, import_sales_file
 from geo.progress import within
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_within_maps_a_stage_onto_its_share() -> None:

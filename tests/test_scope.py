@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 from geo.store.scope import EVERYTHING, Scope, apply_scope
 
 
 def rows(store: Store, sql: str, scope: Scope, params: list[object] | None = None) -> list[tuple]:
-    scoped, all_params = apply_scope(sql, params, scope)
+    scoped, all_params = apply_scope(sql, params, scope, store.dialect.table_schema)
     return [tuple(r) for r in store.query(scoped, all_params).itertuples(index=False)]
 
 

@@ -15,7 +15,6 @@ import importlib
 import inspect
 import pkgutil
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -31,8 +30,10 @@ from geo.errors import InputError
 from geo.segments.filters import Filters
 from geo.segments.saved import save_segment
 from geo.segments.segment import Segment
-from geo.store.duckdb_store import Store
+from geo.store.duckdb_store import DuckDBStore
+from geo.store.protocol import Store
 from geo.store.scope import EVERYTHING, Scope
+from tests.stores import copy_of
 
 #: Public functions that take a store but write, or read no customer data.
 NOT_READS = {
@@ -49,14 +50,15 @@ STATE = Filters(level="state")
 
 
 @pytest.fixture(scope="module")
-def store(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Store:
+def store(
+    demo_store: Store, demo_file_store: DuckDBStore, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
     """A copy of the demo with one saved segment on the hidden territory."""
-    folder = tmp_path_factory.mktemp("scoped")
-    shutil.copy(demo_store.path, folder / "demo.duckdb")
-    copy = Store.open(folder / "demo.duckdb")
-    segment = Segment(Filters(level="territory", area_ids=(HIDDEN_TERRITORY,)), name="South")
-    save_segment(copy, segment, "South")
-    return copy
+    engine = "duckdb" if isinstance(demo_store, DuckDBStore) else "postgresql"
+    with copy_of(demo_file_store, engine, tmp_path_factory.mktemp("scoped")) as copy:
+        segment = Segment(Filters(level="territory", area_ids=(HIDDEN_TERRITORY,)), name="South")
+        save_segment(copy, segment, "South")
+        yield copy
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from geo.cli import _filters, build_parser, filters_to_args
 from geo.places.shapes import Shape
 from geo.segments.filters import Filters
 from geo.segments.segment import Known, MapView, Segment, segment_from_json, segment_from_query
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 CIRCLE = Shape("circle", ((0.5, 0.5),), 25.0)
 RECT = Shape("rectangle", ((0.0, 0.0), (1.2, 0.9)))

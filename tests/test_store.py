@@ -6,7 +6,8 @@ import time
 import pytest
 
 from geo.errors import InputError, StoreBusyError
-from geo.store.duckdb_store import Store
+from geo.store.duckdb_store import DuckDBStore
+from geo.store.protocol import Store
 from tests.other_process import holding_the_file
 from tests.tiny_business import tiny_areas, tiny_customers
 
@@ -121,21 +122,21 @@ def test_eight_readers_and_a_writer_in_one_process_never_fail(tiny_store: Store)
 
 
 def test_a_file_held_by_another_process_is_busy_with_a_plain_message(
-    tiny_store: Store, monkeypatch: pytest.MonkeyPatch
+    tiny_file_store: DuckDBStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", "0.5")
-    with holding_the_file(tiny_store.path) as holder:
+    with holding_the_file(tiny_file_store.path) as holder:
         started = time.monotonic()
         with pytest.raises(StoreBusyError) as busy:
-            tiny_store.table_counts()
+            tiny_file_store.table_counts()
         assert time.monotonic() - started >= 0.5
-        assert not tiny_store.is_free()
-        with pytest.raises(StoreBusyError), tiny_store.transaction():
+        assert not tiny_file_store.is_free()
+        with pytest.raises(StoreBusyError), tiny_file_store.transaction():
             pass
     message = str(busy.value)
     assert message == "the database is busy with an import; try again when it ends"
-    assert str(holder.pid) not in message and tiny_store.path.name not in message
+    assert str(holder.pid) not in message and tiny_file_store.path.name not in message
     assert "/" not in message
     # Released: readable again, and the other process's uncommitted row never landed.
-    assert tiny_store.is_free()
-    assert tiny_store.query("SELECT * FROM meta WHERE key = 'held'").empty
+    assert tiny_file_store.is_free()
+    assert tiny_file_store.query("SELECT * FROM meta WHERE key = 'held'").empty

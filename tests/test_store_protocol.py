@@ -34,7 +34,9 @@ from geo.segments.filters import Filters
 from geo.segments.saved import list_segments
 from geo.segments.selection import describe_filters, select_customers
 from geo.store.dialect import DUCKDB, POSTGRESQL
-from geo.store.duckdb_store import TABLES, Store
+from geo.store.duckdb_store import TABLES
+from geo.store.protocol import Store
+from tests.stores import read_only
 from tests.tiny_business import tiny_customers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,9 +69,11 @@ def test_a_writer_stages_frames_and_inserts_them_with_bound_parameters(
         tiny_store.query("SELECT * FROM incoming_segments")
 
 
-def test_the_duckdb_dialect_folds_accents_hashes_stably_and_rounds(tiny_store: Store) -> None:
+def test_each_dialect_folds_accents_hashes_stably_and_rounds(
+    tiny_store: Store, engine: str
+) -> None:
     d = tiny_store.dialect
-    assert d is DUCKDB
+    assert d is {"duckdb": DUCKDB, "postgresql": POSTGRESQL}[engine]
     row = tiny_store.query(
         f"SELECT {d.fold_accents('?')} AS folded, {d.stable_hash_of('?')} AS h1, "
         f"{d.stable_hash_of('?')} AS h2, {d.round_number('?', 1)} AS r",
@@ -82,8 +86,8 @@ def test_the_duckdb_dialect_folds_accents_hashes_stably_and_rounds(tiny_store: S
 
 def test_a_hash_threshold_keeps_about_its_share_of_the_rows(tiny_store: Store) -> None:
     ids = pd.DataFrame({"customer_id": [f"id{i}" for i in range(4000)]})
-    hashed = DUCKDB.stable_hash_of("customer_id")
-    below, params = DUCKDB.hash_below(hashed, 0.25)
+    hashed = tiny_store.dialect.stable_hash_of("customer_id")
+    below, params = tiny_store.dialect.hash_below(hashed, 0.25)
     with tiny_store.transaction() as tx, tx.staged("ids", ids):
         kept = tx.scalar(f"SELECT count(*) FROM ids WHERE {below}", params)
     assert 800 < kept < 1200
@@ -153,15 +157,13 @@ READERS: dict[str, Callable[[Store], Any]] = {
 
 
 @pytest.mark.parametrize("name", READERS)
-def test_every_reader_works_on_a_file_nobody_may_write(tiny_store: Store, name: str) -> None:
-    # A read-only file is opened read-only: any write or DDL in a read path would fail.
+def test_every_reader_works_on_a_store_nobody_may_write(tiny_store: Store, name: str) -> None:
+    # A read-only file is opened read-only, a server session is read-only: any write or DDL
+    # in a read path would fail.
     before = READERS[name](tiny_store)
-    tiny_store.path.chmod(0o444)
-    try:
-        assert not tiny_store.writable
-        again = READERS[name](tiny_store)
-    finally:
-        tiny_store.path.chmod(0o644)
+    with read_only(tiny_store) as unwritable:
+        assert not unwritable.writable
+        again = READERS[name](unwritable)
     assert repr(again) == repr(before)
 
 

@@ -27,7 +27,7 @@ from geo.present.target_list import area_breakdown, export_file_stem
 from geo.segments.area_kpis import compute_area_kpis
 from geo.segments.filters import Filters
 from geo.segments.selection import select_customers
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ from geo.segments.saved import (
     save_segment,
 )
 from geo.segments.segment import Segment
-from geo.store.duckdb_store import Store
+from geo.store.protocol import Store
 
 
 def test_saved_segments_save_rename_delete_and_rerun(tiny_store: Store) -> None:
@@ -122,7 +122,7 @@ def test_screen_exports_and_cli_hold_the_same_rows(demo_copy: Store, tmp_path: P
     assert int(breakdown["rows"].sum()) == len(ids)
     # Command line, from the saved segment
     out = tmp_path / "cli.csv"
-    code = main(["--db", str(demo_copy.path), "export", "--segment", segment.name or "",
+    code = main(["--db", demo_copy.location, "export", "--segment", segment.name or "",
                  "--format", "csv", "--out", str(out)])  # fmt: skip
     assert code == 0
     assert set(pd.read_csv(out, dtype=str)["customer_id"]) == ids
@@ -136,7 +136,7 @@ def test_per_owner_workbook_holds_every_row_once_in_call_order(
     filters = Filters(level="territory", kind="customer", contact=("overdue", "due"))
     save_segment(demo_copy, Segment(filters), "Due for contact")
     out = tmp_path / "reps.xlsx"
-    code = main(["--db", str(demo_copy.path), "export", "--segment", "Due for contact",
+    code = main(["--db", demo_copy.location, "export", "--segment", "Due for contact",
                  "--per-owner", "--format", "xlsx", "--out", str(out)])  # fmt: skip
     assert code == 0
     expected = set(build_target_list(demo_copy, Segment(filters)).rows["customer_id"])

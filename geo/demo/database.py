@@ -67,10 +67,10 @@ def build_demo_file(
 
     ``demo_options`` are those of :func:`build_demo_database` (seed and sizes).
 
-    The build goes into a hidden file (next to a target file; in the work folder for a
-    server), so a build killed half-way leaves ``target`` as it was. Saved segments and the
-    logs of a replaced database are kept, and its data version is carried on (so caches
-    keyed by it are not reused). The app may have ``target`` open: see
+    The build goes into a hidden file next to a target file (a server builds it in one
+    transaction instead), so a build killed half-way leaves ``target`` as it was. Saved
+    segments and the logs of a replaced database are kept, and its data version is carried
+    on (so caches keyed by it are not reused). The app may have ``target`` open: see
     :meth:`geo.store.protocol.Store.replace_file`.
     """
     location = os.fspath(target)
@@ -81,10 +81,13 @@ def build_demo_file(
             hint="Make it writable, or build the demo into another file with --db",
         )
     if is_server_url(location):
-        destination.work_dir.mkdir(parents=True, exist_ok=True)
-        partial = destination.work_dir / ".demo-build.duckdb.partial"
-    else:
-        partial = Path(location).with_name(f".{Path(location).name}.partial")
+        # A server's transaction is all or nothing already, and readers keep seeing the old
+        # business until it commits: no file to build first.
+        counts = build_demo_database(open_store(location), progress=progress, **demo_options)
+        if progress:
+            progress(_done(counts), 1.0)
+        return counts
+    partial = Path(location).with_name(f".{Path(location).name}.partial")
     _remove_database_file(partial)  # the leftover of a build that was killed
     try:
         store = DuckDBStore.open(partial)
@@ -99,12 +102,15 @@ def build_demo_file(
     finally:
         _remove_database_file(partial)
     if progress:
-        progress(
-            f"done: {counts['customers']:,} customers and prospects, "
-            f"{counts['sales']:,} order lines",
-            1.0,
-        )
+        progress(_done(counts), 1.0)
     return counts
+
+
+def _done(counts: dict[str, int]) -> str:
+    return (
+        f"done: {counts['customers']:,} customers and prospects, "
+        f"{counts['sales']:,} order lines"
+    )
 
 
 def demo_is_complete(target: str | os.PathLike[str]) -> bool:

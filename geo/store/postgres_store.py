@@ -318,7 +318,14 @@ class PostgreSQLStore(tables.CanonicalTables):
 
     @property
     def writable(self) -> bool:
-        return True
+        """Whether this connection may write: not a read-only replica, not a read-only
+        session (``default_transaction_read_only``)."""
+        return bool(
+            self.scalar(
+                "SELECT NOT pg_is_in_recovery() "
+                "AND current_setting('default_transaction_read_only') = 'off'"
+            )
+        )
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> PostgreSQLStore:
@@ -385,7 +392,7 @@ class PostgreSQLStore(tables.CanonicalTables):
         from geo.store.copying import copy_database
         from geo.store.duckdb_store import DuckDBStore
 
-        copy_database(DuckDBStore.open(new_file, create=False), self)
+        copy_database(DuckDBStore.open(new_file, create=False), self, verify=False)
 
     # -- reading -----------------------------------------------------------------------
 
