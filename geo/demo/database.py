@@ -75,7 +75,7 @@ def build_demo_file(
     """
     location = os.fspath(target)
     destination = store_at(location)
-    if not destination.writable:
+    if (is_server_url(location) or Path(location).exists()) and not destination.writable:
         raise InputError(
             f"the database {destination.shown} is read-only",
             hint="Make it writable, or build the demo into another file with --db",
@@ -96,7 +96,7 @@ def build_demo_file(
         )
         if progress:
             progress("putting the new data in place", REPLACING_AT)
-        if is_server_url(location) or Path(location).exists():
+        if Path(location).exists():
             _take_over_kept_rows(open_store(location), store)
         destination.replace_file(partial)
     finally:
@@ -107,10 +107,7 @@ def build_demo_file(
 
 
 def _done(counts: dict[str, int]) -> str:
-    return (
-        f"done: {counts['customers']:,} customers and prospects, "
-        f"{counts['sales']:,} order lines"
-    )
+    return f"done: {counts['customers']:,} customers and prospects, {counts['sales']:,} order lines"
 
 
 def demo_is_complete(target: str | os.PathLike[str]) -> bool:

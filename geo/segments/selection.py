@@ -141,7 +141,9 @@ def selection_sql(
 def select_customers(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """The selected customers and prospects, one row each, sorted by customer_id."""
     sql, params = selection_sql(filters)
-    frame = store.query(f"SELECT * FROM ({sql}) AS selected ORDER BY customer_id", params, scope=scope)
+    frame = store.query(
+        f"SELECT * FROM ({sql}) AS selected ORDER BY customer_id", params, scope=scope
+    )
     frame.columns = list(SELECTION_COLUMNS)
     return frame
 

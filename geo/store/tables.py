@@ -26,7 +26,7 @@ from geo.schema import (
     CUSTOMER_COLUMNS,
     SALE_COLUMNS,
 )
-from geo.store.derived_tables import rebuild_orders
+from geo.store.derived_tables import rebuild_orders, scores_are_current
 from geo.store.dialect import Dialect, placeholders
 from geo.store.protocol import Store, StoreReader, StoreWriter
 from geo.store.scope import EVERYTHING, Scope
@@ -146,6 +146,7 @@ def upgrade_schema(store: Store) -> int:
         return 0
     with store.snapshot() as reader:
         found = schema_version_of(reader)
+        stale_scores = found > 0 and not scores_are_current(reader)
     if found > SCHEMA_VERSION:
         raise InputError(
             f"the database {store.shown} was written by a newer GeoCRM "
@@ -153,6 +154,10 @@ def upgrade_schema(store: Store) -> int:
             hint="Upgrade GeoCRM to open it",
         )
     if found == SCHEMA_VERSION:
+        if stale_scores:
+            # Scored by an older GeoCRM: an empty write scores them again at its commit.
+            with store.transaction():
+                pass
         return 0
     ran = 0
     with store.transaction() as tx:
