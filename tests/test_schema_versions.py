@@ -372,3 +372,24 @@ def _with_password(url: str, password: str) -> tuple[str, str]:
         return url, parts.password
     netloc = f"{parts.username}:{password}@{parts.hostname}:{parts.port}"
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), password
+
+
+def test_the_app_says_plainly_that_a_newer_database_cannot_be_opened(
+    tiny_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.app_sessions import open_with_link
+    from ui.inert_text import inert
+
+    _mark_newer(tiny_store)
+    monkeypatch.setenv("GEOCRM_DB", tiny_store.location)
+    at = open_with_link({})  # asserts that no exception (no traceback) reached the page
+    errors = [e.value for e in at.error]
+    assert errors == [
+        inert(
+            f"the database {tiny_store.shown} was written by a newer GeoCRM "
+            f"(schema version {SCHEMA_VERSION + 1}; this GeoCRM knows up to "
+            f"{SCHEMA_VERSION}). Open it with that GeoCRM or a newer one; "
+            "it was left unchanged"
+        )
+    ]
+    assert version_of(tiny_store) == SCHEMA_VERSION + 1
