@@ -393,3 +393,20 @@ def test_the_app_says_plainly_that_a_newer_database_cannot_be_opened(
         )
     ]
     assert version_of(tiny_store) == SCHEMA_VERSION + 1
+
+
+def test_a_file_of_the_previous_release_ends_with_the_tables_and_columns_of_a_new_one(
+    previous_release_file: Path, tmp_path: Path
+) -> None:
+    # A column added to a table without a step of its own reaches new databases only: this
+    # is where that shows.
+    def columns_of(store: Store) -> pd.DataFrame:
+        return store.query(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, column_name"
+        )
+
+    upgraded = open_store(str(previous_release_file))
+    new = open_store(str(tmp_path / "new.duckdb"))
+    pd.testing.assert_frame_equal(columns_of(upgraded), columns_of(new))
+    assert set(columns_of(new)["table_name"]) == {"meta", *TABLES}

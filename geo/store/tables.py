@@ -45,7 +45,12 @@ TABLES = (
 
 
 def schema_sql(dialect: Dialect) -> str:
-    """The statements that create every table missing from a database."""
+    """The statements that create every table missing from a database: schema version 1.
+
+    Never changed: a database at version 1 or later does not run them again, so a table or
+    column added here would never reach it. A change of schema is a new step of
+    :data:`MIGRATIONS` (``CREATE TABLE IF NOT EXISTS``, ``ALTER TABLE ... ADD COLUMN``).
+    """
     return f"""
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS areas (
