@@ -414,3 +414,14 @@ def test_a_file_of_the_previous_release_ends_with_the_tables_and_columns_of_a_ne
     new = open_store(str(tmp_path / "new.duckdb"))
     pd.testing.assert_frame_equal(columns_of(upgraded), columns_of(new))
     assert set(columns_of(new)["table_name"]) == {"meta", *TABLES}
+
+
+def test_the_first_command_on_a_file_of_the_previous_release_upgrades_it(
+    previous_release_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--db", str(previous_release_file), "status", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["engine"] == "DuckDB" and out["schema_version"] == SCHEMA_VERSION
+    assert out["database"] == "previous.duckdb" and out["tables"]["customers"] == 148
+    assert out["levels"] == ["territory", "state", "county"]
+    assert version_of(store_at(str(previous_release_file))) == SCHEMA_VERSION
