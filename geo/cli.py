@@ -49,6 +49,7 @@ from geo.segments.selection import describe_filters
 from geo.store.locations import resolve_location
 from geo.store.opening import open_store, store_at
 from geo.store.protocol import Store
+from geo.store.tables import schema_version_of
 
 EXIT_INPUT = 2
 
@@ -124,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--order-lines", type=int, default=500_000)
     _add_json(p)
 
-    p = sub.add_parser("status", help="row counts per table and location statuses")
+    p = sub.add_parser(
+        "status", help="the database: engine, schema version, rows per table, location statuses"
+    )
     _add_json(p)
 
     imp = sub.add_parser("import", help="import a file").add_subparsers(dest="what", required=True)
@@ -436,15 +439,22 @@ def run_status(store: Store, _args: argparse.Namespace) -> tuple[dict[str, Any],
 
     counts = store.table_counts()
     assignment = summarise_assignments(store)
+    with store.snapshot() as reader:
+        schema_version = schema_version_of(reader)
     out = {
         "database": store.shown,
+        "engine": store.dialect.name,
+        "schema_version": schema_version,
         "tables": counts,
         "levels": store.levels(),
         "data_version": store.data_version(),
         "assignment": assignment.by_level,
     }
     text = "\n".join(
-        [f"database {store.shown}"]
+        [
+            f"database {store.shown}",
+            f"  engine {store.dialect.name}, schema version {schema_version}",
+        ]
         + [f"  {t}: {n} rows" for t, n in counts.items()]
         + [
             f"  {lv}: " + ", ".join(f"{k} {v}" for k, v in c.items())

@@ -34,6 +34,7 @@ from geo.analytics.rfm_views import (
     top_at_risk,
 )
 from geo.analytics.scores import score_state
+from geo.errors import InputError, StoreBusyError
 from geo.maps.display_geometry import simplify_for_display
 from geo.maps.point_cells import PointCells, count_points_in_cells
 from geo.maps.point_sample import MAP_POINT_LIMIT, PointSample, sample_points
@@ -45,6 +46,7 @@ from geo.segments.selection import describe_filters, select_customers
 from geo.store.locations import resolve_location
 from geo.store.opening import open_store, store_at
 from geo.store.protocol import Store
+from ui.inert_text import show_error
 
 #: Display simplification per level, in degrees (about 1 km at US latitudes); never used
 #: for assignment.
@@ -57,7 +59,16 @@ def _open_store(location: str) -> Store:
 
 
 def current_store() -> Store:
-    return _open_store(resolve_location())
+    """The app's database, its schema brought up to date when first opened. One the app
+    cannot use (written by a newer GeoCRM, a server out of reach) stops the page with its
+    plain message; a busy one is left to :func:`ui.busy.run_unless_busy`."""
+    try:
+        return _open_store(resolve_location())
+    except StoreBusyError:
+        raise
+    except InputError as exc:
+        show_error(exc)
+        st.stop()
 
 
 def data_key(store: Store) -> tuple[str, int]:

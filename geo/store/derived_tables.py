@@ -16,7 +16,7 @@ from datetime import date
 
 from geo.schema import SEGMENT_RULES
 from geo.store.dialect import Dialect
-from geo.store.protocol import StoreReader, StoreWriter
+from geo.store.protocol import StoreWriter
 
 #: Lower bounds of the medium and high churn risk bands.
 RISK_MEDIUM = 0.6
@@ -211,12 +211,3 @@ def parse_score_state(text: str) -> tuple[ScoreState, str]:
         int(version), date.fromisoformat(as_of) if as_of else None, fmt == str(SCORES_FORMAT)
     )
     return state, fingerprint
-
-
-def scores_are_current(reader: StoreReader) -> bool:
-    """Whether the stored scores were computed by this version's formulas (a database
-    written by an older GeoCRM may hold scores of an older format, or none)."""
-    text = reader.scalar("SELECT value FROM meta WHERE key = 'scores'")
-    if text is None:
-        return not reader.scalar("SELECT EXISTS (SELECT 1 FROM orders)")
-    return parse_score_state(str(text))[0].current

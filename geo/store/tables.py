@@ -26,7 +26,7 @@ from geo.schema import (
     CUSTOMER_COLUMNS,
     SALE_COLUMNS,
 )
-from geo.store.derived_tables import rebuild_orders, scores_are_current
+from geo.store.derived_tables import parse_score_state, rebuild_orders
 from geo.store.dialect import Dialect, placeholders
 from geo.store.protocol import Store, StoreReader, StoreWriter
 from geo.store.scope import EVERYTHING, Scope
@@ -45,7 +45,12 @@ TABLES = (
 
 
 def schema_sql(dialect: Dialect) -> str:
-    """The statements that create every table missing from a database."""
+    """The statements that create every table missing from a database: schema version 1.
+
+    Never changed: a database at version 1 or later does not run them again, so a table or
+    column added here would never reach it. A change of schema is a new step of
+    :data:`MIGRATIONS` (``CREATE TABLE IF NOT EXISTS``, ``ALTER TABLE ... ADD COLUMN``).
+    """
     return f"""
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS areas (
@@ -92,14 +97,15 @@ CREATE TABLE IF NOT EXISTS export_log (
 
 def _create_tables(tx: StoreWriter) -> None:
     """Version 1: the canonical tables (each created only if missing, so a database written
-    before versions were counted keeps its rows); the orders of a database written before
-    the orders table existed are derived."""
+    before versions were counted keeps its rows). The orders of such a database are derived
+    again: it summed an order's lines without rounding (see
+    :func:`geo.store.derived_tables.money_sum`), or had no orders table at all."""
     for setup in tx.dialect.setup_statements:
         tx.execute(setup)
     for statement in schema_sql(tx.dialect).split(";"):
         if statement.strip():
             tx.execute(statement)
-    if tx.scalar("SELECT (SELECT count(*) FROM orders) = 0 AND EXISTS (SELECT 1 FROM sales)"):
+    if tx.scalar("SELECT EXISTS (SELECT 1 FROM sales)"):
         rebuild_orders(tx)
 
 
@@ -135,38 +141,48 @@ def schema_version_of(reader: StoreReader) -> int:
 
 
 def upgrade_schema(store: Store) -> int:
-    """Bring ``store``'s schema to :data:`SCHEMA_VERSION`; the steps run applied, in order.
+    """Bring ``store``'s schema to :data:`SCHEMA_VERSION`; the number of steps run.
 
     Run when a store is opened. Only one writer upgrades: the version is read again inside
-    the write transaction (which writers take in turn), so a process that starts while
-    another upgrades finds the work done. A read-only database is left as it is; one
-    written by a newer GeoCRM is refused rather than changed.
+    the write transaction (which writers of every process take in turn), so a process that
+    starts while another upgrades finds the work done and runs no step. Customer scores of
+    an older :data:`~geo.store.derived_tables.SCORES_FORMAT` are recomputed in the same
+    transaction. A read-only database is left as it is; one written by a newer
+    GeoCRM is refused (:class:`InputError`) and left unchanged, read-only or not.
     """
-    if not store.writable:
-        return 0
     with store.snapshot() as reader:
         found = schema_version_of(reader)
-        stale_scores = found > 0 and not scores_are_current(reader)
+        stale = found == SCHEMA_VERSION and _scores_are_stale(reader)
+    _refuse_newer(store, found)
+    if not store.writable or (found == SCHEMA_VERSION and not stale):
+        return 0
+    ran = 0
+    with store.transaction() as tx:  # its commit rescores stale scores
+        found = schema_version_of(tx)
+        _refuse_newer(store, found)
+        for number, _description, step in MIGRATIONS:
+            if number > found:
+                step(tx)
+                set_meta(tx, "schema_version", str(number))
+                found = number
+                ran += 1
+    return ran
+
+
+def _refuse_newer(store: Store, found: int) -> None:
     if found > SCHEMA_VERSION:
         raise InputError(
             f"the database {store.shown} was written by a newer GeoCRM "
-            f"(schema {found}; this one knows {SCHEMA_VERSION})",
-            hint="Upgrade GeoCRM to open it",
+            f"(schema version {found}; this GeoCRM knows up to {SCHEMA_VERSION})",
+            hint="Open it with that GeoCRM or a newer one; it was left unchanged",
         )
-    if found == SCHEMA_VERSION:
-        if stale_scores:
-            # Scored by an older GeoCRM: an empty write scores them again at its commit.
-            with store.transaction():
-                pass
-        return 0
-    ran = 0
-    with store.transaction() as tx:
-        for number, _description, step in MIGRATIONS:
-            if number > schema_version_of(tx):
-                step(tx)
-                set_meta(tx, "schema_version", str(number))
-                ran += 1
-    return ran
+
+
+def _scores_are_stale(reader: StoreReader) -> bool:
+    """Whether the stored customer scores are missing their record or of another format
+    (the store rescores them before its next commit)."""
+    text = reader.scalar("SELECT value FROM meta WHERE key = 'scores'")
+    return text is None or not parse_score_state(str(text))[0].current
 
 
 # -- reading ---------------------------------------------------------------------------
