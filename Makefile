@@ -51,7 +51,7 @@ test: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	tools/with_test_database.sh $(BIN)/pytest
 
 lint: install-dev
 	$(BIN)/ruff check .
