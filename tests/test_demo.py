@@ -12,6 +12,8 @@ from geo.cli import main
 from geo.demo.business import HOSTILE_NAMES, DemoData, build_demo
 from geo.demo.database import demo_is_complete
 from geo.store.duckdb_store import Store
+from geo.store.opening import store_at
+from geo.store.protocol import Store as StoreProtocol
 from tests.demo_fixture import DemoSizes
 from tests.other_process import kill_cli_at
 
@@ -100,15 +102,16 @@ def test_demo_if_needed_rebuilds_an_empty_database_and_keeps_a_full_one(
 
 
 def test_a_rebuilt_demo_keeps_saved_segments_and_moves_the_data_version_on(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    new_store: StoreProtocol, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = str(tmp_path / "geocrm.duckdb")
+    db = new_store.location  # a file, or a server database (built in one transaction)
     assert main(["--db", db, "demo", *TINY_DEMO]) == 0
     assert main(["--db", db, "segment", "save", "north", "--kind", "customer"]) == 0
-    version = Store(Path(db)).data_version()
+    version = store_at(db).data_version()
     assert main(["--db", db, "demo", "--seed", "5", *TINY_DEMO]) == 0
     capsys.readouterr()
-    store = Store(Path(db))
+    store = store_at(db)
+    assert store.table_counts()["customers"] > 0 and demo_is_complete(db)
     assert store.query("SELECT name FROM segments")["name"].tolist() == ["north"]
     assert store.data_version() > version
     assert store.query("SELECT value FROM meta WHERE key = 'demo_built'")["value"][0] == "seed 5"

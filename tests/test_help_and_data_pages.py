@@ -136,8 +136,11 @@ def test_the_demo_build_asks_first_and_one_click_replaces_nothing(
 
 
 def test_the_demo_build_after_yes_replaces_the_data_and_ends_at_done(
-    tiny_store: Store, monkeypatch: pytest.MonkeyPatch
+    tiny_file_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The full-size demo through the page, on the file store (whose build goes through a
+    # hidden file); a server's build is tested at a small size in tests/test_demo.py.
+    tiny_store = tiny_file_store
     at = _app(tiny_store, monkeypatch, "pages/data.py")
     at.button(key="data_build_demo").click().run()
     at.button(key="data_build_demo_confirm").click().run()
