@@ -43,7 +43,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(db: Path, log: Path, theme: str = "light") -> tuple[str, subprocess.Popen[bytes]]:
+def serve(db: Path | str, log: Path, theme: str = "light") -> tuple[str, subprocess.Popen[bytes]]:
     """Serve app.py on a free port in ``theme`` (the app's config sets light; dark is the
     same app served with the dark base); return its address once it answers its health check."""
     port = _free_port()
@@ -123,7 +123,7 @@ def settle_map(page: object) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--db", type=str, required=True, help="a database file or a postgresql:// URL")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--pages", nargs="*", default=list(PAGES))
     parser.add_argument("--sizes", nargs="*", default=list(SIZES))
@@ -138,7 +138,8 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for theme in args.themes:
-            url, process = serve(args.db.resolve(), args.out / f"streamlit-{theme}.log", theme)
+            db = args.db if "://" in str(args.db) else args.db.resolve()
+            url, process = serve(db, args.out / f"streamlit-{theme}.log", theme)
             try:
                 for size in args.sizes:
                     if size == "390x844" and theme != args.themes[0]:
