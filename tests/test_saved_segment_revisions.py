@@ -5,6 +5,9 @@ Every test runs on both stores (the ``tiny_store`` fixture).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 
@@ -25,6 +28,7 @@ from geo.segments.segment import Segment
 from geo.store import tables
 from geo.store.opening import store_at
 from geo.store.protocol import Store
+from tests.app_sessions import ROOT, open_with_link
 
 BETA = Segment(Filters(level="county", area_ids=("B",)))
 ALPHA = Segment(Filters(level="county", area_ids=("A",)))
@@ -132,6 +136,60 @@ def test_two_saves_from_the_same_revision_at_once_one_wins_the_other_is_told(
     assert saved.revision == 2 and saved.segment.filters == winner.filters
 
 
+#: Saves a segment from revision 1 in a process of its own once told to ("go" on stdin);
+#: prints "saved" or the refusal's class.
+SAVING_PROCESS = """
+import sys
+from geo.segments.filters import Filters
+from geo.segments.saved import SegmentChangedError, save_segment
+from geo.segments.segment import Segment
+from geo.store.opening import open_store
+
+store = open_store(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()
+try:
+    save_segment(store, Segment(Filters(kind=sys.argv[2])), "Race", started_from=1)
+except SegmentChangedError:
+    print("SegmentChangedError", flush=True)
+else:
+    print("saved", flush=True)
+"""
+
+
+def test_two_processes_saving_from_the_same_revision_one_wins_the_other_is_told(
+    tiny_store: Store,
+) -> None:
+    save_segment(tiny_store, BETA, "Race")
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", SAVING_PROCESS, tiny_store.location, kind],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        for kind in ("customer", "prospect")
+    ]
+    try:
+        for process in processes:
+            assert process.stdout is not None and process.stdout.readline() == "ready\n"
+        for process in processes:  # released together
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        said = [process.communicate(timeout=120)[0].strip() for process in processes]
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                process.wait()
+    assert sorted(said) == ["SegmentChangedError", "saved"], said
+    winner = ("customer", "prospect")[said.index("saved")]
+    saved = open_saved_segment(tiny_store, "Race")
+    assert saved.revision == 2 and saved.segment.filters.kind == winner
+
+
 def test_many_new_segments_under_one_name_at_once_exactly_one_is_saved(
     tiny_store: Store,
 ) -> None:
@@ -164,8 +222,6 @@ def test_segments_saved_before_revisions_were_counted_start_at_revision_one(
 
 
 def test_the_export_page_tells_the_second_writer_and_keeps_their_edit(demo_copy: Store) -> None:
-    from tests.app_sessions import open_with_link
-
     at = open_with_link({"level": "territory", "area": "DIV1", "kind": "customer"})
     at.switch_page("pages/export.py").run()
     at.text_input(key="export_save_name").set_value("Team list").run()
