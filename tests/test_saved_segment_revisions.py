@@ -256,3 +256,24 @@ def test_the_export_page_tells_the_second_writer_and_keeps_their_edit(demo_copy:
     over = open_saved_segment(demo_copy, "Team list")
     assert over.revision == 3 and over.segment.filters == mine.segment.filters
     assert not at.warning
+
+
+def test_the_export_page_keeps_a_segment_changed_since_it_was_listed(demo_copy: Store) -> None:
+    save_segment(demo_copy, Segment(Filters(level="territory", kind="customer")), "Shared")
+    at = open_with_link({"level": "territory"})
+    at.switch_page("pages/export.py").run()
+    at.text_input(key="export_new_name").set_value("Renamed").run()
+    assert at.selectbox(key="export_pick").value == "Shared"  # listed at revision 1
+    # A colleague saves it with other criteria after the list was shown, before the click.
+    theirs = Segment(Filters(level="territory", kind="prospect"))
+    save_segment(store_at(demo_copy.location), theirs, "Shared", started_from=1)
+    at.button(key="export_rename").click().run()
+    assert not at.exception, at.exception
+    errors = [e.value.replace("\\", "") for e in at.error]  # shown as inert text
+    assert len(errors) == 1 and "'Shared' was saved by someone else at" in errors[0], errors
+    kept = open_saved_segment(demo_copy, "Shared")
+    assert kept.revision == 2 and kept.segment.filters.kind == "prospect"
+    # Now listed as it is: deleting it again deletes it, knowingly.
+    at.button(key="export_delete").click().run()
+    assert not at.exception, at.exception
+    assert list_segments(demo_copy).empty
