@@ -70,7 +70,9 @@ def test_a_save_over_a_segment_someone_saved_meanwhile_is_refused(tiny_store: St
 
 def test_a_new_segment_under_a_name_someone_took_meanwhile_is_refused(tiny_store: Store) -> None:
     save_segment(tiny_store, PROSPECTS, "Mine")
-    with pytest.raises(SegmentChangedError, match="'Mine' was saved by someone else"):
+    with pytest.raises(
+        SegmentChangedError, match=r"a segment named 'Mine' exists already \(saved at 20"
+    ):
         save_segment(tiny_store, BETA, "Mine")
     assert load_segment(tiny_store, "Mine")[0].filters == PROSPECTS.filters
 

@@ -81,14 +81,23 @@ class SegmentChangedError(InputError):
     saved one under the name the editor chose): nothing was written, and the editor's own
     segment is still theirs to save under another name or to save over it knowingly."""
 
-    def __init__(self, name: str, *, revision: int | None, updated_at: datetime | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        *,
+        revision: int | None,
+        updated_at: datetime | None,
+        started_from: int | None = None,
+    ) -> None:
         self.name = name
         self.revision = revision  # None: it is gone
         self.updated_at = updated_at
+        when = f" at {updated_at:%Y-%m-%d %H:%M:%S}" if updated_at is not None else ""
         if revision is None:
             what = f"the segment '{name}' was deleted or renamed by someone else meanwhile"
+        elif started_from is None:
+            what = f"a segment named '{name}' exists already (saved{when})"
         else:
-            when = f" at {updated_at:%Y-%m-%d %H:%M:%S}" if updated_at is not None else ""
             what = f"the segment '{name}' was saved by someone else{when}, after you opened it"
         super().__init__(
             what,
@@ -117,7 +126,12 @@ def _check_unchanged(reader: StoreReader, name: str, started_from: int | None) -
     stored = _stored_revision(reader, name)
     found = stored[0] if stored else None
     if found != started_from:
-        raise SegmentChangedError(name, revision=found, updated_at=stored[1] if stored else None)
+        raise SegmentChangedError(
+            name,
+            revision=found,
+            updated_at=stored[1] if stored else None,
+            started_from=started_from,
+        )
     return found
 
 
