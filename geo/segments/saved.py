@@ -109,10 +109,12 @@ class SegmentChangedError(InputError):
 def _stored_revision(reader: StoreReader, name: str) -> tuple[int, datetime | None] | None:
     """The revision of the segment named ``name`` and when it was saved; None if none."""
     row = reader.query("SELECT revision, updated_at FROM segments WHERE name = ?", [name])
-    if row.empty:
-        return None
-    stamp = row.iloc[0]["updated_at"]
-    revision = row.iloc[0]["revision"]
+    return None if row.empty else _revision_in(row.iloc[0])
+
+
+def _revision_in(row: pd.Series) -> tuple[int, datetime | None]:
+    """The revision and the time of saving in a row of the segments table."""
+    revision, stamp = row["revision"], row["updated_at"]
     return (
         1 if pd.isna(revision) else int(revision),
         None if pd.isna(stamp) else pd.Timestamp(stamp).to_pydatetime(),
@@ -189,13 +191,7 @@ def open_saved_segment(store: Store, name: str, *, scope: Scope = EVERYTHING) ->
             hint=f"Saved segments: {', '.join(names) if names else 'none yet'}",
         )
     segment, problems = segment_from_json(str(row.iloc[0]["spec"]), known)
-    revision, stamp = row.iloc[0]["revision"], row.iloc[0]["updated_at"]
-    return SavedSegment(
-        replace(segment, name=name),
-        problems,
-        1 if pd.isna(revision) else int(revision),
-        None if pd.isna(stamp) else pd.Timestamp(stamp).to_pydatetime(),
-    )
+    return SavedSegment(replace(segment, name=name), problems, *_revision_in(row.iloc[0]))
 
 
 def load_segment(
