@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from geo.errors import InputError, StoreBusyError
 from geo.segments.area_kpis import summarise_selection
@@ -25,6 +26,7 @@ from geo.store.opening import store_at
 from geo.store.postgres_store import PostgreSQLStore, close_pool, pool_size
 from geo.store.protocol import Store
 from tests.app_sessions import ROOT, open_with_link
+from tests.other_process import STOPPING_CLI
 from tests.stores import empty_store
 from tests.tiny_business import tiny_customers
 
@@ -66,15 +68,16 @@ def test_an_import_in_another_process_shows_at_the_next_rerun(
 ) -> None:
     at = open_with_link({"level": "state"})  # an app session on the database (GEOCRM_DB)
     before = summarise_selection(demo_copy, Filters(level="state"))["customers"]
-    assert next(m.value for m in at.metric if m.label == "Customers") == f"{before:,}"
+    assert _customers_shown(at) == f"{before:,}"
     version = demo_copy.data_version()
     # The command line, in a process of its own, imports into the same database while the
-    # session is open (on a file the two take turns; on a server both hold connections).
-    done = subprocess.run(
+    # session is open; it stops inside its write transaction until its stdin is closed.
+    importing = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "geo",
+            "-c",
+            STOPPING_CLI,
+            "assigning to",
             "--db",
             demo_copy.location,
             "import",
@@ -82,19 +85,38 @@ def test_an_import_in_another_process_shows_at_the_next_rerun(
             str(_new_customers(tmp_path, 3)),
             "--json",
         ],
-        capture_output=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=300,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
-        check=False,
     )
-    assert done.returncode == 0, done.stderr
+    try:
+        assert importing.stdout is not None
+        assert importing.stdout.readline().startswith("stopped at assigning to")
+        if isinstance(demo_copy, PostgreSQLStore):
+            # On a server both run at once: the session reruns meanwhile, unblocked, and
+            # sees the state before the import. (A file is held by one process at a time.)
+            at.run()
+            assert not at.exception, at.exception
+            assert _customers_shown(at) == f"{before:,}"
+        _, errors = importing.communicate("", timeout=300)  # the import goes on, commits
+    finally:
+        if importing.returncode is None:
+            importing.kill()
+            importing.wait()
+    assert importing.returncode == 0, errors
     assert demo_copy.data_version() > version
     after = summarise_selection(demo_copy, Filters(level="state"))["customers"]
     assert after == before + 3
     at.run()  # the session's next rerun
     assert not at.exception, at.exception
-    assert next(m.value for m in at.metric if m.label == "Customers") == f"{after:,}"
+    assert _customers_shown(at) == f"{after:,}"
+
+
+def _customers_shown(at: AppTest) -> str:
+    """The Map page's headline customer count, as shown."""
+    return str(next(m.value for m in at.metric if m.label == "Customers"))
 
 
 # -- 3. a long write never blocks readers --------------------------------------------------
