@@ -696,8 +696,16 @@ def run_picture(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any],
 
 def run_segment(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if args.action == "save":
-        saved = save_segment(store, Segment(_filters(store, args)), args.name)
-        return {"name": saved.name, "spec": saved.to_query()}, f"saved '{saved.name}'"
+        # A command names the segment it saves: over one of that name, knowingly.
+        saved = save_segment(store, Segment(_filters(store, args)), args.name, overwrite=True)
+        text = f"saved '{saved.segment.name}'" + (
+            f" (replacing revision {saved.revision - 1})" if saved.revision > 1 else ""
+        )
+        return {
+            "name": saved.segment.name,
+            "spec": saved.segment.to_query(),
+            "revision": saved.revision,
+        }, text
     if args.action == "list":
         table = list_segments(store)
         text = table.to_string(index=False) if len(table) else "no saved segments"

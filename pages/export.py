@@ -16,11 +16,17 @@ from geo.present.target_list import (
     log_export,
     read_suppression,
 )
-from geo.segments.saved import delete_segment, rename_segment, save_segment
+from geo.segments.saved import (
+    SegmentChangedError,
+    delete_segment,
+    open_saved_segment,
+    rename_segment,
+    save_segment,
+)
 from geo.segments.segment import Segment
 from geo.segments.selection import SELECTION_COLUMNS
 from ui import state
-from ui.inert_text import show_caption, show_error
+from ui.inert_text import show_caption, show_error, show_warning
 from ui.sidebar import current_filters, open_segment
 from ui.tables import show_table
 from ui.widgets import show_selection_kpis
@@ -30,7 +36,13 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
 }
+#: The saved segment opened here: (name, its filters, the revision opened).
 OPENED_KEY = "export_opened_segment"
+#: The revisions of the saved segments as this session last listed them: what a rename or
+#: a delete started from.
+SEEN_KEY = "export_seen_revisions"
+#: A save refused because someone else saved that name meanwhile: (name, message).
+CONFLICT_KEY = "export_save_conflict"
 
 st.title("Export")
 filters = current_filters()
@@ -39,7 +51,7 @@ db, version = state.data_key(store)
 opened = st.session_state.get(OPENED_KEY)
 if opened and opened[1] is None:
     # Just opened: these are its filters.
-    opened = st.session_state[OPENED_KEY] = (opened[0], filters)
+    opened = st.session_state[OPENED_KEY] = (opened[0], filters, opened[2])
 # The segment keeps its name while its filters are unchanged.
 name = opened[0] if opened and opened[1] == filters else None
 link_name = state.link_segment(db, version)[0].name
@@ -58,23 +70,34 @@ show_selection_kpis(summary)
 
 with st.expander("Saved segments", expanded=False):
     saved = state.saved_segments(db, version)
+    seen = st.session_state.get(SEEN_KEY, {})
+    st.session_state[SEEN_KEY] = dict(zip(saved["name"], saved["revision"], strict=True))
     if len(saved):
-        show_table(saved)
+        show_table(saved.drop(columns="revision"))
         pick = st.selectbox("Saved segment", saved["name"].tolist(), key="export_pick")
         open_col, delete_col, rename_col, rename_btn = st.columns(
             [1, 1, 2, 1], vertical_alignment="bottom"
         )
         if open_col.button("Open", key="export_open", type="primary"):
-            opened_segment, problems = state.saved_segment(db, version, pick)
-            st.session_state[OPENED_KEY] = (pick, None)
-            open_segment(opened_segment, problems)
+            try:
+                opened_saved = open_saved_segment(store, pick)
+            except InputError as exc:
+                show_error(exc)
+            else:
+                st.session_state[OPENED_KEY] = (pick, None, opened_saved.revision)
+                open_segment(opened_saved.segment, opened_saved.problems)
         if delete_col.button("Delete", key="export_delete"):
-            delete_segment(store, pick)
-            st.rerun()
+            try:
+                delete_segment(store, pick, started_from=seen.get(pick))
+            except InputError as exc:
+                # Changed meanwhile: the list now shows it as it is; Delete again deletes it.
+                show_error(exc)
+            else:
+                st.rerun()
         new_name = rename_col.text_input("New name", key="export_new_name", max_chars=80)
         if rename_btn.button("Rename", key="export_rename") and new_name.strip():
             try:
-                rename_segment(store, pick, new_name)
+                rename_segment(store, pick, new_name, started_from=seen.get(pick))
             except InputError as exc:
                 show_error(exc)
             else:
@@ -85,13 +108,28 @@ with st.expander("Saved segments", expanded=False):
     save_name = save_col.text_input(
         "Save the current view as", value=name or "", key="export_save_name", max_chars=80
     )
-    if save_btn.button("Save", key="export_save") and save_name.strip():
+    # The revision this edit started from: that of the saved segment opened here, when it
+    # is saved under its own name again; else none (a new segment).
+    started_from = opened[2] if opened and opened[0] == save_name.strip() else None
+    conflict = st.session_state.get(CONFLICT_KEY)
+    overwrite = False
+    if conflict and conflict[0] == save_name.strip():
+        show_warning(conflict[1])
+        overwrite = st.button(f"Save over “{conflict[0]}”", key="export_overwrite")
+    if (save_btn.button("Save", key="export_save") or overwrite) and save_name.strip():
         try:
-            saved_segment = save_segment(store, segment, save_name)
+            written = save_segment(
+                store, segment, save_name, started_from=started_from, overwrite=overwrite
+            )
+        except SegmentChangedError as exc:
+            # Nothing was written; the filters and the name stay as the user left them.
+            st.session_state[CONFLICT_KEY] = (exc.name, str(exc))
+            st.rerun()
         except InputError as exc:
             show_error(exc)
         else:
-            st.session_state[OPENED_KEY] = (saved_segment.name, filters)
+            st.session_state.pop(CONFLICT_KEY, None)
+            st.session_state[OPENED_KEY] = (written.segment.name, filters, written.revision)
             st.rerun()
 
 rows = state.selection_rows(db, version, filters)

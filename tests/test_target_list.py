@@ -98,7 +98,7 @@ def test_screen_exports_and_cli_hold_the_same_rows(demo_copy: Store, tmp_path: P
             Shape("circle", ((-87.63, 41.88),), 60.0),
         ),
     )
-    segment = save_segment(demo_copy, Segment(filters), "East and Chicago at risk")
+    segment = save_segment(demo_copy, Segment(filters), "East and Chicago at risk").segment
     on_screen = summarise_selection(demo_copy, filters)["rows"]
     target = build_target_list(demo_copy, segment)
     ids = set(target.rows["customer_id"])

@@ -123,7 +123,9 @@ def settle_map(page: object) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=str, required=True, help="a database file or a postgresql:// URL")
+    parser.add_argument(
+        "--db", type=str, required=True, help="a database file or a postgresql:// URL"
+    )
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--pages", nargs="*", default=list(PAGES))
     parser.add_argument("--sizes", nargs="*", default=list(SIZES))

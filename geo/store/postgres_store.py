@@ -54,9 +54,18 @@ _POOLS_LOCK = threading.Lock()
 
 
 def pool_size() -> int:
-    """Connections per process at most: ``GEOCRM_DB_POOL_SIZE``, else :data:`POOL_SIZE`."""
-    text = os.environ.get("GEOCRM_DB_POOL_SIZE", "")
-    return max(int(text), 1) if text.isdigit() else POOL_SIZE
+    """Connections per process at most: ``GEOCRM_DB_POOL_SIZE``, else :data:`POOL_SIZE`.
+
+    Read when a database's pool is made (its first use in the process)."""
+    text = os.environ.get("GEOCRM_DB_POOL_SIZE", "").strip()
+    if not text:
+        return POOL_SIZE
+    if not text.isdigit() or int(text) < 1:
+        raise InputError(
+            f"GEOCRM_DB_POOL_SIZE is '{text[:20]}'",
+            hint=f"Set it to a whole number of connections, 1 or more (default {POOL_SIZE})",
+        )
+    return int(text)
 
 
 def _unreachable(url: str) -> InputError:
@@ -85,7 +94,6 @@ def _pool_of(url: str) -> ConnectionPool:
                 kwargs={"autocommit": True, "cursor_factory": psycopg.ClientCursor},
                 configure=_configure,
                 check=ConnectionPool.check_connection,
-                timeout=lock_wait_seconds(),
                 name="geocrm",
                 open=True,
             )
@@ -343,11 +351,22 @@ class PostgreSQLStore(tables.CanonicalTables):
 
     @contextmanager
     def connect(self) -> Iterator[psycopg.Cursor[Any]]:
-        """A cursor on a pooled connection of this operation's own."""
+        """A cursor on a pooled connection of this operation's own.
+
+        With every connection of the pool in use, waits for one up to
+        ``GEOCRM_LOCK_WAIT_SECONDS`` (read now, as the writers' lock wait is), then raises
+        :class:`StoreBusyError`; so does a lock another writer held for longer than that.
+        """
+        pool = _pool_of(self.url)
         try:
-            with _pool_of(self.url).connection() as connection, connection.cursor() as cursor:
+            with (
+                pool.connection(timeout=lock_wait_seconds()) as connection,
+                connection.cursor() as cursor,
+            ):
                 yield cursor
         except PoolTimeout:
+            raise StoreBusyError() from None
+        except psycopg.errors.LockNotAvailable:
             raise StoreBusyError() from None
         except psycopg.OperationalError:
             raise _unreachable(self.url) from None

@@ -116,11 +116,20 @@ def _add_engine_indexes(tx: StoreWriter) -> None:
         tx.execute(statement)
 
 
+def _add_segment_revisions(tx: StoreWriter) -> None:
+    """Version 3: each saved segment counts its revisions (1 for one saved before), so a
+    save, rename or delete can state the revision it started from and be refused when
+    someone else changed the segment meanwhile (see :mod:`geo.segments.saved`)."""
+    tx.execute("ALTER TABLE segments ADD COLUMN revision BIGINT")
+    tx.execute("UPDATE segments SET revision = 1")
+
+
 #: The schema's history: each step brings a database from the version before it to its
 #: own number. Steps are never edited once released; a change of schema is a new step.
 MIGRATIONS = (
     (1, "canonical tables", _create_tables),
     (2, "engine indexes", _add_engine_indexes),
+    (3, "segment revisions", _add_segment_revisions),
 )
 #: The version a database has once every step ran.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
