@@ -13,6 +13,7 @@ from geo.analytics.database_contents import (
     database_contents,
     import_log_table,
     location_status_table,
+    where_the_data_lives,
 )
 from geo.demo.database import build_demo_file
 from geo.errors import InputError, StoreBusyError
@@ -33,7 +34,7 @@ from geo.progress import Progress
 from geo.schema import KIND_CUSTOMER, KIND_PROSPECT, REJECTION_REASONS
 from geo.segments.filters import Filters
 from ui import state
-from ui.inert_text import inert, show_error, show_subheader, show_warning
+from ui.inert_text import inert, show_caption, show_error, show_subheader, show_warning
 from ui.widgets import csv_download
 
 KINDS = {kind.label: kind for kind in IMPORT_KINDS}
@@ -293,6 +294,7 @@ if isinstance(result, ImportResult):
     _show_report(result)
 
 st.subheader("In the database now")
+show_caption(where_the_data_lives(store))
 db, version = state.data_key(store)
 counts = store.table_counts()
 levels = state.levels(db, version)

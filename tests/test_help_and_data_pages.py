@@ -108,6 +108,20 @@ def test_data_page_counts_customers_and_prospects_apart_in_words(
     assert "Outside all areas" in tables and "Without a location" in tables
 
 
+def test_data_page_says_which_store_keeps_the_data_and_never_its_address(
+    tiny_store: Store, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _app(tiny_store, monkeypatch, "pages/data.py")
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")  # inert escapes
+    if engine == "postgresql":
+        database = tiny_store.location.rsplit("/", 1)[1]
+        assert f"Kept in the PostgreSQL database “{database}”, shared by every app" in captions
+        assert "127.0.0.1" not in captions and "postgres@" not in captions
+    else:
+        assert "Kept in the database file store.duckdb on the machine" in captions
+        assert "/" not in captions.split("Kept in")[1].split("(")[0]
+
+
 def test_data_page_formats_large_counts_with_thousands_separators(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,11 +7,13 @@ count them (:mod:`geo.analytics.figures`), wherever they are.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pandas as pd
 
 from geo.analytics.figures import GLOSSARY, SelectionFigures
 from geo.schema import LOCATION_STATUSES
+from geo.store.protocol import Store
 
 #: What each kind of import writes, in words (the ``table_name`` of the import log).
 IMPORTED_TABLES = {
@@ -92,4 +94,19 @@ def import_log_table(log: pd.DataFrame) -> pd.DataFrame:
             "Imported": [f"{int(n):,}" for n in log["imported"]],
             "Rejected": [f"{int(n):,}" for n in log["rejected"]],
         }
+    )
+
+
+def where_the_data_lives(store: Store) -> str:
+    """One sentence for the Data page: which kind of store holds the data, and its name (a
+    file's name, a server database's name; never a path, host or password)."""
+    if store.dialect.name == "PostgreSQL":
+        name = urlsplit(store.location).path.lstrip("/") or "(default)"
+        return (
+            f"Kept in the PostgreSQL database “{name}”, shared by every app process that "
+            "uses it: an import here is seen by everyone at their next click."
+        )
+    return (
+        f"Kept in the database file {store.shown} on the machine that serves this app "
+        f"({store.dialect.name})."
     )
