@@ -22,7 +22,8 @@ from urllib.parse import urlparse
 import pytest
 
 from geo.store.duckdb_store import DuckDBStore
-from geo.store.duckdb_store import DuckDBStore as Store
+from geo.store.opening import store_at
+from geo.store.protocol import Store
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route
@@ -74,8 +75,9 @@ class Browsing:
     errors: list[str] = field(default_factory=list)
 
 
-def serve_app(db: Path, log: Path, script: Path | None = None) -> ServedApp:
-    """Serve ``script`` (default app.py) on a free loopback port; wait until healthy."""
+def serve_app(db: Path | str, log: Path, script: Path | None = None) -> ServedApp:
+    """Serve ``script`` (default app.py) on a free loopback port, on the database ``db``
+    (a file, or a server's URL); wait until healthy."""
     if not (ROOT / "static" / "vendor").is_dir():
         pytest.skip("map assets missing: run `make install` first")
     port = _free_port()
@@ -99,7 +101,7 @@ def serve_app(db: Path, log: Path, script: Path | None = None) -> ServedApp:
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
                 if resp.read().strip() == b"ok":
-                    return ServedApp(url, Store(db), process)
+                    return ServedApp(url, store_at(str(db)), process)
         except OSError:
             time.sleep(0.2)  # polling interval, not a wait for the app
     process.kill()
@@ -128,7 +130,7 @@ def stop_app(app: ServedApp) -> None:
 
 @pytest.fixture(scope="session")
 def served_demo(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedApp]:
-    app = serve_app(demo_store.path, tmp_path_factory.mktemp("logs") / "streamlit.log")
+    app = serve_app(demo_store.location, tmp_path_factory.mktemp("logs") / "streamlit.log")
     yield app
     stop_app(app)
 

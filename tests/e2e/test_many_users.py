@@ -38,7 +38,7 @@ def served_copy(
     """A copy of the demo of its own (this test imports into it), served by an app that
     waits only a second for the file, so its sessions do meet a busy database."""
     monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", str(APP_LOCK_WAIT_SECONDS))
-    app = serve_app(demo_copy.path, tmp_path / "streamlit.log")
+    app = serve_app(demo_copy.location, tmp_path / "streamlit.log")
     yield app
     stop_app(app)
 
@@ -112,7 +112,7 @@ def test_ten_sessions_open_the_map_while_the_command_line_imports(
         pages = [context.new_page() for context in contexts]
         customers = _new_customers(tmp_path / "new-customers.csv")
         imported = subprocess.Popen(
-            [sys.executable, "-m", "geo", "--db", str(served_copy.store.path), "import",
+            [sys.executable, "-m", "geo", "--db", served_copy.store.location, "import",
              "customers", str(customers), "--json"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "GEOCRM_LOCK_WAIT_SECONDS": str(IMPORT_LOCK_WAIT_SECONDS)},
