@@ -176,3 +176,26 @@ def test_readers_never_write_and_an_older_database_is_scored_once_at_open(
     assert score_state(reopened).current and score_state(reopened).as_of == AS_OF
     assert reopened.table_counts()["customer_scores"] == 2
     assert segment_summary(reopened, Filters())["customers"].sum() == 2
+
+
+def test_a_write_that_touches_no_orders_never_passes_over_them(
+    tiny_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An export logged or a segment saved must not pay for a pass over every order (on a
+    # server, every such write would hold the writers' turn for seconds).
+    import geo.store.derived_tables as derived
+
+    def no_pass(_dialect: object) -> str:
+        raise AssertionError("the orders were read")
+
+    monkeypatch.setattr(derived, "orders_fingerprint_sql", no_pass)
+    version = tiny_store.data_version()
+    with tiny_store.transaction() as tx:
+        tiny_store.log_export(tx, "everyone", "csv", 3, "everyone.csv")
+        tiny_store.bump_data_version(tx)
+    assert tiny_store.data_version() == version + 1
+    with (
+        pytest.raises(AssertionError, match="the orders were read"),
+        tiny_store.transaction() as tx,
+    ):
+        tx.execute("DELETE FROM orders WHERE order_id = 'none'")

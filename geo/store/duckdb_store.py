@@ -34,6 +34,7 @@ from geo.store.protocol import StoreReader, StoreWriter
 from geo.store.scope import EVERYTHING, Scope, apply_scope
 from geo.store.tables import TABLES, areas_in, levels_in
 from geo.store.waiting import lock_wait_seconds
+from geo.store.write_targets import written_table
 
 __all__ = [
     "DEFAULT_DB",
@@ -145,6 +146,7 @@ class DuckDBHandle:
     def __init__(self, cursor: duckdb.DuckDBPyConnection, scope: Scope = EVERYTHING) -> None:
         self._cursor = cursor
         self._scope = scope  # reads only; a writer handle is never scoped
+        self.written_tables: set[str] = set()
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self._cursor.execute(*self._scoped(sql, params)).df()
@@ -157,7 +159,13 @@ class DuckDBHandle:
         return apply_scope(sql, params, self._scope, self.dialect.table_schema)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self._note_write(sql)
         self._cursor.execute(sql, list(params or []))
+
+    def _note_write(self, sql: str) -> None:
+        table = written_table(sql)
+        if table:
+            self.written_tables.add(table)
 
     def insert_frame(self, table: str, frame: pd.DataFrame) -> None:
         with self.staged("incoming_rows", frame, table):

@@ -43,6 +43,7 @@ from geo.store.locations import server_work_dir, shown_location
 from geo.store.protocol import StoreReader, StoreWriter
 from geo.store.scope import EVERYTHING, Scope, apply_scope
 from geo.store.waiting import lock_wait_seconds
+from geo.store.write_targets import written_table
 
 #: Connections one process keeps to the server at most (``GEOCRM_DB_POOL_SIZE``).
 POOL_SIZE = 8
@@ -263,6 +264,7 @@ class PostgreSQLHandle:
     def __init__(self, cursor: psycopg.Cursor[Any], scope: Scope = EVERYTHING) -> None:
         self._cursor = cursor
         self._scope = scope  # reads only; a writer handle is never scoped
+        self.written_tables: set[str] = set()
 
     def _run(self, sql: str, params: Sequence[Any] | None) -> None:
         scoped, bound = apply_scope(sql, params, self._scope, self.dialect.table_schema)
@@ -278,9 +280,13 @@ class PostgreSQLHandle:
         return _plain(row[0]) if row else None
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        table = written_table(sql)
+        if table:
+            self.written_tables.add(table)
         self._cursor.execute(pyformat_of(sql), list(params or []))
 
     def insert_frame(self, table: str, frame: pd.DataFrame) -> None:
+        self.written_tables.add(table.lower())
         copy_frame(self._cursor, table, frame)
 
     @contextmanager

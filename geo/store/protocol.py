@@ -43,6 +43,9 @@ class StoreReader(Protocol):
 class StoreWriter(StoreReader, Protocol):
     """The handle of a write transaction: everything written through it commits together."""
 
+    #: The tables written so far in this transaction (lower case, without schema).
+    written_tables: set[str]
+
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run ``sql`` (a statement that changes data) with ``params`` bound."""
         ...
