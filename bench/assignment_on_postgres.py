@@ -33,7 +33,7 @@ import pandas as pd
 
 from bench.sample_data import counties, random_points
 from geo.places.level_assignment import locate_in_level
-from geo.schema import IN_AREA, NO_LOCATION, OUTSIDE_AREAS
+from geo.schema import CUSTOMER_COLUMNS, IN_AREA, NO_LOCATION, OUTSIDE_AREAS
 from geo.store.postgres_store import PostgreSQLStore, close_pool
 from geo.store.tables import areas_in
 
@@ -92,7 +92,7 @@ def load(store: PostgreSQLStore, points: int) -> float:
             "lat": lat.round(6),
             "lon": lon.round(6),
         }
-    )
+    ).reindex(columns=list(CUSTOMER_COLUMNS))
     with store.transaction() as tx:
         store.replace_level(tx, counties())
         store.upsert_customers(tx, customers)
