@@ -262,6 +262,36 @@ def bench_browser(rows: list[Row], folder: Path, largest: Store | None) -> None:
         )
 
 
+def bench_load(rows: list[Row], folder: Path) -> str:
+    """20 visitors over two app processes on PostgreSQL beside one process on the embedded
+    file (see bench.load_test); the rows compare the p95 of each step. Returns the load
+    test's own tables ("" when there is no PostgreSQL server to use)."""
+    from bench.load_test import STEPS, build_demo_file, format_results, measure
+
+    if not (os.environ.get("GEOCRM_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")):
+        print("no PostgreSQL server (GEOCRM_TEST_DATABASE_URL): load test skipped", file=sys.stderr)
+        return ""
+    sessions = 20
+    (folder / "load").mkdir()
+    demo = build_demo_file(folder / "load")
+    team = measure("postgresql", 2, sessions, demo=demo)
+    alone = measure("duckdb", 1, sessions, demo=demo)
+    for step in STEPS:
+        rows.append(
+            Row(
+                f"load test: {step} (p95)",
+                f"{sessions} sessions over 2 app processes on PostGIS",
+                team.percentile(step, 95),
+                "1 app process on the embedded file",
+                alone.percentile(step, 95),
+                max(m.peak_mb for m in team.memory),
+                f"p50 {team.percentile(step, 50):.2f} vs {alone.percentile(step, 50):.2f} s; "
+                f"errors {len(team.errors[step])} vs {len(alone.errors[step])}",
+            )
+        )
+    return format_results([team, alone])
+
+
 def main() -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="geocrm-bench-") as tmp:
@@ -270,9 +300,14 @@ def main() -> int:
         largest = bench_filter_change_and_payload(rows, folder)
         bench_import(rows, folder)
         bench_browser(rows, folder, largest)
+        load_tables = bench_load(rows, folder)
     print()
     print(f"GeoCRM benchmarks, {date.today().isoformat()}, {os.cpu_count()} cores")
     print(format_table(rows))
+    if load_tables:
+        print()
+        print("Load test (python -m bench.load_test): seconds per step, memory per app process")
+        print(load_tables)
     return 0
 
 
