@@ -77,10 +77,15 @@ class StreamlitSession:
     async def open(self) -> PageRun:
         """Arrive: connect, as a browser opening the app's address does, and run the page."""
         parts = urlsplit(self.url)
-        # No size limit: the map's page holds a few megabytes of folium HTML.
+        # No size limit: the map's page holds a few megabytes of folium HTML. No keepalive
+        # pings: a browser sends none, and a server busy running twenty scripts answers them
+        # late, which would end the connection where a browser's stays open.
         self._socket = await connect(
-            f"ws://{parts.netloc}/_stcore/stream", subprotocols=["streamlit"], max_size=None
-        )  # type: ignore[list-item]
+            f"ws://{parts.netloc}/_stcore/stream",
+            subprotocols=["streamlit"],  # type: ignore[list-item]
+            max_size=None,
+            ping_interval=None,
+        )
         return await self.run()
 
     async def __aexit__(
