@@ -136,6 +136,9 @@ async def _prepare_and_download(
     """Press Prepare download, then fetch the file (both inside one timed step)."""
     prepared = await session.press(page.widget("button", "Prepare download"))
     if not prepared.exceptions:
+        if not prepared.of_kind("download_button"):
+            said = " / ".join(dict.fromkeys(prepared.alerts)) or "nothing"
+            raise StepError(f"no download button after Prepare download; the page said: {said}")
         button = prepared.widget("download_button", "Download")
         into.label = button.download_button.label
         into.content = await session.download(button)

@@ -46,6 +46,9 @@ class PageRun:
 
     elements: dict[tuple[int, ...], Element] = field(default_factory=dict)
     exceptions: list[str] = field(default_factory=list)
+    #: The text of every alert (st.info, st.warning, st.error) shown during the request,
+    #: in runs cut short by a rerun too (a "database busy" note is shown, then rerun).
+    alerts: list[str] = field(default_factory=list)
 
     def of_kind(self, kind: str) -> list[Element]:
         """The page's elements of one kind ("selectbox", "button", ...), in page order."""
@@ -113,7 +116,7 @@ class StreamlitSession:
             received.ParseFromString(await self._socket.recv(decode=False))
             kind = received.WhichOneof("type")
             if kind == "new_session":
-                page = PageRun()
+                page = PageRun(alerts=page.alerts)
             elif kind == "navigation":
                 self.pages = {
                     p.url_pathname: p.page_script_hash for p in received.navigation.app_pages
@@ -123,6 +126,8 @@ class StreamlitSession:
                 page.elements[tuple(received.metadata.delta_path)] = element
                 if element.WhichOneof("type") == "exception":
                     page.exceptions.append(f"{element.exception.type}: {element.exception.message}")
+                elif element.WhichOneof("type") == "alert":
+                    page.alerts.append(element.alert.body)
             elif kind == "script_finished" and received.script_finished in _FINAL:
                 if received.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     page.exceptions.append("the page's script did not compile")
