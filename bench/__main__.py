@@ -267,8 +267,9 @@ def bench_load(rows: list[Row], folder: Path) -> str:
     file (see bench.load_test); the rows compare the p95 of each step. Returns the load
     test's own tables ("" when there is no PostgreSQL server to use)."""
     from bench.load_test import STEPS, build_demo_file, format_results, measure
+    from bench.server_databases import server_url
 
-    if not (os.environ.get("GEOCRM_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")):
+    if not server_url():
         print("no PostgreSQL server (GEOCRM_TEST_DATABASE_URL): load test skipped", file=sys.stderr)
         return ""
     sessions = 20

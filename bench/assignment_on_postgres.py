@@ -21,20 +21,17 @@ each (best of ``--repeat``) and their ratio.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Callable
 
 import pandas as pd
 
 from bench.sample_data import counties, random_points
+from bench.server_databases import server_url, throwaway_database
 from geo.places.level_assignment import locate_in_level
 from geo.schema import CUSTOMER_COLUMNS, IN_AREA, NO_LOCATION, OUTSIDE_AREAS
-from geo.store.postgres_store import PostgreSQLStore, close_pool
+from geo.store.postgres_store import PostgreSQLStore
 from geo.store.tables import areas_in
 
 LEVEL = "county"
@@ -58,28 +55,6 @@ SELECT c.customer_id, ?, h.area_id,
 FROM customers AS c
 LEFT JOIN hits AS h ON h.customer_id = c.customer_id
 """
-
-
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
-
-
-@contextmanager
-def throwaway_store(server: str) -> Iterator[PostgreSQLStore]:
-    """A GeoCRM store in a new database on ``server``, dropped afterwards."""
-    import psycopg
-
-    name = f"geocrm_assign_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = _with_database(server, name)
-    try:
-        yield PostgreSQLStore.open(url)
-    finally:
-        close_pool(url)
-        with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def load(store: PostgreSQLStore, points: int) -> float:
@@ -209,11 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each way (best kept)")
     args = parser.parse_args(argv)
-    server = os.environ.get("GEOCRM_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    server = server_url()
     if not server:
         print("set GEOCRM_TEST_DATABASE_URL to a PostgreSQL server", file=sys.stderr)
         return 2
-    with throwaway_store(server) as store:
+    with throwaway_database(server, "geocrm_assign") as url:
+        store = PostgreSQLStore.open(url)
         load_s = load(store, args.points)
         print(f"stored {args.points:,} customers and the counties in {load_s:.1f} s", flush=True)
         fast, fast_rows = best_run(store, assign_by_fast_path, args.repeat)

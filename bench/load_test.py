@@ -27,23 +27,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import os
 import shutil
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
 from streamlit.proto.Element_pb2 import Element
 
 from bench.app_processes import AppProcess, start_apps, stop_apps
+from bench.server_databases import server_url, throwaway_database
 from bench.streamlit_session import PageRun, StepError, StreamlitSession
 
 STEPS = (
@@ -255,32 +252,15 @@ def build_demo_file(folder: Path) -> Path:
     return path
 
 
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
-
-
-@contextmanager
-def throwaway_database(server: str, demo: Path) -> Iterator[str]:
-    """A new database on ``server`` holding a copy of the ``demo`` file; dropped after."""
-    import psycopg
-
+def load_demo_into(url: str, demo: Path) -> None:
+    """Copy the ``demo`` file into the (empty) PostgreSQL database at ``url``."""
     from geo.store.copying import copy_database
     from geo.store.duckdb_store import DuckDBStore
     from geo.store.postgres_store import PostgreSQLStore, close_pool
 
-    name = f"geocrm_load_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = _with_database(server, name)
-    try:
-        copy_database(DuckDBStore.open(demo), PostgreSQLStore.open(url))
-        close_pool(url)
-        yield url
-    finally:
-        close_pool(url)
-        with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    copy_database(DuckDBStore.open(demo), PostgreSQLStore.open(url))
+    # The app processes make their own connections; this process needs none any more.
+    close_pool(url)
 
 
 def measure(store: str, processes: int, sessions: int, *, step_timeout: float = 600,
@@ -297,10 +277,11 @@ def measure(store: str, processes: int, sessions: int, *, step_timeout: float = 
         if store == "duckdb":
             return run_load(str(source), "embedded DuckDB file", processes, sessions,
                             step_timeout=step_timeout, timeout=timeout)  # fmt: skip
-        server = os.environ.get("GEOCRM_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+        server = server_url()
         if not server:
             raise SystemExit("set GEOCRM_TEST_DATABASE_URL to a PostgreSQL server to load")
-        with throwaway_database(server, source) as url:
+        with throwaway_database(server, "geocrm_load") as url:
+            load_demo_into(url, source)
             return run_load(url, "PostgreSQL/PostGIS", processes, sessions,
                             step_timeout=step_timeout, timeout=timeout)  # fmt: skip
 
