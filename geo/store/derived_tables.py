@@ -135,7 +135,9 @@ def scores_sql(dialect: Dialect, as_of_param: str = "?") -> str:
                 ELSE 'later' END AS contact_status
     FROM (
         SELECT *, floor((f + m) / 2) AS fm,
-               1 - exp(-GREATEST(recency_days, 0) / gap_days) AS churn_risk
+               -- Capped: PostgreSQL raises an underflow for exp() of less than about
+               -- -745; beyond -37, 1 - exp() is 1.0 in double precision anyway.
+               1 - exp(-LEAST(GREATEST(recency_days, 0) / gap_days, 700)) AS churn_risk
         FROM scored
     ) AS banded
     ORDER BY customer_id
