@@ -46,7 +46,7 @@ from geo.segments.saved import (
 )
 from geo.segments.segment import Segment
 from geo.segments.selection import describe_filters
-from geo.store.locations import resolve_location
+from geo.store.locations import is_server_url, resolve_location
 from geo.store.opening import open_store, store_at
 from geo.store.protocol import Store
 from geo.store.tables import schema_version_of
@@ -123,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", type=int, default=50_000)
     p.add_argument("--prospects", type=int, default=150_000)
     p.add_argument("--order-lines", type=int, default=500_000)
+    _add_json(p)
+
+    p = sub.add_parser(
+        "copy", help="copy a whole database into another (file or server), checked per table"
+    )
+    p.add_argument("source", help="the database to copy: a file or a postgresql:// URL")
+    p.add_argument("dest", help="where to copy it: a file (created if missing) or a URL")
+    p.add_argument("--replace", action="store_true", help="replace everything DEST holds")
     _add_json(p)
 
     p = sub.add_parser(
@@ -432,6 +440,38 @@ def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
     )
     counts["built"] = True
     return counts, text
+
+
+def run_copy(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    """``geocrm copy SOURCE DEST``: every table of SOURCE into DEST, checked per table."""
+    from geo.store.copying import copy_database
+
+    if not is_server_url(args.source) and not Path(args.source).is_file():
+        raise InputError(
+            f"no database file at {args.source}: nothing to copy",
+            hint="Name an existing GeoCRM database file or a postgresql:// URL as SOURCE",
+        )
+    source = open_store(args.source, create=False)
+    dest = open_store(args.dest)
+    checks = copy_database(source, dest, replace=args.replace)
+    tables = [
+        {
+            "table": c.table,
+            "source_rows": c.source_rows,
+            "dest_rows": c.dest_rows,
+            "source_checksum": c.source_checksum,
+            "dest_checksum": c.dest_checksum,
+            "matches": c.matches,
+        }
+        for c in checks
+    ]
+    out = {"source": source.shown, "dest": dest.shown, "tables": tables,
+           "matches": all(c.matches for c in checks)}  # fmt: skip
+    width = max(len(c.table) for c in checks)
+    lines = [f"copied {source.shown} to {dest.shown}; every table has the same rows:"]
+    lines.append(f"  {'table':<{width}}  {'rows':>10}  checksum")
+    lines += [f"  {c.table:<{width}}  {c.dest_rows:>10,}  {c.dest_checksum[:16]}" for c in checks]
+    return out, "\n".join(lines)
 
 
 def run_status(store: Store, _args: argparse.Namespace) -> tuple[dict[str, Any], str]:
@@ -757,12 +797,15 @@ def _only_reads(args: argparse.Namespace) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "demo":
-            # Built in a file of its own and moved into place when complete.
-            store = store_at(resolve_location(args.db))
+        if args.command == "copy":  # two databases, neither of them --db
+            payload, text = run_copy(args)
         else:
-            store = open_store(args.db, create=not _only_reads(args))
-        payload, text = COMMANDS[args.command](store, args)
+            if args.command == "demo":
+                # Built in a file of its own and moved into place when complete.
+                store = store_at(resolve_location(args.db))
+            else:
+                store = open_store(args.db, create=not _only_reads(args))
+            payload, text = COMMANDS[args.command](store, args)
     except (InputError, ValueError, OSError) as exc:
         message = str(exc).replace("\n", " ")
         if args.json:

@@ -417,7 +417,7 @@ class PostgreSQLStore(tables.CanonicalTables):
         from geo.store.copying import copy_database
         from geo.store.duckdb_store import DuckDBStore
 
-        copy_database(DuckDBStore.open(new_file, create=False), self, verify=False)
+        copy_database(DuckDBStore.open(new_file, create=False), self, replace=True)
 
     # -- reading -----------------------------------------------------------------------
 
