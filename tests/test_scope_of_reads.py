@@ -44,6 +44,7 @@ NOT_READS = {
     "geo.analytics.scores.ensure_scores",  # a write
     "geo.analytics.scores.score_state",  # what the stored scores were computed from
     "geo.present.target_list.log_export",  # writes
+    "geo.analytics.database_contents.where_the_data_lives",  # names the store, reads no rows
 }
 HIDDEN_TERRITORY = "DIV5"
 STATE = Filters(level="state")
@@ -125,6 +126,7 @@ CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any], bool]] = {
     "geo.segments.saved.known_areas": ((), {}, True),
     "geo.segments.saved.known_for_links": ((frozenset({"customers"}),), {}, True),
     "geo.segments.saved.load_segment": (("South",), {}, True),
+    "geo.segments.saved.open_saved_segment": (("South",), {}, True),
     "geo.segments.saved.list_segments": ((), {}, True),
     "geo.segments.saved.list_segment_names": ((), {}, True),
     "geo.analytics.area_metrics.area_metric_values": ((STATE, "customers"), {}, True),

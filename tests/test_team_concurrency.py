@@ -259,3 +259,29 @@ def test_a_table_locked_by_another_program_makes_a_writer_busy_not_unreachable(
         other.rollback()
     assert str(busy.value) == "the database is busy with an import; try again when it ends"
     assert save_segment(team_store, Segment(Filters(kind="prospect")), "Waits").revision == 1
+
+
+def test_a_role_without_rights_is_told_plainly_what_was_refused(
+    tiny_store: Store, engine: str
+) -> None:
+    if engine != "postgresql":
+        pytest.skip("rights are the server's")
+    role = "geocrm_test_no_rights"
+    database = tiny_store.location.rsplit("/", 1)[1]
+    with psycopg.connect(tiny_store.location, autocommit=True) as admin:
+        admin.execute(f"DROP ROLE IF EXISTS {role}")
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {role}")
+    parts = tiny_store.location.split("://", 1)[1].split("@", 1)[1]
+    url = f"postgresql://{role}@{parts}"
+    try:
+        with pytest.raises(InputError) as refused:
+            PostgreSQLStore(url).table_counts()
+        message = str(refused.value)
+        assert "refused: permission denied for table" in message
+        assert "README" in message and "Traceback" not in message
+    finally:
+        close_pool(url)
+        with psycopg.connect(tiny_store.location, autocommit=True) as admin:
+            admin.execute(f"REVOKE ALL ON DATABASE {database} FROM {role}")
+            admin.execute(f"DROP ROLE IF EXISTS {role}")

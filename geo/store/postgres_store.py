@@ -169,6 +169,8 @@ def _column(values: list[Any], type_code: int) -> pd.Series:
     if type_code in _FLOATS:
         return pd.Series([float("nan") if v is None else float(v) for v in values], dtype="float64")
     if type_code in _TEXTS:
+        if has_null and all(v is None for v in values):
+            return pd.Series(values, dtype=object)  # as DuckDB gives a column of nulls
         return pd.Series(values, dtype="str")
     if type_code in _DATES:
         return pd.Series(pd.to_datetime(values), dtype="datetime64[us]")
@@ -374,6 +376,16 @@ class PostgreSQLStore(tables.CanonicalTables):
             raise StoreBusyError() from None
         except psycopg.errors.LockNotAvailable:
             raise StoreBusyError() from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise InputError(
+                f"the database {self.shown} refused: {exc.diag.message_primary}",
+                hint="Ask its administrator for the rights the README lists (Team database)",
+            ) from None
+        except psycopg.errors.ReadOnlySqlTransaction:
+            raise InputError(
+                f"the database {self.shown} is read-only",
+                hint="Point GEOCRM_DB at the primary server to change it",
+            ) from None
         except psycopg.OperationalError:
             raise _unreachable(self.url) from None
 
