@@ -217,13 +217,13 @@ def test_an_exhausted_pool_waits_then_says_the_database_is_busy(
 ) -> None:
     _fresh_pool(team_store, monkeypatch, 2)
     assert team_store.table_counts()["customers"] == 0  # the pool is made (default wait)
-    monkeypatch.setenv("GEOCRM_LOCK_WAIT_SECONDS", "0.3")  # read at each borrow
+    monkeypatch.setenv("GEOCRM_POOL_WAIT_SECONDS", "0.3")  # read at each borrow
     with team_store.snapshot(), team_store.snapshot():
         started = time.monotonic()
         with pytest.raises(StoreBusyError) as busy:
             team_store.table_counts()
         waited = time.monotonic() - started
-    # The wait set now, not the 20 s default the pool was made with.
+    # The wait set now, not the 120 s default the pool was made with.
     assert 0.3 <= waited < 10
     assert str(busy.value) == "the database is busy with an import; try again when it ends"
     assert team_store.table_counts()["customers"] == 0  # free again

@@ -42,7 +42,7 @@ from geo.store.dialect import POSTGRESQL, Dialect
 from geo.store.locations import server_work_dir, shown_location
 from geo.store.protocol import StoreReader, StoreWriter
 from geo.store.scope import EVERYTHING, Scope, apply_scope
-from geo.store.waiting import lock_wait_seconds
+from geo.store.waiting import lock_wait_seconds, pool_wait_seconds
 from geo.store.write_targets import written_table
 
 #: Connections one process keeps to the server at most (``GEOCRM_DB_POOL_SIZE``).
@@ -362,13 +362,14 @@ class PostgreSQLStore(tables.CanonicalTables):
         """A cursor on a pooled connection of this operation's own.
 
         With every connection of the pool in use, waits for one up to
-        ``GEOCRM_LOCK_WAIT_SECONDS`` (read now, as the writers' lock wait is), then raises
-        :class:`StoreBusyError`; so does a lock another writer held for longer than that.
+        ``GEOCRM_POOL_WAIT_SECONDS`` (read now; default 120 s: readers queue), then raises
+        :class:`StoreBusyError`; so does a lock another writer held for longer than
+        ``GEOCRM_LOCK_WAIT_SECONDS``.
         """
         pool = _pool_of(self.url)
         try:
             with (
-                pool.connection(timeout=lock_wait_seconds()) as connection,
+                pool.connection(timeout=pool_wait_seconds()) as connection,
                 connection.cursor() as cursor,
             ):
                 yield cursor

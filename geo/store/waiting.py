@@ -16,3 +16,18 @@ def lock_wait_seconds() -> float:
         return max(float(text), 0.0) if text else LOCK_WAIT_SECONDS
     except ValueError:
         return LOCK_WAIT_SECONDS
+
+
+#: How long a server operation waits for a free connection of its process's pool, in
+#: seconds (``GEOCRM_POOL_WAIT_SECONDS`` overrides it). Longer than the writers' wait: every
+#: connection in use means many people reading at once, and they queue rather than fail.
+POOL_WAIT_SECONDS = 120.0
+
+
+def pool_wait_seconds() -> float:
+    """How long an operation waits for a free connection of the pool, in seconds."""
+    text = os.environ.get("GEOCRM_POOL_WAIT_SECONDS")
+    try:
+        return max(float(text), 0.0) if text else POOL_WAIT_SECONDS
+    except ValueError:
+        return POOL_WAIT_SECONDS
