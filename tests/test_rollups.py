@@ -17,7 +17,7 @@ from geo.segments.area_kpis import compute_area_kpis, summarise_selection
 from geo.segments.filters import CRITERIA, Filters
 from geo.segments.rollup_figures import ANSWERED_CRITERIA, answers_from_rollups
 from geo.store.protocol import Store
-from geo.store.rollups import CELL_COLUMNS, rebuild_rollups
+from geo.store.rollups import AREA_CELL_COLUMNS, CELL_COLUMNS, rebuild_rollups
 from geo.store.scope import EVERYTHING, Scope
 from tests.tiny_business import order_lines
 
@@ -182,13 +182,15 @@ def test_a_level_the_rollups_do_not_hold_is_computed_on_the_fly(tiny_store: Stor
 
 def _rollup_rows(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     """Every roll-up row, sorted, money to the cent."""
-    keys = ", ".join(CELL_COLUMNS)
+    cells, area_cells = ", ".join(CELL_COLUMNS), ", ".join(AREA_CELL_COLUMNS)
     cents = store.dialect.round_number("sales", 2)
     rows = {}
-    for table, extra in (
-        ("rollup_people", "people"),
-        ("rollup_sales_days", f"order_date, orders, {cents}"),
-        ("rollup_sales_months", f"month, orders, {cents}"),
+    for table, keys, extra in (
+        ("rollup_people", cells, "people"),
+        ("rollup_sales_days", cells, f"order_date, orders, {cents}"),
+        ("rollup_sales_months", cells, f"month, orders, {cents}"),
+        ("rollup_area_days", area_cells, f"order_date, orders, {cents}"),
+        ("rollup_area_months", area_cells, f"month, orders, {cents}"),
     ):
         frame = store.query(f"SELECT {keys}, {extra} FROM {table}").astype(object)
         frame = frame.where(frame.notna(), None)
@@ -237,11 +239,7 @@ def test_rollups_follow_imports_of_sales_customers_and_clearing(tiny_store: Stor
 
     with tiny_store.transaction() as tx:
         tiny_store.clear_business(tx)
-    assert _rollup_rows(tiny_store) == {
-        "rollup_people": [],
-        "rollup_sales_days": [],
-        "rollup_sales_months": [],
-    }
+    assert all(rows == [] for rows in _rollup_rows(tiny_store).values())
     cleared = summarise_selection(tiny_store, Filters())
     assert cleared == summarise_selection(tiny_store, Filters(), from_rollups=False)
     assert (cleared["rows"], cleared["orders"], cleared["sales_amount"]) == (0, 0, 0.0)

@@ -19,6 +19,9 @@ from geo.store.protocol import StoreReader
 from geo.store.rollups import rolled_up_levels
 from geo.store.scope import Scope
 
+#: The criteria that look at the customer scores: their sums are read from the roll-ups by
+#: full cell; the others' from the much smaller roll-ups by area cell.
+SCORE_CRITERIA = frozenset({"segments", "risk_bands", "contact"})
 #: The criteria the roll-ups answer, by the roll-up column each narrows.
 ROLLUP_COLUMNS = {
     "area_ids": "area_id",
@@ -100,9 +103,16 @@ def _whole_months(filters: Filters) -> tuple[date | None, date | None] | None:
 def rolled_sales_sql(filters: Filters) -> tuple[str, list[Any]]:
     """SQL (and parameters) of the roll-up rows of the orders and sales the filters count:
     ``area_id, location_status, kind, orders, sales``, from the monthly roll-up for the
-    whole months of the date range and from the daily one for the days around them."""
+    whole months of the date range and from the daily one for the days around them (by
+    area cell unless the filters look at scores)."""
     cells, cell_params = _cells_condition(filters)
     columns = "area_id, location_status, kind, orders, sales"
+    by_score = any(is_set(getattr(filters, name)) for name in SCORE_CRITERIA)
+    days, months_table = (
+        ("rollup_sales_days", "rollup_sales_months")
+        if by_score
+        else ("rollup_area_days", "rollup_area_months")
+    )
     months = _whole_months(filters)
     parts: list[str] = []
     params: list[Any] = []
@@ -128,12 +138,12 @@ def rolled_sales_sql(filters: Filters) -> tuple[str, list[Any]]:
             month_params.append(last)
             outside.append("order_date >= ?")
             day_params.append(_next_month(last))
-        parts.append(f"SELECT {columns} FROM rollup_sales_months WHERE {' AND '.join(month_where)}")
+        parts.append(f"SELECT {columns} FROM {months_table} WHERE {' AND '.join(month_where)}")
         params += month_params
         if not outside:  # every month: no day is left around them
             return parts[0], params
         day_where.append("(" + " OR ".join(outside) + ")")
-    parts.append(f"SELECT {columns} FROM rollup_sales_days WHERE {' AND '.join(day_where)}")
+    parts.append(f"SELECT {columns} FROM {days} WHERE {' AND '.join(day_where)}")
     params += day_params
     return " UNION ALL ".join(parts), params
 

@@ -13,7 +13,10 @@ customer's own owner). Three tables:
 - ``rollup_sales_days``: orders (one per order, dated by its earliest line) and their
   amounts per cell and order date (calendar date);
 - ``rollup_sales_months``: the same per cell and month (``month``: its first day), which a
-  date range made of whole months reads instead of the days.
+  date range made of whole months reads instead of the days;
+- ``rollup_area_days`` and ``rollup_area_months``: the same sums per area cell, the cell
+  without the score columns (segment, risk band, contact timing): many times fewer rows,
+  for the filters that do not look at scores.
 
 Sums of money are stored rounded to millionths of the currency unit (as
 :func:`geo.store.derived_tables.money_sum` does), so every engine stores the same
@@ -43,17 +46,31 @@ CELL_COLUMNS = (
     "risk_band",
     "contact_status",
 )
-ROLLUP_TABLES = ("rollup_people", "rollup_sales_days", "rollup_sales_months", "rollup_state")
-
-_CELL_DDL = (
-    "level VARCHAR, area_id VARCHAR, location_status VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
-    "owner VARCHAR, segment VARCHAR, risk_band VARCHAR, contact_status VARCHAR"
+#: The columns of an area cell: a cell without its score columns.
+AREA_CELL_COLUMNS = CELL_COLUMNS[:5]
+ROLLUP_TABLES = (
+    "rollup_people",
+    "rollup_sales_days",
+    "rollup_sales_months",
+    "rollup_area_days",
+    "rollup_area_months",
+    "rollup_state",
 )
+
+_AREA_CELL_DDL = (
+    "level VARCHAR, area_id VARCHAR, location_status VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
+    "owner VARCHAR"
+)
+_CELL_DDL = f"{_AREA_CELL_DDL}, segment VARCHAR, risk_band VARCHAR, contact_status VARCHAR"
 _SCHEMA = (
     f"CREATE TABLE IF NOT EXISTS rollup_people ({_CELL_DDL}, people BIGINT NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS rollup_sales_days ({_CELL_DDL}, order_date DATE NOT NULL, "
     "orders BIGINT NOT NULL, sales DOUBLE PRECISION NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS rollup_sales_months ({_CELL_DDL}, month DATE NOT NULL, "
+    "orders BIGINT NOT NULL, sales DOUBLE PRECISION NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS rollup_area_days ({_AREA_CELL_DDL}, order_date DATE NOT NULL, "
+    "orders BIGINT NOT NULL, sales DOUBLE PRECISION NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS rollup_area_months ({_AREA_CELL_DDL}, month DATE NOT NULL, "
     "orders BIGINT NOT NULL, sales DOUBLE PRECISION NOT NULL)",
     # One row: what the roll-ups were built from, and the levels they hold.
     "CREATE TABLE IF NOT EXISTS rollup_state "
@@ -143,12 +160,19 @@ def rebuild_rollups(tx: StoreWriter) -> list[str]:
             f"FROM orders o JOIN customers c ON c.customer_id = o.customer_id {joins} "
             f"GROUP BY {rest}, o.order_date ORDER BY o.order_date"
         )
-    tx.execute(
-        f"INSERT INTO rollup_sales_months ({columns}, month, orders, sales) "
-        f"SELECT {columns}, CAST(date_trunc('month', order_date) AS DATE), sum(orders), "
-        f"{money_sum('sales', tx.dialect)} FROM rollup_sales_days "
-        f"GROUP BY {columns}, CAST(date_trunc('month', order_date) AS DATE)"
-    )
+    month = "CAST(date_trunc('month', order_date) AS DATE)"
+    area_columns = ", ".join(AREA_CELL_COLUMNS)
+    # Stored by level and date, so that a level and a date range skip the rest.
+    for table, source, keys, day, when in (
+        ("rollup_sales_months", "rollup_sales_days", columns, "month", month),
+        ("rollup_area_days", "rollup_sales_days", area_columns, "order_date", "order_date"),
+        ("rollup_area_months", "rollup_area_days", area_columns, "month", month),
+    ):
+        tx.execute(
+            f"INSERT INTO {table} ({keys}, {day}, orders, sales) "
+            f"SELECT {keys}, {when}, sum(orders), {money_sum('sales', tx.dialect)} "
+            f"FROM {source} GROUP BY {keys}, {when} ORDER BY level, {when}"
+        )
     return levels
 
 
