@@ -135,7 +135,9 @@ def scores_sql(dialect: Dialect, as_of_param: str = "?") -> str:
                 ELSE 'later' END AS contact_status
     FROM (
         SELECT *, floor((f + m) / 2) AS fm,
-               1 - exp(-GREATEST(recency_days, 0) / gap_days) AS churn_risk
+               -- Capped: PostgreSQL raises an underflow where exp(-x) is below the
+               -- smallest double; 1 - exp(-700) is already 1.0, so no risk changes.
+               1 - exp(-LEAST(GREATEST(recency_days, 0) / gap_days, 700)) AS churn_risk
         FROM scored
     ) AS banded
     ORDER BY customer_id
