@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bench.measure import Row, best_of, format_table, peak_rss_mb, process_peak_mb
+from bench.rollups import bench_rollups
 from geo.analytics.customer_search import search_customers
 from geo.analytics.scores import ensure_scores
 from geo.demo.business import load_demo_areas
@@ -282,6 +283,8 @@ def main() -> int:
         folder = Path(tmp)
         bench_assignment(rows)
         largest = bench_filter_change_and_payload(rows, folder)
+        if largest is not None:
+            bench_rollups(rows, largest)
         bench_import(rows, folder)
         bench_browser(rows, folder, largest)
     print()
