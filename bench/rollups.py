@@ -121,8 +121,12 @@ def main() -> int:
         started = time.perf_counter()
         build_demo_database(store, seed=5, customers=n, prospects=0, order_lines=5 * n)
         print(f"built {n:,} customers in {time.perf_counter() - started:.1f} s", flush=True)
-        bench_rollups(rows, store)
-    print(format_table(rows))
+        bench_rollup_figures(rows, store, "DuckDB")
+        print(format_table(rows), flush=True)
+        with postgres_copy(store) as server:
+            if server is not None:
+                bench_rollup_figures(rows, server, "PostgreSQL")
+                print(format_table(rows[-1:]), flush=True)
     return 0
 
 
