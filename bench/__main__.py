@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from bench.measure import Row, best_of, format_table, peak_rss_mb, process_peak_mb
+from bench.rollups import bench_rollups
 from bench.sample_data import counties, random_points
 from geo.analytics.customer_search import search_customers
 from geo.analytics.scores import ensure_scores
@@ -299,6 +300,8 @@ def main() -> int:
         folder = Path(tmp)
         bench_assignment(rows)
         largest = bench_filter_change_and_payload(rows, folder)
+        if largest is not None:
+            bench_rollups(rows, largest)
         bench_import(rows, folder)
         bench_browser(rows, folder, largest)
         load_tables = bench_load(rows, folder)

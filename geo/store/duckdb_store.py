@@ -31,6 +31,7 @@ from geo.store.derived_tables import rebuild_orders, refresh_scores_in
 from geo.store.dialect import DUCKDB, Dialect
 from geo.store.locations import DEFAULT_DB, resolve_db_path
 from geo.store.protocol import StoreReader, StoreWriter
+from geo.store.rollups import refresh_rollups_in
 from geo.store.scope import EVERYTHING, Scope, apply_scope
 from geo.store.tables import TABLES, areas_in, levels_in
 from geo.store.waiting import lock_wait_seconds
@@ -280,6 +281,7 @@ class DuckDBStore(tables.CanonicalTables):
                 try:
                     yield handle
                     refresh_scores_in(handle)
+                    refresh_rollups_in(handle)
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise

@@ -41,6 +41,7 @@ from geo.store.derived_tables import refresh_scores_in
 from geo.store.dialect import POSTGRESQL, Dialect
 from geo.store.locations import server_work_dir, shown_location
 from geo.store.protocol import StoreReader, StoreWriter
+from geo.store.rollups import refresh_rollups_in
 from geo.store.scope import EVERYTHING, Scope, apply_scope
 from geo.store.waiting import lock_wait_seconds, pool_wait_seconds
 from geo.store.write_targets import written_table
@@ -419,6 +420,7 @@ class PostgreSQLStore(tables.CanonicalTables):
                     raise StoreBusyError() from None
                 yield handle
                 refresh_scores_in(handle)
+                refresh_rollups_in(handle)
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise

@@ -29,6 +29,7 @@ from geo.schema import (
 from geo.store.derived_tables import parse_score_state, rebuild_orders
 from geo.store.dialect import Dialect, placeholders
 from geo.store.protocol import Store, StoreReader, StoreWriter
+from geo.store.rollups import create_rollup_tables
 from geo.store.scope import EVERYTHING, Scope
 
 TABLES = (
@@ -130,6 +131,7 @@ MIGRATIONS = (
     (1, "canonical tables", _create_tables),
     (2, "engine indexes", _add_engine_indexes),
     (3, "segment revisions", _add_segment_revisions),
+    (4, "roll-ups", create_rollup_tables),
 )
 #: The version a database has once every step ran.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
