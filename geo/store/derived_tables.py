@@ -164,18 +164,30 @@ def orders_fingerprint_sql(dialect: Dialect) -> str:
     )
 
 
+#: The tables whose change may change the scores (and the table itself, kept with them).
+SCORE_INPUTS = frozenset({"orders", "customer_scores"})
+
+
 def refresh_scores_in(tx: StoreWriter) -> None:
     """Inside a write transaction: make the stored ``customer_scores`` match the orders.
 
     Run by the store before every commit, so scores change together with their inputs and
-    readers never write. Cheap when the orders did not change (one pass over them); scores
-    are derived data, so writing them does not change the data version.
+    readers never write. Free when the transaction wrote no orders; cheap when it rewrote
+    them unchanged (one pass over them); scores are derived data, so writing them does not
+    change the data version.
     """
     version_text = tx.scalar("SELECT value FROM meta WHERE key = 'data_version'")
     version = int(version_text) if version_text is not None else 0
-    fingerprint = str(tx.scalar(orders_fingerprint_sql(tx.dialect)))
     state_text = tx.scalar("SELECT value FROM meta WHERE key = 'scores'")
     stored = parse_score_state(str(state_text)) if state_text is not None else None
+    untouched = not tx.written_tables & SCORE_INPUTS
+    if stored is not None and stored[0].current and untouched:
+        # Nothing the scores depend on was written (an export logged, a segment saved):
+        # no pass over the orders at all.
+        if stored[0].data_version != version:
+            _write_state(tx, ScoreState(version, stored[0].as_of), stored[1])
+        return
+    fingerprint = str(tx.scalar(orders_fingerprint_sql(tx.dialect)))
     if stored is not None and stored[0].current and stored[1] == fingerprint:
         if stored[0].data_version != version:
             _write_state(tx, ScoreState(version, stored[0].as_of), fingerprint)
