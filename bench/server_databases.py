@@ -6,17 +6,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
+
+from geo.store.locations import with_database
 
 
 def server_url() -> str | None:
     """The PostgreSQL server benchmarks may use (any database on it), or None."""
     return os.environ.get("GEOCRM_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or None
-
-
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
 
 
 @contextmanager
@@ -28,10 +24,10 @@ def throwaway_database(server: str, prefix: str) -> Iterator[str]:
     from geo.store.postgres_store import close_pool
 
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin_url = _with_database(server, "postgres")
+    admin_url = with_database(server, "postgres")
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
-    url = _with_database(server, name)
+    url = with_database(server, name)
     try:
         yield url
     finally:

@@ -20,17 +20,16 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 
+from bench.server_databases import throwaway_database
 from geo.demo.database import build_demo_file
 from geo.places.level_assignment import assign_customers
 from geo.segments.area_kpis import compute_area_kpis, summarise_selection
@@ -177,33 +176,17 @@ def format_checks(checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
-
-
 @contextmanager
 def server_database(server: str) -> Iterator[str]:
     """A new database of this run's own on ``server`` (PostGIS and unaccent installed),
     dropped afterwards however the run ends."""
     import psycopg
 
-    from geo.store.postgres_store import close_pool
-
-    name = f"geocrm_parity_{uuid.uuid4().hex[:12]}"
-    admin_url = _with_database(server, "postgres")
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = _with_database(server, name)
-    try:
+    with throwaway_database(server, "geocrm_parity") as url:
         with psycopg.connect(url, autocommit=True) as con:
             con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
             con.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
         yield url
-    finally:
-        close_pool(url)
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def run(args: argparse.Namespace, server: str) -> list[Check]:

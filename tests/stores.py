@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from geo.store.duckdb_store import DuckDBStore
+from geo.store.locations import with_database
 from geo.store.protocol import Store
 
 #: The engines a store fixture is parametrised over, as they appear in test IDs.
@@ -42,15 +42,10 @@ def require_server() -> str:
     pytest.skip("no PostgreSQL server (set GEOCRM_TEST_DATABASE_URL to run the team store)")
 
 
-def _with_database(url: str, database: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))
-
-
 def _admin(url: str) -> Any:
     import psycopg
 
-    return psycopg.connect(_with_database(url, "postgres"), autocommit=True)
+    return psycopg.connect(with_database(url, "postgres"), autocommit=True)
 
 
 def _ensure_template(url: str) -> None:
@@ -63,7 +58,7 @@ def _ensure_template(url: str) -> None:
             return
     import psycopg
 
-    with psycopg.connect(_with_database(url, TEMPLATE), autocommit=True) as con:
+    with psycopg.connect(with_database(url, TEMPLATE), autocommit=True) as con:
         con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         con.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
 
@@ -76,7 +71,7 @@ def postgres_database() -> Iterator[str]:
     name = f"geocrm_test_{uuid.uuid4().hex[:12]}"
     with _admin(url) as admin:
         admin.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
-    database = _with_database(url, name)
+    database = with_database(url, name)
     try:
         yield database
     finally:

@@ -54,3 +54,10 @@ def server_work_dir() -> Path:
     """The folder of uploads and exports of a server database (which has no file to keep
     them beside): ``GEOCRM_WORK_DIR``, else the checkout's ``data/``."""
     return Path(os.environ.get("GEOCRM_WORK_DIR") or DEFAULT_WORK_DIR)
+
+
+def with_database(url: str, database: str) -> str:
+    """The server URL ``url`` naming the database ``database`` instead (its user, host,
+    port and options kept)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, ""))

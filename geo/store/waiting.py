@@ -11,11 +11,16 @@ LOCK_WAIT_SECONDS = 20.0
 
 def lock_wait_seconds() -> float:
     """How long an operation waits for another process to release the database, in seconds."""
-    text = os.environ.get("GEOCRM_LOCK_WAIT_SECONDS")
+    return _seconds_from("GEOCRM_LOCK_WAIT_SECONDS", LOCK_WAIT_SECONDS)
+
+
+def _seconds_from(variable: str, default: float) -> float:
+    """Seconds from the environment variable (not negative), else ``default``."""
+    text = os.environ.get(variable)
     try:
-        return max(float(text), 0.0) if text else LOCK_WAIT_SECONDS
+        return max(float(text), 0.0) if text else default
     except ValueError:
-        return LOCK_WAIT_SECONDS
+        return default
 
 
 #: How long a server operation waits for a free connection of its process's pool, in
@@ -26,8 +31,4 @@ POOL_WAIT_SECONDS = 120.0
 
 def pool_wait_seconds() -> float:
     """How long an operation waits for a free connection of the pool, in seconds."""
-    text = os.environ.get("GEOCRM_POOL_WAIT_SECONDS")
-    try:
-        return max(float(text), 0.0) if text else POOL_WAIT_SECONDS
-    except ValueError:
-        return POOL_WAIT_SECONDS
+    return _seconds_from("GEOCRM_POOL_WAIT_SECONDS", POOL_WAIT_SECONDS)
