@@ -223,7 +223,7 @@ def levels_in(reader: StoreReader) -> list[str]:
 
 def area_counts_in(reader: StoreReader) -> dict[str, int]:
     """Number of areas per level."""
-    frame = reader.query("SELECT level, count(*) AS n FROM areas GROUP BY level")
+    frame = reader.query("SELECT level, count(*) AS n FROM areas GROUP BY level ORDER BY level")
     return {str(level): int(n) for level, n in zip(frame["level"], frame["n"], strict=True)}
 
 
