@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui.busy import run_unless_busy
+from geo.errors import InputError, StoreBusyError
+from ui import state
+from ui.access import Access, Refusal, check_access, remember_access, sign_out_control
+from ui.busy import BUSY_MESSAGE, run_unless_busy
+from ui.inert_text import show_error
 from ui.page_style import apply_page_style
 from ui.sidebar import render_filters
 
 st.set_page_config(page_title="GeoCRM", layout="wide")
 apply_page_style()
 
-navigation = st.navigation(
-    [
+
+def pages_for(access: Access) -> list[st.Page]:
+    """The pages this user's role may open (a link to another one lands on the Map)."""
+    pages = [
         st.Page("pages/map.py", title="Map", default=True),
         st.Page("pages/areas.py", title="Areas"),
         st.Page("pages/customers.py", title="Customers"),
@@ -20,16 +26,46 @@ navigation = st.navigation(
         st.Page("pages/contacts.py", title="Contact list"),
         st.Page("pages/customer.py", title="Customer card", url_path="customer"),
         st.Page("pages/export.py", title="Export"),
-        st.Page("pages/data.py", title="Data"),
+    ]
+    if access.role.may_load_data:
+        pages.append(st.Page("pages/data.py", title="Data"))
+    if access.role.manages_users and access.login_configured:
+        pages.append(st.Page("pages/admin.py", title="Users and audit", url_path="admin"))
+    pages += [
         st.Page("pages/help.py", title="Help", url_path="help"),
         st.Page("pages/present.py", title="Presentation view", url_path="present"),
     ]
-)
+    return pages
+
+
+def gate() -> Access | Refusal:
+    """This run's user, or what to show instead; never a traceback."""
+    try:
+        return check_access(state.app_store())
+    except StoreBusyError:
+        return Refusal(BUSY_MESSAGE, signed_in=False, waiting=True)
+    except InputError as exc:
+        show_error(exc)
+        st.stop()
+        raise
+
+
+access = gate()
+if isinstance(access, Refusal):
+    # The only page before sign-in (or for a refused user): nothing of the data.
+    refusal = access
+    st.navigation(
+        [st.Page(refusal.show, title="Sign in", url_path="sign-in")], position="hidden"
+    ).run()
+    st.stop()
+remember_access(access)
+navigation = st.navigation(pages_for(access))
 
 
 def show_page() -> None:
     # The presentation view takes everything from its link and shows no sidebar.
     if navigation.url_path != "present":
+        sign_out_control()
         st.sidebar.page_link(
             "pages/help.py", label="Help: what the figures mean", icon=":material/help:"
         )

@@ -67,6 +67,6 @@ def test_a_scope_without_areas_sees_nothing(tiny_store: Store) -> None:
     nobody = Scope.of_areas("county", [])
     assert rows(tiny_store, "SELECT count(*) FROM customers", nobody) == [(0,)]
     assert rows(tiny_store, "SELECT count(*) FROM areas", nobody) == [(0,)]
-    assert nobody.describe() == "0 areas of level county"
+    assert nobody.describe() == "0 areas"
     with pytest.raises(ValueError, match="level"):
         Scope.of_areas("", ["A"])

@@ -24,16 +24,17 @@ def run_unless_busy(show: Callable[[], None]) -> None:
     """Run ``show`` (the page); while the database is busy show BUSY_MESSAGE and poll."""
     if st.session_state.get(BUSY_KEY):
         if not store_at(resolve_location()).is_free():
-            _wait_and_refresh()
+            wait_and_refresh()
         del st.session_state[BUSY_KEY]
     try:
         show()
     except StoreBusyError:
         st.session_state[BUSY_KEY] = True
-        _wait_and_refresh()
+        wait_and_refresh()
 
 
-def _wait_and_refresh() -> NoReturn:
+def wait_and_refresh() -> NoReturn:
+    """Say the database is busy, wait a moment, and run the page again."""
     st.info(BUSY_MESSAGE)
     # A poll, not a wait for the import: the next run looks again and shows the page
     # as soon as the database is free.

@@ -17,3 +17,5 @@ LINK_PROBLEMS_KEY = "geocrm_link_problems"
 PENDING_KEY = "geocrm_pending_segment"
 #: Set once the session's widgets have taken the link's filters.
 LINK_READ_KEY = "geocrm_link_read"
+#: This run's user and scope (a ui.access.Access), set by app.py before any page runs.
+ACCESS_KEY = "geocrm_access"

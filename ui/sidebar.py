@@ -106,7 +106,7 @@ _SEEDS: dict[WidgetKind, Callable[[Criterion, Any, Any, _DataChoices], None]] = 
 }
 
 
-def _seed_from_link_or_segment(db: str, version: int, levels: list[str]) -> None:
+def _seed_from_link_or_segment(db: state.Store, version: int, levels: list[str]) -> None:
     """On a session's first run the widgets take the link's filters, read by the one link
     parser (what it drops is shown as a note); later, a segment opened on the previous run."""
     lo, hi = state.sales_date_range(db, version)

@@ -50,7 +50,7 @@ def answers_from_rollups(reader: StoreReader, filters: Filters, scope: Scope) ->
     roll-ups are not narrowed to a user's areas), and a database without current
     roll-ups (an older schema opened read-only).
     """
-    if not scope.sees_everything:
+    if not (scope.sees_everything and reader.scope.sees_everything):
         return False
     for name, _criterion in CRITERIA:
         if is_set(getattr(filters, name)) and name not in ANSWERED_CRITERIA:

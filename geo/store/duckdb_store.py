@@ -146,7 +146,7 @@ class DuckDBHandle:
 
     def __init__(self, cursor: duckdb.DuckDBPyConnection, scope: Scope = EVERYTHING) -> None:
         self._cursor = cursor
-        self._scope = scope  # reads only; a writer handle is never scoped
+        self.scope = scope  # reads only; a writer handle is never scoped
         self.written_tables: set[str] = set()
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
@@ -157,7 +157,7 @@ class DuckDBHandle:
         return row[0] if row else None
 
     def _scoped(self, sql: str, params: Sequence[Any] | None) -> tuple[str, list[Any]]:
-        return apply_scope(sql, params, self._scope, self.dialect.table_schema)
+        return apply_scope(sql, params, self.scope, self.dialect.table_schema)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self._note_write(sql)
@@ -191,6 +191,8 @@ class DuckDBStore(tables.CanonicalTables):
     themselves are the portable ones of :class:`geo.store.tables.CanonicalTables`."""
 
     path: Path
+    #: The scope every read of this store is narrowed to (see :meth:`within`).
+    scope: Scope = EVERYTHING
 
     @property
     def dialect(self) -> Dialect:
@@ -255,7 +257,7 @@ class DuckDBStore(tables.CanonicalTables):
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
             try:
-                yield DuckDBHandle(con, scope)
+                yield DuckDBHandle(con, self.scope.narrowed_by(scope))
             finally:
                 con.execute("ROLLBACK")
 
@@ -339,13 +341,13 @@ class DuckDBStore(tables.CanonicalTables):
         self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
     ) -> pd.DataFrame:
         with self.connect() as con:
-            return DuckDBHandle(con, scope).query(sql, params)
+            return DuckDBHandle(con, self.scope.narrowed_by(scope)).query(sql, params)
 
     def scalar(
         self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
     ) -> Any:
         with self.connect() as con:
-            return DuckDBHandle(con, scope).scalar(sql, params)
+            return DuckDBHandle(con, self.scope.narrowed_by(scope)).scalar(sql, params)
 
 
 #: The name the app's glue and the tests construct the DuckDB store by.

@@ -266,11 +266,11 @@ class PostgreSQLHandle:
 
     def __init__(self, cursor: psycopg.Cursor[Any], scope: Scope = EVERYTHING) -> None:
         self._cursor = cursor
-        self._scope = scope  # reads only; a writer handle is never scoped
+        self.scope = scope  # reads only; a writer handle is never scoped
         self.written_tables: set[str] = set()
 
     def _run(self, sql: str, params: Sequence[Any] | None) -> None:
-        scoped, bound = apply_scope(sql, params, self._scope, self.dialect.table_schema)
+        scoped, bound = apply_scope(sql, params, self.scope, self.dialect.table_schema)
         self._cursor.execute(pyformat_of(scoped), bound)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
@@ -316,6 +316,8 @@ class PostgreSQLStore(tables.CanonicalTables):
     connection of its own."""
 
     url: str
+    #: The scope every read of this store is narrowed to (see :meth:`within`).
+    scope: Scope = EVERYTHING
 
     @property
     def dialect(self) -> Dialect:
@@ -397,7 +399,7 @@ class PostgreSQLStore(tables.CanonicalTables):
         with self.connect() as cursor:
             cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try:
-                yield PostgreSQLHandle(cursor, scope)
+                yield PostgreSQLHandle(cursor, self.scope.narrowed_by(scope))
             finally:
                 cursor.execute("ROLLBACK")
 
@@ -440,10 +442,10 @@ class PostgreSQLStore(tables.CanonicalTables):
         self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
     ) -> pd.DataFrame:
         with self.connect() as cursor:
-            return PostgreSQLHandle(cursor, scope).query(sql, params)
+            return PostgreSQLHandle(cursor, self.scope.narrowed_by(scope)).query(sql, params)
 
     def scalar(
         self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
     ) -> Any:
         with self.connect() as cursor:
-            return PostgreSQLHandle(cursor, scope).scalar(sql, params)
+            return PostgreSQLHandle(cursor, self.scope.narrowed_by(scope)).scalar(sql, params)

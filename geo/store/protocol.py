@@ -29,6 +29,11 @@ class StoreReader(Protocol):
     within the scope the snapshot was opened with (see :mod:`geo.store.scope`)."""
 
     @property
+    def scope(self) -> Scope:
+        """The scope every read through this handle sees (a writer's is everything)."""
+        ...
+
+    @property
     def dialect(self) -> Dialect: ...
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
@@ -65,7 +70,21 @@ class StoreWriter(StoreReader, Protocol):
 
 class Store(Protocol):
     """A GeoCRM database: its canonical tables, the derived tables kept with them, and the
-    operations on them. Cheap to create; each operation takes its own connection."""
+    operations on them. Cheap to create; each operation takes its own connection.
+
+    A store may be bound to a scope (:meth:`within`): then every read of it, whatever
+    scope the caller passes, sees no more than that scope. The app hands its pages only
+    the store bound to the signed-in user's scope.
+    """
+
+    @property
+    def scope(self) -> Scope:
+        """The scope every read is narrowed to (everything for an unbound store)."""
+        ...
+
+    def within(self, scope: Scope) -> Store:
+        """This store with its reads narrowed to ``scope`` as well (never widened)."""
+        ...
 
     @property
     def location(self) -> str:

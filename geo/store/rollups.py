@@ -32,6 +32,7 @@ import json
 from geo.schema import NO_LOCATION, OUTSIDE_AREAS
 from geo.store.derived_tables import SCORES_FORMAT, money_sum
 from geo.store.protocol import StoreReader, StoreWriter
+from geo.store.scope import HIDDEN_TABLES
 
 #: Bumped when what the roll-ups hold changes, so that older roll-ups are rebuilt.
 ROLLUPS_FORMAT = 1
@@ -48,14 +49,8 @@ CELL_COLUMNS = (
 )
 #: The columns of an area cell: a cell without its score columns.
 AREA_CELL_COLUMNS = CELL_COLUMNS[:5]
-ROLLUP_TABLES = (
-    "rollup_people",
-    "rollup_sales_days",
-    "rollup_sales_months",
-    "rollup_area_days",
-    "rollup_area_months",
-    "rollup_state",
-)
+# The same names a restricted scope sees empty (the cells sum every customer of an area).
+ROLLUP_TABLES = HIDDEN_TABLES
 
 _AREA_CELL_DDL = (
     "level VARCHAR, area_id VARCHAR, location_status VARCHAR NOT NULL, kind VARCHAR NOT NULL, "

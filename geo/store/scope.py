@@ -1,13 +1,16 @@
 """What one user may see, applied by the store to every read of customer data.
 
-A :class:`Scope` is either everything or the areas of one level (a rep's territories, a
-manager's states). Restricted, a reader sees:
+A :class:`Scope` is either everything or a list of areas, each of any level (a rep's
+territories, a manager's states and one county of another state). Restricted, a reader
+sees:
 
-- the customers located in one of those areas (``in_area`` at the scope's level); customers
-  outside all areas or without a location belong to no region and are not seen;
+- the customers located in one of those areas (``in_area`` at that area's level);
+  customers outside all areas or without a location belong to no region and are not seen;
 - their sales, orders, scores and area assignments, at every level;
 - the scope's areas, the areas inside them (their descendants through ``parent_id``, up to
-  :data:`ANCESTOR_STEPS` levels down) and the areas that hold them (their ancestors).
+  :data:`ANCESTOR_STEPS` levels down) and the areas that hold them (their ancestors);
+- no roll-up: the pre-aggregated cells sum every customer of an area, so a restricted
+  reader finds them empty and every figure is computed from the rows it sees.
 
 The store applies a scope to a query by prefixing it with common table expressions that
 shadow the customer tables by their visible rows (``WITH customers AS (SELECT ... FROM
@@ -20,7 +23,7 @@ default, never widened by an empty list.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,18 +33,30 @@ from geo.store.dialect import placeholders
 #: (county -> state -> division -> country).
 ANCESTOR_STEPS = 3
 #: The tables whose rows a scope narrows; every other table (import and export logs, meta,
-#: saved segment definitions) holds no customer data.
+#: users, saved segment definitions) holds no customer data.
 SCOPED_TABLES = ("customers", "sales", "orders", "customer_scores", "assignments", "areas")
+#: Pre-aggregated tables (geo.store.rollups) that a restricted scope sees empty.
+HIDDEN_TABLES = (
+    "rollup_people",
+    "rollup_sales_days",
+    "rollup_sales_months",
+    "rollup_area_days",
+    "rollup_area_months",
+    "rollup_state",
+)
 
 _LEADING_WITH = re.compile(r"^\s*WITH\s+(RECURSIVE\s+)?", re.IGNORECASE)
+
+#: One area a scope opens: (level, area_id).
+Grant = tuple[str, str]
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The areas of one level a user may see, or everything (``level`` None)."""
+    """The areas a user may see (``grants``, each (level, area_id)), or everything."""
 
-    level: str | None = None
-    area_ids: tuple[str, ...] = field(default_factory=tuple)
+    restricted: bool = False
+    grants: tuple[Grant, ...] = field(default_factory=tuple)
 
     @classmethod
     def everything(cls) -> Scope:
@@ -49,54 +64,106 @@ class Scope:
         return cls()
 
     @classmethod
+    def nothing(cls) -> Scope:
+        """No area: nothing at all (what a user without a role, or a failed check, gets)."""
+        return cls(True, ())
+
+    @classmethod
     def of_areas(cls, level: str, area_ids: Sequence[str]) -> Scope:
         """Only the customers in these areas of ``level`` (none given: nothing at all)."""
         if not level:
             raise ValueError("a restricted scope needs the level of its areas")
-        return cls(level, tuple(sorted(set(area_ids))))
+        return cls.of_grants((level, str(a)) for a in area_ids)
+
+    @classmethod
+    def of_grants(cls, grants: Iterable[Grant]) -> Scope:
+        """Only the customers in these (level, area_id) areas, of any levels."""
+        unique = sorted({(str(level), str(area)) for level, area in grants})
+        if any(not level for level, _ in unique):
+            raise ValueError("a restricted scope needs the level of its areas")
+        return cls(True, tuple(unique))
 
     @property
     def sees_everything(self) -> bool:
-        return self.level is None
+        return not self.restricted
+
+    def area_ids_by_level(self) -> dict[str, tuple[str, ...]]:
+        """The scope's area IDs per level, in order."""
+        by_level: dict[str, list[str]] = {}
+        for level, area in self.grants:
+            by_level.setdefault(level, []).append(area)
+        return {level: tuple(ids) for level, ids in by_level.items()}
+
+    def narrowed_by(self, other: Scope) -> Scope:
+        """What both this scope and ``other`` allow, never more than either.
+
+        Everything narrowed by a scope is that scope; two restricted scopes keep the areas
+        they both name (a safe under-approximation when they name different levels).
+        """
+        if other.sees_everything or other == self:
+            return self
+        if self.sees_everything:
+            return other
+        return Scope(True, tuple(g for g in self.grants if g in set(other.grants)))
 
     def describe(self) -> str:
-        """In words, for a page's caption: "all data" or "3 areas of level territory"."""
+        """In words, for a page's caption: "all data", "3 areas of level territory" or
+        "4 areas (state, county)"."""
         if self.sees_everything:
             return "all data"
-        count = len(self.area_ids)
-        return f"{count} area{'s' if count != 1 else ''} of level {self.level}"
+        count = len(self.grants)
+        by_level = self.area_ids_by_level()
+        noun = f"area{'s' if count != 1 else ''}"
+        if len(by_level) == 1:
+            return f"{count} {noun} of level {next(iter(by_level))}"
+        if not by_level:
+            return "0 areas"
+        return f"{count} {noun} ({', '.join(by_level)})"
 
 
 EVERYTHING = Scope.everything()
 
 
+def _in_grants(scope: Scope, table: str, level_column: str = "level") -> tuple[str, list[Any]]:
+    """A condition on ``table``'s rows: their (level, area_id) is one of the scope's."""
+    by_level = scope.area_ids_by_level()
+    if not by_level:
+        return "FALSE", []
+    parts, params = [], []
+    for level, ids in by_level.items():
+        parts.append(f"({table}.{level_column} = ? AND {table}.area_id IN ({placeholders(ids)}))")
+        params += [level, *ids]
+    return "(" + " OR ".join(parts) + ")", params
+
+
 def scope_ctes(scope: Scope, schema: str = "main") -> tuple[str, list[Any]]:
-    """The common table expressions that shadow :data:`SCOPED_TABLES`, and their parameters.
+    """The common table expressions that shadow :data:`SCOPED_TABLES` (and hide
+    :data:`HIDDEN_TABLES`), and their parameters.
 
     ``schema`` qualifies the real tables (DuckDB's ``main``, PostgreSQL's ``public``) so that
     each CTE reads the table it shadows, not itself. Empty for a scope that sees everything.
     """
     if scope.sees_everything:
         return "", []
-    t = {name: f"{schema}.{name}" for name in SCOPED_TABLES}
-    ids = placeholders(scope.area_ids)
+    t = {name: f"{schema}.{name}" for name in (*SCOPED_TABLES, *HIDDEN_TABLES)}
+    granted, granted_params = _in_grants(scope, "g")
     # Ancestors and descendants through parent_id, a fixed number of steps (portable SQL:
     # no recursive CTE, which would force WITH RECURSIVE onto every scoped query).
-    down = [f"SELECT area_id FROM {t['areas']} WHERE level = ? AND area_id IN ({ids})"]
+    own = f"SELECT g.area_id FROM {t['areas']} AS g WHERE {granted}"
+    down = [own]
     for _ in range(ANCESTOR_STEPS):
         down.append(f"SELECT area_id FROM {t['areas']} WHERE parent_id IN ({down[-1]})")
-    up = [f"SELECT parent_id FROM {t['areas']} WHERE level = ? AND area_id IN ({ids})"]
+    up = [f"SELECT g.parent_id FROM {t['areas']} AS g WHERE {granted}"]
     for _ in range(ANCESTOR_STEPS - 1):
         up.append(f"SELECT parent_id FROM {t['areas']} WHERE area_id IN ({up[-1]})")
     area_parts = down + up
     area_params: list[Any] = []
     for _ in area_parts:
-        area_params += [scope.level, *scope.area_ids]
+        area_params += granted_params
     visible_ids = (
-        f"SELECT customer_id FROM {t['assignments']} WHERE level = ? "
-        f"AND location_status = 'in_area' AND area_id IN ({ids})"
+        f"SELECT g.customer_id FROM {t['assignments']} AS g "
+        f"WHERE g.location_status = 'in_area' AND {granted}"
     )
-    ids_params: list[Any] = [scope.level, *scope.area_ids]
     ctes = [
         f"scope_customer_ids AS ({visible_ids})",
         f"customers AS (SELECT * FROM {t['customers']} "
@@ -112,7 +179,8 @@ def scope_ctes(scope: Scope, schema: str = "main") -> tuple[str, list[Any]]:
         + " UNION ".join(area_parts)
         + "))"
     )
-    return ",\n".join(ctes), ids_params + area_params
+    ctes += [f"{name} AS (SELECT * FROM {t[name]} WHERE FALSE)" for name in HIDDEN_TABLES]
+    return ",\n".join(ctes), granted_params + area_params
 
 
 def apply_scope(

@@ -7,11 +7,12 @@ EPSG:4326 (lon/lat degrees).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import date
-from typing import Any
+from typing import Any, Self
 
 import geopandas as gpd
 import pandas as pd
@@ -42,6 +43,9 @@ TABLES = (
     "segments",
     "import_log",
     "export_log",
+    "users",
+    "user_areas",
+    "audit_log",
 )
 
 
@@ -125,6 +129,25 @@ def _add_segment_revisions(tx: StoreWriter) -> None:
     tx.execute("UPDATE segments SET revision = 1")
 
 
+def _create_users_and_audit(tx: StoreWriter) -> None:
+    """Version 5: who may sign in, with which role and areas, and the audit trail (see
+    :mod:`geo.access`)."""
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS users (email VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, "
+        "all_areas BOOLEAN NOT NULL, active BOOLEAN NOT NULL, changed_at TIMESTAMP, "
+        "changed_by VARCHAR)"
+    )
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS user_areas (email VARCHAR NOT NULL, level VARCHAR NOT NULL, "
+        "area_id VARCHAR NOT NULL, PRIMARY KEY (email, level, area_id))"
+    )
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS audit_log (logged_at TIMESTAMP NOT NULL, actor VARCHAR "
+        "NOT NULL, action VARCHAR NOT NULL, subject VARCHAR, detail VARCHAR, rows BIGINT, "
+        "format VARCHAR)"
+    )
+
+
 #: The schema's history: each step brings a database from the version before it to its
 #: own number. Steps are never edited once released; a change of schema is a new step.
 MIGRATIONS = (
@@ -132,6 +155,7 @@ MIGRATIONS = (
     (2, "engine indexes", _add_engine_indexes),
     (3, "segment revisions", _add_segment_revisions),
     (4, "roll-ups", create_rollup_tables),
+    (5, "users and audit", _create_users_and_audit),
 )
 #: The version a database has once every step ran.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -377,9 +401,16 @@ class CanonicalTables:
     the writes take the handle of the store's transaction.
     """
 
+    scope: Scope
+
     @property
     def dialect(self) -> Dialect:
         raise NotImplementedError
+
+    def within(self, scope: Scope) -> Self:
+        """This store with its reads narrowed to ``scope`` as well (never widened): the
+        store itself is a frozen dataclass, so the copy shares its connections."""
+        return dataclasses.replace(self, scope=self.scope.narrowed_by(scope))  # type: ignore[type-var]
 
     def query(
         self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
