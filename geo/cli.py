@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.access.audit import LOCAL_ACTOR
 from geo.analytics.area_metrics import METRICS
 from geo.analytics.flows import PERIODS
 from geo.analytics.place_finder import circle_around
@@ -662,7 +663,14 @@ def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
         target.rows, args.out, args.format, summary=target.summary, split_by=split_by
     )
     if store.writable:
-        log_export(store, segment.name or target.description, args.format, written, args.out.name)
+        log_export(
+            store,
+            segment.name or target.description,
+            args.format,
+            written,
+            args.out.name,
+            actor=LOCAL_ACTOR,
+        )
     else:
         problems.append("the export was not logged: the database is read-only")
         print(f"geocrm: warning: {problems[-1]}", file=sys.stderr)

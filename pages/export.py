@@ -26,6 +26,7 @@ from geo.segments.saved import (
 from geo.segments.segment import Segment
 from geo.segments.selection import SELECTION_COLUMNS
 from ui import state
+from ui.access import current_access
 from ui.inert_text import show_caption, show_error, show_warning
 from ui.sidebar import current_filters, open_segment
 from ui.tables import show_table
@@ -209,7 +210,9 @@ if st.button("Prepare download", key="export_prepare", type="primary"):
     )
     bar.empty()
     file_name = f"{target.file_stem}.{fmt}"
-    log_export(store, name or description, fmt, len(target.rows), file_name)
+    log_export(
+        store, name or description, fmt, len(target.rows), file_name, actor=current_access().actor
+    )
     st.session_state["export_file"] = (
         (fmt, per_area, tuple(columns), len(suppression)),
         (db, version, filters),

@@ -16,7 +16,17 @@ ROOT = Path(__file__).resolve().parents[1]
 BEGIN = "<!-- module-map: begin (tools/module_map.py writes this table) -->"
 END = "<!-- module-map: end -->"
 #: Sub-packages in the order of the flow (imports come in, presentations go out).
-PACKAGE_ORDER = ("imports", "places", "store", "access", "segments", "analytics", "maps", "present", "demo")
+PACKAGE_ORDER = (
+    "imports",
+    "places",
+    "store",
+    "access",
+    "segments",
+    "analytics",
+    "maps",
+    "present",
+    "demo",
+)
 
 
 def module_job(path: Path) -> str:

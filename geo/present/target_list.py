@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.access.audit import record_event
 from geo.errors import InputError
 from geo.imports.table_files import read_table
 from geo.imports.upload_safety import MAX_UPLOAD_BYTES, read_bounded
@@ -185,7 +186,11 @@ def area_breakdown(rows: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["rows", "sales_amount"], ascending=False).reset_index()
 
 
-def log_export(store: Store, description: str, fmt: str, rows: int, file_name: str) -> None:
-    """Record an export of ``rows`` rows in the audit trail, in a transaction of its own."""
+def log_export(
+    store: Store, description: str, fmt: str, rows: int, file_name: str, *, actor: str
+) -> None:
+    """Record an export of ``rows`` rows, by ``actor`` (an email, or ``local``), in the
+    export log and the audit trail, in one transaction of its own."""
     with store.transaction() as tx:
         store.log_export(tx, description, fmt, rows, file_name)
+        record_event(tx, actor, "export", description, file_name, rows=rows, fmt=fmt)

@@ -146,7 +146,9 @@ def _same_database(source: Store, dest: Store) -> bool:
 
 def tables_holding_rows(reader: StoreReader) -> list[str]:
     """The stored tables (not the settings) that hold at least one row."""
-    return [t for t in (*TABLES, *ACCESS_TABLES) if reader.scalar(f"SELECT EXISTS (SELECT 1 FROM {t})")]
+    return [
+        t for t in (*TABLES, *ACCESS_TABLES) if reader.scalar(f"SELECT EXISTS (SELECT 1 FROM {t})")
+    ]
 
 
 def copy_database(source: Store, dest: Store, *, replace: bool = False) -> list[TableCheck]:
