@@ -70,3 +70,36 @@ def test_a_scope_without_areas_sees_nothing(tiny_store: Store) -> None:
     assert nobody.describe() == "0 areas"
     with pytest.raises(ValueError, match="level"):
         Scope.of_areas("", ["A"])
+
+
+def test_areas_of_several_levels_open_each_area_and_what_is_inside_it(tiny_store: Store) -> None:
+    # County A of region R, and county B on its own: every customer in either.
+    both = Scope.of_grants([("county", "A"), ("county", "B")])
+    mixed = Scope.of_grants([("county", "A"), ("region", "R")])
+    assert rows(tiny_store, "SELECT count(*) FROM customers", both) == [(5,)]
+    assert rows(tiny_store, "SELECT count(*) FROM customers", mixed) == [(5,)]
+    assert rows(tiny_store, "SELECT area_id FROM areas ORDER BY 1", mixed) == [
+        ("A",),
+        ("B",),
+        ("R",),
+    ]
+    assert mixed.describe() == "2 areas (county, region)"
+    # Nothing but the grants counts: the order and repeats of the list do not.
+    assert Scope.of_grants([("county", "B"), ("county", "A"), ("county", "A")]) == both
+
+
+def test_narrowing_never_widens() -> None:
+    a = Scope.of_areas("county", ["A"])
+    ab = Scope.of_areas("county", ["A", "B"])
+    assert EVERYTHING.narrowed_by(a) == a and a.narrowed_by(EVERYTHING) == a
+    assert ab.narrowed_by(a) == a and a.narrowed_by(ab) == a
+    assert a.narrowed_by(Scope.of_areas("county", ["B"])) == Scope.nothing()
+    assert Scope.nothing().narrowed_by(EVERYTHING) == Scope.nothing()
+    assert Scope.nothing().describe() == "0 areas"
+
+
+def test_a_restricted_reader_finds_the_rollups_empty(tiny_store: Store) -> None:
+    alpha = Scope.of_areas("county", ["A"])
+    assert rows(tiny_store, "SELECT count(*) FROM rollup_state", EVERYTHING) != [(0,)]
+    assert rows(tiny_store, "SELECT count(*) FROM rollup_state", alpha) == [(0,)]
+    assert rows(tiny_store, "SELECT count(*) FROM rollup_people", alpha) == [(0,)]

@@ -283,3 +283,49 @@ def test_a_hidden_customer_is_not_found_by_id_search_card_or_place(
     assert customer_card(store, buyer).record["customer_id"] == buyer
     with pytest.raises(InputError, match="no customer"):
         customer_card(store, buyer, scope=scope)
+
+
+_FLOAT = re.compile(r"-?\d+\.\d+")
+_ROW_NUMBER = re.compile(r"^\d+,")
+
+
+def same_rows(text: str) -> list[str]:
+    """A read's text compared as rows: in any order (a read without ORDER BY), numbers to
+    six decimals (a parallel sum adds in any order), without a row number."""
+    rounded = _FLOAT.sub(lambda m: f"{float(m.group(0)):.6f}", text)
+    return sorted(_ROW_NUMBER.sub("", line) for line in rounded.splitlines())
+
+
+@pytest.mark.parametrize("qualified", sorted(CALLS))
+def test_a_store_bound_to_a_scope_gives_every_read_that_scope_and_no_wider(
+    qualified: str, store: Store, hidden: dict[str, Any]
+) -> None:
+    """What the app does: it hands pages only the store bound to the user's scope, and no
+    scope a caller passes (everything, by default) widens it."""
+    function = dict(read_functions())[qualified]
+    arguments, keywords, _ = CALLS[qualified]
+    args = tuple(hidden["buyer"] if a is BUYER else a for a in arguments)
+    bound = store.within(hidden["scope"])
+    assert bound.scope == hidden["scope"] and store.scope == EVERYTHING
+    expected = same_rows(outcome(lambda: function(store, *args, **keywords, scope=hidden["scope"])))
+    assert same_rows(outcome(lambda: function(bound, *args, **keywords))) == expected, qualified
+    widened = same_rows(outcome(lambda: function(bound, *args, **keywords, scope=EVERYTHING)))
+    assert widened == expected, f"{qualified} was widened by passing everything"
+
+
+@pytest.mark.parametrize("method", sorted(STORE_READS))
+def test_a_bound_stores_own_reads_keep_to_its_scope(
+    method: str, store: Store, hidden: dict[str, Any]
+) -> None:
+    args, _ = STORE_READS[method]
+    bound = store.within(hidden["scope"])
+    expected = outcome(lambda: getattr(store, method)(*args, scope=hidden["scope"]))
+    assert outcome(lambda: getattr(bound, method)(*args)) == expected
+    assert outcome(lambda: getattr(bound, method)(*args, scope=EVERYTHING)) == expected
+    # Raw SQL through the bound store: the same narrowing, whatever the query says.
+    assert bound.scalar("SELECT count(*) FROM customers") == store.scalar(
+        "SELECT count(*) FROM customers", scope=hidden["scope"]
+    )
+    with bound.snapshot() as reader:
+        assert reader.scope == hidden["scope"]
+        assert reader.scalar("SELECT count(*) FROM rollup_state") == 0

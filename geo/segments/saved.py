@@ -183,6 +183,7 @@ def open_saved_segment(store: Store, name: str, *, scope: Scope = EVERYTHING) ->
     what in it could not be used any more (e.g. an area that a re-import removed), one line
     each; :class:`InputError` listing the saved names if there is none ``scope`` sees."""
     row = store.query("SELECT spec, revision, updated_at FROM segments WHERE name = ?", [name])
+    scope = store.scope.narrowed_by(scope)  # a bound store: its scope decides
     known = known_areas(store, scope=scope)
     if row.empty or not _within(str(row.iloc[0]["spec"]), known, scope):
         names = list_segment_names(store, scope=scope)
@@ -249,7 +250,8 @@ def delete_segment(store: Store, name: str, *, started_from: int | None = None) 
 
 
 def list_segment_names(store: Store, *, scope: Scope = EVERYTHING) -> list[str]:
-    """The names of the saved segments ``scope`` may open, in order."""
+    """The names of the saved segments ``scope`` (and the store's own) may open, in order."""
+    scope = store.scope.narrowed_by(scope)
     rows = store.query("SELECT name, spec FROM segments ORDER BY name")
     if scope.sees_everything:
         return [str(n) for n in rows["name"]]

@@ -150,6 +150,7 @@ def select_customers(store: Store, filters: Filters, *, scope: Scope = EVERYTHIN
 
 def describe_filters(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> str:
     """The filters as a sentence, naming the chosen areas."""
+    scope = store.scope.narrowed_by(scope)  # a bound store: its scope decides
     if not filters.area_ids:
         return filters.describe()
     names = store.query(
