@@ -182,6 +182,8 @@ def open_saved_segment(store: Store, name: str, *, scope: Scope = EVERYTHING) ->
     """The saved segment named ``name`` with its revision (what an editor starts from), and
     what in it could not be used any more (e.g. an area that a re-import removed), one line
     each; :class:`InputError` listing the saved names if there is none ``scope`` sees."""
+    # A store bound to a user's scope (the app's) checks against that scope too.
+    scope = store.scope.narrowed_by(scope)
     row = store.query("SELECT spec, revision, updated_at FROM segments WHERE name = ?", [name])
     known = known_areas(store, scope=scope)
     if row.empty or not _within(str(row.iloc[0]["spec"]), known, scope):
@@ -250,6 +252,7 @@ def delete_segment(store: Store, name: str, *, started_from: int | None = None) 
 
 def list_segment_names(store: Store, *, scope: Scope = EVERYTHING) -> list[str]:
     """The names of the saved segments ``scope`` may open, in order."""
+    scope = store.scope.narrowed_by(scope)
     rows = store.query("SELECT name, spec FROM segments ORDER BY name")
     if scope.sees_everything:
         return [str(n) for n in rows["name"]]

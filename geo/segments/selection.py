@@ -152,6 +152,8 @@ def describe_filters(store: Store, filters: Filters, *, scope: Scope = EVERYTHIN
     """The filters as a sentence, naming the chosen areas."""
     if not filters.area_ids:
         return filters.describe()
+    # A store bound to a user's scope (the app's) names only the areas of that scope too.
+    scope = store.scope.narrowed_by(scope)
     names = store.query(
         f"SELECT area_id, name FROM areas WHERE area_id IN ({placeholders(filters.area_ids)})",
         list(filters.area_ids),
