@@ -10,6 +10,7 @@ from ui.access import Access, Refusal, check_access, remember_access, sign_out_c
 from ui.busy import BUSY_MESSAGE, run_unless_busy
 from ui.inert_text import show_error
 from ui.page_style import apply_page_style
+from ui.permissions import hide_grid_downloads
 from ui.sidebar import render_filters
 
 st.set_page_config(page_title="GeoCRM", layout="wide")
@@ -59,6 +60,7 @@ if isinstance(access, Refusal):
     ).run()
     st.stop()
 remember_access(access)
+hide_grid_downloads()
 navigation = st.navigation(pages_for(access))
 
 

@@ -12,6 +12,7 @@ from geo.present.target_list import build_target_list, export_file_stem
 from geo.segments.segment import Segment
 from ui import state
 from ui.inert_text import show_caption
+from ui.permissions import offer_download
 from ui.sidebar import current_filters
 from ui.tables import show_table
 
@@ -58,10 +59,10 @@ show = ["owner", "name", "area_name", "contact_timing", "value_3y", "churn_risk"
 show_table(rows.head(500), columns=show, labels={"contact_timing": "Timing"})
 if len(rows) > 500:
     st.caption(f"First 500 of {len(rows):,}; the workbook holds all {len(rows):,}.")
-st.download_button(
+offer_download(
     "Download one sheet per owner (XLSX)",
     # Written only when clicked: a workbook of every due customer is seconds of work.
-    data=lambda: export_bytes(rows, "xlsx", summary=target.summary, split_by="owner"),
+    lambda: export_bytes(rows, "xlsx", summary=target.summary, split_by="owner"),
     file_name=f"{export_file_stem('contact list', date.today())}.xlsx",
     mime=XLSX,
     key="contacts_download",

@@ -34,10 +34,24 @@ from geo.progress import Progress
 from geo.schema import KIND_CUSTOMER, KIND_PROSPECT, REJECTION_REASONS
 from geo.segments.filters import Filters
 from ui import state
-from ui.inert_text import inert, show_caption, show_error, show_subheader, show_warning
+from ui.access import current_access, login_configured
+from ui.inert_text import (
+    inert,
+    show_caption,
+    show_error,
+    show_info,
+    show_subheader,
+    show_warning,
+)
 from ui.widgets import csv_download
 
 KINDS = {kind.label: kind for kind in IMPORT_KINDS}
+#: Said on this page while no ``[auth]`` section is configured.
+NO_LOGIN_NOTICE = (
+    "No sign-in is configured: anyone who can open this address sees and changes "
+    "everything. To require sign-in and give each user a role and their areas, see "
+    "“Sign-in and roles” in the README."
+)
 #: How many rejected rows the page lists (the download holds them all).
 SHOWN_REJECTS = 1000
 #: An import read and checked that would replace stored records, waiting for a yes.
@@ -267,6 +281,15 @@ def _demo_business(store: state.Store, held: dict[str, int]) -> None:
 
 
 st.title("Data")
+access = current_access()
+if not access.role.may_load_data:
+    # Not in this role's navigation; reached anyway (an old link, a forged page switch).
+    show_info(f"Your role ({access.role.name}) may not load or replace data. Ask an admin.")
+    st.stop()
+if login_configured():
+    show_caption(f"Signed in as {access.email} ({access.role.name}).")
+else:
+    st.warning(NO_LOGIN_NOTICE)
 store = state.current_store()
 if message := st.session_state.pop("data_message", None):
     st.success(message)

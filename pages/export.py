@@ -28,6 +28,13 @@ from geo.segments.selection import SELECTION_COLUMNS
 from ui import state
 from ui.access import current_access
 from ui.inert_text import show_caption, show_error, show_warning
+from ui.permissions import (
+    may_export,
+    may_save_segments,
+    no_saving_note,
+    offer_download,
+    show_no_export_note,
+)
 from ui.sidebar import current_filters, open_segment
 from ui.tables import show_table
 from ui.widgets import show_selection_kpis
@@ -79,6 +86,7 @@ with st.expander("Saved segments", expanded=False):
         open_col, delete_col, rename_col, rename_btn = st.columns(
             [1, 1, 2, 1], vertical_alignment="bottom"
         )
+        editing = may_save_segments()
         if open_col.button("Open", key="export_open", type="primary"):
             try:
                 opened_saved = open_saved_segment(store, pick)
@@ -87,7 +95,7 @@ with st.expander("Saved segments", expanded=False):
             else:
                 st.session_state[OPENED_KEY] = (pick, None, opened_saved.revision)
                 open_segment(opened_saved.segment, opened_saved.problems)
-        if delete_col.button("Delete", key="export_delete"):
+        if editing and delete_col.button("Delete", key="export_delete"):
             try:
                 delete_segment(store, pick, started_from=seen.get(pick))
             except InputError as exc:
@@ -95,8 +103,12 @@ with st.expander("Saved segments", expanded=False):
                 show_error(exc)
             else:
                 st.rerun()
-        new_name = rename_col.text_input("New name", key="export_new_name", max_chars=80)
-        if rename_btn.button("Rename", key="export_rename") and new_name.strip():
+        new_name = (
+            rename_col.text_input("New name", key="export_new_name", max_chars=80)
+            if editing
+            else ""
+        )
+        if editing and rename_btn.button("Rename", key="export_rename") and new_name.strip():
             try:
                 rename_segment(store, pick, new_name, started_from=seen.get(pick))
             except InputError as exc:
@@ -105,33 +117,36 @@ with st.expander("Saved segments", expanded=False):
                 st.rerun()
     else:
         st.caption("No saved segments yet.")
-    save_col, save_btn = st.columns([3, 1], vertical_alignment="bottom")
-    save_name = save_col.text_input(
-        "Save the current view as", value=name or "", key="export_save_name", max_chars=80
-    )
-    # The revision this edit started from: that of the saved segment opened here, when it
-    # is saved under its own name again; else none (a new segment).
-    started_from = opened[2] if opened and opened[0] == save_name.strip() else None
-    conflict = st.session_state.get(CONFLICT_KEY)
-    overwrite = False
-    if conflict and conflict[0] == save_name.strip():
-        show_warning(conflict[1])
-        overwrite = st.button(f"Save over “{conflict[0]}”", key="export_overwrite")
-    if (save_btn.button("Save", key="export_save") or overwrite) and save_name.strip():
-        try:
-            written = save_segment(
-                store, segment, save_name, started_from=started_from, overwrite=overwrite
-            )
-        except SegmentChangedError as exc:
-            # Nothing was written; the filters and the name stay as the user left them.
-            st.session_state[CONFLICT_KEY] = (exc.name, str(exc))
-            st.rerun()
-        except InputError as exc:
-            show_error(exc)
-        else:
-            st.session_state.pop(CONFLICT_KEY, None)
-            st.session_state[OPENED_KEY] = (written.segment.name, filters, written.revision)
-            st.rerun()
+    if may_save_segments():
+        save_col, save_btn = st.columns([3, 1], vertical_alignment="bottom")
+        save_name = save_col.text_input(
+            "Save the current view as", value=name or "", key="export_save_name", max_chars=80
+        )
+        # The revision this edit started from: that of the saved segment opened here, when
+        # it is saved under its own name again; else none (a new segment).
+        started_from = opened[2] if opened and opened[0] == save_name.strip() else None
+        conflict = st.session_state.get(CONFLICT_KEY)
+        overwrite = False
+        if conflict and conflict[0] == save_name.strip():
+            show_warning(conflict[1])
+            overwrite = st.button(f"Save over “{conflict[0]}”", key="export_overwrite")
+        if (save_btn.button("Save", key="export_save") or overwrite) and save_name.strip():
+            try:
+                written = save_segment(
+                    store, segment, save_name, started_from=started_from, overwrite=overwrite
+                )
+            except SegmentChangedError as exc:
+                # Nothing was written; the filters and the name stay as the user left them.
+                st.session_state[CONFLICT_KEY] = (exc.name, str(exc))
+                st.rerun()
+            except InputError as exc:
+                show_error(exc)
+            else:
+                st.session_state.pop(CONFLICT_KEY, None)
+                st.session_state[OPENED_KEY] = (written.segment.name, filters, written.revision)
+                st.rerun()
+    else:
+        show_caption(no_saving_note())
 
 rows = state.selection_rows(db, version, filters)
 st.subheader("Preview")
@@ -142,6 +157,10 @@ st.subheader("Per area")
 show_table(area_breakdown(rows), stretch=False)
 
 st.subheader("File")
+if not may_export():
+    # The rest of the page makes the file: nothing of it for a role that may only look.
+    show_no_export_note()
+    st.stop()
 fmt = st.radio(
     "Format",
     ["csv", "xlsx", "geojson"],
@@ -229,9 +248,9 @@ if (
 ):
     if prepared[5]:
         st.info(f"{prepared[5]:,} rows removed by the suppression list.")
-    st.download_button(
+    offer_download(
         f"Download {prepared[4]:,} rows",
-        data=prepared[2],
+        prepared[2],
         file_name=prepared[3],
         mime=MIME[fmt],
         key="export_download",

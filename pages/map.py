@@ -39,6 +39,7 @@ from ui import session_keys, state
 from ui.folium_view import show_map
 from ui.inert_text import inert, show_caption, show_error, show_subheader, show_warning
 from ui.page_style import COMPACT_ROW_KEY
+from ui.permissions import may_export, offer_download, show_no_export_note
 from ui.sidebar import current_filters
 from ui.widgets import show_headline_figures
 
@@ -396,6 +397,10 @@ def meeting_material() -> None:
         "Open the presentation view",
         "present?" + urlencode([(k, v) for k, vs in params.items() for v in vs]),
     )
+    if not may_export():
+        # The files are for taking away: a role that may only look gets none of them.
+        show_no_export_note()
+        return
     key = (db, version, filters, metric_key, scheme)
     # (the settings they were made with, the files' contents by kind)
     files: tuple[tuple[object, ...], dict[str, bytes]] | None = st.session_state.get("map_files")
@@ -452,7 +457,7 @@ def meeting_material() -> None:
         ("pdf", "Download the deck (PDF)", "application/pdf"),
     ):
         if kind in files[1]:
-            st.download_button(
+            offer_download(
                 label, files[1][kind], file_name=f"{stem}.{kind}", mime=mime, key=f"map_dl_{kind}"
             )
 

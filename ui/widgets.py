@@ -10,6 +10,7 @@ import streamlit as st
 from geo.analytics.figures import GLOSSARY, SelectionFigures, figures_from_summary
 from geo.present.exports import export_bytes
 from ui.inert_text import inert
+from ui.permissions import offer_download
 
 
 def show_headline_figures(figures: SelectionFigures, *, in_row: bool = False) -> None:
@@ -49,12 +50,13 @@ def show_selection_kpis(summary: Mapping[str, float]) -> None:
 
 
 def csv_download(label: str, frame: pd.DataFrame, file_name: str, key: str) -> None:
-    """A download button for ``frame`` as Excel-safe CSV, written only when clicked.
+    """A download button for ``frame`` as Excel-safe CSV, written only when clicked; for a
+    role that may not export, the caption that says so (see :mod:`ui.permissions`).
 
     ``label`` may name things from the data (a level): it is shown as typed."""
-    st.download_button(
+    offer_download(
         inert(label),
-        data=lambda: export_bytes(frame, "csv"),
+        lambda: export_bytes(frame, "csv"),
         file_name=file_name,
         mime="text/csv",
         key=key,

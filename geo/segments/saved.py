@@ -182,8 +182,9 @@ def open_saved_segment(store: Store, name: str, *, scope: Scope = EVERYTHING) ->
     """The saved segment named ``name`` with its revision (what an editor starts from), and
     what in it could not be used any more (e.g. an area that a re-import removed), one line
     each; :class:`InputError` listing the saved names if there is none ``scope`` sees."""
+    # A store bound to a user's scope (the app's) checks against that scope too.
+    scope = store.scope.narrowed_by(scope)
     row = store.query("SELECT spec, revision, updated_at FROM segments WHERE name = ?", [name])
-    scope = store.scope.narrowed_by(scope)  # a bound store: its scope decides
     known = known_areas(store, scope=scope)
     if row.empty or not _within(str(row.iloc[0]["spec"]), known, scope):
         names = list_segment_names(store, scope=scope)
