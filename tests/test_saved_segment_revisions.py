@@ -280,3 +280,24 @@ def test_the_export_page_keeps_a_segment_changed_since_it_was_listed(demo_copy: 
     at.button(key="export_delete").click().run()
     assert not at.exception, at.exception
     assert list_segments(demo_copy).empty
+
+
+def test_a_segment_of_another_region_cannot_be_saved_over_renamed_or_deleted(
+    tiny_store: Store,
+) -> None:
+    from geo.store.scope import Scope
+
+    save_segment(tiny_store, Segment(Filters(level="county", area_ids=("B",))), "Bravo")
+    alpha = tiny_store.within(Scope.of_areas("county", ["A"]))
+    mine = Segment(Filters(level="county", area_ids=("A",)))
+    for overwrite in (False, True):
+        with pytest.raises(InputError, match="outside your view"):
+            save_segment(alpha, mine, "Bravo", overwrite=overwrite)
+    with pytest.raises(InputError):
+        rename_segment(alpha, "Bravo", "Mine")
+    with pytest.raises(InputError):
+        delete_segment(alpha, "Bravo")
+    kept = open_saved_segment(tiny_store, "Bravo")
+    assert kept.segment.filters.area_ids == ("B",) and kept.revision == 1
+    # Their own name is theirs to use.
+    assert save_segment(alpha, mine, "Alpha").revision == 1

@@ -156,6 +156,7 @@ def save_segment(
     """
     name = _check_name(name)
     named = replace(segment, name=name)
+    _refuse_unseen(store, name)
     with store.transaction() as tx:
         if overwrite:
             stored = _stored_revision(tx, name)
@@ -176,6 +177,19 @@ def save_segment(
         written = _stored_revision(tx, name)
     assert written is not None
     return SavedSegment(named, [], written[0], written[1])
+
+
+def _refuse_unseen(store: Store, name: str) -> None:
+    """Refuse to write over a segment that the store's scope does not see (another region's:
+    saving, renaming or deleting it would change what its owners use)."""
+    if store.scope.sees_everything:
+        return
+    row = store.query("SELECT spec FROM segments WHERE name = ?", [name])
+    if not row.empty and not _within(str(row.iloc[0]["spec"]), known_areas(store), store.scope):
+        raise InputError(
+            f"a segment named '{name}' exists already, for areas outside your view",
+            hint="Choose another name",
+        )
 
 
 def open_saved_segment(store: Store, name: str, *, scope: Scope = EVERYTHING) -> SavedSegment:
