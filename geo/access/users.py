@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.access.audit import record_event
+from geo.access.audit import record_event, times_as_text, utc_now
 from geo.access.roles import NO_ROLE, ROLES, Role, role_named
 from geo.errors import InputError
 from geo.store.protocol import Store, StoreWriter
@@ -128,7 +128,8 @@ def area_choices(store: Store) -> dict[str, Grant]:
 
 
 def list_users(store: Store) -> pd.DataFrame:
-    """Every user: email, role, areas (in words), active, changed_at, changed_by; by email."""
+    """Every user: email, role, areas (in words), active, changed_at (UTC, as text to the
+    second), changed_by; by email."""
     frame = store.query(
         "SELECT email, role, all_areas, active, changed_at, changed_by FROM users ORDER BY email"
     )
@@ -147,6 +148,8 @@ def list_users(store: Store) -> pd.DataFrame:
         for r in frame.itertuples()
     ]
     frame.insert(2, "areas", described)
+    frame["active"] = frame["active"].astype(bool)
+    frame["changed_at"] = times_as_text(frame["changed_at"])
     return frame.drop(columns=["all_areas"]).reset_index(drop=True)
 
 
@@ -205,8 +208,8 @@ def add_user(
         _check_areas(tx, areas)
         tx.execute(
             "INSERT INTO users (email, role, all_areas, active, changed_at, changed_by) "
-            "VALUES (?, ?, ?, TRUE, current_timestamp, ?)",
-            [key, permissions.name, all_areas, actor],
+            "VALUES (?, ?, ?, TRUE, ?, ?)",
+            [key, permissions.name, all_areas, utc_now(), actor],
         )
         _write_areas(tx, key, areas)
         record_event(tx, actor, "user added", key, _summary(permissions.name, all_areas, areas))
@@ -243,9 +246,9 @@ def set_user(
         if areas is not None:
             _check_areas(tx, new_areas)
         tx.execute(
-            "UPDATE users SET role = ?, all_areas = ?, active = ?, changed_at = current_timestamp, "
+            "UPDATE users SET role = ?, all_areas = ?, active = ?, changed_at = ?, "
             "changed_by = ? WHERE email = ?",
-            [new_role.name, new_all, new_active, actor, before.email],
+            [new_role.name, new_all, new_active, utc_now(), actor, before.email],
         )
         _write_areas(tx, before.email, new_areas)
         was = _summary(before.role, before.all_areas, before.areas, before.active)
