@@ -262,3 +262,22 @@ def test_acting_for_a_user_never_creates_a_database(
     code, out, _ = run(capsys, "--db", str(missing), "user", "add", "root@x.org", "--role",
                        "admin", "--json")  # fmt: skip
     assert (code, out["user"]["sees"]) == (0, "all data")
+
+
+def test_a_deck_and_a_picture_made_for_a_manager_are_audited_under_their_email(
+    tiny_store: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    add_user(tiny_store, "m@x.org", "manager", areas=[("county", "A")], actor="t")
+    db = ("--db", tiny_store.location, "--as", "m@x.org")
+    deck, pdf, picture = tmp_path / "r.pptx", tmp_path / "r.pdf", tmp_path / "m.png"
+    code, out, _ = run(capsys, *db, "deck", "--out", str(deck), "--pdf", str(pdf), "--json")
+    assert code == 0 and deck.stat().st_size > 0 and pdf.stat().st_size > 0
+    # Only the manager's county has a slide of its own.
+    assert [t for t in out["titles"] if "Beta" in t] == []
+    code, out, _ = run(capsys, *db, "picture", "--out", str(picture), "--json")
+    assert code == 0 and picture.stat().st_size == out["bytes"]
+    exports = audit_entries(tiny_store).query("action == 'export'")
+    assert exports[["actor", "detail", "format"]].values.tolist() == [
+        ["m@x.org", "m.png", "png"],
+        ["m@x.org", "r.pptx, r.pdf", "pptx, pdf"],
+    ]

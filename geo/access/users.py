@@ -169,13 +169,15 @@ def _check_role_and_areas(role: Role, all_areas: bool, areas: Sequence[Grant]) -
     if all_areas and not role.may_see_all_areas:
         raise InputError(
             f"a {role.name} sees their own areas, not all of them",
-            hint="Give the areas with --areas level:area_id",
+            hint="Choose their areas instead (on the command line: --areas level:area_id)",
         )
     if role.name != "admin" and not all_areas and not areas:
-        everything = " or --all-areas" if role.may_see_all_areas else ""
+        everything = " or all areas" if role.may_see_all_areas else ""
+        flag = " or --all-areas" if role.may_see_all_areas else ""
         raise InputError(
             f"a {role.name} without areas would see nothing",
-            hint=f"Give their areas with --areas level:area_id{everything}",
+            hint=f"Choose their areas{everything} "
+            f"(on the command line: --areas level:area_id{flag})",
         )
 
 
@@ -203,7 +205,8 @@ def add_user(
     with store.transaction() as tx:
         if tx.scalar("SELECT count(*) FROM users WHERE email = ?", [key]):
             raise InputError(
-                f"the user {key} exists already", hint="Change them with `geocrm user set`"
+                f"the user {key} exists already",
+                hint="Change that user instead (on the command line: `geocrm user set`)",
             )
         _check_areas(tx, areas)
         tx.execute(
