@@ -17,13 +17,14 @@ from streamlit.testing.v1 import AppTest
 
 from geo.access.audit import audit_entries
 from geo.access.roles import ROLES
-from geo.access.users import add_user, find_user
+from geo.access.users import add_user, find_user, set_user
 from geo.store.protocol import Store
 from geo.store.scope import Scope
 from tests.app_sessions import APP, ROOT, TIMEOUT
 from ui.access import Access
 from ui.inert_text import inert
 from ui.session_keys import ACCESS_KEY
+from ui.user_admin import EDIT_KEY_PREFIX
 
 ISSUER = "http://127.0.0.1:9"
 AUTH = {
@@ -100,6 +101,15 @@ def shows(at: AppTest, message: str) -> bool:
     return inert(message) in texts(at)
 
 
+def edit_key(at: AppTest, email: str, field: str) -> str:
+    """The key of the widget that changes ``field`` of this user (its key also names the
+    stored version of the user)."""
+    widgets = (*at.selectbox, *at.multiselect, *at.checkbox, *at.button)
+    keys = [str(w.key) for w in widgets if w.key]
+    prefix = f"{EDIT_KEY_PREFIX}{email}_"
+    return next(k for k in keys if k.startswith(prefix) and k.endswith(f"_{field}"))
+
+
 def area_label(at: AppTest, key: str, area_id: str) -> str:
     return next(o for o in at.multiselect(key=key).options if o.endswith(f"({area_id})"))
 
@@ -134,18 +144,24 @@ def test_an_admin_adds_changes_and_removes_a_manager_who_follows_at_the_next_rer
     # The admin moves the manager to another territory; the manager's next rerun, in the
     # same session and without a new sign-in, shows it.
     admin.selectbox(key="admin_edit_email").select(MANAGER).run()
-    areas_key = f"admin_edit_{MANAGER}_areas"
+    areas_key = edit_key(admin, MANAGER, "areas")
     admin.multiselect(key=areas_key).unselect(area_label(admin, areas_key, "DIV5"))
     admin.multiselect(key=areas_key).select(area_label(admin, areas_key, "DIV1"))
-    admin.button(key=f"admin_edit_{MANAGER}_save").click().run()
+    admin.button(key=edit_key(admin, MANAGER, "save")).click().run()
     assert not admin.exception, admin.exception
     assert shows(admin, "Changed m@example.com: manager, territory DIV1.")
     manager.run()
     assert customers_shown(manager) == f"{in_one:,}"
     assert customers_shown(session(MANAGER)) == f"{in_one:,}"
 
+    # A change made elsewhere meanwhile (the command line) is what the page then offers
+    # to change, never the values it showed before.
+    set_user(demo_copy, MANAGER, role="marketer", actor="cli")
+    admin.run()
+    assert admin.selectbox(key=edit_key(admin, MANAGER, "role")).value == "marketer"
+
     # Removing asks first; then the manager's next rerun shows nothing of the data.
-    admin.button(key=f"admin_edit_{MANAGER}_remove").click().run()
+    admin.button(key=edit_key(admin, MANAGER, "remove")).click().run()
     assert shows(admin, "Remove m@example.com?")
     assert find_user(demo_copy, MANAGER) is not None
     admin.button(key="admin_remove_yes").click().run()
@@ -161,6 +177,7 @@ def test_an_admin_adds_changes_and_removes_a_manager_who_follows_at_the_next_rer
     about = trail[(trail["subject"] == MANAGER) & trail["action"].str.startswith("user ")]
     assert about[["actor", "action"]].values.tolist() == [
         [ADMIN, "user removed"],
+        ["cli", "user changed"],
         [ADMIN, "user changed"],
         [ADMIN, "user added"],
     ]
@@ -185,8 +202,8 @@ def test_a_change_the_rules_refuse_is_said_plainly_and_nothing_changes(demo_copy
     assert shows(admin, "a manager without areas would see nothing")
     # The admin cannot lock themselves out from the page either.
     admin.selectbox(key="admin_edit_email").select(ADMIN).run()
-    admin.checkbox(key=f"admin_edit_{ADMIN}_active").uncheck()
-    admin.button(key=f"admin_edit_{ADMIN}_save").click().run()
+    admin.checkbox(key=edit_key(admin, ADMIN, "active")).uncheck()
+    admin.button(key=edit_key(admin, ADMIN, "save")).click().run()
     assert shows(admin, "you cannot take away your own admin access")
     assert not admin.exception
     assert find_user(demo_copy, MANAGER) is None

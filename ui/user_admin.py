@@ -31,6 +31,10 @@ from ui.widgets import csv_download
 
 #: How many audit entries the page lists, newest first (the download holds them all).
 SHOWN_AUDIT_ENTRIES = 200
+#: The start of the keys of the widgets that change one user (then email, version, field).
+EDIT_KEY_PREFIX = "admin_edit_"
+#: The add form's widgets, emptied once the user is added.
+_ADD_KEYS = ("admin_add_email", "admin_add_areas", "admin_add_all")
 #: What the last change did, shown once after the rerun that follows it.
 _DONE_KEY = "admin_done"
 #: The email whose removal waits for a yes.
@@ -98,26 +102,38 @@ def add_user_form(store: Store, choices: dict[str, Grant]) -> None:
         except InputError as exc:
             show_error(exc)
             return
+        for key in _ADD_KEYS:
+            st.session_state.pop(key, None)
         _done(f"Added {user.email}: {user.role}, {user.describe_areas()}.")
 
 
 def edit_user_form(store: Store, choices: dict[str, Grant]) -> None:
     """One user chosen by email: change their role, areas and whether they are active, or
     remove them after a confirmation."""
-    emails = list_users(store)["email"].tolist()
-    if not emails:
+    users = list_users(store)
+    if users.empty:
         return
     show_subheader("Change or remove a user")
-    email = st.selectbox("User", emails, format_func=as_option, key="admin_edit_email")
+    email = st.selectbox(
+        "User", users["email"].tolist(), format_func=as_option, key="admin_edit_email"
+    )
     user = find_user(store, str(email))
     if user is None:  # removed meanwhile, by another admin or the command line
         show_warning(f"{email} was removed meanwhile.")
         return
-    # Keys per user: choosing another user shows that user's values, not the last one's.
-    key = f"admin_edit_{user.email}"
+    # Keys per user and per stored version of the user: choosing another user, or a
+    # change made elsewhere meanwhile, shows the stored values, never stale ones that a
+    # save would write back.
+    changed_at = users.loc[users["email"] == user.email, "changed_at"]
+    key = f"{EDIT_KEY_PREFIX}{user.email}_{changed_at.iloc[0] if len(changed_at) else ''}"
     roles = list(ROLES)
-    role = st.selectbox("Role", roles, index=roles.index(user.role) if user.role in roles else 0,
-                        key=f"{key}_role")  # fmt: skip
+    # A role the app does not know is shown as none chosen, and kept unless one is.
+    role = st.selectbox(
+        "Role",
+        roles,
+        index=roles.index(user.role) if user.role in roles else None,
+        key=f"{key}_role",
+    )
     kept = _labels_of(user.areas, choices)
     if len(kept) < len(user.areas):
         show_caption(
@@ -135,7 +151,7 @@ def edit_user_form(store: Store, choices: dict[str, Grant]) -> None:
             changed = set_user(
                 store,
                 user.email,
-                role=str(role),
+                role=None if role is None else str(role),
                 areas=[choices[label] for label in labels],
                 all_areas=every,
                 active=active,
