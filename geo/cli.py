@@ -18,7 +18,17 @@ from typing import Any
 
 import pandas as pd
 
-from geo.access.audit import LOCAL_ACTOR
+from geo.access.audit import LOCAL_ACTOR, audit_table, log_event
+from geo.access.users import (
+    User,
+    acting_user,
+    add_user,
+    list_users,
+    normalised_email,
+    parse_areas,
+    remove_user,
+    set_user,
+)
 from geo.analytics.area_metrics import METRICS
 from geo.analytics.flows import PERIODS
 from geo.analytics.place_finder import circle_around
@@ -112,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="geocrm", description="GeoCRM: customers, prospects and sales by trading area."
     )
     parser.add_argument("--db", help="database file (default: $GEOCRM_DB or data/geocrm.duckdb)")
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="EMAIL",
+        help="act for this user: read only their areas, do only what their role may",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="build the demo business (seeded)")
@@ -272,7 +288,56 @@ def build_parser() -> argparse.ArgumentParser:
     p = seg.add_parser("delete", help="delete a saved segment")
     p.add_argument("name")
     _add_json(p)
+    _add_user_commands(sub)
     return parser
+
+
+def _add_user_commands(sub: Any) -> None:
+    """``geocrm user add|set|remove|list`` and ``geocrm audit``."""
+    users = sub.add_parser("user", help="who may sign in: roles and areas").add_subparsers(
+        dest="action", required=True
+    )
+    areas_help = "their areas, level:area_id separated by commas (e.g. territory:DIV5,state:06)"
+    p = users.add_parser("add", help="add a user with a role and their areas")
+    p.add_argument("email")
+    p.add_argument("--role", required=True, help="admin, manager, marketer or viewer")
+    p.add_argument("--areas", metavar="LEVEL:ID,...", help=areas_help)
+    p.add_argument("--all-areas", action="store_true", help="every area (not for a manager)")
+    _add_by(p)
+    _add_json(p)
+    p = users.add_parser("set", help="change a user's role, areas or whether they are active")
+    p.add_argument("email")
+    p.add_argument("--role", help="admin, manager, marketer or viewer")
+    p.add_argument("--areas", metavar="LEVEL:ID,...", help=areas_help + "; replaces theirs")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--all-areas", dest="all_areas", action="store_const", const=True,
+                       help="every area (not for a manager)")  # fmt: skip
+    which.add_argument("--own-areas", dest="all_areas", action="store_const", const=False,
+                       help="only their listed areas")  # fmt: skip
+    active = p.add_mutually_exclusive_group()
+    active.add_argument("--active", dest="active", action="store_const", const=True)
+    active.add_argument("--inactive", dest="active", action="store_const", const=False,
+                        help="keep the user but let them see nothing")  # fmt: skip
+    _add_by(p)
+    _add_json(p)
+    p = users.add_parser("remove", help="remove a user: they see nothing from their next click")
+    p.add_argument("email")
+    _add_by(p)
+    _add_json(p)
+    p = users.add_parser("list", help="every user with role, areas and last change")
+    _add_table_out(p)
+    _add_json(p)
+
+    p = sub.add_parser("audit", help="the audit trail: sign-ins, exports, user changes")
+    p.add_argument("--limit", type=int, help="only the latest N entries (default: all)")
+    _add_table_out(p)
+    _add_json(p)
+
+
+def _add_by(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--by", metavar="EMAIL", help="who makes the change, for the audit trail (default: local)"
+    )
 
 
 def _filters(store: Store, args: argparse.Namespace) -> Filters:
@@ -669,7 +734,7 @@ def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
             args.format,
             written,
             args.out.name,
-            actor=LOCAL_ACTOR,
+            actor=args.actor,
         )
     else:
         problems.append("the export was not logged: the database is read-only")
@@ -689,6 +754,24 @@ def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
     return out, text
 
 
+def _audit_files(
+    store: Store, args: argparse.Namespace, segment: Segment, files: list[Path], problems: list[str]
+) -> None:
+    """Record a deck or a picture written, by whom and of what, in the audit trail."""
+    if not store.writable:
+        problems.append("the file was not recorded in the audit trail: the database is read-only")
+        print(f"geocrm: warning: {problems[-1]}", file=sys.stderr)
+        return
+    log_event(
+        store,
+        args.actor,
+        "export",
+        segment.name or describe_filters(store, segment.filters),
+        ", ".join(f.name for f in files),
+        fmt=", ".join(f.suffix.lstrip(".").lower() for f in files),
+    )
+
+
 def run_deck(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.present.deck import build_deck_content
     from geo.present.deck_files import write_pdf, write_pptx
@@ -703,8 +786,11 @@ def run_deck(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
         store, segment, level=level, top=args.top, metric=args.metric, scheme=args.classes
     )
     args.out.write_bytes(write_pptx(deck))
+    files = [args.out]
     if args.pdf:
         args.pdf.write_bytes(write_pdf(deck))
+        files.append(args.pdf)
+    _audit_files(store, args, segment, files, problems)
     titles = [s.title for s in deck.slides]
     out = {"out": str(args.out), "pdf": str(args.pdf) if args.pdf else None,
            "slides": len(titles), "titles": titles, "problems": problems}  # fmt: skip
@@ -739,6 +825,7 @@ def run_picture(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any],
         scheme=args.classes,
     )
     args.out.write_bytes(png)
+    _audit_files(store, args, segment, [args.out], [])
     return {"out": str(args.out), "bytes": len(png)}, f"wrote {args.out}"
 
 
@@ -771,6 +858,78 @@ def run_segment(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any],
     return {"deleted": args.name}, f"deleted '{args.name}'"
 
 
+def _user_payload(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "role": user.role,
+        "all_areas": user.all_areas,
+        "areas": [f"{level}:{area}" for level, area in user.areas],
+        "active": user.active,
+        "sees": user.scope.describe(),
+    }
+
+
+def _user_line(user: User) -> str:
+    return f"{user.email}: {user.role}, {user.describe_areas()}" + (
+        "" if user.active else " (inactive)"
+    )
+
+
+def _changed_by(args: argparse.Namespace) -> str:
+    """Who the audit trail names for a change: --by, else the user acted for, else local."""
+    if args.by:
+        return normalised_email(args.by)
+    return str(getattr(args, "actor", LOCAL_ACTOR))
+
+
+def run_user(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    if args.action == "list":
+        table = list_users(store)
+        _write_table(table, args.out)
+        text = table.to_string(index=False) if len(table) else "no users"
+        return {"users": _records(table), "out": str(args.out) if args.out else None}, text
+    actor = _changed_by(args)
+    if args.action == "remove":
+        remove_user(store, args.email, actor=actor)
+        email = normalised_email(args.email)
+        return {"removed": email, "by": actor}, f"removed {email}"
+    areas = parse_areas(args.areas) if args.areas is not None else None
+    if areas and args.all_areas:
+        raise InputError("give --areas or --all-areas, not both")
+    if args.action == "add":
+        user = add_user(
+            store, args.email, args.role, areas=areas or (), all_areas=args.all_areas, actor=actor
+        )
+        return {"user": _user_payload(user), "by": actor}, f"added {_user_line(user)}"
+    if args.role is None and areas is None and args.all_areas is None and args.active is None:
+        raise InputError(
+            f"nothing to change for {args.email}",
+            hint="Give --role, --areas, --all-areas, --own-areas, --active or --inactive",
+        )
+    user = set_user(
+        store,
+        args.email,
+        role=args.role,
+        areas=areas,
+        all_areas=args.all_areas,
+        active=args.active,
+        actor=actor,
+    )
+    return {"user": _user_payload(user), "by": actor}, f"changed {_user_line(user)}"
+
+
+def run_audit(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit {args.limit}: give 1 or more entries")
+    entries = audit_table(store, args.limit)
+    _write_table(entries, args.out)
+    shown = entries.astype(object).where(entries.notna(), "")
+    text = shown.to_string(index=False) if len(entries) else "the audit trail is empty"
+    out = {"entries": _records(entries), "rows": len(entries),
+           "out": str(args.out) if args.out else None}  # fmt: skip
+    return out, text
+
+
 COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], str]]] = {
     "demo": run_demo,
     "status": run_status,
@@ -787,6 +946,8 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
     "trends": run_trends,
     "whitespace": run_whitespace,
     "lookalikes": run_lookalikes,
+    "user": run_user,
+    "audit": run_audit,
 }
 
 
@@ -794,17 +955,64 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
 #: a database path where there is no file instead of creating an empty database there.
 WRITING_COMMANDS = frozenset({"import", "assign"})
 WRITING_SEGMENT_ACTIONS = frozenset({"save", "rename", "delete"})
+#: The user action that may start a database (the first admin of a new team database).
+CREATING_USER_ACTIONS = frozenset({"add"})
+#: Commands that write a file of the data: what a role that may not export is refused.
+EXPORTING_COMMANDS = frozenset({"export", "deck", "picture", "areas"})
 
 
 def _only_reads(args: argparse.Namespace) -> bool:
     if args.command == "segment":
         return args.action not in WRITING_SEGMENT_ACTIONS
+    if args.command == "user":
+        return args.action not in CREATING_USER_ACTIONS
     return args.command not in WRITING_COMMANDS
+
+
+def _refused_for(user: User, args: argparse.Namespace) -> str | None:
+    """Why ``user``'s role may not run this command (None: it may)."""
+    role = user.permissions
+    writes_file = args.command in EXPORTING_COMMANDS or getattr(args, "out", None) is not None
+    if args.command in ("user", "audit") and not role.manages_users:
+        return "manage users or read the audit trail"
+    if args.command in WRITING_COMMANDS and not role.may_load_data:
+        return "load data"
+    if (
+        args.command == "segment"
+        and args.action in WRITING_SEGMENT_ACTIONS
+        and not role.may_save_segments
+    ):
+        return "save, rename or delete segments"
+    if writes_file and not role.may_export:
+        return "export (a viewer sees the data but writes no file of it)"
+    return None
+
+
+def _acting_store(store: Store, args: argparse.Namespace) -> Store:
+    """The store as ``--as EMAIL`` may use it (bound to their scope), and ``args.actor``
+    set to whom the audit trail names; without --as, the local operator and everything."""
+    args.actor = LOCAL_ACTOR
+    if not args.as_user:
+        return store
+    user = acting_user(store, args.as_user)
+    refused = _refused_for(user, args)
+    if refused is not None:
+        raise InputError(
+            f"{user.email} is a {user.role} and may not {refused}",
+            hint="Ask an admin for a role that may",
+        )
+    args.actor = user.email
+    return store.within(user.scope)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.as_user and args.command in ("copy", "demo"):
+            raise InputError(
+                f"`geocrm {args.command}` makes a whole database, for nobody in particular",
+                hint="Run it without --as",
+            )
         if args.command == "copy":  # two databases, neither of them --db
             payload, text = run_copy(args)
         else:
@@ -812,7 +1020,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # Built in a file of its own and moved into place when complete.
                 store = store_at(resolve_location(args.db))
             else:
-                store = open_store(args.db, create=not _only_reads(args))
+                # Acting for a user needs their row: a missing database is never created.
+                creates = not _only_reads(args) and not args.as_user
+                store = open_store(args.db, create=creates)
+            store = _acting_store(store, args)
             payload, text = COMMANDS[args.command](store, args)
     except (InputError, ValueError, OSError) as exc:
         message = str(exc).replace("\n", " ")

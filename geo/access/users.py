@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.access.audit import record_event
+from geo.access.audit import record_event, times_as_text, utc_now
 from geo.access.roles import NO_ROLE, ROLES, Role, role_named
 from geo.errors import InputError
 from geo.store.protocol import Store, StoreWriter
@@ -100,8 +100,36 @@ def find_user(store: Store, email: str) -> User | None:
     )
 
 
+def acting_user(store: Store, email: str) -> User:
+    """The user a command acts for (``geocrm --as EMAIL``): refused when there is no such
+    user or they are inactive, so nobody acts as someone who may see nothing."""
+    found = find_user(store, email)
+    if found is None:
+        raise InputError(
+            f"there is no user {email.strip()}", hint="List users with `geocrm user list`"
+        )
+    if found.permissions is NO_ROLE:
+        raise InputError(
+            f"the user {found.email} is inactive", hint="Activate them with `geocrm user set`"
+        )
+    return found
+
+
+def area_choices(store: Store) -> dict[str, Grant]:
+    """Every area a user may be given, labelled "level · name (id)", coarse levels first and
+    by name within a level; the label maps to the (level, area_id) grant."""
+    choices: dict[str, Grant] = {}
+    for level in store.levels():
+        names = store.area_names(level)
+        for area_id, name in zip(names["area_id"], names["name"], strict=True):
+            shown = str(name) if isinstance(name, str) and name else str(area_id)
+            choices[f"{level} · {shown} ({area_id})"] = (level, str(area_id))
+    return choices
+
+
 def list_users(store: Store) -> pd.DataFrame:
-    """Every user: email, role, areas (in words), active, changed_at, changed_by; by email."""
+    """Every user: email, role, areas (in words), active, changed_at (UTC, as text to the
+    second), changed_by; by email."""
     frame = store.query(
         "SELECT email, role, all_areas, active, changed_at, changed_by FROM users ORDER BY email"
     )
@@ -120,6 +148,8 @@ def list_users(store: Store) -> pd.DataFrame:
         for r in frame.itertuples()
     ]
     frame.insert(2, "areas", described)
+    frame["active"] = frame["active"].astype(bool)
+    frame["changed_at"] = times_as_text(frame["changed_at"])
     return frame.drop(columns=["all_areas"]).reset_index(drop=True)
 
 
@@ -139,13 +169,15 @@ def _check_role_and_areas(role: Role, all_areas: bool, areas: Sequence[Grant]) -
     if all_areas and not role.may_see_all_areas:
         raise InputError(
             f"a {role.name} sees their own areas, not all of them",
-            hint="Give the areas with --areas level:area_id",
+            hint="Choose their areas instead (on the command line: --areas level:area_id)",
         )
     if role.name != "admin" and not all_areas and not areas:
-        everything = " or --all-areas" if role.may_see_all_areas else ""
+        everything = " or all areas" if role.may_see_all_areas else ""
+        flag = " or --all-areas" if role.may_see_all_areas else ""
         raise InputError(
             f"a {role.name} without areas would see nothing",
-            hint=f"Give their areas with --areas level:area_id{everything}",
+            hint=f"Choose their areas{everything} "
+            f"(on the command line: --areas level:area_id{flag})",
         )
 
 
@@ -173,13 +205,14 @@ def add_user(
     with store.transaction() as tx:
         if tx.scalar("SELECT count(*) FROM users WHERE email = ?", [key]):
             raise InputError(
-                f"the user {key} exists already", hint="Change them with `geocrm user set`"
+                f"the user {key} exists already",
+                hint="Change that user instead (on the command line: `geocrm user set`)",
             )
         _check_areas(tx, areas)
         tx.execute(
             "INSERT INTO users (email, role, all_areas, active, changed_at, changed_by) "
-            "VALUES (?, ?, ?, TRUE, current_timestamp, ?)",
-            [key, permissions.name, all_areas, actor],
+            "VALUES (?, ?, ?, TRUE, ?, ?)",
+            [key, permissions.name, all_areas, utc_now(), actor],
         )
         _write_areas(tx, key, areas)
         record_event(tx, actor, "user added", key, _summary(permissions.name, all_areas, areas))
@@ -209,17 +242,21 @@ def set_user(
         new_all = False
     _check_role_and_areas(new_role, new_all, new_areas)
     new_active = active if active is not None else before.active
+    keeps_admin = new_active and new_role.manages_users
+    if actor == before.email and before.permissions.manages_users and not keeps_admin:
+        raise _own_access_refused("take away your own admin access")
     with store.transaction() as tx:
         if areas is not None:
             _check_areas(tx, new_areas)
         tx.execute(
-            "UPDATE users SET role = ?, all_areas = ?, active = ?, changed_at = current_timestamp, "
+            "UPDATE users SET role = ?, all_areas = ?, active = ?, changed_at = ?, "
             "changed_by = ? WHERE email = ?",
-            [new_role.name, new_all, new_active, actor, before.email],
+            [new_role.name, new_all, new_active, utc_now(), actor, before.email],
         )
         _write_areas(tx, before.email, new_areas)
-        summary = _summary(new_role.name, new_all, new_areas) + ("" if new_active else ", inactive")
-        record_event(tx, actor, "user changed", before.email, summary)
+        was = _summary(before.role, before.all_areas, before.areas, before.active)
+        now = _summary(new_role.name, new_all, new_areas, new_active)
+        record_event(tx, actor, "user changed", before.email, f"{now} (was {was})")
     found = find_user(store, before.email)
     assert found is not None
     return found
@@ -230,16 +267,23 @@ def remove_user(store: Store, email: str, *, actor: str) -> None:
     found = find_user(store, email)
     if found is None:
         raise InputError(f"there is no user {email}", hint="List users with `geocrm user list`")
+    if actor == found.email and found.permissions.manages_users:
+        raise _own_access_refused("remove yourself")
     with store.transaction() as tx:
         tx.execute("DELETE FROM user_areas WHERE email = ?", [found.email])
         tx.execute("DELETE FROM users WHERE email = ?", [found.email])
         record_event(tx, actor, "user removed", found.email, found.role)
 
 
-def _summary(role: str, all_areas: bool, areas: Sequence[Grant]) -> str:
+def _own_access_refused(what: str) -> InputError:
+    # An admin who locked themselves out could not undo it from the page.
+    return InputError(f"you cannot {what}", hint="Ask another admin to do it")
+
+
+def _summary(role: str, all_areas: bool, areas: Sequence[Grant], active: bool = True) -> str:
     shown = (
         "all areas"
         if all_areas or role == "admin"
         else (", ".join(f"{level}:{area}" for level, area in areas) or "no areas")
     )
-    return f"{role}, {shown}"
+    return f"{role}, {shown}" + ("" if active else ", inactive")
