@@ -8,11 +8,9 @@ AppTest seeds ``st.user`` from ``at.user`` on a fresh session before its first r
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from geo.access.audit import audit_entries
@@ -20,20 +18,19 @@ from geo.access.roles import ROLES
 from geo.access.users import add_user, find_user, set_user
 from geo.store.protocol import Store
 from geo.store.scope import Scope
-from tests.app_sessions import APP, ROOT, TIMEOUT
+from tests.app_sessions import (
+    APP,
+    AUTH,
+    ROOT,
+    TIMEOUT,
+    run_every_time_through_the_entrypoint,
+    signed_in_session,
+)
 from ui.access import Access
 from ui.inert_text import inert
 from ui.session_keys import ACCESS_KEY
 from ui.user_admin import EDIT_KEY_PREFIX
 
-ISSUER = "http://127.0.0.1:9"
-AUTH = {
-    "server_metadata_url": f"{ISSUER}/.well-known/openid-configuration",
-    "client_id": "x",
-    "client_secret": "y",
-    "redirect_uri": "http://127.0.0.1:1/oauth2callback",
-    "cookie_secret": "z",
-}
 ADMIN = "admin@example.com"
 MANAGER = "m@example.com"
 ADMIN_PAGE = ROOT / "pages" / "admin.py"
@@ -41,34 +38,12 @@ ADMIN_PAGE = ROOT / "pages" / "admin.py"
 
 @pytest.fixture(autouse=True)
 def entrypoint_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make AppTest run app.py, and so the sign-in gate, on every run, as a server does.
-
-    AppTest forgets before each run that the app uses ``st.navigation``; seeing a
-    ``pages`` folder, it then takes the app for an old multipage app and reruns only the
-    page's script, so the gate would run once per session and a rerun could never show a
-    change of the user's access.
-    """
-    original = PagesManager.__init__
-
-    def without_pages_folder(self: PagesManager, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", without_pages_folder)
+    run_every_time_through_the_entrypoint(monkeypatch)
 
 
 def session(email: str, script: str = str(APP)) -> AppTest:
     """A fresh session of ``script``, signed in as ``email`` (login configured), run once."""
-    at = AppTest.from_file(script, default_timeout=TIMEOUT)
-    at.secrets["auth"] = AUTH
-    at.user = {
-        "is_logged_in": True,
-        "iss": ISSUER,
-        "email": email,
-        "email_verified": True,
-        "iat": int(time.time()),
-    }
-    at.run()
+    at = signed_in_session(email, script=Path(script))
     assert not at.exception, at.exception
     return at
 

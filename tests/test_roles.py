@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 from geo.access.users import add_user, find_user, remove_user, set_user
 from geo.errors import InputError
@@ -30,16 +27,16 @@ from geo.segments.segment import Segment
 from geo.store.duckdb_store import DuckDBStore
 from geo.store.protocol import Store
 from geo.store.scope import Grant
-from tests.app_sessions import APP, ROOT, TIMEOUT
+from tests.app_sessions import (
+    APP,
+    AUTH,
+    ROOT,
+    TIMEOUT,
+    run_every_time_through_the_entrypoint,
+    signed_in_session,
+)
 from tests.stores import ENGINES, copy_of
 
-AUTH = {
-    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-    "client_id": "x",
-    "client_secret": "y",
-    "redirect_uri": "http://127.0.0.1:1/oauth2callback",
-    "cookie_secret": "z",
-}
 #: (email, role, areas, all areas) of each kind of user the tests sign in as.
 USERS: dict[str, tuple[str, str, tuple[Grant, ...], bool]] = {
     "admin": ("admin@example.com", "admin", (), False),
@@ -66,21 +63,9 @@ PAGES_WITH_FILES = {"pages/areas.py", "pages/customers.py", "pages/trends.py",
 NO_DOWNLOAD = "may look but not download"
 
 
-class _EveryRunThroughTheEntrypoint(PagesManager):
-    """What AppTest builds its pages manager from, so that its reset of the old-style
-    multipage flag lands here and not on Streamlit's own class."""
-
-
 @pytest.fixture(autouse=True)
 def entrypoint_on_every_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every AppTest run goes through app.py, as every rerun on a server does.
-
-    AppTest resets Streamlit's "pages/ folder app" flag before each run; with a pages/
-    folder beside app.py, every run after the first would then run the page script alone,
-    without app.py's sign-in gate, which is what these tests are about.
-    """
-    monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
-    monkeypatch.setattr(app_test_module, "PagesManager", _EveryRunThroughTheEntrypoint)
+    run_every_time_through_the_entrypoint(monkeypatch)
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -105,19 +90,7 @@ def roles_db(roles_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
 
 def signed_in(email: str, params: dict[str, str] | None = None, script: Path = APP) -> AppTest:
     """A fresh session of the app, signed in as ``email``, run once with this link."""
-    at = AppTest.from_file(str(script), default_timeout=TIMEOUT)
-    at.secrets["auth"] = AUTH
-    at.user = {
-        "is_logged_in": True,
-        "iss": "http://127.0.0.1:9",
-        "email": email,
-        "email_verified": True,
-        "iat": int(time.time()),
-    }
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    return at
+    return signed_in_session(email, params, script)
 
 
 def _in_grants(grants: Sequence[Grant]) -> tuple[str, list[str]]:
