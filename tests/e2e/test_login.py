@@ -41,6 +41,8 @@ WAIT_MS = 90_000
 MANAGER = ProviderUser("mia@example.com", "mia-secret-1", "Mia Manager")
 #: A manager of the same territory whom an admin removes while their page is open.
 LEAVER = ProviderUser("leo@example.com", "leo-secret-2", "Leo Leaver")
+#: Known to the provider, but it has not verified their email (a manager in the users table).
+UNVERIFIED = ProviderUser("uma@example.com", "uma-secret-3", "Uma Unverified", email_verified=False)
 ADMIN_EMAIL = "ada@example.com"
 SIGNED_OUT_TEXT = "Sign in to see your customers and areas."
 NO_ACCESS_TEXT = "has no access to GeoCRM"
@@ -81,11 +83,11 @@ def signing_in(
     folder = tmp_path_factory.mktemp(f"login-{request.param}")
     with copy_of(demo_file_store, request.param, folder) as store:
         territory, other = _territories_by_customers(store)[:2]
-        for user in (MANAGER, LEAVER):
+        for user in (MANAGER, LEAVER, UNVERIFIED):
             add_user(store, user.email, "manager", areas=[("territory", territory)], actor="test")
         port = free_port()
         provider = start_identity_provider(
-            f"http://127.0.0.1:{port}/oauth2callback", [MANAGER, LEAVER], folder
+            f"http://127.0.0.1:{port}/oauth2callback", [MANAGER, LEAVER, UNVERIFIED], folder
         )
         try:
             secrets = write_streamlit_secrets(folder / "secrets.toml", provider)
@@ -219,6 +221,22 @@ def test_before_sign_in_only_the_sign_in_screen_and_a_wrong_password_is_refused(
     page.goto(signing_in.app.url, wait_until="commit")
     _assert_signed_out(page)
     _forget_page_redirects(browsing)
+    assert browsing.blocked == []
+
+
+def test_an_email_the_provider_has_not_verified_is_refused(
+    browsing: Browsing, signing_in: SignInSetup
+) -> None:
+    page = browsing.page
+    _at_provider_form(page, signing_in)
+    _fill_form(page, UNVERIFIED.email, UNVERIFIED.password)
+    page.wait_for_url(f"{signing_in.app.url}/**", timeout=WAIT_MS)
+    # Signed in at the provider, and a manager in the users table: refused all the same.
+    _wait_for_text(page, '[data-testid="stMain"]', "Your email address is not verified")
+    wait_until_settled(page, WAIT_MS)
+    assert page.locator('[data-testid="stMetric"]').count() == 0
+    assert page.locator(MAP_FRAME).count() == 0
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0
     assert browsing.blocked == []
 
 
