@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 DB     ?= data/geocrm.duckdb
 
-.PHONY: install install-dev lock assets demo run run-team test lint typecheck bench clean
+.PHONY: install install-dev lock assets demo run run-login run-team test lint typecheck bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
@@ -45,6 +45,11 @@ demo: install
 
 run: install demo
 	GEOCRM_DB="$(DB)" $(BIN)/python -m ui.serve app.py --server.port $(PORT) --server.address localhost
+
+# The demo with sign-in: a local OpenID Connect provider on 127.0.0.1 with four demo people
+# (passwords printed at start); browse exactly http://127.0.0.1:$(PORT). Ctrl-C stops both.
+run-login: install demo
+	$(BIN)/python -m tools.run_login_demo --port $(PORT) --db "$(DB)"
 
 # A team on one local PostgreSQL/PostGIS (Debian's packages, installed if missing, as root):
 # the demo loaded once, two app processes on PORT and PORT+1; Ctrl-C stops both and the database.

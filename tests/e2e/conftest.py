@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,7 +45,7 @@ STARTUP_SECONDS = 90
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -75,18 +75,27 @@ class Browsing:
     errors: list[str] = field(default_factory=list)
 
 
-def serve_app(db: Path | str, log: Path, script: Path | None = None) -> ServedApp:
-    """Serve ``script`` (default app.py) on a free loopback port, on the database ``db``
-    (a file, or a server's URL); wait until healthy."""
+def serve_app(
+    db: Path | str,
+    log: Path,
+    script: Path | None = None,
+    *,
+    port: int | None = None,
+    options: Sequence[str] = (),
+) -> ServedApp:
+    """Serve ``script`` (default app.py) on a free loopback port (or ``port``), on the
+    database ``db`` (a file, or a server's URL), with more Streamlit ``options``
+    (``["--secrets.files", path]``); wait until healthy."""
     if not (ROOT / "static" / "vendor").is_dir():
         pytest.skip("map assets missing: run `make install` first")
-    port = _free_port()
+    port = port or free_port()
     env = {**os.environ, "GEOCRM_DB": str(db), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [
             sys.executable, "-m", "ui.serve", str(ROOT / (script or "app.py")),
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            *options,
         ],
         cwd=ROOT,
         env=env,
