@@ -12,6 +12,13 @@ from a bounded pool of the process (``GEOCRM_DB_POOL_SIZE``, default 8); reads s
 snapshot and never wait for a writer; writers of every process take turns through one
 transaction-level advisory lock, so an import elsewhere makes a second import wait (up to
 ``GEOCRM_LOCK_WAIT_SECONDS``), never a reader.
+
+A store bound to a scope that names its user (a signed-in user's, see
+:meth:`Scope.user <geo.store.scope.Scope>`) reads, where the database has row-level
+security (:mod:`geo.store.row_security`), as its reader role with the user's email in a
+transaction-local setting: every read then passes the app's filter and the database's
+policies. Both are local to the read's transaction, so a connection goes back to the pool
+as the app's own role with no user set.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from geo.store.dialect import POSTGRESQL, Dialect
 from geo.store.locations import server_work_dir, shown_location
 from geo.store.protocol import StoreReader, StoreWriter
 from geo.store.rollups import refresh_rollups_in
+from geo.store.row_security import READER_ROLE, USER_SETTING, row_security_state
 from geo.store.scope import EVERYTHING, Scope, apply_scope
 from geo.store.waiting import lock_wait_seconds, pool_wait_seconds
 from geo.store.write_targets import written_table
@@ -53,6 +61,9 @@ WRITER_LOCK_KEY = 0x6765_6F63_726D  # "geocrm"
 
 _POOLS: dict[str, ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
+#: Whether each database (by URL) enforces row-level security for this process's role:
+#: read from its catalog at its first read for a user, kept until its pool is closed.
+_ROW_SECURITY_ON: dict[str, bool] = {}
 
 
 def pool_size() -> int:
@@ -113,6 +124,7 @@ def close_pool(url: str) -> None:
     """Close this process's pool of ``url`` (before the database is dropped)."""
     with _POOLS_LOCK:
         pool = _POOLS.pop(url, None)
+        _ROW_SECURITY_ON.pop(url, None)
     if pool is not None:
         pool.close()
 
@@ -124,6 +136,7 @@ def close_pools() -> None:
         for pool in _POOLS.values():
             pool.close()
         _POOLS.clear()
+        _ROW_SECURITY_ON.clear()
 
 
 def pyformat_of(sql: str) -> str:
@@ -395,13 +408,33 @@ class PostgreSQLStore(tables.CanonicalTables):
 
     @contextmanager
     def snapshot(self, scope: Scope = EVERYTHING) -> Iterator[StoreReader]:
-        """Several reads in one repeatable-read transaction: they see one committed state."""
+        """Several reads in one repeatable-read transaction: they see one committed state.
+
+        For a scope that names its user, on a database with row-level security, the
+        transaction reads as :data:`~geo.store.row_security.READER_ROLE` for that user
+        (``SET LOCAL``: gone at its end, whatever happens)."""
+        narrowed = self.scope.narrowed_by(scope)
         with self.connect() as cursor:
             cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try:
-                yield PostgreSQLHandle(cursor, self.scope.narrowed_by(scope))
+                handle = PostgreSQLHandle(cursor, narrowed)
+                if narrowed.user is not None and self._enforces_row_security(cursor):
+                    cursor.execute(
+                        f"SET LOCAL ROLE {READER_ROLE}; SELECT set_config(%s, %s, true)",
+                        [USER_SETTING, narrowed.user],
+                    )
+                yield handle
             finally:
                 cursor.execute("ROLLBACK")
+
+    def _enforces_row_security(self, cursor: psycopg.Cursor[Any]) -> bool:
+        """Whether this database's policies apply to reads for a user (see
+        :func:`~geo.store.row_security.row_security_state`), read once per pool."""
+        found = _ROW_SECURITY_ON.get(self.url)
+        if found is None:
+            found = row_security_state(PostgreSQLHandle(cursor)).on
+            _ROW_SECURITY_ON[self.url] = found
+        return found
 
     @contextmanager
     def transaction(self) -> Iterator[StoreWriter]:
@@ -441,11 +474,19 @@ class PostgreSQLStore(tables.CanonicalTables):
     def query(
         self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
     ) -> pd.DataFrame:
+        narrowed = self.scope.narrowed_by(scope)
+        if narrowed.user is not None:  # a user's read: in a snapshot, which reads as them
+            with self.snapshot(scope) as reader:
+                return reader.query(sql, params)
         with self.connect() as cursor:
-            return PostgreSQLHandle(cursor, self.scope.narrowed_by(scope)).query(sql, params)
+            return PostgreSQLHandle(cursor, narrowed).query(sql, params)
 
     def scalar(
         self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
     ) -> Any:
+        narrowed = self.scope.narrowed_by(scope)
+        if narrowed.user is not None:
+            with self.snapshot(scope) as reader:
+                return reader.scalar(sql, params)
         with self.connect() as cursor:
-            return PostgreSQLHandle(cursor, self.scope.narrowed_by(scope)).scalar(sql, params)
+            return PostgreSQLHandle(cursor, narrowed).scalar(sql, params)
