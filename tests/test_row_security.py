@@ -12,6 +12,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -55,7 +56,7 @@ def as_reader(url: str, email: str | None) -> Iterator[psycopg.Connection[Any]]:
     """A connection of the test's own (the server's superuser) reading as the reader role
     for ``email`` (None: no user set), in one transaction rolled back afterwards."""
     with psycopg.connect(url) as connection:
-        connection.execute(f"SET LOCAL ROLE {READER_ROLE}")
+        connection.execute(f"SET LOCAL ROLE {row_security.READER_ROLE}")
         if email is not None:
             connection.execute("SELECT set_config('geocrm.user', %s, true)", [email])
         yield connection
@@ -442,3 +443,31 @@ def test_without_the_right_to_create_roles_the_database_is_set_up_without_the_se
                 if pre_created:
                     admin.execute(f"DROP DATABASE IF EXISTS {urlsplit(url).path[1:]} WITH (FORCE)")
                     admin.execute(f"DROP ROLE IF EXISTS {reader}")
+
+
+def test_two_databases_set_up_at_once_both_create_or_find_the_role(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Roles are the server's, not a database's: the first two setups of a server race to
+    # create the reader. A role of this test's own makes that race happen here.
+    reader = f"geocrm_test_reader_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(row_security, "READER_ROLE", reader)
+    server = require_server()
+    try:
+        with postgres_database() as first, postgres_database() as second:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                opened = list(pool.map(PostgreSQLStore.open, [first, second]))
+            for store in opened:
+                with store.snapshot() as snapshot:
+                    assert row_security_state(snapshot).on
+                fill_tiny_business(store)
+                user = add_user(
+                    store, "ana@example.com", "manager", areas=[("county", "B")], actor="t"
+                )
+                assert raw_count(store.location, user.email, "customers") == 3
+                with store.within(user.scope).snapshot() as snapshot:
+                    assert snapshot.scalar("SELECT current_user") == reader
+                    assert snapshot.scalar("SELECT count(*) FROM customers") == 3
+    finally:
+        with psycopg.connect(with_database(server, "postgres"), autocommit=True) as admin:
+            admin.execute(f"DROP ROLE IF EXISTS {reader}")

@@ -49,7 +49,7 @@ from geo.store.dialect import POSTGRESQL, Dialect
 from geo.store.locations import server_work_dir, shown_location
 from geo.store.protocol import StoreReader, StoreWriter
 from geo.store.rollups import refresh_rollups_in
-from geo.store.row_security import READER_ROLE, USER_SETTING, row_security_state
+from geo.store.row_security import USER_SETTING, row_security_state
 from geo.store.scope import EVERYTHING, Scope, apply_scope
 from geo.store.waiting import lock_wait_seconds, pool_wait_seconds
 from geo.store.write_targets import written_table
@@ -61,9 +61,10 @@ WRITER_LOCK_KEY = 0x6765_6F63_726D  # "geocrm"
 
 _POOLS: dict[str, ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
-#: Whether each database (by URL) enforces row-level security for this process's role:
-#: read from its catalog at its first read for a user, kept until its pool is closed.
-_ROW_SECURITY_ON: dict[str, bool] = {}
+#: The role a user's reads of each database (by URL) run as, None where the database does
+#: not enforce row-level security for this process's role: read from its catalog at its
+#: first read for a user, kept until its pool is closed.
+_READER_OF: dict[str, str | None] = {}
 
 
 def pool_size() -> int:
@@ -124,7 +125,7 @@ def close_pool(url: str) -> None:
     """Close this process's pool of ``url`` (before the database is dropped)."""
     with _POOLS_LOCK:
         pool = _POOLS.pop(url, None)
-        _ROW_SECURITY_ON.pop(url, None)
+        _READER_OF.pop(url, None)
     if pool is not None:
         pool.close()
 
@@ -136,7 +137,7 @@ def close_pools() -> None:
         for pool in _POOLS.values():
             pool.close()
         _POOLS.clear()
-        _ROW_SECURITY_ON.clear()
+        _READER_OF.clear()
 
 
 def pyformat_of(sql: str) -> str:
@@ -415,26 +416,28 @@ class PostgreSQLStore(tables.CanonicalTables):
         (``SET LOCAL``: gone at its end, whatever happens)."""
         narrowed = self.scope.narrowed_by(scope)
         with self.connect() as cursor:
-            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            reader = self._reader_role(cursor) if narrowed.user is not None else None
+            begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
             try:
-                handle = PostgreSQLHandle(cursor, narrowed)
-                if narrowed.user is not None and self._enforces_row_security(cursor):
+                if reader is not None:  # one round trip: the role and the user with the BEGIN
                     cursor.execute(
-                        f"SET LOCAL ROLE {READER_ROLE}; SELECT set_config(%s, %s, true)",
+                        f"{begin}; SET LOCAL ROLE {reader}; SELECT set_config(%s, %s, true)",
                         [USER_SETTING, narrowed.user],
                     )
-                yield handle
+                else:
+                    cursor.execute(begin)
+                yield PostgreSQLHandle(cursor, narrowed)
             finally:
                 cursor.execute("ROLLBACK")
 
-    def _enforces_row_security(self, cursor: psycopg.Cursor[Any]) -> bool:
-        """Whether this database's policies apply to reads for a user (see
-        :func:`~geo.store.row_security.row_security_state`), read once per pool."""
-        found = _ROW_SECURITY_ON.get(self.url)
-        if found is None:
-            found = row_security_state(PostgreSQLHandle(cursor)).on
-            _ROW_SECURITY_ON[self.url] = found
-        return found
+    def _reader_role(self, cursor: psycopg.Cursor[Any]) -> str | None:
+        """The role a user's reads run as, None when this database does not enforce their
+        scope itself (see :func:`~geo.store.row_security.row_security_state`); read once
+        per pool."""
+        if self.url not in _READER_OF:
+            state = row_security_state(PostgreSQLHandle(cursor))
+            _READER_OF[self.url] = state.role if state.on else None
+        return _READER_OF[self.url]
 
     @contextmanager
     def transaction(self) -> Iterator[StoreWriter]:

@@ -204,6 +204,8 @@ class RowSecurityState:
 
     on: bool
     reason: str
+    #: The role reads for a user run as (when on).
+    role: str = READER_ROLE
 
     def describe(self) -> str:
         """For ``geocrm status``: "on (...)" or "off (...)"."""
@@ -247,5 +249,5 @@ def row_security_state(reader: StoreReader) -> RowSecurityState:
             "the app's user); the app's filter is the only line",
         )
     return RowSecurityState(
-        True, f"a signed-in user's reads run as {READER_ROLE}, limited to their rows"
+        True, f"a signed-in user's reads run as {READER_ROLE}, limited to their rows", READER_ROLE
     )
