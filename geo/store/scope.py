@@ -64,7 +64,8 @@ class Scope:
 
     restricted: bool = False
     grants: tuple[Grant, ...] = field(default_factory=tuple)
-    user: str | None = None
+    # Not compared: two scopes of the same areas see the same rows, whoever they are for.
+    user: str | None = field(default=None, compare=False)
 
     @classmethod
     def everything(cls) -> Scope:
