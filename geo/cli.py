@@ -60,6 +60,7 @@ from geo.segments.selection import describe_filters
 from geo.store.locations import is_server_url, resolve_location
 from geo.store.opening import open_store, store_at
 from geo.store.protocol import Store
+from geo.store.row_security import row_security_state
 from geo.store.tables import schema_version_of
 
 EXIT_INPUT = 2
@@ -547,10 +548,12 @@ def run_status(store: Store, _args: argparse.Namespace) -> tuple[dict[str, Any],
     assignment = summarise_assignments(store)
     with store.snapshot() as reader:
         schema_version = schema_version_of(reader)
+        row_security = row_security_state(reader)
     out = {
         "database": store.shown,
         "engine": store.dialect.name,
         "schema_version": schema_version,
+        "row_security": {"on": row_security.on, "reason": row_security.reason},
         "tables": counts,
         "levels": store.levels(),
         "data_version": store.data_version(),
@@ -560,6 +563,7 @@ def run_status(store: Store, _args: argparse.Namespace) -> tuple[dict[str, Any],
         [
             f"database {store.shown}",
             f"  engine {store.dialect.name}, schema version {schema_version}",
+            f"  row-level security: {row_security.describe()}",
         ]
         + [f"  {t}: {n} rows" for t, n in counts.items()]
         + [

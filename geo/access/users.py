@@ -37,12 +37,13 @@ class User:
 
     @property
     def scope(self) -> Scope:
-        """The customers this user may see (see :mod:`geo.store.scope`)."""
+        """The customers this user may see (see :mod:`geo.store.scope`), made for this
+        user's email, so that a server store reads as them (row-level security)."""
         if not self.active or self.role not in ROLES:
-            return Scope.nothing()
+            return Scope.nothing().for_user(self.email)
         if self.role == "admin" or (self.all_areas and ROLES[self.role].may_see_all_areas):
-            return EVERYTHING
-        return Scope.of_grants(self.areas)
+            return EVERYTHING.for_user(self.email)
+        return Scope.of_grants(self.areas).for_user(self.email)
 
     def describe_areas(self) -> str:
         """The areas in words: "all areas", "none", or "state 06, state 32"."""

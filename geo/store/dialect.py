@@ -45,6 +45,9 @@ class Dialect:
     index_statements: tuple[str, ...] = ()
     #: Columns the engine derives itself (never written, never copied).
     derived_columns: frozenset[str] = frozenset()
+    #: Whether the engine has database roles and row-level security, so that the
+    #: database enforces a user's scope as well (schema version 6, geo.store.row_security).
+    has_row_security = False
 
     def fold_accents(self, expr: str) -> str:
         """``expr`` (text) without accents: 'Café' becomes 'Cafe'. Case is kept."""
@@ -117,6 +120,7 @@ class PostgreSQLDialect(Dialect):
         "CREATE INDEX IF NOT EXISTS areas_level ON areas (level)",
     )
     derived_columns = frozenset({"geom"})
+    has_row_security = True
 
     def fold_accents(self, expr: str) -> str:
         return f"unaccent({expr})"

@@ -12,6 +12,13 @@ from a bounded pool of the process (``GEOCRM_DB_POOL_SIZE``, default 8); reads s
 snapshot and never wait for a writer; writers of every process take turns through one
 transaction-level advisory lock, so an import elsewhere makes a second import wait (up to
 ``GEOCRM_LOCK_WAIT_SECONDS``), never a reader.
+
+A store bound to a scope that names its user (a signed-in user's, see
+:meth:`Scope.user <geo.store.scope.Scope>`) reads, where the database has row-level
+security (:mod:`geo.store.row_security`), as its reader role with the user's email in a
+transaction-local setting: every read then passes the app's filter and the database's
+policies. Both are local to the read's transaction, so a connection goes back to the pool
+as the app's own role with no user set.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from geo.store.dialect import POSTGRESQL, Dialect
 from geo.store.locations import server_work_dir, shown_location
 from geo.store.protocol import StoreReader, StoreWriter
 from geo.store.rollups import refresh_rollups_in
+from geo.store.row_security import USER_SETTING, row_security_state
 from geo.store.scope import EVERYTHING, Scope, apply_scope
 from geo.store.waiting import lock_wait_seconds, pool_wait_seconds
 from geo.store.write_targets import written_table
@@ -53,6 +61,10 @@ WRITER_LOCK_KEY = 0x6765_6F63_726D  # "geocrm"
 
 _POOLS: dict[str, ConnectionPool] = {}
 _POOLS_LOCK = threading.Lock()
+#: The role a user's reads of each database (by URL) run as, None where the database does
+#: not enforce row-level security for this process's role: read from its catalog at its
+#: first read for a user, kept until its pool is closed.
+_READER_OF: dict[str, str | None] = {}
 
 
 def pool_size() -> int:
@@ -113,6 +125,7 @@ def close_pool(url: str) -> None:
     """Close this process's pool of ``url`` (before the database is dropped)."""
     with _POOLS_LOCK:
         pool = _POOLS.pop(url, None)
+        _READER_OF.pop(url, None)
     if pool is not None:
         pool.close()
 
@@ -124,6 +137,7 @@ def close_pools() -> None:
         for pool in _POOLS.values():
             pool.close()
         _POOLS.clear()
+        _READER_OF.clear()
 
 
 def pyformat_of(sql: str) -> str:
@@ -395,13 +409,35 @@ class PostgreSQLStore(tables.CanonicalTables):
 
     @contextmanager
     def snapshot(self, scope: Scope = EVERYTHING) -> Iterator[StoreReader]:
-        """Several reads in one repeatable-read transaction: they see one committed state."""
+        """Several reads in one repeatable-read transaction: they see one committed state.
+
+        For a scope that names its user, on a database with row-level security, the
+        transaction reads as :data:`~geo.store.row_security.READER_ROLE` for that user
+        (``SET LOCAL``: gone at its end, whatever happens)."""
+        narrowed = self.scope.narrowed_by(scope)
         with self.connect() as cursor:
-            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            reader = self._reader_role(cursor) if narrowed.user is not None else None
+            begin = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
             try:
-                yield PostgreSQLHandle(cursor, self.scope.narrowed_by(scope))
+                if reader is not None:  # one round trip: the role and the user with the BEGIN
+                    cursor.execute(
+                        f"{begin}; SET LOCAL ROLE {reader}; SELECT set_config(%s, %s, true)",
+                        [USER_SETTING, narrowed.user],
+                    )
+                else:
+                    cursor.execute(begin)
+                yield PostgreSQLHandle(cursor, narrowed)
             finally:
                 cursor.execute("ROLLBACK")
+
+    def _reader_role(self, cursor: psycopg.Cursor[Any]) -> str | None:
+        """The role a user's reads run as, None when this database does not enforce their
+        scope itself (see :func:`~geo.store.row_security.row_security_state`); read once
+        per pool."""
+        if self.url not in _READER_OF:
+            state = row_security_state(PostgreSQLHandle(cursor))
+            _READER_OF[self.url] = state.role if state.on else None
+        return _READER_OF[self.url]
 
     @contextmanager
     def transaction(self) -> Iterator[StoreWriter]:
@@ -441,11 +477,19 @@ class PostgreSQLStore(tables.CanonicalTables):
     def query(
         self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
     ) -> pd.DataFrame:
+        narrowed = self.scope.narrowed_by(scope)
+        if narrowed.user is not None:  # a user's read: in a snapshot, which reads as them
+            with self.snapshot(scope) as reader:
+                return reader.query(sql, params)
         with self.connect() as cursor:
-            return PostgreSQLHandle(cursor, self.scope.narrowed_by(scope)).query(sql, params)
+            return PostgreSQLHandle(cursor, narrowed).query(sql, params)
 
     def scalar(
         self, sql: str, params: Sequence[Any] | None = None, *, scope: Scope = EVERYTHING
     ) -> Any:
+        narrowed = self.scope.narrowed_by(scope)
+        if narrowed.user is not None:
+            with self.snapshot(scope) as reader:
+                return reader.scalar(sql, params)
         with self.connect() as cursor:
-            return PostgreSQLHandle(cursor, self.scope.narrowed_by(scope)).scalar(sql, params)
+            return PostgreSQLHandle(cursor, narrowed).scalar(sql, params)

@@ -18,13 +18,18 @@ main.customers WHERE ...)``); DuckDB and PostgreSQL both resolve a table name to
 that name first, anywhere in the statement, so the query's own text is unchanged and no
 reader can forget the restriction. A scope with no areas sees nothing: access is denied by
 default, never widened by an empty list.
+
+A scope may also name the user it was made for (:attr:`Scope.user`, the lower-case
+email). That changes none of the rows the CTEs let through; it tells a server store
+whose database enforces the same scope itself (row-level security on PostgreSQL, see
+:mod:`geo.store.row_security`) whom to read as, so that every read passes both lines.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from geo.store.dialect import placeholders
@@ -53,10 +58,14 @@ Grant = tuple[str, str]
 
 @dataclass(frozen=True)
 class Scope:
-    """The areas a user may see (``grants``, each (level, area_id)), or everything."""
+    """The areas a user may see (``grants``, each (level, area_id)), or everything; and
+    the user it was made for (``user``, the lower-case email; None for the command line,
+    imports and a machine without login)."""
 
     restricted: bool = False
     grants: tuple[Grant, ...] = field(default_factory=tuple)
+    # Not compared: two scopes of the same areas see the same rows, whoever they are for.
+    user: str | None = field(default=None, compare=False)
 
     @classmethod
     def everything(cls) -> Scope:
@@ -83,6 +92,10 @@ class Scope:
             raise ValueError("a restricted scope needs the level of its areas")
         return cls(True, tuple(unique))
 
+    def for_user(self, email: str | None) -> Scope:
+        """This scope, made for the user ``email`` (the same rows)."""
+        return replace(self, user=email)
+
     @property
     def sees_everything(self) -> bool:
         return not self.restricted
@@ -98,13 +111,15 @@ class Scope:
         """What both this scope and ``other`` allow, never more than either.
 
         Everything narrowed by a scope is that scope; two restricted scopes keep the areas
-        they both name (a safe under-approximation when they name different levels).
+        they both name (a safe under-approximation when they name different levels). The
+        user is this scope's, else ``other``'s.
         """
+        user = self.user or other.user
         if other.sees_everything or other == self:
-            return self
+            return self.for_user(user)
         if self.sees_everything:
-            return other
-        return Scope(True, tuple(g for g in self.grants if g in set(other.grants)))
+            return other.for_user(user)
+        return Scope(True, tuple(g for g in self.grants if g in set(other.grants)), user)
 
     def describe(self) -> str:
         """In words, for a page's caption: "all data", "3 areas of level territory" or

@@ -31,6 +31,7 @@ from geo.store.derived_tables import parse_score_state, rebuild_orders
 from geo.store.dialect import Dialect, placeholders
 from geo.store.protocol import Store, StoreReader, StoreWriter
 from geo.store.rollups import create_rollup_tables
+from geo.store.row_security import enable_row_security
 from geo.store.scope import EVERYTHING, Scope
 
 TABLES = (
@@ -157,6 +158,7 @@ MIGRATIONS = (
     (3, "segment revisions", _add_segment_revisions),
     (4, "roll-ups", create_rollup_tables),
     (5, "users and audit", _create_users_and_audit),
+    (6, "row-level security", enable_row_security),
 )
 #: The version a database has once every step ran.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
