@@ -315,6 +315,8 @@ def test_a_manager_removed_mid_session_loses_access_at_the_next_rerun(
     # new run goes), are gone once it ends; so are the page list and the filters.
     for gone in ('[data-testid="stMetric"]', MAP_FRAME, '[data-testid="stSidebarNav"]'):
         page.locator(gone).first.wait_for(state="detached", timeout=WAIT_MS)
+    # The filters too (the sidebar's stale elements go when the run ends, not at once).
+    page.get_by_role("button", name="Apply filters").wait_for(state="detached", timeout=WAIT_MS)
     wait_until_settled(page, WAIT_MS)
     assert page.get_by_role("button", name="Apply filters").count() == 0
     main = page.locator('[data-testid="stMain"]')
