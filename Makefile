@@ -70,7 +70,8 @@ lint: install-dev
 	$(BIN)/lint-imports
 
 bench: install-dev
-	$(BIN)/python -m bench | tee bench/latest.md
+	$(BIN)/python -m bench
+	$(BIN)/python -m bench.readme
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from bench.measure import Row, format_table, peak_rss_mb
+from bench.context import BenchContext
+from bench.measure import Row, format_table, process_peak_mb, reset_peak_memory
 from geo.demo.database import build_demo_database
 from geo.segments.area_kpis import compute_area_kpis, summarise_selection
 from geo.segments.filters import Filters
@@ -70,7 +71,9 @@ def bench_rollup_figures(rows: list[Row], store: Store, engine: str) -> None:
     """One row: a filter change's KPIs and headline counts, roll-ups against on the fly."""
     counts = store.table_counts()
     size = f"{engine}: {counts['customers']:,} customers, {counts['sales']:,} sales lines"
+    reset_peak_memory()
     rolled_s, rolled = _time_changes(store, True, 5)
+    peak_mb = process_peak_mb()
     fly_s, fly = _time_changes(store, False, 2)
     same = rolled == fly
     rows.append(
@@ -81,9 +84,10 @@ def bench_rollup_figures(rows: list[Row], store: Store, engine: str) -> None:
             rolled_s,
             "same figures on the fly",
             fly_s,
-            peak_rss_mb(),
-            ("identical figures" if same else "FIGURES DIFFER")
-            + f"; {'faster' if rolled_s < fly_s else 'NOT FASTER'} by {fly_s / rolled_s:.1f}x",
+            None,
+            peak_mb,
+            note="identical figures" if same else "FIGURES DIFFER",
+            correct=same,
         )
     )
 
@@ -104,13 +108,16 @@ def postgres_copy(source: Store) -> Iterator[Store | None]:
         yield store
 
 
-def bench_rollups(rows: list[Row], store: Store) -> None:
-    """The roll-up row on ``store`` (DuckDB) and on a PostgreSQL copy of it, if a server
-    is given."""
+def bench_rollups(ctx: BenchContext) -> list[Row]:
+    """The roll-up row on the largest business (DuckDB) and on a PostgreSQL copy of it, if
+    a server is given."""
+    rows: list[Row] = []
+    store = ctx.business(ctx.largest)
     bench_rollup_figures(rows, store, "DuckDB")
     with postgres_copy(store) as server:
         if server is not None:
             bench_rollup_figures(rows, server, "PostgreSQL")
+    return rows
 
 
 def main() -> int:
