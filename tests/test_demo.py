@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -9,8 +10,9 @@ import pandas as pd
 import pytest
 
 from geo.cli import main
+from geo.demo import database as demo_database
 from geo.demo.business import HOSTILE_NAMES, DemoData, build_demo
-from geo.demo.database import demo_is_complete
+from geo.demo.database import demo_batches, demo_is_complete
 from geo.store.duckdb_store import Store
 from geo.store.opening import store_at
 from geo.store.protocol import Store as StoreProtocol
@@ -187,3 +189,45 @@ def test_a_demo_build_waits_for_this_process_to_finish_reading_before_it_swaps_t
         Store(db).query("SELECT value FROM meta WHERE key = 'demo_built'")["value"][0] == "seed 5"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["geocrm.duckdb"]
+
+
+def test_a_demo_of_one_batch_is_the_demo_as_ever() -> None:
+    (batch,) = demo_batches(50_000, 150_000, 500_000, 42)
+    assert (batch.seed, batch.customers, batch.prospects, batch.order_lines) == (
+        42,
+        50_000,
+        150_000,
+        500_000,
+    )
+    assert (batch.first_customer, batch.first_prospect, batch.first_order) == (1, 1, 1)
+
+
+def test_batches_share_the_sizes_and_number_their_ids_one_after_another() -> None:
+    batches = demo_batches(10_000_001, 3, 50_000_005, 5)
+    assert len(batches) == 11
+    assert sum(b.customers for b in batches) == 10_000_001
+    assert sum(b.prospects for b in batches) == 3
+    assert sum(b.order_lines for b in batches) == 50_000_005
+    for earlier, later in itertools.pairwise(batches):
+        assert later.first_customer == earlier.first_customer + earlier.customers
+        assert later.first_order == earlier.first_order + earlier.order_lines
+    assert len({b.seed for b in batches}) == 11
+
+
+def test_a_demo_built_in_batches_has_unique_ids_and_every_customer_assigned(
+    new_store: StoreProtocol, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(demo_database, "BATCH_PEOPLE", 700)
+    counts = demo_database.build_demo_database(
+        new_store, seed=3, customers=2_000, prospects=1_000, order_lines=9_000
+    )
+    assert counts["customers"] == 3_000 and counts["sales"] == 9_000
+    people = new_store.query("SELECT customer_id, kind FROM customers")
+    assert people["customer_id"].is_unique
+    assert (people["kind"] == "customer").sum() == 2_000
+    orders = new_store.query("SELECT order_id, customer_id FROM sales")
+    # An order's lines are one customer's: order IDs of two batches never meet.
+    assert orders.groupby("order_id")["customer_id"].nunique().max() == 1
+    assert set(orders["customer_id"]) <= set(people["customer_id"])
+    assigned = new_store.query("SELECT count(*) AS n FROM assignments WHERE level = 'county'")
+    assert int(assigned["n"].iloc[0]) == 3_000

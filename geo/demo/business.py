@@ -162,7 +162,13 @@ def _names(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _people(
-    rng: np.random.Generator, n: int, prefix: str, kind: str, as_of: date, window_start: date
+    rng: np.random.Generator,
+    n: int,
+    prefix: str,
+    kind: str,
+    as_of: date,
+    window_start: date,
+    first: int = 1,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     zips, zlat, zlon, _ = _zip_weights()
     state_ok = _zip_states_ok()
@@ -194,7 +200,7 @@ def _people(
     )
     frame = pd.DataFrame(
         {
-            "customer_id": [f"{prefix}{i:06d}" for i in range(1, n + 1)],
+            "customer_id": [f"{prefix}{i:06d}" for i in range(first, first + n)],
             "name": names,
             "kind": kind,
             "lat": lat.round(6),
@@ -246,6 +252,7 @@ def _sales(
     order_lines: int,
     as_of: date,
     window_start: date,
+    first_order: int = 1,
 ) -> pd.DataFrame:
     n = len(customers)
     epoch = np.datetime64(window_start, "D")
@@ -306,9 +313,9 @@ def _sales(
     channel = rng.choice(len(CHANNELS), size=len(line_order), p=[0.5, 0.35, 0.15])
     return pd.DataFrame(
         {
-            "order_id": np.char.add("O", np.char.zfill((line_order + 1).astype(str), 7)).astype(
-                object
-            ),
+            "order_id": np.char.add(
+                "O", np.char.zfill((line_order + first_order).astype(str), 7)
+            ).astype(object),
             "customer_id": customers["customer_id"].to_numpy()[cust],
             "order_date": (epoch + order_day[line_order].astype("timedelta64[D]")).astype(
                 "datetime64[us]"
@@ -327,20 +334,30 @@ def build_demo(
     prospects: int = 150_000,
     order_lines: int = 500_000,
     as_of: date = date(2026, 10, 31),
+    first_customer: int = 1,
+    first_prospect: int = 1,
+    first_order: int = 1,
 ) -> DemoData:
-    """The demo business; the same seed and sizes give identical tables."""
+    """The demo business; the same seed and sizes give identical tables.
+
+    ``first_*`` number the IDs of one batch of a larger business (customers C<first>...,
+    prospects P<first>..., orders O<first>...); the hostile names go to the first batch only.
+    """
     rng = np.random.default_rng(seed)
     window_start = (pd.Timestamp(as_of) - pd.DateOffset(months=WINDOW_MONTHS)).date()
-    cust, cust_states = _people(rng, customers, "C", "customer", as_of, window_start)
-    pros, _ = _people(rng, prospects, "P", "prospect", as_of, window_start)
-    for i, name in enumerate(HOSTILE_NAMES[: len(cust)]):
-        cust.loc[i, "name"] = name
+    cust, cust_states = _people(
+        rng, customers, "C", "customer", as_of, window_start, first_customer
+    )
+    pros, _ = _people(rng, prospects, "P", "prospect", as_of, window_start, first_prospect)
+    if first_customer == 1:
+        for i, name in enumerate(HOSTILE_NAMES[: len(cust)]):
+            cust.loc[i, "name"] = name
     # A few customers come without any location (no coordinates, no postcode).
     n_missing = min(int(customers * NO_LOCATION_SHARE), 300)
     if n_missing:
         rows = cust.index[-n_missing:]
         cust.loc[rows, ["lat", "lon"]] = np.nan
         cust.loc[rows, "postcode"] = None
-    sales = _sales(rng, cust, cust_states, order_lines, as_of, window_start)
+    sales = _sales(rng, cust, cust_states, order_lines, as_of, window_start, first_order)
     people = pd.concat([cust, pros], ignore_index=True)
     return DemoData(areas=load_demo_areas().copy(), customers=people, sales=sales)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from geo.demo.business import build_demo
+from geo.demo.business import DemoData, build_demo
 from geo.errors import InputError
 from geo.places.level_assignment import assign_into
 from geo.progress import Progress, within
@@ -22,6 +23,62 @@ KEPT_TABLES = ("segments", "import_log", "export_log")
 REPLACING_AT = 0.95
 
 
+#: Customers (or prospects) generated at once; a larger demo is built batch by batch.
+BATCH_PEOPLE = 1_000_000
+
+
+@dataclass(frozen=True)
+class DemoBatch:
+    """One batch of a demo business: its seed, sizes and the first number of its IDs."""
+
+    seed: int
+    customers: int
+    prospects: int
+    order_lines: int
+    first_customer: int
+    first_prospect: int
+    first_order: int
+
+    def build(self) -> DemoData:
+        return build_demo(
+            self.seed,
+            customers=self.customers,
+            prospects=self.prospects,
+            order_lines=self.order_lines,
+            first_customer=self.first_customer,
+            first_prospect=self.first_prospect,
+            first_order=self.first_order,
+        )
+
+
+def demo_batches(customers: int, prospects: int, order_lines: int, seed: int) -> list[DemoBatch]:
+    """The batches of a demo business, in order.
+
+    One batch when there are at most BATCH_PEOPLE customers and prospects each (the seed
+    as given, so a demo of up to 1M customers is the same as ever); else equal shares, the
+    k-th seeded ``seed + 7919 k``, its IDs numbered after the previous batches'."""
+    count = max(1, -(-max(customers, prospects) // BATCH_PEOPLE))
+
+    def share(total: int, k: int) -> int:
+        return (total * (k + 1)) // count - (total * k) // count
+
+    def before(total: int, k: int) -> int:
+        return (total * k) // count
+
+    return [
+        DemoBatch(
+            seed + 7919 * k,
+            share(customers, k),
+            share(prospects, k),
+            share(order_lines, k),
+            before(customers, k) + 1,
+            before(prospects, k) + 1,
+            before(order_lines, k) + 1,
+        )
+        for k in range(count)
+    ]
+
+
 def build_demo_database(
     store: Store,
     *,
@@ -35,25 +92,32 @@ def build_demo_database(
 
     Saved segments and the logs are kept; areas, customers, sales and assignments are
     replaced in one transaction (which also scores the customers and writes the
-    completion marker).
+    completion marker). A business of more than BATCH_PEOPLE customers or prospects is
+    generated and stored in batches (see :func:`demo_batches`), so memory stays that of one
+    batch.
     """
-    if progress:
-        progress("generating the demo business", 0.0)
-    demo = build_demo(seed, customers=customers, prospects=prospects, order_lines=order_lines)
-    if progress:
-        progress("storing the demo business", 0.4)
+    batches = demo_batches(customers, prospects, order_lines, seed)
     with store.transaction() as tx:
         store.clear_business(tx)
-        for _, level_areas in demo.areas.groupby("level", sort=False):
-            store.replace_level(tx, level_areas)
-        store.upsert_customers(tx, demo.customers)
-        store.upsert_sales(tx, demo.sales)
-        assign_into(
-            tx,
-            store,
-            demo.customers[["customer_id", "lat", "lon"]],
-            progress=within(progress, 0.7, 1.0),
-        )
+        for number, batch in enumerate(batches):
+            step = within(progress, number / len(batches), (number + 1) / len(batches))
+            if step:
+                step("generating the demo business", 0.0)
+            demo = batch.build()
+            if number == 0:
+                for _, level_areas in demo.areas.groupby("level", sort=False):
+                    store.replace_level(tx, level_areas)
+            if step:
+                step("storing the demo business", 0.4)
+            store.upsert_customers(tx, demo.customers)
+            store.upsert_sales(tx, demo.sales)
+            assign_into(
+                tx,
+                store,
+                demo.customers[["customer_id", "lat", "lon"]],
+                progress=within(step, 0.7, 1.0),
+            )
+            del demo  # one batch in memory at a time
         store.bump_data_version(tx)
         store.set_meta(tx, DEMO_MARKER, f"seed {seed}")
     return store.table_counts()
