@@ -280,3 +280,15 @@ def test_location_codes_read_as_words_on_screen_and_in_the_workbook(tmp_path: Pa
     assert pd.read_csv(csv, encoding="utf-8-sig")["location_status"].tolist() == [
         "in_area", "outside_areas", "no_location",
     ]  # fmt: skip
+
+
+def test_a_yes_no_column_named_like_a_figure_is_shown_as_text_not_as_a_count() -> None:
+    # The users table's "active" flag shares its name with the count of active customers.
+    users = pd.DataFrame({"email": ["ana@example.com", "bo@example.com"], "active": [True, False]})
+    spec = column_spec("active", users["active"])
+    assert spec.kind == "text" and spec.label == "Active"
+    shown = table_for_screen(users)
+    assert list(shown["active"]) == [True, False]
+    assert fitted_width(shown, "active") >= len("Active")
+    # The figure itself keeps its declaration.
+    assert column_spec("active", pd.Series([3, 4])).kind == "count"

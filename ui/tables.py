@@ -93,6 +93,8 @@ def column_config(
             config[column] = st.column_config.NumberColumn(**common, format=fmt, step=step)
         elif spec.kind == "date":
             config[column] = st.column_config.DateColumn(**common, format="YYYY-MM-DD")
+        elif pd.api.types.is_bool_dtype(frame[column]):
+            config[column] = st.column_config.CheckboxColumn(**common)
         else:
             config[column] = st.column_config.TextColumn(**common)
     return config

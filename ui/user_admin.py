@@ -27,6 +27,7 @@ from geo.store.protocol import Store
 from geo.store.scope import Grant
 from ui.access import current_access
 from ui.inert_text import as_option, inert, show_caption, show_error, show_subheader, show_warning
+from ui.tables import show_table
 from ui.widgets import csv_download
 
 #: How many audit entries the page lists, newest first (the download holds them all).
@@ -62,13 +63,18 @@ def show_last_change() -> None:
         st.success(inert(message))
 
 
+#: Headings of the users' and the audit trail's columns (times are UTC, as stored).
+USER_LABELS = {"changed_at": "Changed (UTC)", "changed_by": "Changed by"}
+AUDIT_LABELS = {"logged_at": "Time (UTC)", "rows": "Rows", "detail": "Detail"}
+
+
 def show_users(store: Store) -> None:
     """Every user: email, role, areas, active, when and by whom last changed."""
     users = list_users(store)
     if users.empty:
         show_caption("No users yet: add the first one below.")
         return
-    st.dataframe(users, hide_index=True, width="stretch")
+    show_table(users, labels=USER_LABELS)
 
 
 def _labels_of(grants: tuple[Grant, ...], choices: dict[str, Grant]) -> list[str]:
@@ -198,7 +204,7 @@ def show_audit(store: Store) -> None:
         f"Sign-ins, exports and user changes, newest first (times in UTC); the latest "
         f"{SHOWN_AUDIT_ENTRIES} are listed, the download holds them all."
     )
-    st.dataframe(entries, hide_index=True, width="stretch")
+    show_table(entries, labels=AUDIT_LABELS)
     csv_download("Download the audit trail (CSV)", audit_table(store), "audit.csv", "admin_audit")
 
 

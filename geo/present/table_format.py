@@ -197,11 +197,15 @@ def human_label(column: str) -> str:
 
 
 def column_spec(column: str, values: pd.Series | None = None) -> ColumnSpec:
-    """The declaration of ``column``; for an undeclared one, a name from its machine name
-    and a kind from its values (whole numbers: count; other numbers: number; dates: date)."""
+    """The declaration of ``column``; for an undeclared one (or a declared number column
+    holding yes/no values), a name from its machine name and a kind from its values (whole
+    numbers: count; other numbers: number; dates: date; yes/no and the rest: text)."""
     known = COLUMNS.get(str(column))
-    if known is not None:
+    boolean = values is not None and pd.api.types.is_bool_dtype(values)
+    if known is not None and not (boolean and known.kind in SHOWN_DECIMALS):
         return known
+    # A column of yes/no values is never a number, whatever a figure of that name is
+    # (a user's "active" flag is not the count of active customers).
     kind: Kind = "text"
     if values is not None:
         if pd.api.types.is_bool_dtype(values):
@@ -292,14 +296,15 @@ def worded(frame: pd.DataFrame) -> pd.DataFrame:
 def table_for_screen(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """The rows of ``frame`` as a table shows them: only the visible columns (see
     :func:`visible_columns`), numbers rounded as files keep them (so the screen and a file
-    agree), numbers held as text (saved segments) made numbers, empty text cells empty."""
+    agree), numbers held as text (saved segments) made numbers, empty text cells empty,
+    yes/no columns kept yes/no."""
     shown = worded(frame[visible_columns(frame, columns)])
     out = rounded_for_files(shown)
     for column, spec in column_specs(shown).items():
         values = out[column]
         if spec.kind in SHOWN_DECIMALS and not pd.api.types.is_numeric_dtype(values):
             out[column] = pd.to_numeric(values, errors="coerce")
-        elif spec.kind in ("text", "id"):
+        elif spec.kind in ("text", "id") and not pd.api.types.is_bool_dtype(values):
             out[column] = values.astype("string").fillna("")
     return out.reset_index(drop=True)
 
