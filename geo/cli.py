@@ -373,13 +373,42 @@ def filters_to_args(filters: Filters) -> list[str]:
     return out
 
 
-def _write_table(frame: pd.DataFrame, path: Path | None) -> None:
+def _write_table(
+    store: Store, args: argparse.Namespace, frame: pd.DataFrame, what: str, fmt: str = ""
+) -> None:
+    """Write ``frame`` to ``--out`` (nothing without it) as ``fmt``, else as its suffix
+    says (.csv or .xlsx), and record the file (``what`` it holds, by whom, how many rows)
+    in the export log and the audit trail."""
+    path: Path | None = args.out
     if path is None:
         return
-    fmt = path.suffix.lower().lstrip(".")
+    fmt = fmt or path.suffix.lower().lstrip(".")
     if fmt not in ("csv", "xlsx"):
         raise InputError(f"cannot write {path.name}", hint="Name the file .csv or .xlsx")
-    write_export(frame, path, fmt)
+    written = write_export(frame, path, fmt)
+    _record_file(store, args, what, fmt, written, path)
+
+
+def _warn_not_recorded(problems: list[str]) -> None:
+    problems.append("the file was not recorded in the audit trail: the database is read-only")
+    print(f"geocrm: warning: {problems[-1]}", file=sys.stderr)
+
+
+def _record_file(
+    store: Store,
+    args: argparse.Namespace,
+    what: str,
+    fmt: str,
+    rows: int,
+    path: Path,
+    problems: list[str] | None = None,
+) -> None:
+    """Record a file written of the data in the export log and the audit trail; on a
+    read-only database, warn (and add the warning to ``problems``) instead."""
+    if not store.writable:
+        _warn_not_recorded(problems if problems is not None else [])
+        return
+    log_export(store, what, fmt, rows, path.name, actor=args.actor)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -394,9 +423,11 @@ def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str
     state = score_state(store)
     summary = segment_summary(store, filters)
     if args.out is not None and args.by_area:
-        _write_table(segments_by_area(store, filters), args.out)
+        what = "RFM segments by area: " + describe_filters(store, filters)
+        _write_table(store, args, segments_by_area(store, filters), what)
     elif args.out is not None:
-        _write_table(scored_customers(store, filters), args.out)
+        what = "RFM scores: " + describe_filters(store, filters)
+        _write_table(store, args, scored_customers(store, filters), what)
     as_of = state.as_of.isoformat() if state.as_of else None
     text = f"RFM segments as of {as_of}:\n" + summary[
         ["segment", "customers", "revenue", "avg_value_3y", "avg_churn_risk"]
@@ -426,7 +457,8 @@ def run_trends(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
     if start is None:
         raise InputError("no orders yet", hint="Import sales first")
     flows = area_flows(store, filters, args.period, start)
-    _write_table(flows, args.out)
+    what = f"{args.period} trends from {start}: " + describe_filters(store, filters)
+    _write_table(store, args, flows, what)
     totals = {c: int(flows[c].sum()) for c in ("new", "retained", "reactivated", "lost")}
     totals["net_change"] = int(flows["net_change"].sum())
     top = flows.sort_values("net_change").iloc[[0, -1]]
@@ -442,8 +474,9 @@ def run_trends(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
 def run_whitespace(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.analytics.lookalikes import whitespace
 
-    table = whitespace(store, _filters(store, args))
-    _write_table(table, args.out)
+    filters = _filters(store, args)
+    table = whitespace(store, filters)
+    _write_table(store, args, table, "whitespace: " + describe_filters(store, filters))
     cols = ["rank", "name", "customers", "prospects", "penetration", "whitespace"]
     text = table[cols].head(10).to_string(index=False, float_format=lambda v: f"{v:,.2f}")
     return {"areas": _records(table.head(50))}, text
@@ -452,8 +485,9 @@ def run_whitespace(store: Store, args: argparse.Namespace) -> tuple[dict[str, An
 def run_lookalikes(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.analytics.lookalikes import lookalike_prospects
 
-    table = lookalike_prospects(store, _filters(store, args), args.limit)
-    _write_table(table, args.out)
+    filters = _filters(store, args)
+    table = lookalike_prospects(store, filters, args.limit)
+    _write_table(store, args, table, "look-alike prospects: " + describe_filters(store, filters))
     cols = [
         c
         for c in ("customer_id", "name", "area_name", "local_area", "lookalike_index")
@@ -647,7 +681,8 @@ def run_assign(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
 def run_areas(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     filters = _filters(store, args)
     kpis = compute_area_kpis(store, filters)
-    write_csv(kpis, args.out)
+    what = f"{filters.level} figures: " + describe_filters(store, filters)
+    _write_table(store, args, kpis, what, fmt="csv")
     # The table's rows add up to the customers located in an area: say so in the keys.
     out = {
         "out": str(args.out),
@@ -731,18 +766,8 @@ def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
     written = write_export(
         target.rows, args.out, args.format, summary=target.summary, split_by=split_by
     )
-    if store.writable:
-        log_export(
-            store,
-            segment.name or target.description,
-            args.format,
-            written,
-            args.out.name,
-            actor=args.actor,
-        )
-    else:
-        problems.append("the export was not logged: the database is read-only")
-        print(f"geocrm: warning: {problems[-1]}", file=sys.stderr)
+    what = segment.name or target.description
+    _record_file(store, args, what, args.format, written, args.out, problems)
     out = {
         "out": str(args.out),
         "format": args.format,
@@ -763,8 +788,7 @@ def _audit_files(
 ) -> None:
     """Record a deck or a picture written, by whom and of what, in the audit trail."""
     if not store.writable:
-        problems.append("the file was not recorded in the audit trail: the database is read-only")
-        print(f"geocrm: warning: {problems[-1]}", file=sys.stderr)
+        _warn_not_recorded(problems)
         return
     log_event(
         store,
@@ -889,7 +913,7 @@ def _changed_by(args: argparse.Namespace) -> str:
 def run_user(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if args.action == "list":
         table = list_users(store)
-        _write_table(table, args.out)
+        _write_table(store, args, table, "users")
         text = table.to_string(index=False) if len(table) else "no users"
         return {"users": _records(table), "out": str(args.out) if args.out else None}, text
     actor = _changed_by(args)
@@ -926,7 +950,7 @@ def run_audit(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], s
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit {args.limit}: give 1 or more entries")
     entries = audit_table(store, args.limit)
-    _write_table(entries, args.out)
+    _write_table(store, args, entries, "audit trail")
     shown = entries.astype(object).where(entries.notna(), "")
     text = shown.to_string(index=False) if len(entries) else "the audit trail is empty"
     out = {"entries": _records(entries), "rows": len(entries),

@@ -261,7 +261,9 @@ def test_a_read_only_database_can_still_be_read(
             capsys, "--db", str(db), "export", "--format", "csv", "--out", str(out_csv), "--json"
         )
         assert code == 0 and out["rows"] == 5
-        assert out["problems"] == ["the export was not logged: the database is read-only"]
+        assert out["problems"] == [
+            "the file was not recorded in the audit trail: the database is read-only"
+        ]
         code = main(["--db", str(db), "import", "sales", str(files["sales"])])
         assert code == 2
         assert "t.duckdb is read-only" in capsys.readouterr().err

@@ -126,9 +126,11 @@ def test_the_audit_trail_is_listed_newest_first_and_written_excel_safe(
     assert (code, out["rows"]) == (0, 2)
     assert [e["subject"] for e in out["entries"]] == ["c@x.org", "=1+1@x.org"]
     code, out, _ = run(capsys, *db, "audit", "--out", str(out_file), "--json")
-    assert [e["subject"] for e in out["entries"]] == ["c@x.org", "=1+1@x.org", "a@x.org"]
+    # The first file written of the trail is in the trail itself, newest.
+    subjects = ["audit trail", "c@x.org", "=1+1@x.org", "a@x.org"]
+    assert [e["subject"] for e in out["entries"]] == subjects
     written = pd.read_csv(out_file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    assert written["subject"].tolist() == ["c@x.org", "'=1+1@x.org", "a@x.org"]
+    assert written["subject"].tolist() == ["audit trail", "c@x.org", "'=1+1@x.org", "a@x.org"]
     # The time of day is kept (a date column would drop it), in UTC to the second.
     assert written["logged_at"].str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").all()
     assert written["logged_at"].iloc[0] == out["entries"][0]["logged_at"]
@@ -284,3 +286,32 @@ def test_a_deck_and_a_picture_made_for_a_manager_are_audited_under_their_email(
         ["m@x.org", "m.png", "png"],
         ["m@x.org", "r.pptx, r.pdf", "pptx, pdf"],
     ]
+
+
+def test_every_table_a_command_writes_is_recorded_under_who_wrote_it(
+    demo_copy: Store, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    add_user(demo_copy, "m@x.org", "manager", areas=[("territory", "DIV5")], actor="t")
+    db = ("--db", demo_copy.location, "--as", "m@x.org")
+    commands = {
+        "rfm.csv": ["rfm"],
+        "rfm-areas.xlsx": ["rfm", "--by-area"],
+        "trends.csv": ["trends"],
+        "whitespace.csv": ["whitespace"],
+        "lookalikes.csv": ["lookalikes", "--limit", "20"],
+        "areas.csv": ["areas"],
+    }
+    written = {}
+    for name, command in commands.items():
+        out_file = tmp_path / name
+        code, _, _ = run(capsys, *db, *command, "--out", str(out_file), "--json")
+        assert code == 0, command
+        frame = (
+            pd.read_excel(out_file) if name.endswith(".xlsx") else pd.read_csv(out_file, dtype=str)
+        )
+        written[name] = len(frame)
+    trail = audit_entries(demo_copy).query("action == 'export' and detail in @written")
+    assert sorted(trail["detail"]) == sorted(written)
+    assert set(trail["actor"]) == {"m@x.org"}
+    assert {r.detail: int(r.rows) for r in trail.itertuples()} == written
+    assert trail.set_index("detail").loc["whitespace.csv", "subject"].startswith("whitespace: ")
