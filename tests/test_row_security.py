@@ -439,12 +439,22 @@ def test_without_the_right_to_create_roles_the_database_is_set_up_without_the_se
             assert sorted(bound.customer_ids()) == ["c1", "c3"]
             with bound.snapshot() as snapshot:
                 assert snapshot.scalar("SELECT current_user") != reader
+            # An administrator makes the role (and grants it) later: the next start of
+            # the app on the database sets up the second line.
+            with psycopg.connect(with_database(server, "postgres"), autocommit=True) as admin:
+                if not pre_created:
+                    admin.execute(f"CREATE ROLE {reader} NOLOGIN")
+                admin.execute(f"GRANT {reader} TO {_owner}")
+            close_pool(url)
+            store = PostgreSQLStore.open(url)
+            with store.snapshot() as snapshot:
+                assert row_security_state(snapshot).on
+            assert raw_count(store.location, user.email, "customers") == 2
         finally:
             close_pool(url)
             with psycopg.connect(with_database(server, "postgres"), autocommit=True) as admin:
-                if pre_created:
-                    admin.execute(f"DROP DATABASE IF EXISTS {urlsplit(url).path[1:]} WITH (FORCE)")
-                    admin.execute(f"DROP ROLE IF EXISTS {reader}")
+                admin.execute(f"DROP DATABASE IF EXISTS {urlsplit(url).path[1:]} WITH (FORCE)")
+                admin.execute(f"DROP ROLE IF EXISTS {reader}")
 
 
 def test_two_databases_set_up_at_once_both_create_or_find_the_role(

@@ -201,6 +201,22 @@ def enable_row_security(tx: StoreWriter) -> None:
         tx.execute(statement)
 
 
+def may_complete_row_security(reader: StoreReader) -> bool:
+    """Whether a database set up without the policies (its user could not create the
+    reader role then) may get them now: the role exists, or this user may create it."""
+    if not reader.dialect.has_row_security:
+        return False
+    row = reader.query(
+        "SELECT EXISTS (SELECT 1 FROM pg_policies WHERE schemaname = 'public' "
+        "AND tablename = 'customers' AND policyname = ?) AS has_policy, "
+        "EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?) AS present, "
+        "(SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user) "
+        "AS may_create",
+        [POLICY, READER_ROLE],
+    ).iloc[0]
+    return not row["has_policy"] and bool(row["present"] or row["may_create"])
+
+
 @dataclass(frozen=True)
 class RowSecurityState:
     """Whether a database enforces its users' scopes itself, and why not when it does not."""

@@ -31,7 +31,7 @@ from geo.store.derived_tables import parse_score_state, rebuild_orders
 from geo.store.dialect import Dialect, placeholders
 from geo.store.protocol import Store, StoreReader, StoreWriter
 from geo.store.rollups import create_rollup_tables
-from geo.store.row_security import enable_row_security
+from geo.store.row_security import enable_row_security, may_complete_row_security
 from geo.store.scope import EVERYTHING, Scope
 
 TABLES = (
@@ -186,12 +186,19 @@ def upgrade_schema(store: Store) -> int:
     starts while another upgrades finds the work done and runs no step. Customer scores of
     an older :data:`~geo.store.derived_tables.SCORES_FORMAT` are recomputed in the same
     transaction. A read-only database is left as it is; one written by a newer
-    GeoCRM is refused (:class:`InputError`) and left unchanged, read-only or not.
+    GeoCRM is refused (:class:`InputError`) and left unchanged, read-only or not. A
+    PostgreSQL database set up without row-level security because its user could not
+    create the reader role gets it at the first open after that role exists.
     """
     with store.snapshot() as reader:
         found = schema_version_of(reader)
         stale = found == SCHEMA_VERSION and _scores_are_stale(reader)
+        complete_security = found >= 6 and store.writable and may_complete_row_security(reader)
     _refuse_newer(store, found)
+    if complete_security:
+        # Set up without the reader role once; an administrator has made it since.
+        with store.transaction() as tx:
+            enable_row_security(tx)
     if not store.writable or (found == SCHEMA_VERSION and not stale):
         return 0
     ran = 0
