@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 from scipy import ndimage
 
-from geo.places.cell_grid import BLOCK_SIDE, GriddedPoints
+from geo.places.cell_grid import BLOCK_SHIFT, BLOCK_SIDE, GriddedPoints
 
 #: The 4-neighbourhood within a block: blocks stack along the first axis and never join.
 _IN_BLOCK = np.zeros((3, 3, 3), dtype=bool)
@@ -82,13 +82,13 @@ def clean_cells(points: GriddedPoints, start: np.ndarray, end: np.ndarray) -> np
     """Per cell of the occupied blocks (as ``GriddedPoints.stored_cells`` numbers them): True
     where no boundary segment comes near it."""
     col, row = cells_near_segments(points, start, end)
-    inside = (col >= 0) & (row >= 0) & (col // BLOCK_SIDE < points.grid.blocks_x)
-    inside &= row // BLOCK_SIDE < points.grid.blocks_y
+    inside = (col >= 0) & (row >= 0) & (col >> BLOCK_SHIFT < points.grid.blocks_x)
+    inside &= row >> BLOCK_SHIFT < points.grid.blocks_y
     col, row = col[inside], row[inside]
     slot = points.occupied.slot[points.grid.blocks(col, row)]
     held = slot >= 0
     clean = np.ones(points.occupied.count * BLOCK_SIDE * BLOCK_SIDE, dtype=bool)
-    place = slot[held] * (BLOCK_SIDE * BLOCK_SIDE)
+    place = slot[held] << (2 * BLOCK_SHIFT)
     clean[place + points.grid.place_in_block(col[held], row[held])] = False
     return clean
 

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Cells per block side: a block's cells are stored (and labelled) together.
-BLOCK_SIDE = 64
+#: Cells per block side (a power of two, so blocks are found by shifts): a block's cells
+#: are stored (and labelled) together.
+BLOCK_SHIFT = 6
+BLOCK_SIDE = 1 << BLOCK_SHIFT
+#: Cells per side of the patches that pair points with areas for exact tests.
+PATCH_SIDE = 4
 #: A typical area spans about this many cells, so most of its points fall in cells no
 #: boundary comes near.
 CELLS_PER_AREA = 32
@@ -52,12 +56,12 @@ class CellGrid:
 
     def blocks(self, col: np.ndarray, row: np.ndarray) -> np.ndarray:
         """The block number (0 .. blocks_x * blocks_y - 1) of each cell."""
-        return (col // BLOCK_SIDE) * self.blocks_y + row // BLOCK_SIDE
+        return (col >> BLOCK_SHIFT) * self.blocks_y + (row >> BLOCK_SHIFT)
 
     @staticmethod
     def place_in_block(col: np.ndarray, row: np.ndarray) -> np.ndarray:
         """Each cell's place among its block's BLOCK_SIDE**2 cells."""
-        return (col % BLOCK_SIDE) * BLOCK_SIDE + row % BLOCK_SIDE
+        return ((col & (BLOCK_SIDE - 1)) << BLOCK_SHIFT) | (row & (BLOCK_SIDE - 1))
 
 
 def grid_over(extent: tuple[float, float, float, float], per_unit: float) -> CellGrid:
@@ -112,14 +116,13 @@ class GriddedPoints:
     def stored_cells(self) -> np.ndarray:
         """Each point's cell as an index into the occupied blocks' cells."""
         slot = self.occupied.slot[self.block]
-        return slot * (BLOCK_SIDE * BLOCK_SIDE) + CellGrid.place_in_block(self.col, self.row)
+        return (slot << (2 * BLOCK_SHIFT)) | CellGrid.place_in_block(self.col, self.row)
 
 
-def box_blocks(grid: CellGrid, bounds: np.ndarray) -> np.ndarray:
-    """How many blocks each bounding box (minx, miny, maxx, maxy rows) reaches."""
-    wide = grid.columns(bounds[:, 2]) // BLOCK_SIDE - grid.columns(bounds[:, 0]) // BLOCK_SIDE
-    high = grid.rows(bounds[:, 3]) // BLOCK_SIDE - grid.rows(bounds[:, 1]) // BLOCK_SIDE
-    return (wide + 1) * (high + 1)
+def box_columns(grid: CellGrid, bounds: np.ndarray) -> np.ndarray:
+    """How many patch columns (of PATCH_SIDE cells) each bounding box (minx, miny, maxx,
+    maxy rows) reaches."""
+    return (grid.columns(bounds[:, 2]) - grid.columns(bounds[:, 0])) // PATCH_SIDE + 2
 
 
 def grid_points(
@@ -131,13 +134,13 @@ def grid_points(
 ) -> GriddedPoints:
     """The points (all inside ``extent``, the union of the areas' finite ``bounds``) on the
     finest grid no finer than ``per_unit`` cells per unit that keeps within MAX_BLOCKS
-    blocks, MAX_CELLS stored cells and MAX_CELLS (area, block) pairs."""
+    blocks, MAX_CELLS stored cells and MAX_CELLS (area, patch column) pairs."""
     while True:
         grid = grid_over(extent, per_unit)
         per_unit /= 2
         if grid.blocks_x * grid.blocks_y > MAX_BLOCKS:
             continue
-        if box_blocks(grid, bounds).sum() > MAX_CELLS:
+        if box_columns(grid, bounds).sum() > MAX_CELLS:
             continue
         col, row = grid.columns(x), grid.rows(y)
         block = grid.blocks(col, row)

@@ -53,8 +53,7 @@ def _owners_by_cells(
     standing[label[in_clean]] = np.flatnonzero(in_clean)
     standing_for = np.flatnonzero(standing >= 0)
     tested = np.concatenate([standing[standing_for], np.flatnonzero(~in_clean)])
-    slots = points.occupied.slot[points.block[tested]]
-    exact = exact_owner_positions(x[tested], y[tested], slots, points, geoms, bounds)
+    exact = exact_owner_positions(x[tested], y[tested], points.grid, geoms, bounds)
     by_label = np.full(len(standing), len(geoms), dtype=np.int64)
     by_label[standing_for] = exact[: len(standing_for)]
     owner = by_label[label]
@@ -89,8 +88,7 @@ def owner_positions(lon: np.ndarray, lat: np.ndarray, geoms: np.ndarray) -> np.n
     if len(x) >= CELLS_FROM_POINTS and polygonal:
         found = _owners_by_cells(x, y, points, geoms, bounds)
     else:
-        slots = points.occupied.slot[points.block]
-        found = exact_owner_positions(x, y, slots, points, geoms, bounds)
+        found = exact_owner_positions(x, y, points.grid, geoms, bounds)
     if which is None:
         return found
     owner[which] = found
@@ -101,14 +99,11 @@ def assign_points(lon: np.ndarray, lat: np.ndarray, areas: gpd.GeoDataFrame) -> 
     """The owning area_id of each point (object array, None where no area covers it)."""
     lon = np.asarray(lon, dtype="float64")
     lat = np.asarray(lat, dtype="float64")
-    result = np.full(len(lon), None, dtype=object)
     if len(lon) == 0 or len(areas) == 0:
-        return result
+        return np.full(len(lon), None, dtype=object)
     ids, geoms = _sorted_areas(areas)
-    owner = owner_positions(lon, lat, geoms)
-    owned = owner < len(ids)
-    result[owned] = ids[owner[owned]]
-    return result
+    # Position len(ids), "no area", reads None.
+    return np.append(ids.astype(object), None)[owner_positions(lon, lat, geoms)]
 
 
 def assign_points_sjoin(lon: np.ndarray, lat: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray:
