@@ -103,7 +103,9 @@ def assign_points(lon: np.ndarray, lat: np.ndarray, areas: gpd.GeoDataFrame) -> 
         return np.full(len(lon), None, dtype=object)
     ids, geoms = _sorted_areas(areas)
     # Position len(ids), "no area", reads None.
-    return np.append(ids.astype(object), None)[owner_positions(lon, lat, geoms)]
+    named = np.full(len(ids) + 1, None, dtype=object)
+    named[: len(ids)] = ids
+    return named[owner_positions(lon, lat, geoms)]
 
 
 def assign_points_sjoin(lon: np.ndarray, lat: np.ndarray, areas: gpd.GeoDataFrame) -> np.ndarray:
