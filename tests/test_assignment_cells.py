@@ -27,6 +27,17 @@ def cells_always(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(exact_assignment, "CELLS_FROM_POINTS", 0)
 
 
+@pytest.fixture(params=["cells", "exact tests only"])
+def either_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Classify by cells, or test every point exactly, however many the points."""
+    threshold = 0 if request.param == "cells" else 1 << 62
+    monkeypatch.setattr(exact_assignment, "CELLS_FROM_POINTS", threshold)
+    # The grid then depends on the areas alone, not on how many points: the points put on
+    # its cell edges stay on them.
+    monkeypatch.setattr(cell_grid, "MAX_CELLS_PER_POINT", 1 << 30)
+    return str(request.param)
+
+
 def shapes() -> gpd.GeoDataFrame:
     # A|B share an edge, C overlaps both and rises above them, H has a hole holding its own
     # island I, M is a multipolygon of two squares, one touching B at a vertex; IDs out of
@@ -103,12 +114,12 @@ def test_worked_cases_through_the_cells() -> None:
     assert list(assign_points_sjoin(lon, lat, shapes())) == [want for _, want in WORKED]
 
 
+@pytest.mark.usefixtures("either_way")
 def test_dense_points_on_hand_drawn_shapes_match_the_plain_join() -> None:
     areas = shapes()
     lon, lat = dense_points(areas, 40_000, seed=7)
     edges = cell_edges(areas, lon, lat)
     lon, lat = np.concatenate([lon, edges[:, 0]]), np.concatenate([lat, edges[:, 1]])
-    assert len(lon) >= exact_assignment.CELLS_FROM_POINTS  # the cells are used
     got = assign_points(lon, lat, areas)
     assert (got == assign_points_sjoin(lon, lat, areas)).all()
     # Points in every kind of place were there to get right.
@@ -137,6 +148,7 @@ def county_points(counties: gpd.GeoDataFrame, seed: int) -> tuple[np.ndarray, np
     return np.concatenate([lon, extra[:, 0]]), np.concatenate([lat, extra[:, 1]])
 
 
+@pytest.mark.usefixtures("either_way")
 def test_counties_with_points_on_vertices_edges_and_cells_match_the_plain_join(
     counties: gpd.GeoDataFrame,
 ) -> None:
@@ -146,6 +158,7 @@ def test_counties_with_points_on_vertices_edges_and_cells_match_the_plain_join(
     assert got[-3:].tolist() == [None, None, None]
 
 
+@pytest.mark.usefixtures("cells_always")
 def test_a_grid_coarsened_to_fit_the_caps_gives_the_same_answer(
     counties: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:

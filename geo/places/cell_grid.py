@@ -27,6 +27,9 @@ CELLS_PER_AREA = 32
 #: table of blocks, and the cells of the blocks that hold points.
 MAX_BLOCKS = 1 << 22
 MAX_CELLS = 1 << 23
+#: Labelling a cell costs about what testing a point does over a few dozen cells: a grid
+#: finer than this many stored cells per point costs more than the tests it saves.
+MAX_CELLS_PER_POINT = 8
 
 
 @dataclass(frozen=True)
@@ -66,12 +69,13 @@ class CellGrid:
 
 def grid_over(extent: tuple[float, float, float, float], per_unit: float) -> CellGrid:
     """A grid of cells of side ``1 / per_unit`` covering ``extent`` (x0, y0, x1, y1), with a
-    margin of two cells on every side."""
-    x0 = extent[0] - 2.0 / per_unit
-    y0 = extent[1] - 2.0 / per_unit
+    margin of at least two cells on every side. Its corner is a whole number of cells from 0,
+    so a grid's cell edges are edges of every finer grid too."""
+    x0 = (np.floor(extent[0] * per_unit) - 2.0) / per_unit
+    y0 = (np.floor(extent[1] * per_unit) - 2.0) / per_unit
     blocks_x = int((extent[2] - x0) * per_unit) // BLOCK_SIDE + 2
     blocks_y = int((extent[3] - y0) * per_unit) // BLOCK_SIDE + 2
-    return CellGrid(x0, y0, per_unit, blocks_x, blocks_y)
+    return CellGrid(float(x0), float(y0), per_unit, blocks_x, blocks_y)
 
 
 def typical_cells_per_unit(bounds: np.ndarray) -> float:
@@ -134,16 +138,20 @@ def grid_points(
 ) -> GriddedPoints:
     """The points (all inside ``extent``, the union of the areas' finite ``bounds``) on the
     finest grid no finer than ``per_unit`` cells per unit that keeps within MAX_BLOCKS
-    blocks, MAX_CELLS stored cells and MAX_CELLS (area, patch column) pairs."""
+    blocks, MAX_CELLS stored cells (and MAX_CELLS_PER_POINT a point) and MAX_CELLS
+    (area, patch column) pairs; coarser and coarser until all of it fits in one block."""
+    cell_cap = max(min(MAX_CELLS, MAX_CELLS_PER_POINT * len(x)), BLOCK_SIDE * BLOCK_SIDE)
+    pair_cap = max(MAX_CELLS, 4 * len(bounds))
     while True:
         grid = grid_over(extent, per_unit)
         per_unit /= 2
-        if grid.blocks_x * grid.blocks_y > MAX_BLOCKS:
+        single = grid.blocks_x * grid.blocks_y <= 4  # the +2 margins: one block of points
+        if not single and grid.blocks_x * grid.blocks_y > MAX_BLOCKS:
             continue
-        if box_columns(grid, bounds).sum() > MAX_CELLS:
+        if not single and box_columns(grid, bounds).sum() > pair_cap:
             continue
         col, row = grid.columns(x), grid.rows(y)
         block = grid.blocks(col, row)
         occupied = occupied_blocks(grid, block)
-        if occupied.count * BLOCK_SIDE * BLOCK_SIDE <= MAX_CELLS:
+        if single or occupied.count * BLOCK_SIDE * BLOCK_SIDE <= cell_cap:
             return GriddedPoints(grid, col, row, block, occupied)

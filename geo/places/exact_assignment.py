@@ -26,8 +26,9 @@ from geo.places.boundary_cells import boundary_segments, clean_cells, clean_stre
 from geo.places.cell_grid import GriddedPoints, grid_points, typical_cells_per_unit
 from geo.places.exact_owners import exact_owner_positions
 
-#: Below this many points the cells cost more than they save: every point is tested exactly.
-CELLS_FROM_POINTS = 20_000
+#: Below about this many points the cells cost more than they save (measured on the
+#: counties): every point is tested exactly.
+CELLS_FROM_POINTS = 100_000
 #: shapely type ids of Polygon and MultiPolygon: the only shapes whose rings the cells read.
 _POLYGONAL = {3, 6}
 
