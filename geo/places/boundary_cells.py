@@ -28,11 +28,21 @@ _IN_BLOCK[1] = [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
 
 
 def boundary_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The start and end (x, y) of every edge of every ring of the polygonal ``geoms``."""
+    """The two ends (x, y) of every edge of every ring of the polygonal ``geoms``, each edge
+    once: a border two areas share is marked once."""
     rings = shapely.get_rings(shapely.get_parts(geoms))
     coords, ring = shapely.get_coordinates(rings, return_index=True)
     same_ring = ring[1:] == ring[:-1]
-    return coords[:-1][same_ring], coords[1:][same_ring]
+    start, end = coords[:-1][same_ring], coords[1:][same_ring]
+    # Ends in (x, y) order, so a shared edge reads alike whichever ring it came from.
+    swap = (start[:, 0] > end[:, 0]) | ((start[:, 0] == end[:, 0]) & (start[:, 1] > end[:, 1]))
+    low = np.where(swap[:, None], end, start)
+    high = np.where(swap[:, None], start, end)
+    order = np.lexsort((high[:, 1], high[:, 0], low[:, 1], low[:, 0]))
+    low, high = low[order], high[order]
+    first = np.ones(len(low), dtype=bool)
+    first[1:] = (low[1:] != low[:-1]).any(axis=1) | (high[1:] != high[:-1]).any(axis=1)
+    return low[first], high[first]
 
 
 def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
