@@ -4,7 +4,9 @@ shipped counties, and when the grid has to coarsen to stay small."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -13,7 +15,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from geo.imports.area_files import read_areas
-from geo.places import cell_grid, exact_assignment
+from geo.places import boundary_cells, cell_grid, exact_assignment
 from geo.places.boundary_cells import boundary_segments, clean_cells
 from geo.places.cell_grid import BLOCK_SIDE, grid_points, typical_cells_per_unit
 from geo.places.exact_assignment import _sorted_areas, assign_points, assign_points_sjoin
@@ -25,17 +27,29 @@ COUNTIES = Path(__file__).resolve().parent.parent / "data" / "us-atlas" / "count
 def cells_always(monkeypatch: pytest.MonkeyPatch) -> None:
     """Classify by cells however few the points."""
     monkeypatch.setattr(exact_assignment, "CELLS_FROM_POINTS", 0)
+    monkeypatch.setattr(exact_assignment, "CELLS_POINTS_PER_VERTEX", 0)
 
 
 @pytest.fixture(params=["cells", "exact tests only"])
-def either_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Classify by cells, or test every point exactly, however many the points."""
-    threshold = 0 if request.param == "cells" else 1 << 62
-    monkeypatch.setattr(exact_assignment, "CELLS_FROM_POINTS", threshold)
+def either_way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Classify by cells, or test every point exactly, however many the points; and check
+    afterwards that the way asked for was the way taken."""
+    by_cells = request.param == "cells"
+    monkeypatch.setattr(exact_assignment, "CELLS_FROM_POINTS", 0 if by_cells else 1 << 62)
+    monkeypatch.setattr(exact_assignment, "CELLS_POINTS_PER_VERTEX", 0)
     # The grid then depends on the areas alone, not on how many points: the points put on
     # its cell edges stay on them.
     monkeypatch.setattr(cell_grid, "MAX_CELLS_PER_POINT", 1 << 30)
-    return str(request.param)
+    calls = []
+    by_cells_fn = exact_assignment._owners_by_cells
+
+    def counted(*args: Any) -> np.ndarray:
+        calls.append(1)
+        return by_cells_fn(*args)
+
+    monkeypatch.setattr(exact_assignment, "_owners_by_cells", counted)
+    yield
+    assert bool(calls) == by_cells
 
 
 def shapes() -> gpd.GeoDataFrame:
@@ -159,12 +173,13 @@ def test_counties_with_points_on_vertices_edges_and_cells_match_the_plain_join(
 
 
 @pytest.mark.usefixtures("cells_always")
-def test_a_grid_coarsened_to_fit_the_caps_gives_the_same_answer(
+def test_a_grid_coarsened_to_fit_the_caps_marked_a_slice_at_a_time_gives_the_same_answer(
     counties: gpd.GeoDataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lon, lat = county_points(counties, seed=12)
     want = assign_points_sjoin(lon, lat, counties)
     monkeypatch.setattr(cell_grid, "MAX_CELLS", 64 * BLOCK_SIDE * BLOCK_SIDE)
+    monkeypatch.setattr(boundary_cells, "SEGMENTS_AT_ONCE", 1000)
     assert (assign_points(lon, lat, counties) == want).all()
 
 

@@ -22,6 +22,8 @@ from scipy import ndimage
 
 from geo.places.cell_grid import BLOCK_SHIFT, BLOCK_SIDE, GriddedPoints
 
+#: How many boundary segments are marked in one go.
+SEGMENTS_AT_ONCE = 1 << 17
 #: The 4-neighbourhood within a block: blocks stack along the first axis and never join.
 _IN_BLOCK = np.zeros((3, 3, 3), dtype=bool)
 _IN_BLOCK[1] = [[0, 1, 0], [1, 1, 1], [0, 1, 0]]
@@ -91,15 +93,19 @@ def cells_near_segments(
 def clean_cells(points: GriddedPoints, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Per cell of the occupied blocks (as ``GriddedPoints.stored_cells`` numbers them): True
     where no boundary segment comes near it."""
-    col, row = cells_near_segments(points, start, end)
-    inside = (col >= 0) & (row >= 0) & (col >> BLOCK_SHIFT < points.grid.blocks_x)
-    inside &= row >> BLOCK_SHIFT < points.grid.blocks_y
-    col, row = col[inside], row[inside]
-    slot = points.occupied.slot[points.grid.blocks(col, row)]
-    held = slot >= 0
     clean = np.ones(points.occupied.count * BLOCK_SIDE * BLOCK_SIDE, dtype=bool)
-    place = slot[held] << (2 * BLOCK_SHIFT)
-    clean[place + points.grid.place_in_block(col[held], row[held])] = False
+    # A slice of the segments at a time: the marks' working arrays stay small however
+    # detailed the boundaries.
+    for first in range(0, len(start), SEGMENTS_AT_ONCE):
+        last = first + SEGMENTS_AT_ONCE
+        col, row = cells_near_segments(points, start[first:last], end[first:last])
+        inside = (col >= 0) & (row >= 0) & (col >> BLOCK_SHIFT < points.grid.blocks_x)
+        inside &= row >> BLOCK_SHIFT < points.grid.blocks_y
+        col, row = col[inside], row[inside]
+        slot = points.occupied.slot[points.grid.blocks(col, row)]
+        held = slot >= 0
+        place = slot[held] << (2 * BLOCK_SHIFT)
+        clean[place + points.grid.place_in_block(col[held], row[held])] = False
     return clean
 
 

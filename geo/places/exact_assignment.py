@@ -29,6 +29,9 @@ from geo.places.exact_owners import exact_owner_positions
 #: Below about this many points the cells cost more than they save (measured on the
 #: counties): every point is tested exactly.
 CELLS_FROM_POINTS = 100_000
+#: Marking the cells costs about a point's exact test per boundary vertex: they pay only when
+#: points outnumber the vertices.
+CELLS_POINTS_PER_VERTEX = 1
 #: shapely type ids of Polygon and MultiPolygon: the only shapes whose rings the cells read.
 _POLYGONAL = {3, 6}
 
@@ -86,7 +89,9 @@ def owner_positions(lon: np.ndarray, lat: np.ndarray, geoms: np.ndarray) -> np.n
         x, y, (minx, miny, maxx, maxy), bounds[known], typical_cells_per_unit(bounds[known])
     )
     polygonal = set(shapely.get_type_id(geoms[known]).tolist()) <= _POLYGONAL
-    if len(x) >= CELLS_FROM_POINTS and polygonal:
+    vertices = int(shapely.get_num_coordinates(geoms[known]).sum())
+    cells_pay = len(x) >= max(CELLS_FROM_POINTS, CELLS_POINTS_PER_VERTEX * vertices)
+    if cells_pay and polygonal:
         found = _owners_by_cells(x, y, points, geoms, bounds)
     else:
         found = exact_owner_positions(x, y, points.grid, geoms, bounds)
