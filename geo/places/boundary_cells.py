@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 from scipy import ndimage
 
-from geo.places.cell_grid import BLOCK_SHIFT, BLOCK_SIDE, GriddedPoints
+from geo.places.cell_grid import BLOCK_SHIFT, BLOCK_SIDE, GriddedPoints, copies_and_ranks
 
 #: How many boundary segments are marked in one go.
 SEGMENTS_AT_ONCE = 1 << 17
@@ -47,13 +47,6 @@ def boundary_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low[first], high[first]
 
 
-def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For items with ``counts`` copies each: the item of every copy and its 0-based rank."""
-    item = np.repeat(np.arange(len(counts)), counts)
-    first = np.cumsum(counts) - counts
-    return item, np.arange(len(item)) - first[item]
-
-
 def margin_of(points: GriddedPoints, vertices: np.ndarray) -> float:
     """The marking margin m: far above the rounding of any computed coordinate (units in the
     last place of the largest coordinate), far below a cell."""
@@ -73,7 +66,7 @@ def cells_near_segments(
     xa = np.minimum(start[:, 0], end[:, 0])
     xb = np.maximum(start[:, 0], end[:, 0])
     first_col = grid.columns(xa - m)
-    seg, rank = _expand(grid.columns(xb + m) - first_col + 1)
+    seg, rank = copies_and_ranks(grid.columns(xb + m) - first_col + 1)
     col = first_col[seg] + rank
     # The part of the segment above the column widened by m, as fractions t of its length.
     left = np.maximum(grid.x0 + col * grid.size - m, xa[seg])
@@ -86,7 +79,7 @@ def cells_near_segments(
     y_start, dy = start[seg, 1], end[seg, 1] - start[seg, 1]
     y_left, y_right = y_start + t_left * dy, y_start + t_right * dy
     first_row = grid.rows(np.minimum(y_left, y_right) - m)
-    piece, rank = _expand(grid.rows(np.maximum(y_left, y_right) + m) - first_row + 1)
+    piece, rank = copies_and_ranks(grid.rows(np.maximum(y_left, y_right) + m) - first_row + 1)
     return col[piece], first_row[piece] + rank
 
 

@@ -67,6 +67,14 @@ class CellGrid:
         return ((col & (BLOCK_SIDE - 1)) << BLOCK_SHIFT) | (row & (BLOCK_SIDE - 1))
 
 
+def copies_and_ranks(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For items with ``counts`` copies each: the item of every copy and its 0-based rank
+    (how runs of cells, patches or pairs are spelled out without a Python loop)."""
+    item = np.repeat(np.arange(len(counts)), counts)
+    first = np.cumsum(counts) - counts
+    return item, np.arange(len(item)) - first[item]
+
+
 def grid_over(extent: tuple[float, float, float, float], per_unit: float) -> CellGrid:
     """A grid of cells of side ``1 / per_unit`` covering ``extent`` (x0, y0, x1, y1), with a
     margin of at least two cells on every side. Its corner is a whole number of cells from 0,

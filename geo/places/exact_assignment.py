@@ -13,7 +13,8 @@ comes near (:mod:`geo.places.boundary_cells`); a connected stretch of unmarked c
 one region no boundary crosses, so one point's exact answer there is every point's. Only the
 points in marked cells, and one point per stretch, are tested exactly
 (:mod:`geo.places.exact_owners`: candidate pairs by bounding box, ``shapely.intersects_xy``
-on the prepared polygons).
+on the prepared polygons). Below CELLS_FROM_POINTS points, or for shapes other than
+polygons, every point is tested that way.
 """
 
 from __future__ import annotations

@@ -13,14 +13,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from geo.places.cell_grid import BLOCK_SIDE, PATCH_SIDE, CellGrid
-
-
-def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For items with ``counts`` copies each: the item of every copy and its 0-based rank."""
-    item = np.repeat(np.arange(len(counts)), counts)
-    first = np.cumsum(counts) - counts
-    return item, np.arange(len(item)) - first[item]
+from geo.places.cell_grid import BLOCK_SIDE, PATCH_SIDE, CellGrid, copies_and_ranks
 
 
 def _areas_by_patch(
@@ -36,11 +29,11 @@ def _areas_by_patch(
     last_py = grid.rows(box[:, 3]) // PATCH_SIDE
     # One (area, patch column) at a time, area by area in ascending order: the patches it
     # reaches in that column are a run of the sorted patch numbers.
-    area, rank = _expand(grid.columns(box[:, 2]) // PATCH_SIDE - first_px + 1)
+    area, rank = copies_and_ranks(grid.columns(box[:, 2]) // PATCH_SIDE - first_px + 1)
     column = (first_px[area] + rank) * patches_y
     lo = np.searchsorted(patches, column + first_py[area], side="left")
     hi = np.searchsorted(patches, column + last_py[area], side="right")
-    run, rank = _expand(hi - lo)
+    run, rank = copies_and_ranks(hi - lo)
     patch = lo[run] + rank
     order = np.argsort(patch, kind="stable")  # stable: areas stay ascending within a patch
     starts = np.searchsorted(patch[order], np.arange(len(patches) + 1))
@@ -60,7 +53,7 @@ def exact_owner_positions(
     patches, patch_of_point = np.unique(keys, return_inverse=True)
     areas, starts = _areas_by_patch(grid, patches, bounds)
     counts = starts[patch_of_point + 1] - starts[patch_of_point]
-    point, rank = _expand(counts)
+    point, rank = copies_and_ranks(counts)
     area = areas[starts[patch_of_point][point] + rank]
     px, py = x[point], y[point]
     box = bounds[area]
