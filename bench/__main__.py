@@ -28,6 +28,7 @@ from bench.first_paint import bench_first_paint
 from bench.imports import bench_import
 from bench.measure import BenchRun, Row, format_table, machine_yardstick
 from bench.rollups import bench_rollups
+from bench.row_security import bench_row_security
 from bench.team_load import bench_team_load
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -38,6 +39,7 @@ SECTIONS: dict[str, Callable[[BenchContext], list[Row]]] = {
     "imports": bench_import,
     "business": bench_business_figures,
     "rollups": bench_rollups,
+    "row_security": bench_row_security,
     "exports": bench_exports,
     "first_paint": bench_first_paint,
     "load": bench_team_load,

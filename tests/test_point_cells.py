@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from geo.maps.point_cells import MAX_CELLS, cell_zoom, count_points_in_cells, zoom_to_fit
@@ -120,3 +121,65 @@ def test_count_discs_never_overlap_even_where_customers_are_dense(
     assert (np.floor(y / CELL_PIXELS) == np.floor(mean_y / CELL_PIXELS)).all()
     assert np.hypot(x - mean_x, y - mean_y).max() <= CELL_PIXELS / 2
     assert int(sum(r[2] for r in rows)) == cells.total
+
+
+def _cells_by_hand(
+    demo_store: Store, filters: Filters, kind: str, colour_by: str, max_cells: int, zoom: int
+) -> tuple[int, dict[tuple[int, int], tuple[int, float, float, str]]]:
+    """The cells computed in Python from the selection's rows: the finest grid from
+    ``zoom`` down with at most ``max_cells`` cells, and per cell (column, row) its count,
+    mean latitude and longitude and most common category (ties: the first by name)."""
+    rows = select_customers(demo_store, replace(filters, kind=kind)).dropna(subset=["lat", "lon"])
+    lat, lon = rows["lat"].to_numpy(dtype="float64"), rows["lon"].to_numpy(dtype="float64")
+    x = (lon + 180) / 360
+    phi = np.radians(np.clip(lat, -85.05112878, 85.05112878))
+    y = 0.5 - np.log(np.tan(np.pi / 4 + phi / 2)) / (2 * np.pi)
+    category = rows[colour_by].fillna("").tolist()
+    while True:
+        per_world = 256 * 2**zoom / 80
+        columns = np.floor(x * per_world).astype(int), np.floor(y * per_world).astype(int)
+        keys = list(zip(*columns, strict=True))
+        if len(set(keys)) <= max_cells or zoom == 0:
+            break
+        zoom -= 1
+    frame = pd.DataFrame({"key": keys, "lat": lat, "lon": lon, "category": category})
+    cells: dict[tuple[int, int], tuple[int, float, float, str]] = {}
+    for key, group in frame.groupby("key"):
+        counts = group["category"].value_counts()
+        most = min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+        cells[key] = (len(group), group["lat"].mean(), group["lon"].mean(), str(most))  # type: ignore[index]
+    return zoom, cells
+
+
+@pytest.mark.parametrize(
+    ("filters", "colour_by", "zoom", "max_cells"),
+    [
+        (Filters(level="county"), "rfm_segment", 6, MAX_CELLS),
+        (Filters(level="state", risk_bands=("high", "medium")), "churn_risk_band", 9, 300),
+        (Filters(level="state", area_ids=("06", "36", "48")), "rfm_segment", 5, 40),
+    ],
+)
+def test_cells_match_a_count_by_hand_of_the_selected_customers(
+    demo_store: Store, filters: Filters, colour_by: str, zoom: int, max_cells: int
+) -> None:
+    # The coarser grids are counted from the finest one's cells: the same cells, counts,
+    # positions and categories as counting every customer on the grid chosen.
+    expected_zoom, expected = _cells_by_hand(
+        demo_store, filters, "customer", colour_by, max_cells, zoom
+    )
+    cells = count_points_in_cells(demo_store, filters, "customer", zoom, colour_by, max_cells)
+    assert cells.zoom == expected_zoom and len(cells) == len(expected) > 1
+    per_world = 256 * 2**cells.zoom / 80
+    x = (cells.lon + 180) / 360
+    phi = np.radians(cells.lat)
+    y = 0.5 - np.log(np.tan(np.pi / 4 + phi / 2)) / (2 * np.pi)
+    got = {
+        (int(np.floor(cx * per_world)), int(np.floor(cy * per_world))): (int(n), la, lo, cat)
+        for cx, cy, n, la, lo, cat in zip(
+            x, y, cells.count, cells.lat, cells.lon, cells.category or [], strict=True
+        )
+    }
+    assert got.keys() == expected.keys()
+    for key, (n, la, lo, cat) in expected.items():
+        assert got[key][0] == n and got[key][3] == cat, key
+        assert got[key][1:3] == pytest.approx((la, lo), abs=1e-9)

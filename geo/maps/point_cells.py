@@ -30,8 +30,6 @@ MERCATOR_MAX_LAT = 85.05112878
 #: From this zoom on the map draws customers one by one (a seeded sample, announced as such)
 #: instead of counted cells.
 DOTS_ZOOM = 10
-#: How many grids, from the one asked for down, are tried against MAX_CELLS.
-CANDIDATE_ZOOMS = 6
 #: Leaflet's zoom range for the map.
 MIN_ZOOM, MAX_ZOOM = 0, 18
 
@@ -126,29 +124,18 @@ def count_points_in_cells(
         f"0.5 - ln(tan(pi() / 4 + radians(least(greatest(lat, -{MERCATOR_MAX_LAT}), "
         f"{MERCATOR_MAX_LAT})) / 2)) / (2 * pi()) AS y FROM ({located}) AS located"
     )
-    # Each scan counts the customers and the cells of a few candidate grids, from the one
-    # asked for down; the cells are then grouped on the finest grid within max_cells.
-    chosen: int | None = None
     top = cell_zoom(zoom)
     with store.snapshot(scope) as reader:
-        while chosen is None:
-            candidates = list(range(top, max(MIN_ZOOM, top - CANDIDATE_ZOOMS) - 1, -1))
-            distinct = ", ".join(
-                f"count(DISTINCT floor(x * {_per_world(z)}) * {2**32} + floor(y * {_per_world(z)}))"
-                for z in candidates
-            )
-            row = reader.query(f"SELECT count(*), {distinct} FROM ({points}) AS points", params)
-            counts = [int(n) for n in row.iloc[0]]
-            total = counts[0]
-            fits = [z for z, n in zip(candidates, counts[1:], strict=True) if n <= max_cells]
-            chosen = fits[0] if fits else (MIN_ZOOM if candidates[-1] == MIN_ZOOM else None)
-            top = candidates[-1] - 1
-        cells = _cells_at(reader, points, params, chosen)
+        fine = _cells_by_category(reader, points, params, top)
+    # One scan groups the customers on the finest grid; every coarser grid's cell is a
+    # block of 2**k x 2**k of its cells, so the coarser grids are counted from it.
+    chosen = _finest_zoom_within(fine, top, max_cells)
+    cells = _merged_to(fine, top - chosen)
     return PointCells(
         lat=cells["lat"].to_numpy(dtype="float64"),
         lon=cells["lon"].to_numpy(dtype="float64"),
         count=cells["n"].to_numpy(dtype="int64"),
-        total=total,
+        total=int(fine["n"].sum()),
         zoom=chosen,
         category=[str(c) for c in cells["category"]] if colour_by else None,
     )
@@ -159,18 +146,57 @@ def _per_world(zoom: int) -> float:
     return 256 * 2**zoom / CELL_PIXELS
 
 
-def _cells_at(reader: StoreReader, points: str, params: list[Any], zoom: int) -> pd.DataFrame:
-    """Cells of one zoom's grid: lat, lon (means), n, category (the most common)."""
+def _cells_by_category(
+    reader: StoreReader, points: str, params: list[Any], zoom: int
+) -> pd.DataFrame:
+    """Customers per cell of one zoom's grid and category: cx, cy (the cell's column and
+    row, whole numbers), category, n, lat_sum, lon_sum (degrees)."""
     per_world = _per_world(zoom)
-    # Customers per cell and category first, then per cell; the first category by count
-    # (then by name) is the cell's, so the same data always gives the same cells.
-    return reader.query(
-        f"WITH p AS ({points}), by_category AS (SELECT floor(x * ?) AS cx, "
-        "floor(y * ?) AS cy, category, count(*) AS n, sum(lat) AS lat_sum, "
-        "sum(lon) AS lon_sum FROM p GROUP BY cx, cy, category) "
-        "SELECT sum(lat_sum) / sum(n) AS lat, sum(lon_sum) / sum(n) AS lon, "
-        "CAST(sum(n) AS BIGINT) AS n, "
-        "(array_agg(category ORDER BY n DESC, category))[1] AS category "
-        "FROM by_category GROUP BY cx, cy ORDER BY cy, cx",
+    frame = reader.query(
+        # The points come first, so that their parameters come first.
+        f"WITH p AS ({points}) SELECT floor(x * ?) AS cx, floor(y * ?) AS cy, category, "
+        "count(*) AS n, sum(lat) AS lat_sum, sum(lon) AS lon_sum FROM p "
+        "GROUP BY cx, cy, category",
         [*params, per_world, per_world],
     )
+    return frame.astype(
+        {"cx": "int64", "cy": "int64", "category": "object", "n": "int64", "lat_sum": "float64",
+         "lon_sum": "float64"}
+    )  # fmt: skip
+
+
+def _finest_zoom_within(fine: pd.DataFrame, zoom: int, max_cells: int) -> int:
+    """The finest zoom, ``zoom`` or coarser, whose grid holds the cells of ``fine`` (cells of
+    ``zoom``'s grid) in at most ``max_cells`` cells; MIN_ZOOM when none does."""
+    cells = np.unique(np.stack([fine["cx"].to_numpy(), fine["cy"].to_numpy()], axis=1), axis=0)
+    while len(cells) > max_cells and zoom > MIN_ZOOM:
+        cells = np.unique(cells // 2, axis=0)
+        zoom -= 1
+    return zoom
+
+
+def _merged_to(fine: pd.DataFrame, halvings: int) -> pd.DataFrame:
+    """Cells ``halvings`` zooms coarser than ``fine``'s: lat, lon (means), n, category (the
+    most common; ties: the first by name), ordered by row then column."""
+    shift = 2**halvings
+    by_category = (
+        fine.assign(cx=fine["cx"] // shift, cy=fine["cy"] // shift)
+        .groupby(["cy", "cx", "category"], as_index=False, sort=False)[["n", "lat_sum", "lon_sum"]]
+        .sum()
+    )
+    # The first category by count (then by name) is the cell's, so the same data always
+    # gives the same cells.
+    top_category = (
+        by_category.sort_values(["cy", "cx", "n", "category"], ascending=[True, True, False, True])
+        .drop_duplicates(["cy", "cx"])
+        .set_index(["cy", "cx"])["category"]
+    )
+    cells = by_category.groupby(["cy", "cx"])[["n", "lat_sum", "lon_sum"]].sum()
+    return pd.DataFrame(
+        {
+            "lat": cells["lat_sum"] / cells["n"],
+            "lon": cells["lon_sum"] / cells["n"],
+            "n": cells["n"],
+            "category": top_category.reindex(cells.index),
+        }
+    ).reset_index(drop=True)
