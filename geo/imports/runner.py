@@ -217,7 +217,7 @@ def _write_customers(
         store.upsert_customers(tx, frame)
         located = frame[["customer_id", "lat", "lon"]]
         assignment = assign_into(tx, store, located, progress=within(progress, 0.1, 1.0))
-        swapped = count_inside_if_swapped(tx, located)
+        swapped = count_inside_if_swapped(tx, located, assignment.outside_every_level)
         if swapped:
             report.warnings.append(
                 f"{swapped:,} customers are outside all areas but would fall inside if "

@@ -26,6 +26,11 @@ class AssignmentSummary:
     """How many customers fell in each location status, per level (coarse to fine)."""
 
     by_level: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The customer_ids assigned here that lie outside the areas of every level assigned
+    #: (located, in none): what :func:`outside_every_level` reads back from the store.
+    outside_every_level: pd.Index = field(
+        default_factory=lambda: pd.Index([]), repr=False, compare=False
+    )
 
     @property
     def finest(self) -> dict[str, int]:
@@ -46,12 +51,13 @@ def locate_in_level(customers: pd.DataFrame, areas: pd.DataFrame, level: str) ->
     if located.any() and len(areas):
         area_id[located] = assign_points(lon[located], lat[located], areas)
     status = np.where(~located, NO_LOCATION, np.where(pd.isna(area_id), OUTSIDE_AREAS, IN_AREA))
+    # Categories, not a text per row: a million rows of three words cost codes only.
     return pd.DataFrame(
         {
-            "customer_id": customers["customer_id"].to_numpy(),
-            "level": level,
-            "area_id": area_id,
-            "location_status": status,
+            "customer_id": customers["customer_id"].array,
+            "level": pd.Categorical.from_codes(np.zeros(len(customers), "int8"), pd.Index([level])),
+            "area_id": pd.Categorical(area_id),
+            "location_status": pd.Categorical(status, categories=LOCATION_STATUSES),
         }
     )
 
@@ -66,6 +72,7 @@ def assign_into(
     """Assign ``customers`` at every level (or ``levels``), writing through ``tx``."""
     summary = AssignmentSummary()
     chosen = list(levels) if levels is not None else levels_in(tx)
+    outside = np.ones(len(customers), dtype=bool) if chosen else np.zeros(0, dtype=bool)
     for i, level in enumerate(chosen):
         if progress:
             progress(f"assigning to {level}", i / max(len(chosen), 1))
@@ -73,6 +80,8 @@ def assign_into(
         store.write_assignments(tx, level, assigned)
         counts = assigned["location_status"].value_counts()
         summary.by_level[level] = {s: int(counts.get(s, 0)) for s in LOCATION_STATUSES}
+        outside &= (assigned["location_status"] == OUTSIDE_AREAS).to_numpy()
+    summary.outside_every_level = pd.Index(customers["customer_id"].to_numpy()[outside])
     if progress:
         progress("assigned", 1.0)
     return summary
