@@ -7,6 +7,7 @@ from pathlib import Path
 
 from geo.demo.business import build_demo
 from geo.errors import InputError
+from geo.places.assignment_stamp import mark_assignments_current
 from geo.places.level_assignment import assign_into
 from geo.progress import Progress, within
 from geo.store.duckdb_store import DuckDBStore
@@ -53,8 +54,10 @@ def build_demo_database(
             store,
             demo.customers[["customer_id", "lat", "lon"]],
             progress=within(progress, 0.7, 1.0),
+            replacing=False,  # the business was cleared above
         )
         store.bump_data_version(tx)
+        mark_assignments_current(tx)  # every customer was just assigned at every level
         store.set_meta(tx, DEMO_MARKER, f"seed {seed}")
     return store.table_counts()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from geo.places.assignment_stamp import mark_assignments_current
 from geo.places.exact_assignment import assign_points
 from geo.progress import Progress
 from geo.schema import IN_AREA, LOCATION_STATUSES, NO_LOCATION, OUTSIDE_AREAS
@@ -68,8 +69,13 @@ def assign_into(
     customers: pd.DataFrame,
     levels: Sequence[str] | None = None,
     progress: Progress | None = None,
+    *,
+    replacing: bool = True,
 ) -> AssignmentSummary:
-    """Assign ``customers`` at every level (or ``levels``), writing through ``tx``."""
+    """Assign ``customers`` at every level (or ``levels``), writing through ``tx``.
+
+    ``replacing=False`` when none of them has a stored assignment (the caller has just
+    removed them): nothing is looked for to replace."""
     summary = AssignmentSummary()
     chosen = list(levels) if levels is not None else levels_in(tx)
     outside = np.ones(len(customers), dtype=bool) if chosen else np.zeros(0, dtype=bool)
@@ -77,7 +83,7 @@ def assign_into(
         if progress:
             progress(f"assigning to {level}", i / max(len(chosen), 1))
         assigned = locate_in_level(customers, areas_in(tx, level), level)
-        store.write_assignments(tx, level, assigned)
+        store.write_assignments(tx, level, assigned, replacing=replacing)
         counts = assigned["location_status"].value_counts()
         summary.by_level[level] = {s: int(counts.get(s, 0)) for s in LOCATION_STATUSES}
         outside &= (assigned["location_status"] == OUTSIDE_AREAS).to_numpy()
@@ -92,8 +98,9 @@ def assign_customers(store: Store, progress: Progress | None = None) -> Assignme
     customers = store.customer_locations()
     with store.transaction() as tx:
         tx.execute("DELETE FROM assignments")
-        summary = assign_into(tx, store, customers, progress=progress)
+        summary = assign_into(tx, store, customers, progress=progress, replacing=False)
         store.bump_data_version(tx)
+        mark_assignments_current(tx)
     return summary
 
 
