@@ -257,9 +257,8 @@ def _write_sales(store: Store, prepared: PreparedImport, progress: Progress | No
 def _write_areas(store: Store, prepared: PreparedImport, progress: Progress | None) -> ImportResult:
     areas = prepared.rows
     levels = sorted(pd.unique(areas["level"]).tolist())
-    with store.snapshot() as reader:
-        read_at = data_version_in(reader)
-        customers = reader.query("SELECT customer_id, lat, lon FROM customers ORDER BY customer_id")
+    read_at = store.data_version()  # read first: a write after it makes it stale
+    customers = store.customer_locations()
     with store.transaction() as tx:
         # Current only if nothing was written since the customers were read.
         current = assignments_current_in(tx) and data_version_in(tx) == read_at
