@@ -190,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(p)
 
     p = sub.add_parser("assign", help="re-assign every customer to the areas of every level")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="recompute even when the stored assignments are current",
+    )
     _add_json(p)
 
     p = sub.add_parser("areas", help="per-area KPIs as CSV")
@@ -670,12 +675,25 @@ def run_import(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
 
 
 def run_assign(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    summary = assign_customers(store, progress=_progress(args))
+    from geo.places.assignment_stamp import assignments_current
+    from geo.places.level_assignment import summarise_assignments
+
+    if not args.force and assignments_current(store):
+        # The imports since the last full assignment assigned what they wrote.
+        summary = summarise_assignments(store)
+        head = "the stored assignments are current: nothing recomputed (--force recomputes)"
+        recomputed = False
+    else:
+        summary = assign_customers(store, progress=_progress(args))
+        head, recomputed = "", True
     text = "\n".join(
-        f"{lv}: " + ", ".join(f"{k} {v}" for k, v in c.items())
-        for lv, c in summary.by_level.items()
+        [head] * bool(head)
+        + [
+            f"{lv}: " + ", ".join(f"{k} {v}" for k, v in c.items())
+            for lv, c in summary.by_level.items()
+        ]
     )
-    return summary.to_dict(), text or "no areas to assign to"
+    return {**summary.to_dict(), "recomputed": recomputed}, text or "no areas to assign to"
 
 
 def run_areas(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:

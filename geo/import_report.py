@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,10 @@ import pandas as pd
 REJECT_COLUMNS = ("_row", "_reason", "_column", "_detail")
 #: Longest text a cell may hold (characters): a longer one is a broken file, not a name.
 MAX_TEXT_CHARS = 1000
+#: A rejection's detail: one text for every row, a text per row (a Series on the rows'
+#: index), or a function giving the texts of the rows it is asked for (their index), so that
+#: the texts of a million rows are never made to tell a few.
+Detail = str | pd.Series | Callable[[pd.Index], pd.Series]
 
 
 @dataclass
@@ -95,6 +100,15 @@ class ImportReport:
         return "\n".join(lines)
 
 
+def _length_texts(lengths: pd.Series) -> Callable[[pd.Index], pd.Series]:
+    def texts(rows: pd.Index) -> pd.Series:
+        return lengths[rows].map(
+            lambda n: f"the cell holds {n:,} characters, more than {MAX_TEXT_CHARS:,}"
+        )
+
+    return texts
+
+
 class RowRejections:
     """Each row's rejection: the first reason found, its column and a detail for the user.
 
@@ -108,25 +122,30 @@ class RowRejections:
         self.detail = pd.Series("", index=index, dtype=object)
 
     def reject(
-        self, mask: pd.Series | np.ndarray, code: str, column: str | None, detail: pd.Series | str
+        self, mask: pd.Series | np.ndarray, code: str, column: str | None, detail: Detail
     ) -> None:
-        new = pd.Series(np.asarray(mask, dtype=bool), index=self.reason.index) & self.reason.isna()
+        new = np.asarray(mask, dtype=bool) & self.reason.isna().to_numpy()
+        if not new.any():
+            return
+        rows = self.reason.index[new]
         self.reason[new] = code
         self.column[new] = column or ""
-        self.detail[new] = detail if isinstance(detail, str) else detail[new].astype(str)
+        if isinstance(detail, str):
+            self.detail[new] = detail
+        else:
+            texts = detail(rows) if callable(detail) else detail[rows]
+            self.detail[new] = pd.Series(texts, index=rows).astype(str).to_numpy(dtype=object)
 
     def reject_long_text(self, frame: pd.DataFrame, columns: list[str]) -> None:
         """Reject, as ``text_too_long``, rows with a cell over MAX_TEXT_CHARS in ``columns``."""
         for col in columns:
-            lengths = frame[col].map(lambda v: len(v) if isinstance(v, str) else 0)
-            self.reject(
-                lengths > MAX_TEXT_CHARS,
-                "text_too_long",
-                col,
-                lengths.map(
-                    lambda n: f"the cell holds {n:,} characters, more than {MAX_TEXT_CHARS:,}"
-                ),
-            )
+            values = frame[col]
+            if values.dtype == object:
+                lengths = values.map(lambda v: len(v) if isinstance(v, str) else 0)
+            else:  # text held by Arrow: measured in one pass
+                lengths = values.str.len().fillna(0)
+            lengths = lengths.astype("int64")
+            self.reject(lengths > MAX_TEXT_CHARS, "text_too_long", col, _length_texts(lengths))
 
     @property
     def ok(self) -> pd.Series:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from geo.demo.business import DemoData, build_demo
 from geo.errors import InputError
+from geo.places.assignment_stamp import mark_assignments_current
 from geo.places.level_assignment import assign_into
 from geo.progress import Progress, within
 from geo.store.duckdb_store import DuckDBStore
@@ -116,9 +117,11 @@ def build_demo_database(
                 store,
                 demo.customers[["customer_id", "lat", "lon"]],
                 progress=within(step, 0.7, 1.0),
+                replacing=False,  # the business was cleared above, batches never overlap
             )
             del demo  # one batch in memory at a time
         store.bump_data_version(tx)
+        mark_assignments_current(tx)  # every customer was just assigned at every level
         store.set_meta(tx, DEMO_MARKER, f"seed {seed}")
     return store.table_counts()
 

@@ -14,16 +14,19 @@ given, or a kind that is neither customer nor prospect.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.errors import InputError
 from geo.import_report import ImportReport, RowRejections
 from geo.imports.gazetteer import Gazetteer, load_us_zips, restore_us_zip_zeros
-from geo.imports.table_files import detect_column, read_table, require_column
+from geo.imports.table_files import TEXT, detect_column, read_table, require_column
 from geo.schema import CUSTOMER_COLUMNS, KIND_CUSTOMER, KINDS
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -103,10 +106,32 @@ def rows_text(rows: pd.Series) -> str:
 
 
 def _numbers(frame: pd.DataFrame, col: str | None) -> pd.Series:
+    """The column's numbers (a decimal comma read as a point); NaN where there is none."""
     if col is None:
         return pd.Series(np.nan, index=frame.index)
+    try:
+        # Every cell a number (or empty): read in one pass, as pandas reads each one.
+        text = pc.replace_substring(pa.array(frame[col].astype(TEXT)), ",", ".")
+        numbers = pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
+        return pd.Series(numbers, index=frame.index, dtype="float64")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass  # some cell is not a number: pandas tells which, cell by cell
     text = frame[col].astype("string").str.replace(",", ".", regex=False)
     return pd.to_numeric(text, errors="coerce").astype("float64")
+
+
+def _quoted(values: pd.Series, before: str, after: str) -> Callable[[pd.Index], pd.Series]:
+    """A rejection's detail: each asked-for cell of ``values``, as text between two texts."""
+    return lambda rows: before + values[rows].astype(str) + after
+
+
+def _repeated_ids(ids: pd.Series) -> np.ndarray:
+    """True for each row whose (non-empty) ID appeared on an earlier row."""
+    codes, _ = pd.factorize(ids)  # -1 for an empty ID
+    _, first = np.unique(codes, return_index=True)
+    repeated = np.ones(len(codes), dtype=bool)
+    repeated[first] = False
+    return repeated & (codes >= 0)
 
 
 def read_customers(
@@ -156,11 +181,12 @@ def read_customers(
     rejections.reject_long_text(frame, [c for c in frame.columns if c != "_row"])
 
     reject(ids.isna(), "missing_id", cols["id"], "the ID is empty: give every row an ID")
-    first_row = frame.groupby(ids, dropna=True)["_row"].transform("min")
-    dup = ids.notna() & ids.duplicated(keep="first")
-    reject(
-        dup, "duplicate_id", cols["id"], "same ID as row " + first_row.astype("Int64").astype(str)
-    )
+
+    def first_rows(rows: pd.Index) -> pd.Series:
+        first_row = frame.groupby(ids, dropna=True)["_row"].transform("min")
+        return "same ID as row " + first_row[rows].astype("Int64").astype(str)
+
+    reject(_repeated_ids(ids), "duplicate_id", cols["id"], first_rows)
 
     lat = pd.Series(np.nan, index=frame.index)
     lon = pd.Series(np.nan, index=frame.index)
@@ -173,13 +199,13 @@ def read_customers(
             lat_text.notna() & lat.isna(),
             "bad_coordinate",
             cols["lat"],
-            "latitude '" + lat_text.astype(str) + "' is not a number",
+            _quoted(lat_text, "latitude '", "' is not a number"),
         )
         reject(
             lon_text.notna() & lon.isna(),
             "bad_coordinate",
             cols["lon"],
-            "longitude '" + lon_text.astype(str) + "' is not a number",
+            _quoted(lon_text, "longitude '", "' is not a number"),
         )
         reject(
             lat.notna() ^ lon.notna(),
@@ -192,23 +218,25 @@ def read_customers(
             swapped,
             "swapped_lat_lon",
             cols["lat"],
-            "latitude "
-            + lat.astype(str)
-            + " and longitude "
-            + lon.astype(str)
-            + " look swapped: check the column order",
+            lambda rows: (
+                "latitude "
+                + lat[rows].astype(str)
+                + " and longitude "
+                + lon[rows].astype(str)
+                + " look swapped: check the column order"
+            ),
         )
         reject(
             lat.abs() > 90,
             "lat_out_of_range",
             cols["lat"],
-            "latitude " + lat.astype(str) + " is outside -90..90",
+            _quoted(lat, "latitude ", " is outside -90..90"),
         )
         reject(
             lon.abs() > 180,
             "lon_out_of_range",
             cols["lon"],
-            "longitude " + lon.astype(str) + " is outside -180..180",
+            _quoted(lon, "longitude ", " is outside -180..180"),
         )
     elif has_xy:
         from pyproj import Transformer
@@ -220,7 +248,7 @@ def read_customers(
                 raw.notna() & values.isna(),
                 "bad_coordinate",
                 axis,
-                "'" + raw.astype(str) + "' is not a number",
+                _quoted(raw, "'", "' is not a number"),
             )
         reject(x.notna() ^ y.notna(), "half_coordinate", cols["x"], "give both x and y")
         try:
@@ -272,18 +300,17 @@ def read_customers(
                 )
 
     if kind is not None:
-        kinds = pd.Series(kind, index=frame.index, dtype=object)
+        kinds = pd.Series(kind, index=frame.index, dtype=TEXT)
     elif cols["kind"] is not None:
-        kinds = frame[cols["kind"]].astype("string").str.lower().fillna(KIND_CUSTOMER)
-        kinds = kinds.astype(object)
+        kinds = frame[cols["kind"]].astype(TEXT).str.lower().fillna(KIND_CUSTOMER)
         reject(
             ~kinds.isin(KINDS),
             "bad_kind",
             cols["kind"],
-            "'" + frame[cols["kind"]].astype(str) + "' is neither customer nor prospect",
+            _quoted(frame[cols["kind"]], "'", "' is neither customer nor prospect"),
         )
     else:
-        kinds = pd.Series(KIND_CUSTOMER, index=frame.index, dtype=object)
+        kinds = pd.Series(KIND_CUSTOMER, index=frame.index, dtype=TEXT)
 
     created = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
     if cols["created_on"] is not None:
@@ -302,7 +329,7 @@ def read_customers(
     kept = frame.loc[ok]
     if extra_cols:
         kept_values = [
-            {k: v for k, v in rec.items() if v is not None}
+            {k: v for k, v in rec.items() if isinstance(v, str)}
             for rec in kept[extra_cols].to_dict(orient="records")
         ]
         extra = [json.dumps(v, ensure_ascii=False) if v else None for v in kept_values]
@@ -312,21 +339,21 @@ def read_customers(
     def text_or_none(role: str) -> pd.Series:
         col = cols[role]
         if col is None:
-            return pd.Series(None, index=kept.index, dtype=object)
-        return kept[col].astype(object)
+            return pd.Series(np.nan, index=kept.index, dtype=TEXT)
+        return kept[col].astype(TEXT)
 
     out = pd.DataFrame(
         {
-            "customer_id": kept[str(cols["id"])].astype(object),
+            "customer_id": kept[str(cols["id"])].astype(TEXT),
             "name": text_or_none("name"),
-            "kind": kinds[ok],
+            "kind": kinds[ok].astype(TEXT),
             "lat": lat[ok].astype("float64"),
             "lon": lon[ok].astype("float64"),
-            "postcode": postcode[ok].astype(object),
+            "postcode": postcode[ok].astype(TEXT),
             "email": text_or_none("email"),
             "owner": text_or_none("owner"),
             "created_on": created[ok],
-            "extra": extra,
+            "extra": pd.Series(extra, index=kept.index, dtype=TEXT),
         }
     )[list(CUSTOMER_COLUMNS)].reset_index(drop=True)
 

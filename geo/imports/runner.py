@@ -26,6 +26,11 @@ from geo.imports.customer_files import CustomerColumns, read_customers
 from geo.imports.gazetteer import Gazetteer
 from geo.imports.sale_files import SaleColumns, read_sales
 from geo.imports.swapped_coordinates import count_inside_if_swapped
+from geo.places.assignment_stamp import (
+    assignments_current_in,
+    data_version_in,
+    mark_assignments_current,
+)
 from geo.places.level_assignment import AssignmentSummary, assign_into
 from geo.progress import Progress, within
 from geo.store.protocol import Store
@@ -214,10 +219,14 @@ def _write_customers(
     if progress:
         progress("storing", 0.0)
     with store.transaction() as tx:
+        current = assignments_current_in(tx)
+        # Replaced customers lose their assignments here: theirs are written anew below.
         store.upsert_customers(tx, frame)
         located = frame[["customer_id", "lat", "lon"]]
-        assignment = assign_into(tx, store, located, progress=within(progress, 0.1, 1.0))
-        swapped = count_inside_if_swapped(tx, located)
+        assignment = assign_into(
+            tx, store, located, progress=within(progress, 0.1, 1.0), replacing=False
+        )
+        swapped = count_inside_if_swapped(tx, located, assignment.outside_every_level)
         if swapped:
             report.warnings.append(
                 f"{swapped:,} customers are outside all areas but would fall inside if "
@@ -225,6 +234,8 @@ def _write_customers(
             )
         store.log_import(tx, report)
         store.bump_data_version(tx)
+        if current:
+            mark_assignments_current(tx)
     return ImportResult(report, assignment)
 
 
@@ -232,9 +243,12 @@ def _write_sales(store: Store, prepared: PreparedImport, progress: Progress | No
     if progress:
         progress("storing the order lines", 0.0)
     with store.transaction() as tx:
+        current = assignments_current_in(tx)
         store.upsert_sales(tx, prepared.rows)
         store.log_import(tx, prepared.report)
         store.bump_data_version(tx)
+        if current:  # order lines move no customer and no area
+            mark_assignments_current(tx)
     if progress:
         progress("stored", 1.0)
     return ImportResult(prepared.report)
@@ -243,12 +257,20 @@ def _write_sales(store: Store, prepared: PreparedImport, progress: Progress | No
 def _write_areas(store: Store, prepared: PreparedImport, progress: Progress | None) -> ImportResult:
     areas = prepared.rows
     levels = sorted(pd.unique(areas["level"]).tolist())
+    read_at = store.data_version()  # read first: a write after it makes it stale
     customers = store.customer_locations()
     with store.transaction() as tx:
+        # Current only if nothing was written since the customers were read.
+        current = assignments_current_in(tx) and data_version_in(tx) == read_at
+        # The level's assignments go with its areas: every customer is assigned to it anew.
         store.replace_level(tx, areas)
-        assignment = assign_into(tx, store, customers, levels=levels, progress=progress)
+        assignment = assign_into(
+            tx, store, customers, levels=levels, progress=progress, replacing=False
+        )
         store.log_import(tx, prepared.report)
         store.bump_data_version(tx)
+        if current:
+            mark_assignments_current(tx)
     return ImportResult(prepared.report, assignment)
 
 

@@ -14,13 +14,20 @@ from geo.store.protocol import StoreReader
 from geo.store.tables import areas_in
 
 
-def count_inside_if_swapped(reader: StoreReader, customers: pd.DataFrame) -> int:
+def count_inside_if_swapped(
+    reader: StoreReader, customers: pd.DataFrame, outside_ids: pd.Index | None = None
+) -> int:
     """How many of ``customers`` (customer_id, lat, lon), assigned as ``reader`` sees them, lie
-    outside the areas of every level but would fall inside one with lat and lon swapped."""
+    outside the areas of every level but would fall inside one with lat and lon swapped.
+
+    ``outside_ids``: those outside every level, when the caller has just assigned them
+    (:attr:`AssignmentSummary.outside_every_level`); else they are read from the store."""
     located = customers.dropna(subset=["lat", "lon"])
     if located.empty:
         return 0
-    outside = located[located["customer_id"].isin(outside_every_level(reader))]
+    if outside_ids is None:
+        outside_ids = outside_every_level(reader)
+    outside = located[located["customer_id"].isin(outside_ids)]
     # Swapped, the longitude becomes the latitude: it must be one.
     outside = outside[outside["lon"].abs() <= 90]
     if outside.empty:

@@ -1,10 +1,16 @@
 """Reading CSV and XLSX files into all-text tables, within bounds.
 
-Every cell is read as text (IDs and postcodes keep their leading zeros and every digit);
-empty cells become ``None``. A ``_row`` column holds the spreadsheet row number of each
+Every cell is read as text (IDs and postcodes keep their leading zeros and every digit),
+trimmed of surrounding whitespace, into columns of pandas' text dtype (:data:`TEXT`, held
+by Arrow); empty cells are missing (NaN). A ``_row`` column holds the spreadsheet row number of each
 row: the header is row 1, the first data row is row 2. The columns a rejects file adds
 (``_row``, ``_reason``, ``_column``, ``_detail``) are dropped, so that a fixed rejects file
 imports like the original. Files are read into memory within MAX_FILE_BYTES, never beyond.
+
+A CSV file is parsed by Arrow's columnar reader; a file it would read differently from the
+row reader (pandas') it had before, such as a row short of fields, a blank line between rows
+or a header naming a column twice or not at all, is read by that row reader instead, so that
+every file reads as it always did.
 """
 
 from __future__ import annotations
@@ -17,7 +23,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from geo.errors import InputError
 from geo.import_report import REJECT_COLUMNS
@@ -33,6 +43,10 @@ MAX_XLSX_RATIO = 200
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx",)
 DELIMITERS = (",", ";", "\t")
+#: The dtype of every column read (pandas' "str": text held by Arrow, NaN when missing).
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+#: What Python's ``str.strip()`` removes: every character it counts as whitespace.
+WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 
 
 @dataclass
@@ -121,13 +135,60 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _header_of(text: str, delimiter: str) -> list[str] | None:
+    """The header's fields as the row reader splits them (quotes and all); None for a
+    header this reader cannot split (then the row reader tells what is wrong)."""
+    try:
+        return next(csv.reader(io.StringIO(text), delimiter=delimiter), None)
+    except csv.Error:
+        return None
+
+
+def _read_csv_columnar(data: bytes, text: str, delimiter: str) -> pd.DataFrame | None:
+    """The file parsed by Arrow, every column as text; None when Arrow would not read it
+    exactly as the row reader does (see the module's docstring)."""
+    header = _header_of(text, delimiter)
+    # The row reader renames a repeated or empty header name ("id.1", "Unnamed: 2").
+    if not header or "" in header or len(set(header)) < len(header):
+        return None
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.column_names != header:
+        return None
+    frame = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
+    return frame if all(frame[c].dtype == TEXT for c in frame.columns) else None
+
+
 def _read_csv(data: bytes, source: str, warnings: list[str]) -> pd.DataFrame:
+    warned = len(warnings)
     text = _decode(data, source, warnings)
+    read_as_utf8 = len(warnings) == warned
     delimiter = _sniff_delimiter(text)
     # Count lines first, cheaply, so a huge file is refused before it is parsed.
     _check_shape(text.count("\n"), 0, source)
+    utf8 = data.removeprefix(b"\xef\xbb\xbf") if read_as_utf8 else text.encode("utf-8")
+    frame = _read_csv_columnar(utf8, text, delimiter)
+    if frame is None:
+        frame = _read_csv_by_rows(text, delimiter, source)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    _check_columns(list(frame.columns), source)
+    _check_shape(len(frame), len(frame.columns), source)
+    return frame
+
+
+def _read_csv_by_rows(text: str, delimiter: str, source: str) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(
+        return pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
             dtype=str,
@@ -145,10 +206,6 @@ def _read_csv(data: bytes, source: str, warnings: list[str]) -> pd.DataFrame:
             row=int(match.group(1)) if match else None,
             hint="Check that every row has as many fields as the header, and quotes are closed",
         ) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    _check_columns(list(frame.columns), source)
-    _check_shape(len(frame), len(frame.columns), source)
-    return frame
 
 
 def _xlsx_text(value: object) -> str | None:
@@ -232,10 +289,16 @@ def read_table(path: Path, *, display_name: str | None = None) -> TableFile:
         warnings.append(
             f"{source} looks like a rejects file: its columns {', '.join(annotations)} were ignored"
         )
-    frame["_row"] = range(2, len(frame) + 2)
     data_cols = [c for c in frame.columns if c != "_row"]
-    for col in data_cols:
-        values = frame[col].astype(object).str.strip()
-        frame[col] = values.where(values.notna() & (values != ""), None).astype(object)
-    empty = frame[data_cols].isna().all(axis=1)
-    return TableFile(source, frame.loc[~empty].reset_index(drop=True), warnings)
+    cells = pd.DataFrame({col: trimmed_text(frame[col]) for col in data_cols}, index=frame.index)
+    cells["_row"] = np.arange(2, len(frame) + 2, dtype="int64")
+    empty = cells[data_cols].isna().all(axis=1).to_numpy()
+    return TableFile(source, cells.loc[~empty].reset_index(drop=True), warnings)
+
+
+def trimmed_text(values: pd.Series) -> pd.Series:
+    """``values`` as :data:`TEXT`, each trimmed as ``str.strip()`` trims; empty is missing."""
+    text = pa.array(values.astype(TEXT), type=pa.string())
+    text = pc.utf8_trim(text, characters=WHITESPACE)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pd.Series(pd.array(text, dtype=TEXT), index=values.index, name=values.name)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from geo.places.assignment_stamp import mark_assignments_current
 from geo.places.exact_assignment import assign_points
 from geo.progress import Progress
 from geo.schema import IN_AREA, LOCATION_STATUSES, NO_LOCATION, OUTSIDE_AREAS
@@ -26,6 +27,11 @@ class AssignmentSummary:
     """How many customers fell in each location status, per level (coarse to fine)."""
 
     by_level: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: The customer_ids assigned here that lie outside the areas of every level assigned
+    #: (located, in none): what :func:`outside_every_level` reads back from the store.
+    outside_every_level: pd.Index = field(
+        default_factory=lambda: pd.Index([]), repr=False, compare=False
+    )
 
     @property
     def finest(self) -> dict[str, int]:
@@ -46,12 +52,13 @@ def locate_in_level(customers: pd.DataFrame, areas: pd.DataFrame, level: str) ->
     if located.any() and len(areas):
         area_id[located] = assign_points(lon[located], lat[located], areas)
     status = np.where(~located, NO_LOCATION, np.where(pd.isna(area_id), OUTSIDE_AREAS, IN_AREA))
+    # Categories, not a text per row: a million rows of three words cost codes only.
     return pd.DataFrame(
         {
-            "customer_id": customers["customer_id"].to_numpy(),
-            "level": level,
-            "area_id": area_id,
-            "location_status": status,
+            "customer_id": customers["customer_id"].array,
+            "level": pd.Categorical.from_codes(np.zeros(len(customers), "int8"), pd.Index([level])),
+            "area_id": pd.Categorical(area_id),
+            "location_status": pd.Categorical(status, categories=LOCATION_STATUSES),
         }
     )
 
@@ -62,17 +69,25 @@ def assign_into(
     customers: pd.DataFrame,
     levels: Sequence[str] | None = None,
     progress: Progress | None = None,
+    *,
+    replacing: bool = True,
 ) -> AssignmentSummary:
-    """Assign ``customers`` at every level (or ``levels``), writing through ``tx``."""
+    """Assign ``customers`` at every level (or ``levels``), writing through ``tx``.
+
+    ``replacing=False`` when none of them has a stored assignment (the caller has just
+    removed them): nothing is looked for to replace."""
     summary = AssignmentSummary()
     chosen = list(levels) if levels is not None else levels_in(tx)
+    outside = np.ones(len(customers), dtype=bool) if chosen else np.zeros(0, dtype=bool)
     for i, level in enumerate(chosen):
         if progress:
             progress(f"assigning to {level}", i / max(len(chosen), 1))
         assigned = locate_in_level(customers, areas_in(tx, level), level)
-        store.write_assignments(tx, level, assigned)
+        store.write_assignments(tx, level, assigned, replacing=replacing)
         counts = assigned["location_status"].value_counts()
         summary.by_level[level] = {s: int(counts.get(s, 0)) for s in LOCATION_STATUSES}
+        outside &= (assigned["location_status"] == OUTSIDE_AREAS).to_numpy()
+    summary.outside_every_level = pd.Index(customers["customer_id"].to_numpy()[outside])
     if progress:
         progress("assigned", 1.0)
     return summary
@@ -83,8 +98,9 @@ def assign_customers(store: Store, progress: Progress | None = None) -> Assignme
     customers = store.customer_locations()
     with store.transaction() as tx:
         tx.execute("DELETE FROM assignments")
-        summary = assign_into(tx, store, customers, progress=progress)
+        summary = assign_into(tx, store, customers, progress=progress, replacing=False)
         store.bump_data_version(tx)
+        mark_assignments_current(tx)
     return summary
 
 

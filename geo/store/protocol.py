@@ -230,8 +230,11 @@ class Store(Protocol):
         """Insert order lines; the lines of an order_id already present are replaced."""
         ...
 
-    def write_assignments(self, tx: StoreWriter, level: str, assignments: pd.DataFrame) -> None:
-        """Replace the level's assignments of the given customers."""
+    def write_assignments(
+        self, tx: StoreWriter, level: str, assignments: pd.DataFrame, *, replacing: bool = True
+    ) -> None:
+        """Replace the level's assignments of the given customers (``replacing=False``: they
+        have none stored)."""
         ...
 
     def clear_business(self, tx: StoreWriter) -> None:

@@ -343,14 +343,18 @@ def upsert_sales(tx: StoreWriter, sales: pd.DataFrame) -> None:
     rebuild_orders(tx)
 
 
-def write_assignments(tx: StoreWriter, level: str, assignments: pd.DataFrame) -> None:
-    """Replace the level's assignments of the given customers."""
+def write_assignments(
+    tx: StoreWriter, level: str, assignments: pd.DataFrame, *, replacing: bool = True
+) -> None:
+    """Replace the level's assignments of the given customers (``replacing=False``: they
+    have none stored, so none is looked for)."""
     with tx.staged("new_assignments", assignments[list(ASSIGNMENT_COLUMNS)], "assignments"):
-        tx.execute(
-            "DELETE FROM assignments WHERE level = ? AND customer_id IN "
-            "(SELECT customer_id FROM new_assignments)",
-            [level],
-        )
+        if replacing:
+            tx.execute(
+                "DELETE FROM assignments WHERE level = ? AND customer_id IN "
+                "(SELECT customer_id FROM new_assignments)",
+                [level],
+            )
         columns = ", ".join(ASSIGNMENT_COLUMNS)
         tx.execute(f"INSERT INTO assignments ({columns}) SELECT {columns} FROM new_assignments")
 
