@@ -85,6 +85,10 @@ def served(db: Path, script: Path) -> Iterator[ServedApp]:
 def wait_until_settled(page: Page, map_painted: str) -> None:
     """Until the run has finished, the heading is shown and a map, if any, is painted."""
     page.wait_for_function(SETTLED_JS, timeout=TIMEOUT_MS)
+    error = page.locator("[data-testid=stException]")
+    if error.count():
+        # A page that failed has not settled: no figure for it.
+        raise RuntimeError(f"{page.url} shows an error: {error.first.inner_text()[:500]}")
     if page.locator(MAP_FRAME).count():
         page.frame_locator(MAP_FRAME).locator(map_painted).first.wait_for(timeout=TIMEOUT_MS)
 
