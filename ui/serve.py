@@ -12,9 +12,11 @@ import importlib
 import logging
 import sys
 
+import altair  # noqa: F401  # the charts of every page but the map (0.7 s)
+import folium.plugins  # noqa: F401  # what streamlit_folium imports (0.2-0.6 s)
+
 # The map's class breaks: geo.maps.classes imports it on first use, and it loads SciPy and
 # scikit-learn (seconds).
-import altair  # noqa: F401  # the charts of every page but the map (0.7 s)
 import mapclassify  # noqa: F401
 from streamlit import delta_generator
 from streamlit.web import cli
