@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import streamlit as st
 
 from geo.errors import InputError, StoreBusyError
@@ -65,14 +67,18 @@ navigation = st.navigation(pages_for(access))
 
 
 def show_page() -> None:
-    # The presentation view takes everything from its link and shows no sidebar.
-    if navigation.url_path != "present":
-        sign_out_control()
-        st.sidebar.page_link(
-            "pages/help.py", label="Help: what the figures mean", icon=":material/help:"
-        )
-        render_filters()
-    navigation.run()
+    # One opening of the database for the run's dozens of reads (see Store.kept_open); not
+    # on the Data page, whose demo build swaps in a new file once nothing holds the old one.
+    kept = state.app_store().kept_open() if navigation.url_path != "data" else nullcontext()
+    with kept:
+        # The presentation view takes everything from its link and shows no sidebar.
+        if navigation.url_path != "present":
+            sign_out_control()
+            st.sidebar.page_link(
+                "pages/help.py", label="Help: what the figures mean", icon=":material/help:"
+            )
+            render_filters()
+        navigation.run()
 
 
 # While an import holds the database, every page says so plainly and refreshes when it ends.

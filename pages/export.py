@@ -11,7 +11,6 @@ from geo.imports.upload_safety import MAX_UPLOAD_BYTES
 from geo.present.exports import export_bytes
 from geo.present.table_format import column_spec
 from geo.present.target_list import (
-    area_breakdown,
     build_target_list,
     log_export,
     read_suppression,
@@ -148,13 +147,13 @@ with st.expander("Saved segments", expanded=False):
     else:
         show_caption(no_saving_note())
 
-rows = state.selection_rows(db, version, filters)
+preview = state.selection_preview(db, version, filters)
 st.subheader("Preview")
-show_table(rows.head(100))
-if len(rows) > 100:
-    st.caption(f"First 100 of {len(rows):,} rows; the file holds all {len(rows):,}.")
+show_table(preview.head)
+if preview.rows > 100:
+    st.caption(f"First 100 of {preview.rows:,} rows; the file holds all {preview.rows:,}.")
 st.subheader("Per area")
-show_table(area_breakdown(rows), stretch=False)
+show_table(preview.per_area, stretch=False)
 
 st.subheader("File")
 if not may_export():

@@ -40,11 +40,12 @@ from geo.errors import InputError, StoreBusyError
 from geo.maps.display_geometry import simplify_for_display
 from geo.maps.point_cells import PointCells, count_points_in_cells
 from geo.maps.point_sample import MAP_POINT_LIMIT, PointSample, sample_points
+from geo.present.target_list import SelectionPreview, preview_selection
 from geo.segments.area_kpis import compute_area_kpis, summarise_selection
 from geo.segments.filters import Filters, overview_level
 from geo.segments.saved import known_for_links, list_segments, load_segment, segments_stamp_of
 from geo.segments.segment import Segment, segment_from_query
-from geo.segments.selection import describe_filters, select_customers
+from geo.segments.selection import describe_filters
 from geo.store.locations import resolve_location
 from geo.store.opening import open_store
 from geo.store.protocol import Store
@@ -123,9 +124,9 @@ def selection_summary(db: Store, version: int, filters: Filters) -> dict[str, fl
     return summarise_selection(db, filters)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def selection_rows(db: Store, version: int, filters: Filters) -> pd.DataFrame:
-    return select_customers(db, filters)
+@st.cache_data(max_entries=16, show_spinner=False)
+def selection_preview(db: Store, version: int, filters: Filters) -> SelectionPreview:
+    return preview_selection(db, filters, head=100)
 
 
 def selection_figures(db: Store, version: int, filters: Filters) -> SelectionFigures:

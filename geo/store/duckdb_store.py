@@ -263,6 +263,14 @@ class DuckDBStore(tables.CanonicalTables):
             _close_cursor(self.path, con)
 
     @contextmanager
+    def kept_open(self) -> Iterator[None]:
+        """This process's instance of the file held open while the block runs: opening it
+        reads the file's catalogue (tens of ms), which a page's dozens of reads would
+        otherwise each pay. Another process takes its turn when the block ends."""
+        with self.connect():
+            yield
+
+    @contextmanager
     def snapshot(self, scope: Scope = EVERYTHING) -> Iterator[StoreReader]:
         """Several reads in one read transaction: they see the same committed state, as
         ``scope`` sees it."""

@@ -408,6 +408,11 @@ class PostgreSQLStore(tables.CanonicalTables):
             raise _unreachable(self.url) from None
 
     @contextmanager
+    def kept_open(self) -> Iterator[None]:
+        """Nothing to hold: the pool keeps its connections open between operations."""
+        yield
+
+    @contextmanager
     def snapshot(self, scope: Scope = EVERYTHING) -> Iterator[StoreReader]:
         """Several reads in one repeatable-read transaction: they see one committed state.
 

@@ -135,6 +135,12 @@ class Store(Protocol):
         ``scope`` sees it."""
         ...
 
+    def kept_open(self) -> AbstractContextManager[None]:
+        """The database kept open while the block runs (a page's run), so its operations
+        do not each open it again. Each operation still uses a connection of its own;
+        another process that wants the file waits until the block ends."""
+        ...
+
     def table_counts(self) -> dict[str, int]:
         """Rows per stored table."""
         ...
