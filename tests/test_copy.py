@@ -176,3 +176,19 @@ def test_the_checksum_changes_with_any_value_or_row() -> None:
     assert table_checksum(frame.assign(id=pd.Series(["a", "b", None]))) != table_checksum(
         frame.assign(id=["a", "b", "None"])
     )
+
+
+def test_a_copy_to_a_server_leaves_its_planner_knowing_the_rows(
+    tiny_file_store: DuckDBStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Without statistics a fresh server database plans its first queries for empty tables.
+    with postgres_database() as url:
+        code, _, err = run(capsys, "copy", tiny_file_store.location, url, "--json")
+        assert code == 0, err
+        server = open_store(url)
+        estimated = server.query(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN ('customers', 'sales')"
+        ).set_index("relname")["reltuples"]
+        counts = tiny_file_store.table_counts()
+        assert estimated["customers"] == counts["customers"] > 0
+        assert estimated["sales"] == counts["sales"] > 0

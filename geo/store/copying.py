@@ -158,8 +158,9 @@ def copy_database(source: Store, dest: Store, *, replace: bool = False) -> list[
     ``source`` is read in one snapshot. A ``dest`` that holds any row is refused unless
     ``replace`` (then everything it held is replaced), so a copy never overwrites data by
     mistake. The destination's data version moves on from its own, so app processes that
-    cached figures of what it held before read again. Raises InputError when refused, and
-    when a table differs after the copy.
+    cached figures of what it held before read again; a server's planner statistics are
+    refreshed, so its first queries are planned for the rows copied. Raises InputError when
+    refused, and when a table differs after the copy.
     """
     if _same_database(source, dest):
         raise InputError("the source and the destination are the same database")
@@ -186,6 +187,8 @@ def copy_database(source: Store, dest: Store, *, replace: bool = False) -> list[
             copied_version = tx.scalar("SELECT value FROM meta WHERE key = 'data_version'")
             moved_on = int(copied_version or 0) + int(earlier) + 1
             set_meta(tx, "data_version", str(moved_on))
+        for statement in tx.dialect.statistics_statements:
+            tx.execute(statement)
     checks = []
     with dest.snapshot() as reader:
         for table in COPIED_TABLES:

@@ -48,6 +48,9 @@ class Dialect:
     #: Whether the engine has database roles and row-level security, so that the
     #: database enforces a user's scope as well (schema version 6, geo.store.row_security).
     has_row_security = False
+    #: Statements that refresh the planner's statistics after a bulk load (a server's
+    #: planner guesses from them; without, a copied database's first queries are slow).
+    statistics_statements: tuple[str, ...] = ()
 
     def fold_accents(self, expr: str) -> str:
         """``expr`` (text) without accents: 'Café' becomes 'Cafe'. Case is kept."""
@@ -121,6 +124,7 @@ class PostgreSQLDialect(Dialect):
     )
     derived_columns = frozenset({"geom"})
     has_row_security = True
+    statistics_statements = ("ANALYZE",)
 
     def fold_accents(self, expr: str) -> str:
         return f"unaccent({expr})"
