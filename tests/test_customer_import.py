@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from geo.errors import InputError
@@ -222,3 +223,27 @@ def test_rejected_cells_name_the_value_that_was_refused(tmp_path: Path) -> None:
         [3, "id", "", "missing_id", "the ID is empty: give every row an ID"],
         [4, "lon", "", "half_coordinate", "give both latitude and longitude, or neither"],
     ]
+
+
+def test_creation_dates_with_mixed_time_zones_keep_the_date_written(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "c.csv",
+        "id,name,created_on\n"
+        "a,Alpha,2024-01-05T10:00:00+02:00\n"
+        "b,Beta,2024-02-01\n"
+        "c,Gamma,2024-03-01T23:30:00-05:00\n"
+        "d,Delta,2024-03-04T01:00:00Z\n"
+        "e,Epsilon,01/05/2024\n",
+    )
+    frame, report = read_customers(path)
+    assert report.imported == 5
+    created = frame.set_index("customer_id")["created_on"]
+    assert [str(created[k].date()) for k in "abcd"] == [
+        "2024-01-05",
+        "2024-02-01",
+        "2024-03-01",
+        "2024-03-04",
+    ]
+    assert pd.isna(created["e"])
+    assert any("'created_on' dates could not be read" in w for w in report.warnings)

@@ -50,3 +50,22 @@ def test_amount_formats_and_multi_line_orders(tmp_path: Path) -> None:
     assert frame["amount"].tolist() == [1234.5, 12.0, -5.0]
     assert frame["order_id"].tolist() == ["o1", "o1", "o2"]
     assert str(frame["order_date"].iloc[2].date()) == "2026-02-01"
+
+
+def test_dates_stamped_with_time_zones_keep_the_date_written(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        HEADER
+        + "o1,C1,2026-03-01T23:30:00-05:00,1,A\n"  # in UTC already March 2nd
+        + "o2,C1,2026-03-02T00:30:00+02:00,1,A\n"
+        + "o3,C1,2026-03-03T12:00:00Z,1,A\n"
+        + "o4,C1,2026-03-04,1,A\n"
+    )
+    frame, report = read_sales(path)
+    assert report.imported == 4 and report.rejected_count == 0
+    assert [str(d.date()) for d in frame["order_date"]] == [
+        "2026-03-01",
+        "2026-03-02",
+        "2026-03-03",
+        "2026-03-04",
+    ]

@@ -27,6 +27,7 @@ from geo.errors import InputError
 from geo.import_report import ImportReport, RowRejections
 from geo.imports.gazetteer import Gazetteer, load_us_zips, restore_us_zip_zeros
 from geo.imports.table_files import TEXT, detect_column, read_table, require_column
+from geo.imports.written_dates import written_dates
 from geo.schema import CUSTOMER_COLUMNS, KIND_CUSTOMER, KINDS
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -315,7 +316,7 @@ def read_customers(
     created = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
     if cols["created_on"] is not None:
         raw = frame[cols["created_on"]]
-        created = pd.to_datetime(raw, errors="coerce", format="ISO8601").dt.tz_localize(None)
+        created = written_dates(raw)
         bad = raw.notna() & created.isna()
         if bad.any():
             report.warnings.append(

@@ -19,6 +19,7 @@ from geo.errors import InputError
 from geo.import_report import ImportReport, RowRejections
 from geo.imports.customer_files import resolve_columns
 from geo.imports.table_files import read_table
+from geo.imports.written_dates import written_dates
 from geo.schema import SALE_COLUMNS
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -29,7 +30,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "category": ("category", "product_category", "product_line"),
     "channel": ("channel", "sales_channel"),
 }
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def read_sales(
     reject(frame[cust_col].isna(), "missing_customer_id", cust_col, "the customer ID is empty")
     raw_dates = frame[date_col].astype("string")
     iso = raw_dates.str.match(ISO_DATE).fillna(False).astype(bool)
-    dates = pd.to_datetime(raw_dates.where(iso), errors="coerce", format="ISO8601")
+    dates = written_dates(raw_dates.where(iso))
     reject(
         dates.isna(),
         "bad_date",
@@ -118,7 +119,7 @@ def read_sales(
         {
             "order_id": frame[order_col].astype(object),
             "customer_id": frame[cust_col].astype(object),
-            "order_date": dates.dt.tz_localize(None).dt.normalize(),
+            "order_date": dates.dt.normalize(),
             "amount": amounts,
             "category": frame[cols["category"]].astype(object) if cols["category"] else None,
             "channel": frame[cols["channel"]].astype(object) if cols["channel"] else None,
