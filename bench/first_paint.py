@@ -25,7 +25,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,30 +93,31 @@ def wait_until_settled(page: Page, map_painted: str) -> None:
         page.frame_locator(MAP_FRAME).locator(map_painted).first.wait_for(timeout=TIMEOUT_MS)
 
 
-def settle_seconds(browser: Browser, url: str, map_painted: str) -> float:
-    """Seconds from navigating a fresh browser session to ``url`` until it has settled."""
+def seconds_until(browser: Browser, url: str, done: Callable[[Page], None]) -> float:
+    """Seconds from navigating a fresh browser session to ``url`` until ``done`` returns."""
     context = browser.new_context(viewport={"width": 1400, "height": 950})
     try:
         page = context.new_page()
         started = time.perf_counter()
         page.goto(url)
-        wait_until_settled(page, map_painted)
+        done(page)
         return time.perf_counter() - started
     finally:
         context.close()
+
+
+def settle_seconds(browser: Browser, url: str, map_painted: str) -> float:
+    """Seconds until ``url`` has settled (see :func:`wait_until_settled`)."""
+    return seconds_until(browser, url, lambda page: wait_until_settled(page, map_painted))
 
 
 def first_paint_seconds(browser: Browser, url: str, map_painted: str) -> float:
-    """Seconds from navigating to ``url`` until the map's ``map_painted`` element shows."""
-    context = browser.new_context(viewport={"width": 1400, "height": 950})
-    try:
-        page = context.new_page()
-        started = time.perf_counter()
-        page.goto(url)
+    """Seconds until the map's ``map_painted`` element shows at ``url``."""
+
+    def painted(page: Page) -> None:
         page.frame_locator(MAP_FRAME).locator(map_painted).first.wait_for(timeout=TIMEOUT_MS)
-        return time.perf_counter() - started
-    finally:
-        context.close()
+
+    return seconds_until(browser, url, painted)
 
 
 def navigation_pages(browser: Browser, url: str) -> list[NavPage]:
