@@ -233,9 +233,11 @@ def last_whole_period(db: Store, version: int, period: str) -> date | None:
     return latest_complete_period(db, period)
 
 
-@st.cache_data(max_entries=2, show_spinner="Finding look-alike prospects…")
+@st.cache_resource(max_entries=2, show_spinner="Finding look-alike prospects…")
 def _lookalike_people(db: Store, version: int, filters: Filters) -> pd.DataFrame:
-    # Made once for both the prospect list and the target areas (the slow part of both).
+    # Made once for both the prospect list and the target areas (the slow part of both),
+    # and shared as it is: a data cache would copy its every row (pickled) at each use.
+    # Its two readers only select from it, never change it.
     return lookalike_index(_scores_ready(db), filters)
 
 
