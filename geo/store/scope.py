@@ -163,17 +163,14 @@ def scope_ctes(scope: Scope, schema: str = "main") -> tuple[str, list[Any]]:
     t = {name: f"{schema}.{name}" for name in (*SCOPED_TABLES, *HIDDEN_TABLES)}
     granted, granted_params = _in_grants(scope, "g")
     # Ancestors and descendants through parent_id, a fixed number of steps (portable SQL:
-    # no recursive CTE, which would force WITH RECURSIVE onto every scoped query). They
-    # walk one reading of the areas' links: under row-level security every reading of the
-    # table runs its policy, and seven of them made a restricted read several times slower.
-    links = "scope_area_links"
-    own = f"SELECT g.area_id FROM {links} AS g WHERE {granted}"
+    # no recursive CTE, which would force WITH RECURSIVE onto every scoped query).
+    own = f"SELECT g.area_id FROM {t['areas']} AS g WHERE {granted}"
     down = [own]
     for _ in range(ANCESTOR_STEPS):
-        down.append(f"SELECT area_id FROM {links} WHERE parent_id IN ({down[-1]})")
-    up = [f"SELECT g.parent_id FROM {links} AS g WHERE {granted}"]
+        down.append(f"SELECT area_id FROM {t['areas']} WHERE parent_id IN ({down[-1]})")
+    up = [f"SELECT g.parent_id FROM {t['areas']} AS g WHERE {granted}"]
     for _ in range(ANCESTOR_STEPS - 1):
-        up.append(f"SELECT parent_id FROM {links} WHERE area_id IN ({up[-1]})")
+        up.append(f"SELECT parent_id FROM {t['areas']} WHERE area_id IN ({up[-1]})")
     area_parts = down + up
     area_params: list[Any] = []
     for _ in area_parts:
@@ -184,7 +181,6 @@ def scope_ctes(scope: Scope, schema: str = "main") -> tuple[str, list[Any]]:
     )
     ctes = [
         f"scope_customer_ids AS ({visible_ids})",
-        f"{links} AS (SELECT area_id, parent_id, level FROM {t['areas']})",
         f"customers AS (SELECT * FROM {t['customers']} "
         "WHERE customer_id IN (SELECT customer_id FROM scope_customer_ids))",
     ]
