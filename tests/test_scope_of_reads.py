@@ -169,6 +169,7 @@ CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any], bool]] = {
         {"on": date(2026, 12, 1)},
         True,
     ),
+    "geo.present.target_list.preview_selection": ((STATE,), {}, True),
 }
 #: The store's own reads of customer data, with their arguments.
 STORE_READS: dict[str, tuple[tuple[Any, ...], bool]] = {
