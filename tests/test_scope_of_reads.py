@@ -170,6 +170,8 @@ CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any], bool]] = {
         True,
     ),
     "geo.present.target_list.preview_selection": ((STATE,), {}, True),
+    "geo.segments.selection.first_selected": ((STATE, 50), {}, True),
+    "geo.segments.selection.selected_by_area_name": ((STATE,), {}, True),
 }
 #: The store's own reads of customer data, with their arguments.
 STORE_READS: dict[str, tuple[tuple[Any, ...], bool]] = {

@@ -91,7 +91,7 @@ def typical_cells_per_unit(bounds: np.ndarray) -> float:
     CELLS_PER_AREA cells; ``bounds`` are the areas' (minx, miny, maxx, maxy) rows."""
     spans = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
     spans = spans[np.isfinite(spans) & (spans > 0)]
-    median = float(np.median(spans)) if len(spans) else 1.0
+    median = float(np.quantile(spans, 0.5)) if len(spans) else 1.0
     return float(2.0 ** np.round(np.log2(CELLS_PER_AREA / median)))
 
 

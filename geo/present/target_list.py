@@ -26,8 +26,9 @@ from geo.segments.segment import Segment
 from geo.segments.selection import (
     SELECTION_COLUMNS,
     describe_filters,
+    first_selected,
     select_customers,
-    selection_sql,
+    selected_by_area_name,
 )
 from geo.store.protocol import Store
 from geo.store.scope import EVERYTHING, Scope
@@ -213,21 +214,9 @@ def preview_selection(
     """The selection's first ``head`` rows, its row count and its per-area breakdown, each
     computed by the database: the same figures as from every row of
     :func:`select_customers`, without reading a million rows into memory."""
-    sql, params = selection_sql(filters)
-    first = store.query(
-        f"SELECT * FROM ({sql}) AS selected ORDER BY customer_id LIMIT {int(head)}",
-        params,
-        scope=scope,
-    )
+    first = first_selected(store, filters, head, scope=scope)
     first.columns = list(SELECTION_COLUMNS)
-    grouped = store.query(
-        "SELECT area_name AS area, COUNT(*) AS n, "
-        "SUM(CASE WHEN kind = 'customer' THEN 1 ELSE 0 END) AS customers, "
-        "SUM(CASE WHEN kind = 'prospect' THEN 1 ELSE 0 END) AS prospects, "
-        f"SUM(sales_amount) AS sales_amount FROM ({sql}) AS selected GROUP BY area_name",
-        params,
-        scope=scope,
-    )
+    grouped = selected_by_area_name(store, filters, scope=scope)
     area = grouped["area"].astype("object").where(grouped["area"].notna(), "No area")
     # Grouped again by the shown name, as area_breakdown groups: "No area" is the areas
     # without a name and the rows outside all areas.

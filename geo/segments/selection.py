@@ -148,6 +148,34 @@ def select_customers(store: Store, filters: Filters, *, scope: Scope = EVERYTHIN
     return frame
 
 
+def first_selected(
+    store: Store, filters: Filters, head: int, *, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
+    """The first ``head`` rows of :func:`select_customers`, by customer_id, read alone."""
+    sql, params = selection_sql(filters)
+    return store.query(
+        f"SELECT * FROM ({sql}) AS selected ORDER BY customer_id LIMIT {int(head)}",
+        params,
+        scope=scope,
+    )
+
+
+def selected_by_area_name(
+    store: Store, filters: Filters, *, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
+    """Per area name of the selection (None: no area): rows (``n``), customers, prospects
+    and sales amount, counted by the database."""
+    sql, params = selection_sql(filters)
+    return store.query(
+        "SELECT area_name AS area, COUNT(*) AS n, "
+        "SUM(CASE WHEN kind = 'customer' THEN 1 ELSE 0 END) AS customers, "
+        "SUM(CASE WHEN kind = 'prospect' THEN 1 ELSE 0 END) AS prospects, "
+        f"SUM(sales_amount) AS sales_amount FROM ({sql}) AS selected GROUP BY area_name",
+        params,
+        scope=scope,
+    )
+
+
 def describe_filters(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> str:
     """The filters as a sentence, naming the chosen areas."""
     scope = store.scope.narrowed_by(scope)  # a bound store: its scope decides
