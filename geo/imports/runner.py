@@ -26,13 +26,10 @@ from geo.imports.customer_files import CustomerColumns, read_customers
 from geo.imports.gazetteer import Gazetteer
 from geo.imports.sale_files import SaleColumns, read_sales
 from geo.imports.swapped_coordinates import count_inside_if_swapped
-from geo.places.assignment_stamp import (
-    assignments_current_in,
-    data_version_in,
-    mark_assignments_current,
-)
+from geo.places.assignment_stamp import assignments_current_in, mark_assignments_current
 from geo.places.level_assignment import AssignmentSummary, assign_into
 from geo.progress import Progress, within
+from geo.store.data_version import data_version_in
 from geo.store.protocol import Store
 
 #: Share of an import's progress taken by reading and validating the file.

@@ -12,17 +12,12 @@ count as stale, and ``assign`` recomputes them.
 
 from __future__ import annotations
 
+from geo.store.data_version import data_version_in
 from geo.store.protocol import Store, StoreReader, StoreWriter
 from geo.store.tables import set_meta
 
 #: The ``meta`` key of the mark.
 STAMP_KEY = "assignments"
-
-
-def data_version_in(reader: StoreReader) -> int:
-    """The data version ``reader`` sees."""
-    value = reader.scalar("SELECT value FROM meta WHERE key = 'data_version'")
-    return int(value) if value is not None else 0
 
 
 def assignments_current_in(reader: StoreReader) -> bool:

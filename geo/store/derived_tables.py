@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from geo.schema import SEGMENT_RULES
+from geo.store.data_version import data_version_in
 from geo.store.dialect import Dialect
 from geo.store.protocol import StoreWriter
 
@@ -176,8 +177,7 @@ def refresh_scores_in(tx: StoreWriter) -> None:
     them unchanged (one pass over them); scores are derived data, so writing them does not
     change the data version.
     """
-    version_text = tx.scalar("SELECT value FROM meta WHERE key = 'data_version'")
-    version = int(version_text) if version_text is not None else 0
+    version = data_version_in(tx)
     state_text = tx.scalar("SELECT value FROM meta WHERE key = 'scores'")
     stored = parse_score_state(str(state_text)) if state_text is not None else None
     untouched = not tx.written_tables & SCORE_INPUTS

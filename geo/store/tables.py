@@ -27,6 +27,7 @@ from geo.schema import (
     CUSTOMER_COLUMNS,
     SALE_COLUMNS,
 )
+from geo.store.data_version import data_version_in
 from geo.store.derived_tables import parse_score_state, rebuild_orders
 from geo.store.dialect import Dialect, placeholders
 from geo.store.protocol import Store, StoreReader, StoreWriter
@@ -448,8 +449,8 @@ class CanonicalTables:
 
     def data_version(self) -> int:
         """A number that changes with every write; caches key on it."""
-        value = self.scalar("SELECT value FROM meta WHERE key = 'data_version'")
-        return int(value) if value is not None else 0
+        with self.snapshot() as reader:
+            return data_version_in(reader)
 
     def levels(self) -> list[str]:
         """Area levels from coarsest to finest (see :func:`levels_in`)."""
