@@ -70,7 +70,7 @@ lint: install-dev
 	$(BIN)/lint-imports
 
 bench: install-dev
-	$(BIN)/python -m bench
+	tools/with_test_database.sh $(BIN)/python -m bench
 	$(BIN)/python -m bench.readme
 
 clean:

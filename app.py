@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 import streamlit as st
 
 from geo.errors import InputError, StoreBusyError
 from ui import state
-from ui.access import Access, Refusal, check_access, remember_access, sign_out_control
+from ui.access import (
+    Access,
+    Refusal,
+    check_access,
+    forget_access,
+    remember_access,
+    sign_out_control,
+)
 from ui.busy import BUSY_MESSAGE, run_unless_busy
 from ui.inert_text import show_error
 from ui.page_style import apply_page_style
@@ -19,26 +28,56 @@ st.set_page_config(page_title="GeoCRM", layout="wide")
 apply_page_style()
 
 
+@dataclass(frozen=True)
+class PageEntry:
+    """One page of the app: its script, title and address, and who may open it."""
+
+    script: str
+    title: str
+    url_path: str
+    default: bool = False
+    #: Whether this user's access opens it (every signed-in role when not given).
+    opens_for: Callable[[Access], bool] = lambda _access: True
+
+
+PAGES = (
+    PageEntry("pages/map.py", "Map", "map", default=True),
+    PageEntry("pages/areas.py", "Areas", "areas"),
+    PageEntry("pages/customers.py", "Customers", "customers"),
+    PageEntry("pages/trends.py", "Trends", "trends"),
+    PageEntry("pages/contacts.py", "Contact list", "contacts"),
+    PageEntry("pages/customer.py", "Customer card", "customer"),
+    PageEntry("pages/export.py", "Export", "export"),
+    PageEntry("pages/territories.py", "Territories", "territories"),
+    PageEntry("pages/data.py", "Data", "data", opens_for=lambda a: a.role.may_load_data),
+    PageEntry(
+        "pages/admin.py",
+        "Users and audit",
+        "admin",
+        opens_for=lambda a: a.role.manages_users and a.login_configured,
+    ),
+    PageEntry("pages/help.py", "Help", "help"),
+    PageEntry("pages/present.py", "Presentation view", "present"),
+)
+
+
 def pages_for(access: Access) -> list[st.Page]:
     """The pages this user's role may open (a link to another one lands on the Map)."""
-    pages = [
-        st.Page("pages/map.py", title="Map", default=True),
-        st.Page("pages/areas.py", title="Areas"),
-        st.Page("pages/customers.py", title="Customers"),
-        st.Page("pages/trends.py", title="Trends"),
-        st.Page("pages/contacts.py", title="Contact list"),
-        st.Page("pages/customer.py", title="Customer card", url_path="customer"),
-        st.Page("pages/export.py", title="Export"),
+    return [
+        st.Page(p.script, title=p.title, url_path=p.url_path, default=p.default)
+        for p in PAGES
+        if p.opens_for(access)
     ]
-    if access.role.may_load_data:
-        pages.append(st.Page("pages/data.py", title="Data"))
-    if access.role.manages_users and access.login_configured:
-        pages.append(st.Page("pages/admin.py", title="Users and audit", url_path="admin"))
-    pages += [
-        st.Page("pages/help.py", title="Help", url_path="help"),
-        st.Page("pages/present.py", title="Presentation view", url_path="present"),
+
+
+def refusal_pages(refusal: Refusal) -> list[st.Page]:
+    """The sign-in screen at every page's address: the page a user was on keeps its
+    address, so the map's last report from it (sent as the page changes) is taken for that
+    same page and does not leave the screen blank."""
+    return [
+        st.Page(refusal.show, title="Sign in", url_path=p.url_path, default=p.default)
+        for p in PAGES
     ]
-    return pages
 
 
 def gate() -> Access | Refusal:
@@ -51,19 +90,6 @@ def gate() -> Access | Refusal:
         show_error(exc)
         st.stop()
         raise
-
-
-access = gate()
-if isinstance(access, Refusal):
-    # The only page before sign-in (or for a refused user): nothing of the data.
-    refusal = access
-    st.navigation(
-        [st.Page(refusal.show, title="Sign in", url_path="sign-in")], position="hidden"
-    ).run()
-    st.stop()
-remember_access(access)
-hide_grid_downloads()
-navigation = st.navigation(pages_for(access))
 
 
 def show_page() -> None:
@@ -81,5 +107,17 @@ def show_page() -> None:
         navigation.run()
 
 
-# While an import holds the database, every page says so plainly and refreshes when it ends.
-run_unless_busy(show_page)
+access = gate()
+if isinstance(access, Refusal):
+    # The only page before sign-in (or for a refused user): nothing of the data. The run
+    # ends normally (no st.stop), so Streamlit forgets the fragments of the page shown
+    # before: the map's last report, sent as the page changed, then runs nothing.
+    forget_access()
+    st.navigation(refusal_pages(access), position="hidden").run()
+else:
+    remember_access(access)
+    hide_grid_downloads()
+    navigation = st.navigation(pages_for(access))
+    # While an import holds the database, every page says so plainly and refreshes when it
+    # ends.
+    run_unless_busy(show_page)

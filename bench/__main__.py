@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from bench.measure import BenchRun, Row, format_table, machine_yardstick
 from bench.rollups import bench_rollups
 from bench.row_security import bench_row_security
 from bench.team_load import bench_team_load
+from bench.territory_design import bench_territory_design
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -41,6 +43,7 @@ SECTIONS: dict[str, Callable[[BenchContext], list[Row]]] = {
     "rollups": bench_rollups,
     "row_security": bench_row_security,
     "exports": bench_exports,
+    "territories": bench_territory_design,
     "first_paint": bench_first_paint,
     "load": bench_team_load,
 }
@@ -52,6 +55,26 @@ def machine_description() -> str:
         f"{os.cpu_count()} cores, {memory_gb:.0f} GiB, {platform.system()}, "
         f"Python {platform.python_version()}"
     )
+
+
+def measured_code() -> str:
+    """The commit of the checkout being measured, marked when it has uncommitted edits."""
+    here = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return ""
+    if not commit:
+        return ""
+    return f"commit {commit}" + (" + changes" if dirty else "")
 
 
 def chosen_sections() -> list[str]:
@@ -76,17 +99,26 @@ def main() -> int:
     sizes = sizes_from_environment()
     sections = chosen_sections()
     run = BenchRun(date.today().isoformat(), machine_description(), machine_yardstick(), sizes)
+    run.code = measured_code()
+    run.sections = list(sections)
     print(f"machine speed: groupby-sum of 5M rows in {run.yardstick_seconds:.3f} s", flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    saved = results_file(sizes, sections)
+    # The sections done so far, kept after each one: a long run that is stopped (or runs out
+    # of memory) keeps what it measured. Never read into the README.
+    unfinished = saved.with_suffix(".unfinished.json")
     with tempfile.TemporaryDirectory(prefix="geocrm-bench-") as tmp:
         ctx = BenchContext(Path(tmp), sizes)
         for name in sections:
             rows = SECTIONS[name](ctx)
             run.rows.extend(rows)
-            print(format_table(rows), flush=True)
+            if rows:  # a section with nothing to measure here (no server, no browser) prints none
+                print(format_table(rows), flush=True)
+            run.done.append(name)
+            unfinished.write_text(run.to_json())
         run.extra = "\n\n".join(ctx.tables)
-    RESULTS.mkdir(exist_ok=True)
-    saved = results_file(sizes, sections)
     saved.write_text(run.to_json())
+    unfinished.unlink()
     print()
     print(run.markdown())
     print(f"\nsaved to {saved.relative_to(RESULTS.parent.parent)}", file=sys.stderr)

@@ -3,8 +3,9 @@
 ``python -m bench.readme`` replaces the text between the README's markers with the latest
 whole runs saved by ``python -m bench``: the standard run (10k, 100k and 1M customers)
 between ``<!-- bench:standard -->`` and ``<!-- /bench:standard -->``, and the scale run
-(``BENCH_SIZES=10000000``) between ``<!-- bench:scale -->`` and ``<!-- /bench:scale -->``.
-``--print`` prints the tables instead. A partial run (``BENCH_ONLY``) is never written.
+(``BENCH_SIZES=10000000``) between ``<!-- bench:scale -->`` and ``<!-- /bench:scale -->``,
+or, when that run was stopped before its end, what it measured, saying so. ``--print``
+prints the tables instead. A partial run (``BENCH_ONLY``) is never written.
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ BLOCKS = {"standard": "standard.json", "scale": "sizes-10000000.json"}
 
 
 def block_text(name: str) -> str | None:
-    """The markdown of the run saved for block ``name``, or None when there is none."""
+    """The markdown of the run saved for block ``name``, or None when there is none. The
+    scale run takes hours: when only an unfinished one is saved, it is written, saying which
+    sections it measured and which it did not."""
     saved = RESULTS / BLOCKS[name]
+    unfinished = saved.with_suffix(".unfinished.json")
+    if not saved.exists() and name == "scale" and unfinished.exists():
+        saved = unfinished
     if not saved.exists():
         return None
     return BenchRun.from_json(saved.read_text()).markdown()

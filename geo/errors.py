@@ -55,3 +55,38 @@ class MissingDatabaseError(InputError):
 
     def __init__(self, path: str) -> None:
         super().__init__(f"no database at {path}; create one with `geocrm demo` or an import")
+
+
+class ChangedMeanwhileError(InputError):
+    """Someone else saved, renamed or deleted a named thing (a saved segment, a scenario)
+    after the editor read it, or saved one under the name the editor chose: nothing was
+    written, and the editor's own version is still theirs to save under another name or to
+    save over it knowingly.
+
+    ``revision``: the stored revision now (None: it is gone); ``started_from``: the one
+    the editor opened (None: they started a new one); ``when``: " at <time>" of the stored
+    one, or empty; ``gone``: how it can have disappeared."""
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        *,
+        revision: int | None,
+        started_from: int | None,
+        when: str = "",
+        gone: str = "deleted",
+    ) -> None:
+        self.name = name
+        self.revision = revision
+        if revision is None:
+            what = f"the {kind} '{name}' was {gone} by someone else meanwhile"
+        elif started_from is None:
+            what = f"a {kind} named '{name}' exists already" + (f" (saved{when})" if when else "")
+        else:
+            what = f"the {kind} '{name}' was saved by someone else{when}, after you opened it"
+        super().__init__(
+            what,
+            hint="Nothing was overwritten and your edit is kept: save it under another "
+            "name, or save over theirs",
+        )

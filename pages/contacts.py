@@ -29,25 +29,14 @@ show_caption(
     f"{state.filters_description(db, version, filters)} · overdue = silent for more than twice "
     "their usual gap; due = next order expected within 30 days."
 )
-target = build_target_list(store, Segment(filters), by_priority=True)
-rows = target.rows
-by_owner = (
-    rows.groupby(rows["owner"].fillna("No owner"))
-    .agg(
-        customers=("customer_id", "size"),
-        overdue=("contact_timing", lambda s: int((s == "overdue").sum())),
-        value_at_stake=("value_3y", "sum"),
-    )
-    .sort_values("value_at_stake", ascending=False)
-    .reset_index()
-)
+plan = state.contact_plan_of(db, version, filters)
 cols = st.columns(3)
-cols[0].metric("To contact", f"{len(rows):,}")
-cols[1].metric("Overdue", f"{int((rows['contact_timing'] == 'overdue').sum()):,}")
-cols[2].metric("3-year value at stake", f"${rows['value_3y'].sum():,.0f}")
+cols[0].metric("To contact", f"{plan.rows:,}")
+cols[1].metric("Overdue", f"{plan.overdue:,}")
+cols[2].metric("3-year value at stake", f"${plan.value_at_stake:,.0f}")
 st.subheader("By owner")
 st.caption("Owners with the most 3-year value at stake first.")
-show_table(by_owner)
+show_table(plan.by_owner)
 st.subheader("Call list")
 st.caption(
     "Grouped by owner (A to Z); within each owner, the most 3-year value at stake first, "
@@ -56,13 +45,22 @@ st.caption(
 # What a rep needs to decide on a call first; email and ID (for the CRM) after.
 show = ["owner", "name", "area_name", "contact_timing", "value_3y", "churn_risk",
         "expected_next_order", "last_order_date", "email", "customer_id"]  # fmt: skip
-show_table(rows.head(500), columns=show, labels={"contact_timing": "Timing"})
-if len(rows) > 500:
-    st.caption(f"First 500 of {len(rows):,}; the workbook holds all {len(rows):,}.")
+show_table(plan.first_calls, columns=show, labels={"contact_timing": "Timing"})
+if plan.rows > len(plan.first_calls):
+    st.caption(
+        f"First {len(plan.first_calls):,} of {plan.rows:,}; the workbook holds all {plan.rows:,}."
+    )
+
+
+def _workbook() -> bytes:
+    # Made only when clicked: a workbook of every due customer is seconds of work.
+    target = build_target_list(store, Segment(filters), by_priority=True)
+    return export_bytes(target.rows, "xlsx", summary=target.summary, split_by="owner")
+
+
 offer_download(
     "Download one sheet per owner (XLSX)",
-    # Written only when clicked: a workbook of every due customer is seconds of work.
-    lambda: export_bytes(rows, "xlsx", summary=target.summary, split_by="owner"),
+    _workbook,
     file_name=f"{export_file_stem('contact list', date.today())}.xlsx",
     mime=XLSX,
     key="contacts_download",

@@ -37,6 +37,7 @@ from geo.present.target_list import export_file_stem
 from geo.segments.segment import BASEMAP_PARAM, METRIC_PARAM, VIEW_PARAM, MapView, Segment
 from ui import session_keys, state
 from ui.folium_view import show_map
+from ui.fragments import access_checked_fragment
 from ui.inert_text import inert, show_caption, show_error, show_subheader, show_warning
 from ui.page_style import COMPACT_ROW_KEY
 from ui.permissions import may_export, offer_download, show_no_export_note
@@ -221,7 +222,7 @@ def add_drawn_shapes(drawings: list[dict[str, object]]) -> None:
         st.rerun(scope="app")
 
 
-@st.fragment
+@access_checked_fragment
 def map_panel() -> None:
     """The map and the clicked area's KPIs; panning or clicking reruns only this part."""
     metric = METRICS[metric_key]
@@ -298,6 +299,9 @@ def map_panel() -> None:
     just_clicked = (last.get("properties") or {}).get("area_id")
     if just_clicked in kpis.index:
         selected = just_clicked
+        # Kept: the map drawn again with this outline starts with no click of its own, and
+        # the selection must outlive that.
+        st.session_state[session_keys.SELECTED_AREA_KEY] = just_clicked
     view = link_view()
     # The zoom the map last reported (the fragment reruns when it changes), else where it
     # opens; the customers are counted on that zoom's grid, or drawn one by one close up.

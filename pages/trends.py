@@ -8,6 +8,7 @@ import streamlit as st
 from geo.analytics.flows import (
     PERIODS,
     compared_with,
+    flows_by_rep,
     period_name,
     period_start,
     periods_to_chart,
@@ -33,7 +34,24 @@ show_caption(
 period = st.radio(
     "Period", PERIODS, index=1, horizontal=True, key="trends_period", format_func=str.capitalize
 )
-over_time = state.flows_by_period(db, version, filters, period)
+# A level whose territories were redrawn here can be read as it was at each period.
+units = state.history_units(db, version, filters.level)
+if units is not None:
+    credited = st.radio(
+        "Territories",
+        ("current", "historical"),
+        horizontal=True,
+        key="trends_alignment",
+        format_func={
+            "current": "As they are now",
+            "historical": "As they were then",
+        }.get,
+        help=f"As they were then: each period counts for the {filters.level} that held the "
+        f"customer's {units} on the period's first day (the alignment history).",
+    )
+    if credited == "current":
+        units = None
+over_time = state.flows_by_period(db, version, filters, period, units)
 latest = state.last_whole_period(db, version, period)
 if over_time.empty or latest is None:
     st.info("No orders yet: import sales on the Data page.")
@@ -63,7 +81,7 @@ chosen = st.selectbox(
     format_func=lambda d: period_name(d, period),
 )
 start = period_start(chosen, period)
-flows = state.flows_by_area(db, version, filters, period, start)
+flows = state.flows_by_area(db, version, filters, period, start, units)
 before = shift_period(start, period, -1)
 # The headline is the whole selection's, as on every page; the area table below is the
 # part located in an area.
@@ -102,7 +120,17 @@ compared = {
     key: f"Sales vs {period_name(d, period)}"
     for key, d in (("growth", before), ("growth_yoy", a_year_before))
 }
+if units is not None:  # as they were then: who held each territory, and each rep's figures
+    shown_columns.insert(1, "owner_then")
+    compared["owner_then"] = "Rep then"
 show_table(show, columns=shown_columns, labels={"name": filters.level.capitalize(), **compared})
+if units is not None:
+    show_subheader(f"Each rep, as the {filters.level} areas were then")
+    show_table(
+        flows_by_rep(flows),
+        columns=["owner_then", *shown_columns[2:]],
+        labels={**compared, "owner_then": "Rep then"},
+    )
 csv_download(
     f"Download every {filters.level} for this period (CSV)",
     flows,

@@ -595,3 +595,18 @@ def test_the_card_page_has_a_search_of_its_own(demo_store: Store) -> None:
     captions = [c.value for c in at.caption]
     for _, row in expected.iterrows():
         assert inert(describe_result(row)) in captions
+
+
+@pytest.mark.usefixtures("demo_db")
+def test_a_clicked_area_stays_selected_when_the_map_is_drawn_again() -> None:
+    """The click reaches the page in the map's state; the map drawn again with its outline
+    then reports no click of its own, and the side panel must keep the clicked area."""
+    at = _open(level="state")
+    at.session_state["area_map"] = {"last_active_drawing": {"properties": {"area_id": "20"}}}
+    at.run()
+    assert "Kansas" in [h.value for h in at.subheader]
+    at.session_state["area_map"] = {"last_active_drawing": None, "zoom": 4}
+    at.run()
+    assert not at.exception, at.exception
+    headings = [h.value for h in at.subheader]
+    assert "Kansas" in headings and "Click an area" not in headings

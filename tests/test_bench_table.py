@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,26 @@ def test_peak_memory_is_the_figure_s_own_not_an_earlier_one_s() -> None:
     assert reset_peak_memory()
     small = measure(lambda: np.ones(1000).sum(), 1)
     assert big.peak_mb - small.peak_mb > 300
+
+
+def test_an_unfinished_scale_run_is_written_saying_what_it_did_not_measure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bench.readme
+
+    run = BenchRun("2026-12-02", "2 cores", 0.17, [10_000_000], [row(2, 1, Target(1.0))])
+    run.sections, run.done = ["assignment", "imports", "exports"], ["assignment"]
+    monkeypatch.setattr(bench.readme, "RESULTS", tmp_path)
+    assert bench.readme.block_text("scale") is None
+    (tmp_path / "sizes-10000000.unfinished.json").write_text(run.to_json())
+    text = bench.readme.block_text("scale")
+    assert text is not None
+    assert "**An unfinished run**: it was stopped after assignment section; " in text
+    assert "imports, exports not measured" in text
+    # The standard block never takes an unfinished run.
+    (tmp_path / "standard.unfinished.json").write_text(run.to_json())
+    assert bench.readme.block_text("standard") is None
+    # A finished run says nothing of the kind, and wins over an unfinished one.
+    run.done = list(run.sections)
+    (tmp_path / "sizes-10000000.json").write_text(run.to_json())
+    assert "unfinished" not in str(bench.readme.block_text("scale"))

@@ -300,6 +300,7 @@ def test_every_table_a_command_writes_is_recorded_under_who_wrote_it(
         "whitespace.csv": ["whitespace"],
         "lookalikes.csv": ["lookalikes", "--limit", "20"],
         "areas.csv": ["areas"],
+        "territory.csv": ["territory", "balance", "--units", "state"],
     }
     written = {}
     for name, command in commands.items():

@@ -112,14 +112,14 @@ def test_attributes_read_once_per_distinct_text_keep_every_row() -> None:
 
 
 def test_one_index_serves_the_list_and_the_areas(demo_store: Store) -> None:
-    from geo.analytics.lookalikes import lookalike_index
+    from geo.analytics.lookalikes import lookalike_profiles
 
     filters = Filters(level="state")
-    people = lookalike_index(demo_store, filters)
+    profiles = lookalike_profiles(demo_store, filters)
     pd.testing.assert_frame_equal(
-        lookalike_prospects(demo_store, filters, 50, people),
+        lookalike_prospects(demo_store, filters, 50, profiles),
         lookalike_prospects(demo_store, filters, 50),
     )
     pd.testing.assert_frame_equal(
-        whitespace(demo_store, filters, people), whitespace(demo_store, filters)
+        whitespace(demo_store, filters, profiles), whitespace(demo_store, filters)
     )

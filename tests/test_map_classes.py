@@ -146,3 +146,28 @@ def test_a_narrow_spread_is_cut_finer_not_merged(demo_store: Store) -> None:
     labels = _check_classes(values, "%")
     assert len(labels) >= 4, labels
     assert all(re.fullmatch(r"\d+(\.\d)?% – \d+(\.\d)?%", label) for label in labels), labels
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("classes", [2, 3, 5, 7])
+def test_quantile_and_equal_interval_bounds_are_mapclassify_s_to_the_last_bit(
+    seed: int, classes: int
+) -> None:
+    import mapclassify
+
+    from geo.maps.classes import equal_interval_cuts, quantile_cuts
+
+    rng = np.random.default_rng(seed)
+    samples = [
+        rng.lognormal(3, 1.5, 3230),  # skewed, like sales by county
+        rng.integers(0, 40, 51).astype("float64"),  # counts by state, many ties
+        np.round(rng.normal(0, 1, 9), 2),  # nine territories, signed
+        np.array([0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 10.0, 250.0]),  # repeated bounds merge
+    ]
+    for values in samples:
+        assert quantile_cuts(values, classes) == [
+            float(b) for b in mapclassify.Quantiles(values, k=classes).bins
+        ]
+        assert equal_interval_cuts(values, classes) == [
+            float(b) for b in mapclassify.EqualInterval(values, k=classes).bins
+        ]

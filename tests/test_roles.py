@@ -54,12 +54,13 @@ PAGES = (
     "pages/contacts.py",
     "pages/customer.py",
     "pages/export.py",
+    "pages/territories.py",
     "pages/help.py",
     "pages/present.py",
 )
 #: The pages that offer a file to a role that may export.
 PAGES_WITH_FILES = {"pages/areas.py", "pages/customers.py", "pages/trends.py",
-                    "pages/contacts.py"}  # fmt: skip
+                    "pages/contacts.py", "pages/territories.py"}  # fmt: skip
 NO_DOWNLOAD = "may look but not download"
 
 

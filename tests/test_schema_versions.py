@@ -28,6 +28,7 @@ from geo.store.duckdb_store import DuckDBStore
 from geo.store.opening import open_store, store_at
 from geo.store.protocol import Store
 from geo.store.rollups import ROLLUP_TABLES
+from geo.store.scope import TERRITORY_TABLES
 from geo.store.tables import (
     ACCESS_TABLES,
     MIGRATIONS,
@@ -418,7 +419,13 @@ def test_a_file_of_the_previous_release_ends_with_the_tables_and_columns_of_a_ne
     upgraded = open_store(str(previous_release_file))
     new = open_store(str(tmp_path / "new.duckdb"))
     pd.testing.assert_frame_equal(columns_of(upgraded), columns_of(new))
-    assert set(columns_of(new)["table_name"]) == {"meta", *TABLES, *ACCESS_TABLES, *ROLLUP_TABLES}
+    assert set(columns_of(new)["table_name"]) == {
+        "meta",
+        *TABLES,
+        *ACCESS_TABLES,
+        *ROLLUP_TABLES,
+        *TERRITORY_TABLES,
+    }
 
 
 def test_the_first_command_on_a_file_of_the_previous_release_upgrades_it(

@@ -26,6 +26,7 @@ import geo.analytics
 import geo.maps
 import geo.present
 import geo.segments
+import geo.territories
 from geo.errors import InputError
 from geo.segments.filters import Filters
 from geo.segments.saved import save_segment
@@ -33,6 +34,7 @@ from geo.segments.segment import Segment
 from geo.store.duckdb_store import DuckDBStore
 from geo.store.protocol import Store
 from geo.store.scope import EVERYTHING, Scope
+from geo.territories.rebalance import BalanceAsk
 from tests.stores import copy_of
 
 #: Public functions that take a store but write, or read no customer data.
@@ -45,6 +47,16 @@ NOT_READS = {
     "geo.analytics.scores.score_state",  # what the stored scores were computed from
     "geo.present.target_list.log_export",  # writes
     "geo.analytics.database_contents.where_the_data_lives",  # names the store, reads no rows
+    "geo.territories.scenarios.save_scenario",  # writes
+    "geo.territories.scenarios.delete_scenario",  # writes
+    "geo.territories.applying.apply_scenario",  # writes the whole alignment (an admin's)
+    "geo.territories.scenario_file.read_scenario_file",  # a file to save, checked by IDs
+    # Scenarios and the alignment history hold no customer data (unit -> territory, rep).
+    "geo.territories.scenarios.open_scenario",
+    "geo.territories.scenarios.list_scenarios",
+    "geo.territories.history.alignment_changes",
+    "geo.territories.history.alignment_on",
+    "geo.territories.history.history_unit_level",
 }
 HIDDEN_TERRITORY = "DIV5"
 STATE = Filters(level="state")
@@ -98,7 +110,7 @@ def hidden(store: Store) -> dict[str, Any]:
 
 def read_functions() -> Iterator[tuple[str, Callable[..., Any]]]:
     """Every public function of the query packages whose first parameter is the store."""
-    for package in (geo.segments, geo.analytics, geo.maps, geo.present):
+    for package in (geo.segments, geo.analytics, geo.maps, geo.present, geo.territories):
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             module = importlib.import_module(info.name)
             for name, function in inspect.getmembers(module, inspect.isfunction):
@@ -139,7 +151,7 @@ CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any], bool]] = {
     "geo.analytics.flows.flows_over_time": ((Filters(), "quarter"), {}, True),
     "geo.analytics.flows.area_flows": ((STATE, "quarter", date(2026, 1, 1)), {}, True),
     "geo.analytics.flows.latest_complete_period": (("quarter",), {}, False),
-    "geo.analytics.lookalikes.lookalike_index": ((STATE,), {}, True),
+    "geo.analytics.lookalikes.lookalike_profiles": ((STATE,), {}, True),
     "geo.analytics.lookalikes.lookalike_prospects": ((STATE,), {}, True),
     "geo.analytics.lookalikes.whitespace": ((STATE,), {}, True),
     "geo.analytics.place_finder.find_place": ((BUYER,), {}, True),
@@ -172,6 +184,22 @@ CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any], bool]] = {
     "geo.present.target_list.preview_selection": ((STATE,), {}, True),
     "geo.segments.selection.first_selected": ((STATE, 50), {}, True),
     "geo.segments.selection.selected_by_area_name": ((STATE,), {}, True),
+    "geo.segments.selection.selected_by_owner": ((STATE,), {}, True),
+    "geo.segments.selection.selected_of_owners": (
+        (STATE, ["Riley Johnson", "Harper Kim"]),
+        {"without_owner": True},
+        True,
+    ),
+    "geo.present.contact_list.contact_plan": ((STATE, 50), {}, True),
+    "geo.territories.unit_figures.unit_figures": (("state",), {}, True),
+    "geo.territories.rebalance.propose_balance": (
+        (BalanceAsk("state", "territory"),),
+        {},
+        True,
+    ),
+    "geo.territories.rebalance.units_holding": (("state", ("champions",), ()), {}, True),
+    "geo.territories.scenarios.current_scenario": (("state", "territory"), {}, True),
+    "geo.territories.scenario_figures.unit_base": (("state",), {}, True),
 }
 #: The store's own reads of customer data, with their arguments.
 STORE_READS: dict[str, tuple[tuple[Any, ...], bool]] = {
@@ -186,7 +214,10 @@ STORE_READS: dict[str, tuple[tuple[Any, ...], bool]] = {
 
 
 def is_area_column(name: object) -> bool:
-    return isinstance(name, str) and (name.endswith("area_id") or name == "parent_id")
+    # at_0, at_1 ...: a person's area at each level (the look-alike profiles).
+    return isinstance(name, str) and (
+        name.endswith("area_id") or name == "parent_id" or re.fullmatch(r"at_\d+", name) is not None
+    )
 
 
 def marked_areas(values: pd.Series | pd.Index) -> list[str]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -140,3 +141,13 @@ def test_a_file_held_by_another_process_is_busy_with_a_plain_message(
     # Released: readable again, and the other process's uncommitted row never landed.
     assert tiny_file_store.is_free()
     assert tiny_file_store.query("SELECT * FROM meta WHERE key = 'held'").empty
+
+
+def test_a_file_that_is_not_a_database_is_refused_with_a_message(tmp_path: Path) -> None:
+    # Just written, it might be a database another process is creating: it is looked at
+    # again for a moment (geo.store.duckdb_store.FRESH_FILE_SECONDS), then refused.
+    path = tmp_path / "notes.duckdb"
+    path.write_text("not a database", encoding="utf-8")
+    with pytest.raises(InputError, match=r"cannot open the database notes\.duckdb") as refused:
+        DuckDBStore.open(path).table_counts()
+    assert "Check that it is a GeoCRM database file" in str(refused.value)

@@ -154,3 +154,31 @@ def test_per_owner_workbook_holds_every_row_once_in_call_order(
         seen += [r[0] for r in body]
     assert len(seen) == len(set(seen)) == len(expected) > 0
     assert set(seen) == expected
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(level="territory", kind="customer", contact=("overdue", "due")),
+        Filters(level="state", kind="customer", contact=("overdue",), area_ids=("06",)),
+        Filters(level="county"),
+    ],
+)
+def test_the_contact_plan_is_the_full_call_list_s_totals_and_first_rows(
+    demo_store: Store, filters: Filters
+) -> None:
+    from geo.present.contact_list import NO_OWNER, contact_plan
+    from geo.present.target_list import build_target_list
+    from geo.segments.segment import Segment
+
+    full = build_target_list(demo_store, Segment(filters), by_priority=True).rows
+    for head in (1, 37, 500):
+        plan = contact_plan(demo_store, filters, head=head)
+        assert plan.rows == len(full)
+        assert plan.overdue == int((full["contact_timing"] == "overdue").sum())
+        assert plan.value_at_stake == pytest.approx(float(full["value_3y"].sum()))
+        pd.testing.assert_frame_equal(
+            plan.first_calls, full.head(head).reset_index(drop=True), check_dtype=False
+        )
+    per_owner = full.groupby(full["owner"].fillna(NO_OWNER)).size()
+    assert plan.by_owner.set_index("owner")["customers"].to_dict() == per_owner.to_dict()

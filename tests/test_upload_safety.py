@@ -81,8 +81,16 @@ def test_xlsx_bomb_and_table_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(tf, "MAX_ROWS", 2)
     csv = tmp_path / "c.csv"
     csv.write_text("id\n1\n2\n3\n4\n")
-    with pytest.raises(InputError, match="more than the 2 allowed"):
+    with pytest.raises(InputError, match="4 rows is more than the 2 allowed"):
         read_table(csv)
+    csv.write_text("id\n1\n2\n3\n4\n5\n")
+    with pytest.raises(InputError, match="5 lines after the header is more than the 2 rows"):
+        read_table(csv)
+    # Exactly as many rows as allowed, with or without a final line break: read.
+    for text in ("id\n1\n2\n", "id\n1\n2", 'id,note\n1,"two\nlines"\n2,x\n'):
+        csv.write_text(text)
+        assert len(read_table(csv).frame) == 2
+    csv.write_text("id\n1\n2\n3\n4\n")
     monkeypatch.setattr(tf, "MAX_FILE_BYTES", 5)
     with pytest.raises(InputError, match="11 bytes, more than the 5 bytes allowed"):
         read_table(csv)

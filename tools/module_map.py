@@ -24,8 +24,10 @@ PACKAGE_ORDER = (
     "segments",
     "analytics",
     "maps",
+    "territories",
     "present",
     "demo",
+    "cli",
 )
 
 

@@ -157,6 +157,12 @@ def remember_access(access: Access) -> None:
     st.session_state[ACCESS_KEY] = access
 
 
+def forget_access() -> None:
+    """Drop the access of an earlier run (this run was refused): whatever still asks
+    :func:`current_access` gets the most restrictive one."""
+    st.session_state.pop(ACCESS_KEY, None)
+
+
 def sign_out_control() -> None:
     """Who is signed in, and a sign-out button (only when login is configured)."""
     access = current_access()

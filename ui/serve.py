@@ -1,7 +1,7 @@
 """Serve the app, with its libraries imported before the first visitor arrives.
 
 ``python -m ui.serve app.py [streamlit options]`` is ``streamlit run`` after importing
-what the pages need (pandas, geopandas, shapely, folium, altair, DuckDB, mapclassify,
+what the pages need (pandas, geopandas, shapely, folium, altair, DuckDB,
 GeoCRM's core and the app's own Streamlit glue), so the first visit to any page does not
 wait for seconds of imports.
 """
@@ -14,10 +14,6 @@ import sys
 
 import altair  # noqa: F401  # the charts of every page but the map (0.7 s)
 import folium.plugins  # noqa: F401  # what streamlit_folium imports (0.2-0.6 s)
-
-# The map's class breaks: geo.maps.classes imports it on first use, and it loads SciPy and
-# scikit-learn (seconds).
-import mapclassify  # noqa: F401
 from streamlit import delta_generator
 from streamlit.web import cli
 

@@ -27,7 +27,12 @@ from geo.analytics.figures import (
     net_change_last_period,
 )
 from geo.analytics.flows import area_flows, flows_over_time, latest_complete_period
-from geo.analytics.lookalikes import lookalike_index, lookalike_prospects, whitespace
+from geo.analytics.lookalikes import (
+    LookalikeProfiles,
+    lookalike_profiles,
+    lookalike_prospects,
+    whitespace,
+)
 from geo.analytics.rfm_views import (
     rfm_grid,
     risk_distribution,
@@ -40,6 +45,7 @@ from geo.errors import InputError, StoreBusyError
 from geo.maps.display_geometry import simplify_for_display
 from geo.maps.point_cells import PointCells, count_points_in_cells
 from geo.maps.point_sample import MAP_POINT_LIMIT, PointSample, sample_points
+from geo.present.contact_list import ContactPlan, contact_plan
 from geo.present.target_list import SelectionPreview, preview_selection
 from geo.segments.area_kpis import compute_area_kpis, summarise_selection
 from geo.segments.filters import Filters, overview_level
@@ -49,12 +55,15 @@ from geo.segments.selection import describe_filters
 from geo.store.locations import resolve_location
 from geo.store.opening import open_store
 from geo.store.protocol import Store
+from geo.territories.history import history_unit_level
 from ui.access import current_access
 from ui.inert_text import show_error
 
 #: Display simplification per level, in degrees (about 1 km at US latitudes); never used
 #: for assignment.
 DISPLAY_TOLERANCE_DEG = 0.01
+#: Rows of the call list the Contact list shows (the workbook holds them all).
+CALLS_SHOWN = 500
 
 
 @st.cache_resource(show_spinner=False)
@@ -140,6 +149,11 @@ def net_change(db: Store, version: int, filters: Filters) -> NetChange | None:
     return net_change_last_period(db, filters)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def contact_plan_of(db: Store, version: int, filters: Filters) -> ContactPlan:
+    return contact_plan(db, filters, head=CALLS_SHOWN)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def filters_description(db: Store, version: int, filters: Filters) -> str:
     return describe_filters(db, filters)
@@ -217,15 +231,23 @@ def at_risk_list(db: Store, version: int, filters: Filters, limit: int) -> pd.Da
 
 
 @st.cache_data(max_entries=16, show_spinner="Counting customers gained and lost…")
-def flows_by_period(db: Store, version: int, filters: Filters, period: str) -> pd.DataFrame:
-    return flows_over_time(db, filters, period)
+def flows_by_period(
+    db: Store, version: int, filters: Filters, period: str, units: str | None = None
+) -> pd.DataFrame:
+    return flows_over_time(db, filters, period, units=units)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def flows_by_area(
-    db: Store, version: int, filters: Filters, period: str, start: date
+    db: Store, version: int, filters: Filters, period: str, start: date, units: str | None = None
 ) -> pd.DataFrame:
-    return area_flows(db, filters, period, start)
+    return area_flows(db, filters, period, start, units=units)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def history_units(db: Store, version: int, territory_level: str) -> str | None:
+    """The unit level of ``territory_level``'s alignment history (None: never applied)."""
+    return history_unit_level(db, territory_level)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -234,23 +256,22 @@ def last_whole_period(db: Store, version: int, period: str) -> date | None:
 
 
 @st.cache_resource(max_entries=2, show_spinner="Finding look-alike prospects…")
-def _lookalike_people(db: Store, version: int, filters: Filters) -> pd.DataFrame:
-    # Made once for both the prospect list and the target areas (the slow part of both),
-    # and shared as it is: a data cache would copy its every row (pickled) at each use.
-    # Its two readers only select from it, never change it.
-    return lookalike_index(_scores_ready(db), filters)
+def _lookalike_profiles(db: Store, version: int, filters: Filters) -> LookalikeProfiles:
+    # Made once for both the prospect list and the target areas, and shared as it is: its
+    # two readers only select from it, never change it.
+    return lookalike_profiles(_scores_ready(db), filters)
 
 
 @st.cache_data(max_entries=8, show_spinner="Ranking areas…")
 def whitespace_table(db: Store, version: int, filters: Filters) -> pd.DataFrame:
-    people = _lookalike_people(db, version, filters)
-    return whitespace(_scores_ready(db), filters, people)
+    profiles = _lookalike_profiles(db, version, filters)
+    return whitespace(_scores_ready(db), filters, profiles)
 
 
 @st.cache_data(max_entries=8, show_spinner="Finding look-alike prospects…")
 def lookalike_list(db: Store, version: int, filters: Filters, limit: int | None) -> pd.DataFrame:
-    people = _lookalike_people(db, version, filters)
-    return lookalike_prospects(_scores_ready(db), filters, limit, people)
+    profiles = _lookalike_profiles(db, version, filters)
+    return lookalike_prospects(_scores_ready(db), filters, limit, profiles)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -51,6 +51,12 @@ METRICS: dict[str, Metric] = {
         "Lifetime revenue of at-risk customers", "$", "revenue_at_risk", SCORES
     ),
     "avg_churn_risk": Metric("Average churn risk", "%", "avg_churn_risk", SCORES),
+    "contacts_per_month": Metric(
+        "Expected contacts per month (one per expected order)",
+        "count",
+        "contacts_per_month",
+        SCORES,
+    ),
     "owner": Metric("Owner (who covers the area)", "category", "owner"),
     "whitespace": Metric(
         "Whitespace (prospects weighted by likeness to the best)",

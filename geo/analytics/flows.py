@@ -24,6 +24,7 @@ import pandas as pd
 
 from geo.segments.filters import Filters
 from geo.segments.selection import level_areas_condition, selection_sql
+from geo.store.dialect import placeholders
 from geo.store.protocol import Store
 from geo.store.scope import EVERYTHING, Scope
 
@@ -49,25 +50,55 @@ def _step(period: str) -> str:
     return PERIOD_INTERVALS[period]
 
 
-def flows_sql(filters: Filters, period: str) -> tuple[str, list[Any]]:
+def _credited_activity(
+    filters: Filters, period: str, units: str | None
+) -> tuple[str, str, list[Any]]:
+    """The CTEs ``who`` and ``act``'s FROM clause: each customer's orders with the area
+    they count in. ``units`` None: the area the customer is located in at the filters'
+    level. ``units`` a level: the territory of the filters' level that held the
+    customer's unit of that level on the first day of each period, from the alignment
+    history (:mod:`geo.territories.history`); the filters' areas then keep the periods
+    credited to those territories."""
+    chosen = replace(filters, kind="customer", date_from=None, date_to=None)
+    p = f"date_trunc('{period}', o.order_date)"
+    if units is None:
+        who_sql, params = selection_sql(chosen, with_sales=False)
+        return who_sql, "orders o JOIN who ON who.customer_id = o.customer_id", params
+    who_sql, params = selection_sql(replace(chosen, level=units, area_ids=()), with_sales=False)
+    source = (
+        "orders o JOIN who ON who.customer_id = o.customer_id "
+        "LEFT JOIN alignment_history h ON h.territory_level = ? AND h.unit_level = ? "
+        f"AND h.unit_id = who.unit_id AND (h.valid_from IS NULL OR h.valid_from <= {p}) "
+        f"AND (h.valid_to IS NULL OR h.valid_to > {p})"
+    )
+    params = [*params, filters.level, units]
+    if filters.area_ids:
+        source += f" WHERE h.territory_id IN ({placeholders(filters.area_ids)})"
+        params.extend(filters.area_ids)
+    return who_sql, source, params
+
+
+def flows_sql(filters: Filters, period: str, *, units: str | None = None) -> tuple[str, list[Any]]:
     """SQL (and parameters): one row per (area_id, period_start) with FLOW_COLUMNS.
 
     Rows exist for every period in which someone in the area was active or was lost.
     Only customers count (prospects have no orders); the filters' date range is ignored:
-    flows need the whole history.
+    flows need the whole history. ``units``: credit each period to the territory that
+    held the customer's unit of that level then (see :func:`_credited_activity`); a lost
+    customer counts where they were last active.
     """
     _check_period(period)
-    who_sql, params = selection_sql(
-        replace(filters, kind="customer", date_from=None, date_to=None), with_sales=False
-    )
+    who_sql, source, params = _credited_activity(filters, period, units)
+    area = "who.area_id" if units is None else "h.territory_id"
     step = _step(period)
     sql = f"""
-    WITH who AS (SELECT customer_id, area_id FROM ({who_sql}) AS selected),
+    WITH who AS (SELECT customer_id, area_id{"" if units is None else " AS unit_id"}
+                 FROM ({who_sql}) AS selected),
     act AS (
-        SELECT o.customer_id, who.area_id, date_trunc('{period}', o.order_date) AS p,
+        SELECT o.customer_id, {area} AS area_id, date_trunc('{period}', o.order_date) AS p,
                sum(o.amount) AS sales
-        FROM orders o JOIN who ON who.customer_id = o.customer_id
-        GROUP BY o.customer_id, who.area_id, date_trunc('{period}', o.order_date)
+        FROM {source}
+        GROUP BY o.customer_id, {area}, date_trunc('{period}', o.order_date)
     ),
     seq AS (
         SELECT *, lag(p) OVER w AS prev_p, lead(p) OVER w AS next_p,
@@ -117,10 +148,16 @@ def shift_period(start: date, period: str, n: int) -> date:
 
 
 def flows_over_time(
-    store: Store, filters: Filters, period: str, *, scope: Scope = EVERYTHING
+    store: Store,
+    filters: Filters,
+    period: str,
+    *,
+    units: str | None = None,
+    scope: Scope = EVERYTHING,
 ) -> pd.DataFrame:
-    """All areas together: FLOW_COLUMNS per period, oldest first, up to the latest order."""
-    sql, params = flows_sql(filters, period)
+    """All areas together: FLOW_COLUMNS per period, oldest first, up to the latest order
+    (``units``: credited by the alignment history, see :func:`flows_sql`)."""
+    sql, params = flows_sql(filters, period, units=units)
     frame = store.query(
         f"SELECT period_start, sum(new) AS new, sum(retained) AS retained, "
         "sum(reactivated) AS reactivated, sum(lost) AS lost, sum(net_change) AS net_change, "
@@ -140,21 +177,45 @@ def _as_counts(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _credited_areas(filters: Filters, units: str | None) -> tuple[str, list[Any]]:
+    """The areas a per-area table lists (area_id, name, level): those of the filters'
+    level, and with ``units`` also the territories the history credits that no longer
+    exist (named as they were last)."""
+    if units is None:
+        return "SELECT area_id, name, level FROM areas", []
+    return (
+        "SELECT area_id, name, level FROM areas UNION ALL "
+        "SELECT territory_id, max(territory_name), territory_level FROM alignment_history "
+        "WHERE territory_level = ? AND territory_id IS NOT NULL AND territory_id NOT IN "
+        "(SELECT area_id FROM areas) GROUP BY territory_id, territory_level",
+        [filters.level],
+    )
+
+
 def area_flows(
-    store: Store, filters: Filters, period: str, start: date, *, scope: Scope = EVERYTHING
+    store: Store,
+    filters: Filters,
+    period: str,
+    start: date,
+    *,
+    units: str | None = None,
+    scope: Scope = EVERYTHING,
 ) -> pd.DataFrame:
     """Per area of ``filters.level`` for the period beginning ``start``: FLOW_COLUMNS,
     active_before (P-1), sales_before (P-1), sales_last_year (same period a year before),
     growth (sales vs P-1) and growth_yoy (sales vs a year before), as fractions (NaN when
-    the earlier sales are zero)."""
+    the earlier sales are zero). ``units``: credited by the alignment history (see
+    :func:`flows_sql`), listing past territories too, with ``owner_then``: each
+    territory's rep on the period's first day."""
     if filters.level is None:
         raise ValueError("per-area flows need a level")
-    sql, params = flows_sql(filters, period)
+    sql, params = flows_sql(filters, period, units=units)
     before = shift_period(start, period, -1)
     last_year = shift_period(start, period, -PERIODS_PER_YEAR[period])
     area_where, area_params = level_areas_condition(filters)
+    listed_sql, listed_params = _credited_areas(filters, units)
     frame = store.query(
-        f"WITH f AS ({sql}) "
+        f"WITH f AS ({sql}), listed AS ({listed_sql}) "
         "SELECT ar.area_id, ar.name, "
         "COALESCE(cur.new, 0) AS new, COALESCE(cur.retained, 0) AS retained, "
         "COALESCE(cur.reactivated, 0) AS reactivated, COALESCE(cur.lost, 0) AS lost, "
@@ -162,12 +223,12 @@ def area_flows(
         "COALESCE(cur.sales, 0.0) AS sales, COALESCE(prev.active, 0) AS active_before, "
         "COALESCE(prev.sales, 0.0) AS sales_before, "
         "COALESCE(ly.sales, 0.0) AS sales_last_year "
-        "FROM areas ar "
+        "FROM listed ar "
         "LEFT JOIN f cur ON cur.area_id = ar.area_id AND cur.period_start = ? "
         "LEFT JOIN f prev ON prev.area_id = ar.area_id AND prev.period_start = ? "
         "LEFT JOIN f ly ON ly.area_id = ar.area_id AND ly.period_start = ? "
         f"WHERE {area_where} ORDER BY ar.area_id",
-        [*params, start, before, last_year, *area_params],
+        [*params, *listed_params, start, before, last_year, *area_params],
         scope=scope,
     )
     frame = _as_counts(frame)
@@ -176,7 +237,40 @@ def area_flows(
     frame["growth_yoy"] = (
         frame["sales"] / frame["sales_last_year"].where(frame["sales_last_year"] > 0) - 1
     )
+    if units is not None:
+        reps = _owners_on(store, str(filters.level), units, start, scope)
+        frame.insert(2, "owner_then", frame["area_id"].map(reps))
     return frame
+
+
+def _owners_on(
+    store: Store, territory_level: str, units: str, day: date, scope: Scope
+) -> pd.Series:
+    """Each territory's rep on ``day`` by the alignment history (the reps of its units
+    then, joined by " / " in the rare case of more than one), by territory_id."""
+    held = store.query(
+        "SELECT DISTINCT territory_id, owner FROM alignment_history WHERE territory_level = ? "
+        "AND unit_level = ? AND owner IS NOT NULL AND (valid_from IS NULL OR valid_from <= ?) "
+        "AND (valid_to IS NULL OR valid_to > ?) ORDER BY territory_id, owner",
+        [territory_level, units, day, day],
+        scope=scope,
+    )
+    return held.groupby("territory_id")["owner"].agg(" / ".join)
+
+
+def flows_by_rep(frame: pd.DataFrame) -> pd.DataFrame:
+    """A per-territory table credited by the alignment history (:func:`area_flows` with
+    ``units``) summed per rep then: new, reactivated, lost, net change, active, sales,
+    and sales before and a year before, with growth as fractions."""
+    columns = ["new", "reactivated", "lost", "net_change", "active", "sales", "sales_before",
+               "sales_last_year"]  # fmt: skip
+    reps = frame.assign(owner_then=frame["owner_then"].fillna("no rep"))
+    table = reps.groupby("owner_then", sort=True)[columns].sum().reset_index()
+    table["growth"] = table["sales"] / table["sales_before"].where(table["sales_before"] > 0) - 1
+    table["growth_yoy"] = (
+        table["sales"] / table["sales_last_year"].where(table["sales_last_year"] > 0) - 1
+    )
+    return table
 
 
 def latest_complete_period(store: Store, period: str, *, scope: Scope = EVERYTHING) -> date | None:

@@ -107,7 +107,10 @@ def top_at_risk(
 
 def area_scores(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
     """Per area of the level (index area_id): scored customers, champions, at-risk (high
-    band) customers, their lifetime revenue, and the average churn risk."""
+    band) customers, their lifetime revenue, the average churn risk and 3-year value, and
+    the expected contacts per month: one per expected order, a customer's orders per month
+    (365 / gap_days / 12) weighted by the chance they still buy (1 - churn_risk), as their
+    3-year value weighs them."""
     if filters.level is None:
         raise ValueError("per-area scores need a level")
     frame = _query(
@@ -117,7 +120,8 @@ def area_scores(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) ->
         "count(*) FILTER (WHERE segment = 'champions') AS champions, "
         "count(*) FILTER (WHERE risk_band = 'high') AS at_risk, "
         "COALESCE(sum(monetary) FILTER (WHERE risk_band = 'high'), 0) AS revenue_at_risk, "
-        "avg(churn_risk) AS avg_churn_risk, avg(value_3y) AS avg_value_3y "
+        "avg(churn_risk) AS avg_churn_risk, avg(value_3y) AS avg_value_3y, "
+        "COALESCE(sum(365.0 / gap_days / 12 * (1 - churn_risk)), 0) AS contacts_per_month "
         "FROM sc WHERE area_id IS NOT NULL GROUP BY area_id",
         scope=scope,
     )

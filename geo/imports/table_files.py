@@ -174,8 +174,17 @@ def _read_csv(data: bytes, source: str, warnings: list[str]) -> pd.DataFrame:
     text = _decode(data, source, warnings)
     read_as_utf8 = len(warnings) == warned
     delimiter = _sniff_delimiter(text)
-    # Count lines first, cheaply, so a huge file is refused before it is parsed.
-    _check_shape(text.count("\n"), 0, source)
+    # Count lines first, cheaply, so a huge file is refused before it is parsed. A line is
+    # not a row (the header is not one; a quoted value may hold line breaks), so only a file
+    # of more than twice the rows allowed is refused unread, by its lines; the rest are
+    # parsed and then checked by their rows.
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if lines - 1 > 2 * MAX_ROWS:
+        raise InputError(
+            f"{lines - 1:,} lines after the header is more than the {MAX_ROWS:,} rows allowed",
+            file=source,
+            hint="Split the file",
+        )
     utf8 = data.removeprefix(b"\xef\xbb\xbf") if read_as_utf8 else text.encode("utf-8")
     frame = _read_csv_columnar(utf8, text, delimiter)
     if frame is None:

@@ -97,7 +97,10 @@ def area_colours(
         palette = {n: CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)] for i, n in enumerate(present)}
         fill = {str(a): palette[str(v)] if pd.notna(v) else NO_DATA for a, v in names.items()}
         text = {str(a): str(v) if pd.notna(v) else "none" for a, v in names.items()}
-        return AreaColours(fill, text, [*((n, palette[n]) for n in present), ("none", NO_DATA)])
+        legend = [(n, palette[n]) for n in present]
+        if names.isna().any():  # listed only when an area has none, as "no data" is
+            legend.append(("none", NO_DATA))
+        return AreaColours(fill, text, legend)
     numbers = values.reindex(ids).astype("float64")
     found = classify(numbers.to_numpy(), unit, diverging=diverging, scheme=scheme)
     fill = {a: found.colour_of(i, NO_DATA) for i, a in enumerate(ids)}

@@ -1,4 +1,4 @@
-"""Colour classes of a map metric: class breaks from mapclassify, rounded to readable bounds.
+"""Colour classes of a map metric: class breaks as mapclassify draws them, readably rounded.
 
 The same classes serve every output (the interactive map, its standalone HTML file, the
 picture and the slide deck), computed from the values of the areas shown, so a filter or a
@@ -109,28 +109,61 @@ def format_exact(value: float, unit: str) -> str:
     return text.replace("-", "−")
 
 
+def _percentile(ordered: np.ndarray, percent: float) -> float:
+    """The ``percent`` percentile of the sorted ``ordered``, interpolated between the two
+    nearest ranks with weights as SciPy's ``scoreatpercentile`` (what mapclassify's
+    quantiles use), so the bounds are the same to the last bit."""
+    position = percent / 100.0 * (len(ordered) - 1)
+    below = int(position)
+    if below == position:
+        return float(ordered[below])
+    weights = np.array([below + 1 - position, position - below], float)
+    return float(np.add.reduce(ordered[below : below + 2] * weights) / weights.sum())
+
+
+def quantile_cuts(values: np.ndarray, classes: int) -> list[float]:
+    """Upper bounds of ``classes`` quantile classes, repeated bounds merged (fewer classes
+    then): mapclassify's ``Quantiles``, without loading SciPy for it."""
+    width = 100.0 / classes
+    percents = np.arange(width, 100 + width, width)
+    if percents[-1] > 100.0:
+        percents[-1] = 100.0
+    ordered = np.sort(np.asarray(values, dtype="float64").ravel())
+    return [float(b) for b in np.unique([_percentile(ordered, p) for p in percents])]
+
+
+def equal_interval_cuts(values: np.ndarray, classes: int) -> list[float]:
+    """Upper bounds of ``classes`` classes of equal width: mapclassify's ``EqualInterval``."""
+    values = np.asarray(values).ravel()
+    top, bottom = max(values), min(values)
+    if top == bottom:
+        raise ValueError(f"all {len(values)} values are {top}: no classes of equal width")
+    width = (top - bottom) * 1.0 / classes
+    cuts = np.arange(bottom + width, top + width, width)[:classes]
+    cuts[-1] = top
+    return [float(c) for c in cuts]
+
+
 def scheme_cuts(values: np.ndarray, scheme: str, classes: int) -> list[float]:
     """Upper bounds of ``classes`` classes of ``values`` by ``scheme`` (the last is the max)."""
     if classes <= 1 or len(values) < 2:
         return [float(values.max())]
-    # Imported here: mapclassify loads SciPy and scikit-learn (seconds), which a command
-    # that draws no map should not wait for; the app server imports it before it serves.
+    if scheme == "quantiles":
+        return quantile_cuts(values, classes)
+    if scheme == "equal_interval":
+        return equal_interval_cuts(values, classes)
+    if scheme != "natural_breaks":
+        raise ValueError(f"unknown class scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
+    # Imported here, for natural breaks only: mapclassify loads SciPy and scikit-learn
+    # (seconds), which the default map (quantiles) and a command that draws none should not
+    # wait for.
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "numba not installed", said on import
-        import mapclassify
-    with warnings.catch_warnings():
-        # "numba not installed" (Fisher-Jenks runs on a sample), "not enough unique values
-        # for k classes" (fewer classes are what is wanted then).
+        # "numba not installed" (said on import; Fisher-Jenks runs on a sample).
         warnings.simplefilter("ignore")
-        if scheme == "natural_breaks":
-            sample = np.quantile(values, np.linspace(0, 1, min(len(values), JENKS_SAMPLE)))
-            bins = mapclassify.FisherJenks(sample, k=classes).bins
-        elif scheme == "equal_interval":
-            bins = mapclassify.EqualInterval(values, k=classes).bins
-        elif scheme == "quantiles":
-            bins = mapclassify.Quantiles(values, k=classes).bins
-        else:
-            raise ValueError(f"unknown class scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
+        import mapclassify
+
+        sample = np.quantile(values, np.linspace(0, 1, min(len(values), JENKS_SAMPLE)))
+        bins = mapclassify.FisherJenks(sample, k=classes).bins
     return [float(b) for b in bins]
 
 

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pandas as pd
+import shapely
+import shapely.geometry
 import xlsxwriter
 
 from geo.present.table_format import (
@@ -245,26 +247,33 @@ def _json_value(value: Any) -> Any:
 
 
 def write_geojson(frame: pd.DataFrame, path: Target) -> int:
-    """Write ``frame`` as a GeoJSON FeatureCollection of points (EPSG:4326); rows written.
+    """Write ``frame`` as a GeoJSON FeatureCollection (EPSG:4326); rows written. Each
+    feature is the row's point (``lat``, ``lon``), or its shape when the frame has a
+    ``geometry`` column of shapely geometries (areas, territories).
 
     Rows without a location keep their place with a null geometry, so the feature count
     equals the row count of the other formats. Properties keep the machine column names and
     are rounded as the screen shows them.
     """
-    frame = rounded_for_files(frame)
+    shapes = list(frame["geometry"]) if "geometry" in frame else None
+    frame = rounded_for_files(pd.DataFrame(frame.drop(columns="geometry", errors="ignore")))
     features = []
     props_cols = [c for c in frame.columns if c not in ("lat", "lon")]
     lats = frame["lat"].tolist() if "lat" in frame else [None] * len(frame)
     lons = frame["lon"].tolist() if "lon" in frame else [None] * len(frame)
     records = frame[props_cols].to_dict(orient="records")
-    for rec, lat, lon in zip(records, lats, lons, strict=True):
-        located = lat is not None and lon is not None and not (math.isnan(lat) or math.isnan(lon))
+    for i, (rec, lat, lon) in enumerate(zip(records, lats, lons, strict=True)):
+        if shapes is not None:
+            shape = shapes[i]
+            geometry = None if shape is None or shape.is_empty else shapely.geometry.mapping(shape)
+        elif lat is not None and lon is not None and not (math.isnan(lat) or math.isnan(lon)):
+            geometry = {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
+        else:
+            geometry = None
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
-                if located
-                else None,
+                "geometry": geometry,
                 "properties": {k: _json_value(v) for k, v in rec.items()},
             }
         )

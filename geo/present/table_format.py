@@ -153,6 +153,11 @@ COLUMNS: dict[str, ColumnSpec] = {
         "Avg 3-year value", "money_average", "AOV x orders per year x 3 x (1 - risk)"
     ),
     "avg_churn_risk": _spec("Avg churn risk", "percent"),
+    "at_risk": _spec("At risk", "count", "Customers in the high churn-risk band"),
+    "revenue_at_risk": _spec("Revenue at risk", "money", "Lifetime revenue of at-risk customers"),
+    "contacts_per_month": _spec(
+        "Contacts per month", "number", "One per expected order: orders per month x (1 - risk)"
+    ),
     "meaning": _spec("What it means", "text"),
     "recency_days": _spec("Days silent", "days", "Days since the last order"),
     "gap_days": _spec("Usual gap (days)", "days", "Usual number of days between orders"),
@@ -187,6 +192,30 @@ COLUMNS: dict[str, ColumnSpec] = {
     "precision": _spec("Precision", "percent", "Of those flagged, the share that stopped"),
     "recall": _spec("Recall", "percent", "Of those that stopped, the share flagged"),
 }
+
+
+#: Territory design: each figure of a territory now (``_before``), in the scenario
+#: (``_after``) and the change (``_change``), and the accounts changing hands.
+_TERRITORY_FIGURES: dict[str, tuple[str, Kind]] = {
+    "units": ("Units", "count"),
+    "customers": ("Customers", "count"),
+    "prospects": ("Prospects", "count"),
+    "orders": ("Orders", "count"),
+    "sales_amount": ("Sales", "money"),
+    "at_risk": ("At-risk customers", "count"),
+    "revenue_at_risk": ("Revenue at risk", "money"),
+    "contacts_per_month": ("Contacts per month", "number"),
+    "workload_minutes": ("Workload (min/month)", "number"),
+    "load": ("Load", "number"),
+}
+for _figure, (_label, _kind) in _TERRITORY_FIGURES.items():
+    COLUMNS[f"{_figure}_before"] = _spec(f"{_label} now", _kind)
+    COLUMNS[f"{_figure}_after"] = _spec(_label, _kind)
+    COLUMNS[f"{_figure}_change"] = _spec(f"{_label} vs now", _kind)
+COLUMNS.setdefault("workload_minutes", _spec("Workload (min/month)", "number"))
+COLUMNS["accounts"] = _spec("Accounts", "count")
+COLUMNS["share_of_accounts"] = _spec("Share of all accounts", "percent")
+COLUMNS["share_of_revenue"] = _spec("Share of all revenue", "percent")
 
 
 def human_label(column: str) -> str:

@@ -20,6 +20,7 @@ from geo.access.audit import record_event
 from geo.errors import InputError
 from geo.imports.table_files import read_table
 from geo.imports.upload_safety import MAX_UPLOAD_BYTES, read_bounded
+from geo.present.contact_list import in_call_order
 from geo.present.exports import export_summary
 from geo.segments.filters import Filters
 from geo.segments.segment import Segment
@@ -137,12 +138,7 @@ def build_target_list(
         )
     selected = select_customers(store, segment.filters, scope=scope)
     if by_priority:
-        selected = selected.sort_values(
-            ["owner", "value_3y", "churn_risk", "expected_next_order", "customer_id"],
-            ascending=[True, False, False, True, True],
-            na_position="last",
-            kind="stable",
-        )
+        selected = in_call_order(selected)
     rows, suppressed = apply_suppression(selected, suppression)
     if columns:
         keep = [c for c in SELECTION_COLUMNS if c in columns or c in REQUIRED_COLUMNS]

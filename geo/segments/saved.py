@@ -18,7 +18,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from geo.errors import InputError
+from geo.errors import ChangedMeanwhileError, InputError
 from geo.segments.area_kpis import summarise_selection
 from geo.segments.segment import Known, Segment, segment_from_json
 from geo.segments.selection import describe_filters
@@ -76,10 +76,9 @@ class SavedSegment:
     updated_at: datetime | None
 
 
-class SegmentChangedError(InputError):
+class SegmentChangedError(ChangedMeanwhileError):
     """Someone else saved, renamed or deleted a saved segment after the editor read it (or
-    saved one under the name the editor chose): nothing was written, and the editor's own
-    segment is still theirs to save under another name or to save over it knowingly."""
+    saved one under the name the editor chose): see :class:`ChangedMeanwhileError`."""
 
     def __init__(
         self,
@@ -89,20 +88,14 @@ class SegmentChangedError(InputError):
         updated_at: datetime | None,
         started_from: int | None = None,
     ) -> None:
-        self.name = name
-        self.revision = revision  # None: it is gone
         self.updated_at = updated_at
-        when = f" at {updated_at:%Y-%m-%d %H:%M:%S}" if updated_at is not None else ""
-        if revision is None:
-            what = f"the segment '{name}' was deleted or renamed by someone else meanwhile"
-        elif started_from is None:
-            what = f"a segment named '{name}' exists already (saved{when})"
-        else:
-            what = f"the segment '{name}' was saved by someone else{when}, after you opened it"
         super().__init__(
-            what,
-            hint="Nothing was overwritten and your edit is kept: save it under another "
-            "name, or save over theirs",
+            "segment",
+            name,
+            revision=revision,
+            started_from=started_from,
+            when=f" at {updated_at:%Y-%m-%d %H:%M:%S}" if updated_at is not None else "",
+            gone="deleted or renamed",
         )
 
 

@@ -6,6 +6,7 @@ area and :mod:`geo.maps.point_sample` for the map's sample of points.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -174,6 +175,47 @@ def selected_by_area_name(
         params,
         scope=scope,
     )
+
+
+def selected_by_owner(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> pd.DataFrame:
+    """Per owner of the selection (None: no owner): rows (``n``), how many are overdue for
+    contact, and their 3-year value (``value_3y``), counted by the database."""
+    sql, params = selection_sql(filters)
+    frame = store.query(
+        "SELECT owner, COUNT(*) AS n, "
+        "SUM(CASE WHEN contact_timing = 'overdue' THEN 1 ELSE 0 END) AS overdue, "
+        f"COALESCE(SUM(value_3y), 0) AS value_3y FROM ({sql}) AS selected GROUP BY owner",
+        params,
+        scope=scope,
+    )
+    frame[["n", "overdue"]] = frame[["n", "overdue"]].astype("int64")
+    frame["value_3y"] = frame["value_3y"].astype("float64")
+    return frame
+
+
+def selected_of_owners(
+    store: Store,
+    filters: Filters,
+    owners: Sequence[str],
+    *,
+    without_owner: bool = False,
+    scope: Scope = EVERYTHING,
+) -> pd.DataFrame:
+    """The rows of :func:`select_customers` whose owner is one of ``owners`` (and those
+    without an owner when ``without_owner``), by customer_id."""
+    sql, params = selection_sql(filters)
+    wanted = [f"owner IN ({placeholders(owners)})"] if owners else []
+    if without_owner:
+        wanted.append("owner IS NULL")
+    if not wanted:
+        wanted = ["FALSE"]
+    frame = store.query(
+        f"SELECT * FROM ({sql}) AS selected WHERE {' OR '.join(wanted)} ORDER BY customer_id",
+        [*params, *owners],
+        scope=scope,
+    )
+    frame.columns = list(SELECTION_COLUMNS)
+    return frame
 
 
 def describe_filters(store: Store, filters: Filters, *, scope: Scope = EVERYTHING) -> str:

@@ -88,6 +88,17 @@ def _is_lock_conflict(exc: duckdb.Error) -> bool:
     return "lock" in text or "conflict" in text
 
 
+#: A file written within this many seconds may still be being created by another process.
+FRESH_FILE_SECONDS = 2.0
+
+
+def _just_written(path: Path) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime < FRESH_FILE_SECONDS
+    except OSError:
+        return False
+
+
 def _open_cursor(path: Path, wait: float) -> duckdb.DuckDBPyConnection:
     """A cursor on the process's shared instance of ``path``, opening it if needed."""
     key = _key(path)
@@ -101,7 +112,10 @@ def _open_cursor(path: Path, wait: float) -> duckdb.DuckDBPyConnection:
                 try:
                     connection = duckdb.connect(key, read_only=read_only)
                 except (duckdb.IOException, duckdb.BinderException) as exc:
-                    if not _is_lock_conflict(exc):
+                    # A file another process is creating this moment is not a database
+                    # yet: it gets the same short wait as a lock held.
+                    unfinished = _just_written(path) and time.monotonic() < deadline
+                    if not _is_lock_conflict(exc) and not unfinished:
                         raise InputError(
                             f"cannot open the database {path.name}",
                             hint="Check that it is a GeoCRM database file",

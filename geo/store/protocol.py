@@ -184,7 +184,8 @@ class Store(Protocol):
         ...
 
     def customer_ids(self, *, scope: Scope = EVERYTHING) -> pd.Index:
-        """Every stored customer_id."""
+        """Every stored customer_id, in no particular order (a set: sorting 10M IDs is not
+        free, and no caller needs an order)."""
         ...
 
     def customer_locations(self) -> pd.DataFrame:
@@ -193,7 +194,7 @@ class Store(Protocol):
         ...
 
     def order_ids(self) -> pd.Index:
-        """Every stored order_id, once."""
+        """Every stored order_id, once, in no particular order."""
         ...
 
     def holds_business(self) -> bool:
@@ -201,7 +202,7 @@ class Store(Protocol):
         ...
 
     def table_rows(self, table: str) -> pd.DataFrame:
-        """Every row of one of the stored tables."""
+        """Every row of one of the stored tables, in no particular order."""
         ...
 
     def table_columns(self, table: str) -> list[str]:

@@ -141,6 +141,9 @@ def rebuild_rollups(tx: StoreWriter) -> list[str]:
         )["level"]
     ]
     columns = ", ".join(CELL_COLUMNS)
+    # A business of customers only (no orders yet, as after its first import) has no sales
+    # cells: the passes that would join every customer to no order are skipped.
+    has_orders = tx.scalar("SELECT count(*) FROM (SELECT 1 FROM orders LIMIT 1) AS one") > 0
     for level in [None, *levels]:
         # The level is a constant of each statement; the cells are grouped by the rest.
         level_sql, rest, joins = _cells_of(level)
@@ -148,6 +151,8 @@ def rebuild_rollups(tx: StoreWriter) -> list[str]:
             f"INSERT INTO rollup_people ({columns}, people) "
             f"SELECT {level_sql}, {rest}, count(*) FROM customers c {joins} GROUP BY {rest}"
         )
+        if not has_orders:
+            continue
         tx.execute(
             f"INSERT INTO rollup_sales_days ({columns}, order_date, orders, sales) "
             f"SELECT {level_sql}, {rest}, o.order_date, count(*), "

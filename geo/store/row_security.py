@@ -35,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geo.store.protocol import StoreReader, StoreWriter
-from geo.store.scope import ANCESTOR_STEPS, HIDDEN_TABLES, SCOPED_TABLES
+from geo.store.scope import ANCESTOR_STEPS, HIDDEN_TABLES, SCOPED_TABLES, TERRITORY_TABLES
 
 #: The role a signed-in user's reads run as (cluster-wide, ``NOLOGIN``).
 READER_ROLE = "geocrm_reader"
@@ -50,6 +50,8 @@ CUSTOMER_TABLES = tuple(t for t in SCOPED_TABLES if t != "areas")
 #: Tables without customer data that a reader reads whole (settings, saved segment
 #: definitions, the import and export logs).
 PLAIN_TABLES = ("meta", "segments", "import_log", "export_log")
+#: Such tables of later schema versions, granted by their own step (:func:`grant_plain_reads`).
+LATER_PLAIN_TABLES = TERRITORY_TABLES
 #: Tables of people, each by the column that names the user a row is about.
 PEOPLE_TABLES = {"users": "email", "user_areas": "email", "audit_log": "actor"}
 #: The one policy each protected table has.
@@ -199,6 +201,23 @@ def enable_row_security(tx: StoreWriter) -> None:
         return
     for statement in setup_statements(READER_ROLE):
         tx.execute(statement)
+    # Tables of later schema versions, when this runs on a database that has them.
+    existing = [
+        t
+        for t in LATER_PLAIN_TABLES
+        if tx.scalar("SELECT to_regclass(?) IS NOT NULL", [f"public.{t}"])
+    ]
+    grant_plain_reads(tx, existing)
+
+
+def grant_plain_reads(tx: StoreWriter, tables: tuple[str, ...] | list[str]) -> None:
+    """Let :data:`READER_ROLE` read ``tables`` whole (tables without customer data made
+    after schema version 6), where the database has the reader role; else nothing."""
+    if not tables or not tx.dialect.has_row_security:
+        return
+    present = tx.scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?)", [READER_ROLE])
+    if present:
+        tx.execute(f"GRANT SELECT ON {', '.join(tables)} TO {READER_ROLE}")
 
 
 def may_complete_row_security(reader: StoreReader) -> bool:

@@ -40,6 +40,10 @@ ANCESTOR_STEPS = 3
 #: The tables whose rows a scope narrows; every other table (import and export logs, meta,
 #: users, saved segment definitions) holds no customer data.
 SCOPED_TABLES = ("customers", "sales", "orders", "customer_scores", "assignments", "areas")
+#: Territory design (schema version 7): saved what-if scenarios and the dated history of
+#: which territory and owner held each unit (geo.territories). No customer data: a scope
+#: reads them whole.
+TERRITORY_TABLES = ("scenarios", "scenario_units", "scenario_territories", "alignment_history")
 #: Pre-aggregated tables (geo.store.rollups) that a restricted scope sees empty.
 HIDDEN_TABLES = (
     "rollup_people",

@@ -32,8 +32,12 @@ from geo.store.derived_tables import parse_score_state, rebuild_orders
 from geo.store.dialect import Dialect, placeholders
 from geo.store.protocol import Store, StoreReader, StoreWriter
 from geo.store.rollups import create_rollup_tables
-from geo.store.row_security import enable_row_security, may_complete_row_security
-from geo.store.scope import EVERYTHING, Scope
+from geo.store.row_security import (
+    enable_row_security,
+    grant_plain_reads,
+    may_complete_row_security,
+)
+from geo.store.scope import EVERYTHING, TERRITORY_TABLES, Scope
 
 TABLES = (
     "areas",
@@ -151,6 +155,36 @@ def _create_users_and_audit(tx: StoreWriter) -> None:
     )
 
 
+def _create_territory_tables(tx: StoreWriter) -> None:
+    """Version 7: what-if scenarios of territory design (each unit's territory, and each
+    territory's name and owner) and the alignment history: which territory and owner held
+    each unit (the territory's name then) from when (``valid_from``, NULL: since records
+    began) until when
+    (``valid_to``, NULL: still), calendar days (see :mod:`geo.territories.history`)."""
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS scenarios (name VARCHAR PRIMARY KEY, unit_level VARCHAR "
+        "NOT NULL, territory_level VARCHAR NOT NULL, note VARCHAR, created_by VARCHAR, "
+        "created_at TIMESTAMP, updated_at TIMESTAMP, revision BIGINT NOT NULL, "
+        "applied_at TIMESTAMP, applied_by VARCHAR)"
+    )
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS scenario_units (scenario VARCHAR NOT NULL, unit_id VARCHAR "
+        "NOT NULL, territory_id VARCHAR NOT NULL, PRIMARY KEY (scenario, unit_id))"
+    )
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS scenario_territories (scenario VARCHAR NOT NULL, "
+        "territory_id VARCHAR NOT NULL, name VARCHAR, owner VARCHAR, "
+        "PRIMARY KEY (scenario, territory_id))"
+    )
+    tx.execute(
+        "CREATE TABLE IF NOT EXISTS alignment_history (territory_level VARCHAR NOT NULL, "
+        "unit_level VARCHAR NOT NULL, unit_id VARCHAR NOT NULL, territory_id VARCHAR, "
+        "territory_name VARCHAR, owner VARCHAR, valid_from DATE, valid_to DATE, scenario VARCHAR, "
+        "recorded_at TIMESTAMP, recorded_by VARCHAR)"
+    )
+    grant_plain_reads(tx, TERRITORY_TABLES)
+
+
 #: The schema's history: each step brings a database from the version before it to its
 #: own number. Steps are never edited once released; a change of schema is a new step.
 MIGRATIONS = (
@@ -160,6 +194,7 @@ MIGRATIONS = (
     (4, "roll-ups", create_rollup_tables),
     (5, "users and audit", _create_users_and_audit),
     (6, "row-level security", enable_row_security),
+    (7, "territory scenarios and alignment history", _create_territory_tables),
 )
 #: The version a database has once every step ran.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -322,12 +357,17 @@ def replace_by_key(
     (and rows of the ``dependent`` table with that key, which belong to the old rows)."""
     with tx.staged("incoming", frame[list(columns)], table):
         for target in (dependent, table):
-            if target:
+            # From an empty table (a first import) nothing is replaced: no pass over keys.
+            if target and not _is_empty(tx, target):
                 tx.execute(
                     f"DELETE FROM {target} WHERE {key} IN (SELECT DISTINCT {key} FROM incoming)"
                 )
         names = ", ".join(columns)
         tx.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming")
+
+
+def _is_empty(tx: StoreWriter, table: str) -> bool:
+    return tx.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) AS one") == 0
 
 
 def upsert_customers(tx: StoreWriter, customers: pd.DataFrame) -> None:

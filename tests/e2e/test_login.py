@@ -320,6 +320,8 @@ def test_a_manager_removed_mid_session_loses_access_at_the_next_rerun(
     wait_until_settled(page, WAIT_MS)
     assert page.get_by_role("button", name="Apply filters").count() == 0
     main = page.locator('[data-testid="stMain"]')
+    # Drawn by the same run as the message, but on a loaded machine a moment after it.
+    main.get_by_role("button", name="Sign out").wait_for(timeout=WAIT_MS)
     assert main.get_by_role("button", name="Sign out").count() == 1
     assert browsing.blocked == []
 

@@ -12,11 +12,8 @@ import json
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from geo.access.audit import LOCAL_ACTOR, audit_table, log_event
 from geo.access.users import (
@@ -32,6 +29,22 @@ from geo.access.users import (
 from geo.analytics.area_metrics import METRICS
 from geo.analytics.flows import PERIODS
 from geo.analytics.place_finder import circle_around
+from geo.cli.common import (
+    add_by_flag,
+    add_json_flag,
+    flag_type,
+    parse_date,
+    record_file,
+    records_of,
+    warn_not_recorded,
+    write_table,
+)
+from geo.cli.territory import (
+    add_territory_commands,
+    run_territory,
+    territory_refusal,
+    territory_writes,
+)
 from geo.errors import InputError
 from geo.imports.customer_files import CustomerColumns
 from geo.imports.runner import (
@@ -44,7 +57,7 @@ from geo.imports.sale_files import SaleColumns
 from geo.maps.classes import DEFAULT_SCHEME, SCHEMES
 from geo.places.level_assignment import assign_customers
 from geo.present.exports import FORMATS, write_csv, write_export
-from geo.present.target_list import build_target_list, log_export, read_suppression
+from geo.present.target_list import build_target_list, read_suppression
 from geo.progress import Progress
 from geo.segments.area_kpis import compute_area_kpis
 from geo.segments.filters import CRITERIA, Filters
@@ -66,29 +79,6 @@ from geo.store.tables import schema_version_of
 EXIT_INPUT = 2
 
 
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date: use YYYY-MM-DD") from exc
-
-
-def _add_json(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-
-
-def _flag_type(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """A criterion's parser as an argparse type: what it cannot read is a usage error."""
-
-    def convert(text: str) -> Any:
-        try:
-            return parse(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"'{text[:40]}': {exc}") from None
-
-    return convert
-
-
 def _add_filters(p: argparse.ArgumentParser, *, areas: bool) -> None:
     """The filter table's flags (see geo.segments.filters); ``areas=False`` leaves out the
     criteria that choose areas or people, plus --near and --km."""
@@ -100,7 +90,7 @@ def _add_filters(p: argparse.ArgumentParser, *, areas: bool) -> None:
             kwargs["choices"] = list(c.options)
             del kwargs["metavar"]
         elif c.parse is not str:
-            kwargs["type"] = _flag_type(c.parse)
+            kwargs["type"] = flag_type(c.parse)
         if c.many and c.repeat_flag:
             kwargs.update(action="append", default=[])
         elif c.many:
@@ -141,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customers", type=int, default=50_000)
     p.add_argument("--prospects", type=int, default=150_000)
     p.add_argument("--order-lines", type=int, default=500_000)
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser(
         "copy", help="copy a whole database into another (file or server), checked per table"
@@ -149,12 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="the database to copy: a file or a postgresql:// URL")
     p.add_argument("dest", help="where to copy it: a file (created if missing) or a URL")
     p.add_argument("--replace", action="store_true", help="replace everything DEST holds")
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser(
         "status", help="the database: engine, schema version, rows per table, location statuses"
     )
-    _add_json(p)
+    add_json_flag(p)
 
     imp = sub.add_parser("import", help="import a file").add_subparsers(dest="what", required=True)
     p = imp.add_parser("areas", help="areas: GeoJSON, TopoJSON, zipped Shapefile, GPKG, GeoParquet")
@@ -167,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--crs", help="CRS of a file that states none, e.g. EPSG:27700")
     p.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
     p.add_argument("--rejects", type=Path, help="write rejected features to this CSV")
-    _add_json(p)
+    add_json_flag(p)
 
     p = imp.add_parser("customers", help="customers or prospects: CSV or XLSX")
     p.add_argument("file", type=Path)
@@ -179,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gazetteer", type=Path, help="CSV of postcode, lat, lon for --country")
     p.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
     p.add_argument("--rejects", type=Path, help="write rejected rows to this CSV")
-    _add_json(p)
+    add_json_flag(p)
 
     p = imp.add_parser("sales", help="order lines: CSV or XLSX")
     p.add_argument("file", type=Path)
@@ -187,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{col}-col")
     p.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
     p.add_argument("--rejects", type=Path, help="write rejected rows to this CSV")
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("assign", help="re-assign every customer to the areas of every level")
     p.add_argument(
@@ -195,19 +185,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="recompute even when the stored assignments are current",
     )
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("areas", help="per-area KPIs as CSV")
     _add_filters(p, areas=False)
     p.add_argument("--out", type=Path, required=True)
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser(
         "figures", help="a segment's headline figures, as every page shows them, with meanings"
     )
     _add_filters(p, areas=True)
     p.add_argument("--segment", metavar="NAME", help="a saved segment (instead of the filters)")
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("rfm", help="RFM segments: customers, revenue, value, churn risk")
     _add_filters(p, areas=True)
@@ -215,30 +205,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--by-area", action="store_true", help="--out holds segment counts per area instead"
     )
     _add_table_out(p)
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("backtest", help="how well churn risk found who stopped buying")
-    p.add_argument("--cutoff", type=_parse_date, help="predict as of this date")
+    p.add_argument("--cutoff", type=parse_date, help="predict as of this date")
     p.add_argument("--months", type=int, default=6, help="months observed after the cut-off")
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("trends", help="customers gained and lost per area in one period")
     _add_filters(p, areas=True)
     p.add_argument("--period", choices=PERIODS, default="quarter")
-    p.add_argument("--at", type=_parse_date, help="a day in the period (default: latest whole)")
+    p.add_argument("--at", type=parse_date, help="a day in the period (default: latest whole)")
     _add_table_out(p)
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("whitespace", help="target areas ranked by prospects like the best")
     _add_filters(p, areas=True)
     _add_table_out(p)
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("lookalikes", help="prospects like the best customers, best first")
     _add_filters(p, areas=True)
     p.add_argument("--limit", type=int, default=1000)
     _add_table_out(p)
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("export", help="the target list for the filters or a saved segment")
     _add_filters(p, areas=True)
@@ -253,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--suppress", type=Path, help="IDs or emails not to contact (CSV/XLSX/TXT)")
     p.add_argument("--columns", help="comma-separated columns to keep (customer_id always)")
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("deck", help="a slide deck (PPTX, and PDF) for a segment, per area")
     _add_filters(p, areas=True)
@@ -264,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how the map's colour classes are cut (default quantiles)")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="the .pptx file")
     p.add_argument("--pdf", type=Path, help="also write the deck as PDF")
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("picture", help="the map of a metric as a PNG picture")
     _add_filters(p, areas=True)
@@ -273,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", choices=list(SCHEMES), default=DEFAULT_SCHEME,
                    help="how the colour classes are cut (default quantiles)")  # fmt: skip
     p.add_argument("--out", type=Path, required=True, help="the .png file")
-    _add_json(p)
+    add_json_flag(p)
 
     seg = sub.add_parser("segment", help="saved segments").add_subparsers(
         dest="action", required=True
@@ -281,19 +271,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = seg.add_parser("save", help="save the filters as a named segment (or update it)")
     p.add_argument("name")
     _add_filters(p, areas=True)
-    _add_json(p)
+    add_json_flag(p)
     p = seg.add_parser("list", help="saved segments with their current counts")
-    _add_json(p)
+    add_json_flag(p)
     p = seg.add_parser("show", help="one saved segment: description and link parameters")
     p.add_argument("name")
-    _add_json(p)
+    add_json_flag(p)
     p = seg.add_parser("rename", help="rename a saved segment")
     p.add_argument("name")
     p.add_argument("new_name")
-    _add_json(p)
+    add_json_flag(p)
     p = seg.add_parser("delete", help="delete a saved segment")
     p.add_argument("name")
-    _add_json(p)
+    add_json_flag(p)
+    add_territory_commands(sub)
     _add_user_commands(sub)
     return parser
 
@@ -309,8 +300,8 @@ def _add_user_commands(sub: Any) -> None:
     p.add_argument("--role", required=True, help="admin, manager, marketer or viewer")
     p.add_argument("--areas", metavar="LEVEL:ID,...", help=areas_help)
     p.add_argument("--all-areas", action="store_true", help="every area (not for a manager)")
-    _add_by(p)
-    _add_json(p)
+    add_by_flag(p)
+    add_json_flag(p)
     p = users.add_parser("set", help="change a user's role, areas or whether they are active")
     p.add_argument("email")
     p.add_argument("--role", help="admin, manager, marketer or viewer")
@@ -324,26 +315,20 @@ def _add_user_commands(sub: Any) -> None:
     active.add_argument("--active", dest="active", action="store_const", const=True)
     active.add_argument("--inactive", dest="active", action="store_const", const=False,
                         help="keep the user but let them see nothing")  # fmt: skip
-    _add_by(p)
-    _add_json(p)
+    add_by_flag(p)
+    add_json_flag(p)
     p = users.add_parser("remove", help="remove a user: they see nothing from their next click")
     p.add_argument("email")
-    _add_by(p)
-    _add_json(p)
+    add_by_flag(p)
+    add_json_flag(p)
     p = users.add_parser("list", help="every user with role, areas and last change")
     _add_table_out(p)
-    _add_json(p)
+    add_json_flag(p)
 
     p = sub.add_parser("audit", help="the audit trail: sign-ins, exports, user changes")
     p.add_argument("--limit", type=int, help="only the latest N entries (default: all)")
     _add_table_out(p)
-    _add_json(p)
-
-
-def _add_by(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--by", metavar="EMAIL", help="who makes the change, for the audit trail (default: local)"
-    )
+    add_json_flag(p)
 
 
 def _filters(store: Store, args: argparse.Namespace) -> Filters:
@@ -378,48 +363,6 @@ def filters_to_args(filters: Filters) -> list[str]:
     return out
 
 
-def _write_table(
-    store: Store, args: argparse.Namespace, frame: pd.DataFrame, what: str, fmt: str = ""
-) -> None:
-    """Write ``frame`` to ``--out`` (nothing without it) as ``fmt``, else as its suffix
-    says (.csv or .xlsx), and record the file (``what`` it holds, by whom, how many rows)
-    in the export log and the audit trail."""
-    path: Path | None = args.out
-    if path is None:
-        return
-    fmt = fmt or path.suffix.lower().lstrip(".")
-    if fmt not in ("csv", "xlsx"):
-        raise InputError(f"cannot write {path.name}", hint="Name the file .csv or .xlsx")
-    written = write_export(frame, path, fmt)
-    _record_file(store, args, what, fmt, written, path)
-
-
-def _warn_not_recorded(problems: list[str]) -> None:
-    problems.append("the file was not recorded in the audit trail: the database is read-only")
-    print(f"geocrm: warning: {problems[-1]}", file=sys.stderr)
-
-
-def _record_file(
-    store: Store,
-    args: argparse.Namespace,
-    what: str,
-    fmt: str,
-    rows: int,
-    path: Path,
-    problems: list[str] | None = None,
-) -> None:
-    """Record a file written of the data in the export log and the audit trail; on a
-    read-only database, warn (and add the warning to ``problems``) instead."""
-    if not store.writable:
-        _warn_not_recorded(problems if problems is not None else [])
-        return
-    log_export(store, what, fmt, rows, path.name, actor=args.actor)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return json.loads(frame.to_json(orient="records", date_format="iso"))
-
-
 def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.analytics.rfm_views import scored_customers, segment_summary, segments_by_area
     from geo.analytics.scores import score_state
@@ -429,15 +372,15 @@ def run_rfm(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str
     summary = segment_summary(store, filters)
     if args.out is not None and args.by_area:
         what = "RFM segments by area: " + describe_filters(store, filters)
-        _write_table(store, args, segments_by_area(store, filters), what)
+        write_table(store, args, segments_by_area(store, filters), what)
     elif args.out is not None:
         what = "RFM scores: " + describe_filters(store, filters)
-        _write_table(store, args, scored_customers(store, filters), what)
+        write_table(store, args, scored_customers(store, filters), what)
     as_of = state.as_of.isoformat() if state.as_of else None
     text = f"RFM segments as of {as_of}:\n" + summary[
         ["segment", "customers", "revenue", "avg_value_3y", "avg_churn_risk"]
     ].to_string(index=False, float_format=lambda v: f"{v:,.2f}")
-    return {"as_of": as_of, "segments": _records(summary)}, text
+    return {"as_of": as_of, "segments": records_of(summary)}, text
 
 
 def run_backtest(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
@@ -463,7 +406,7 @@ def run_trends(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
         raise InputError("no orders yet", hint="Import sales first")
     flows = area_flows(store, filters, args.period, start)
     what = f"{args.period} trends from {start}: " + describe_filters(store, filters)
-    _write_table(store, args, flows, what)
+    write_table(store, args, flows, what)
     totals = {c: int(flows[c].sum()) for c in ("new", "retained", "reactivated", "lost")}
     totals["net_change"] = int(flows["net_change"].sum())
     top = flows.sort_values("net_change").iloc[[0, -1]]
@@ -481,10 +424,10 @@ def run_whitespace(store: Store, args: argparse.Namespace) -> tuple[dict[str, An
 
     filters = _filters(store, args)
     table = whitespace(store, filters)
-    _write_table(store, args, table, "whitespace: " + describe_filters(store, filters))
+    write_table(store, args, table, "whitespace: " + describe_filters(store, filters))
     cols = ["rank", "name", "customers", "prospects", "penetration", "whitespace"]
     text = table[cols].head(10).to_string(index=False, float_format=lambda v: f"{v:,.2f}")
-    return {"areas": _records(table.head(50))}, text
+    return {"areas": records_of(table.head(50))}, text
 
 
 def run_lookalikes(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
@@ -492,14 +435,14 @@ def run_lookalikes(store: Store, args: argparse.Namespace) -> tuple[dict[str, An
 
     filters = _filters(store, args)
     table = lookalike_prospects(store, filters, args.limit)
-    _write_table(store, args, table, "look-alike prospects: " + describe_filters(store, filters))
+    write_table(store, args, table, "look-alike prospects: " + describe_filters(store, filters))
     cols = [
         c
         for c in ("customer_id", "name", "area_name", "local_area", "lookalike_index")
         if c in table
     ]
     text = f"{len(table):,} prospects, best first:\n" + table[cols].head(10).to_string(index=False)
-    return {"prospects": len(table), "top": _records(table[cols].head(20))}, text
+    return {"prospects": len(table), "top": records_of(table[cols].head(20))}, text
 
 
 def _write_rejects(result: ImportResult, path: Path | None) -> None:
@@ -700,7 +643,7 @@ def run_areas(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], s
     filters = _filters(store, args)
     kpis = compute_area_kpis(store, filters)
     what = f"{filters.level} figures: " + describe_filters(store, filters)
-    _write_table(store, args, kpis, what, fmt="csv")
+    write_table(store, args, kpis, what, fmt="csv")
     # The table's rows add up to the customers located in an area: say so in the keys.
     out = {
         "out": str(args.out),
@@ -785,7 +728,7 @@ def run_export(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
         target.rows, args.out, args.format, summary=target.summary, split_by=split_by
     )
     what = segment.name or target.description
-    _record_file(store, args, what, args.format, written, args.out, problems)
+    record_file(store, args, what, args.format, written, args.out, problems)
     out = {
         "out": str(args.out),
         "format": args.format,
@@ -806,7 +749,7 @@ def _audit_files(
 ) -> None:
     """Record a deck or a picture written, by whom and of what, in the audit trail."""
     if not store.writable:
-        _warn_not_recorded(problems)
+        warn_not_recorded(problems)
         return
     log_event(
         store,
@@ -890,7 +833,7 @@ def run_segment(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any],
     if args.action == "list":
         table = list_segments(store)
         text = table.to_string(index=False) if len(table) else "no saved segments"
-        return {"segments": _records(table)}, text
+        return {"segments": records_of(table)}, text
     if args.action == "show":
         segment, problems = load_segment(store, args.name)
         text = describe_filters(store, segment.filters) + "".join(
@@ -931,9 +874,9 @@ def _changed_by(args: argparse.Namespace) -> str:
 def run_user(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     if args.action == "list":
         table = list_users(store)
-        _write_table(store, args, table, "users")
+        write_table(store, args, table, "users")
         text = table.to_string(index=False) if len(table) else "no users"
-        return {"users": _records(table), "out": str(args.out) if args.out else None}, text
+        return {"users": records_of(table), "out": str(args.out) if args.out else None}, text
     actor = _changed_by(args)
     if args.action == "remove":
         remove_user(store, args.email, actor=actor)
@@ -968,10 +911,10 @@ def run_audit(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], s
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit {args.limit}: give 1 or more entries")
     entries = audit_table(store, args.limit)
-    _write_table(store, args, entries, "audit trail")
+    write_table(store, args, entries, "audit trail")
     shown = entries.astype(object).where(entries.notna(), "")
     text = shown.to_string(index=False) if len(entries) else "the audit trail is empty"
-    out = {"entries": _records(entries), "rows": len(entries),
+    out = {"entries": records_of(entries), "rows": len(entries),
            "out": str(args.out) if args.out else None}  # fmt: skip
     return out, text
 
@@ -992,6 +935,7 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
     "trends": run_trends,
     "whitespace": run_whitespace,
     "lookalikes": run_lookalikes,
+    "territory": run_territory,
     "user": run_user,
     "audit": run_audit,
 }
@@ -1012,6 +956,8 @@ def _only_reads(args: argparse.Namespace) -> bool:
         return args.action not in WRITING_SEGMENT_ACTIONS
     if args.command == "user":
         return args.action not in CREATING_USER_ACTIONS
+    if args.command == "territory":
+        return not territory_writes(args)
     return args.command not in WRITING_COMMANDS
 
 
@@ -1029,6 +975,8 @@ def _refused_for(user: User, args: argparse.Namespace) -> str | None:
         and not role.may_save_segments
     ):
         return "save, rename or delete segments"
+    if args.command == "territory" and (refusal := territory_refusal(role, args)):
+        return refusal
     if writes_file and not role.may_export:
         return "export (a viewer sees the data but writes no file of it)"
     return None
