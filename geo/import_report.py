@@ -19,6 +19,57 @@ MAX_TEXT_CHARS = 1000
 Detail = str | pd.Series | Callable[[pd.Index], pd.Series]
 
 
+@dataclass(frozen=True)
+class ChangedCustomer:
+    """One stored customer a file changes: each changed field, before and after (text)."""
+
+    customer_id: str
+    fields: tuple[tuple[str, str, str], ...]  # (column, before, after)
+
+    def line(self) -> str:
+        changed = "; ".join(f"{c}: '{b}' -> '{a}'" for c, b, a in self.fields)
+        return f"{self.customer_id}: {changed}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "customer_id": self.customer_id,
+            "fields": [{"column": c, "before": b, "after": a} for c, b, a in self.fields],
+        }
+
+
+@dataclass(frozen=True)
+class CustomerChanges:
+    """What a customer file's imported rows do to the stored customers: how many are new
+    (``added``), replace a stored customer with other values (``changed``) or with the same
+    (``unchanged``), and the first few changes field by field."""
+
+    added: int
+    changed: int
+    unchanged: int
+    examples: tuple[ChangedCustomer, ...] = ()
+
+    def sentence(self) -> str:
+        return (
+            f"{self.added:,} new, {self.changed:,} change stored customers, "
+            f"{self.unchanged:,} the same as stored"
+        )
+
+    def example_rows(self) -> pd.DataFrame:
+        """The examples one changed field per row: customer_id, column, before, after."""
+        return pd.DataFrame(
+            [(e.customer_id, c, b, a) for e in self.examples for c, b, a in e.fields],
+            columns=["customer_id", "column", "before", "after"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "examples": [e.to_dict() for e in self.examples],
+        }
+
+
 @dataclass
 class ImportReport:
     """What happened to each row of one input file.
@@ -34,6 +85,12 @@ class ImportReport:
     imported: int = 0
     rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
     warnings: list[str] = field(default_factory=list)
+    #: The import batch that wrote the rows (None until written; see geo.imports.undo).
+    batch_id: str | None = None
+    #: Who imported (the signed-in email; None for the command line).
+    imported_by: str | None = None
+    #: Customer files: what the rows do to the stored customers (None: not compared).
+    changes: CustomerChanges | None = None
 
     @property
     def rejected_count(self) -> int:
@@ -69,7 +126,8 @@ class ImportReport:
         ).reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
+            "batch_id": self.batch_id,
             "source": self.source,
             "table": self.table,
             "rows_read": self.rows_read,
@@ -78,6 +136,9 @@ class ImportReport:
             "rejected_by_reason": self.rejected_by_reason(),
             "warnings": list(self.warnings),
         }
+        if self.changes is not None:
+            out["changes"] = self.changes.to_dict()
+        return out
 
     def check_counts(self) -> None:
         """Raise if a row was lost: read = imported + rejected, always."""
@@ -93,6 +154,14 @@ class ImportReport:
             f"{self.source}: {self.rows_read} rows read, {self.imported} imported, "
             f"{self.rejected_count} rejected"
         ]
+        if self.changes is not None:
+            lines.append("  " + self.changes.sentence())
+            for example in self.changes.examples:
+                lines.append(f"    {example.line()}")
+        if self.batch_id:
+            lines.append(
+                f"  import batch {self.batch_id} (undo: geocrm import undo {self.batch_id})"
+            )
         for reason, n in self.rejected_by_reason().items():
             lines.append(f"  rejected {n} x {reason}")
         for w in self.warnings:

@@ -11,12 +11,12 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from geo.analytics.database_contents import (
     contents_table,
     database_contents,
-    import_log_table,
     location_status_table,
     where_the_data_lives,
 )
 from geo.demo.database import build_demo_file
 from geo.errors import InputError, StoreBusyError
+from geo.import_report import ImportReport
 from geo.imports.customer_files import CustomerColumns
 from geo.imports.guide import IMPORT_KINDS
 from geo.imports.runner import (
@@ -35,12 +35,14 @@ from geo.schema import KIND_CUSTOMER, KIND_PROSPECT, REJECTION_REASONS
 from geo.segments.filters import Filters
 from ui import state
 from ui.access import current_access, login_configured
+from ui.import_undo import show_imports_and_undo
 from ui.inert_text import (
     inert,
     show_caption,
     show_error,
     show_info,
     show_subheader,
+    show_success,
     show_warning,
 )
 from ui.widgets import csv_download
@@ -145,7 +147,9 @@ def _prepare(
 
 def _write(store: state.Store, prepared: PreparedImport, progress: Progress) -> None:
     try:
-        st.session_state["data_last_import"] = write_prepared(store, prepared, progress)
+        st.session_state["data_last_import"] = write_prepared(
+            store, prepared, progress, imported_by=current_access().email
+        )
     except (InputError, StoreBusyError) as exc:
         show_error(exc)
         st.caption("Nothing was imported: the database is as it was.")
@@ -186,8 +190,9 @@ def _confirm_pending_import(store: state.Store) -> None:
     show_warning(
         f"{prepared.report.source} holds {prepared.report.imported:,} rows to import. "
         f"Importing it replaces {note}: {REPLACING.get(prepared.table, '')}. "
-        "This cannot be undone."
+        "It can be undone afterwards, under Latest imports."
     )
+    _show_changes(prepared.report)
     yes, no = st.columns(2)
     if yes.button(
         inert(f"Yes, import and replace {note}"), type="primary", key="data_import_confirm"
@@ -199,6 +204,27 @@ def _confirm_pending_import(store: state.Store) -> None:
         st.info("Nothing was imported: the database is as it was.")
 
 
+def _show_changes(report: ImportReport) -> None:
+    """What the file does to the stored customers, with a few changes field by field."""
+    if report.changes is None:
+        return
+    show_caption(f"Of the rows to import: {report.changes.sentence()}.")
+    examples = report.changes.example_rows()
+    if len(examples):
+        st.dataframe(
+            examples.rename(
+                columns={
+                    "customer_id": "Customer ID",
+                    "column": "Column",
+                    "before": "Stored now",
+                    "after": "In the file",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
 def _show_report(result: ImportResult) -> None:
     report = result.report
     show_subheader(f"Import report: {report.source}")
@@ -206,6 +232,12 @@ def _show_report(result: ImportResult) -> None:
     cols[0].metric("Rows read", f"{report.rows_read:,}")
     cols[1].metric("Imported", f"{report.imported:,}")
     cols[2].metric("Rejected", f"{report.rejected_count:,}")
+    if report.batch_id:
+        show_caption(
+            f"Import batch {report.batch_id}: it can be undone under Latest imports "
+            f"(or geocrm import undo {report.batch_id})."
+        )
+    _show_changes(report)
     for warning in report.warnings:
         show_warning(warning)
     if report.rejected_count:
@@ -292,7 +324,7 @@ else:
     st.warning(NO_LOGIN_NOTICE)
 store = state.current_store()
 if message := st.session_state.pop("data_message", None):
-    st.success(message)
+    show_success(message)
 
 st.subheader("Import a file")
 label = st.radio("What does the file hold?", list(KINDS), horizontal=True, key="data_kind")
@@ -329,10 +361,7 @@ statuses = summarise_assignments(store).by_level
 if statuses:
     st.write("Where every customer and prospect is, per level:")
     st.dataframe(location_status_table(statuses), width="content")
-log = store.latest_imports(20)
-if len(log):
-    st.write("Latest imports:")
-    st.dataframe(import_log_table(log), hide_index=True, width="stretch")
+show_imports_and_undo(store, access)
 
 held = {
     "customers": figures.customers,

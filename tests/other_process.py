@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STOPPING_CLI = """
 import sys
 import geo.cli
+import geo.cli.common
 
 stop_at = sys.argv[1]
 
@@ -30,7 +31,7 @@ def stopping(args):
     return show
 
 
-geo.cli._progress = stopping
+geo.cli.common.terminal_progress = stopping
 sys.exit(geo.cli.main(sys.argv[2:]))
 """
 

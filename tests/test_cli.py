@@ -327,3 +327,56 @@ def test_a_database_held_by_another_process_is_busy_in_one_plain_line(
                 "geocrm: error: the database is busy with an import; try again when it ends\n"
             )
     assert main(["--db", db, "status"]) == 0
+
+
+def test_a_dry_run_writes_nothing_and_an_import_is_undone_by_its_batch(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(files["dir"] / "t.duckdb")
+    run(capsys, "--db", db, "import", "areas", str(files["areas"]), "--id-col", "code", "--json")
+    code, first = run(capsys, "--db", db, "import", "customers", str(files["customers"]), "--json")
+    assert code == 0 and first["batch_id"]
+    _, before = run(capsys, "--db", db, "status", "--json")
+
+    changed = files["dir"] / "changed.csv"
+    changed.write_text("id,name,lat,lon\n001,Ann Jones,0.5,0.5\n007,New,0.5,1.5\n")
+    code, dry = run(capsys, "--db", db, "import", "customers", str(changed), "--dry-run", "--json")
+    assert code == 0 and dry["dry_run"] is True and dry["imported"] == 2
+    assert dry["batch_id"] is None
+    assert (dry["changes"]["added"], dry["changes"]["changed"]) == (1, 1)
+    _, after_dry = run(capsys, "--db", db, "status", "--json")
+    assert after_dry["tables"] == before["tables"]
+
+    code, second = run(capsys, "--db", db, "import", "customers", str(changed), "--json")
+    assert code == 0 and second["batch_id"] != first["batch_id"]
+    code, listed = run(capsys, "--db", db, "import", "batches", "--json")
+    ids = [b["batch_id"] for b in listed["batches"]]
+    assert ids[:2] == [second["batch_id"], first["batch_id"]]
+
+    # The first import cannot be undone while the second one replaced a row it wrote.
+    assert main(["--db", db, "import", "undo", first["batch_id"]]) == 2
+    assert f"undo {second['batch_id']} first" in capsys.readouterr().err
+    code, undone = run(capsys, "--db", db, "import", "undo", second["batch_id"], "--json")
+    assert code == 0 and undone["undone"]["removed"] == 2
+    _, after_undo = run(capsys, "--db", db, "status", "--json")
+    # The log keeps the undone import (who undid it, when); every other table is as before.
+    assert after_undo["tables"] == before["tables"] | {"import_log": 3}
+    _, listed = run(capsys, "--db", db, "import", "batches", "--json")
+    assert listed["batches"][0]["state"].startswith("undone")
+    code, _ = run(
+        capsys,
+        "--db",
+        db,
+        "export",
+        "--format",
+        "csv",
+        "--out",
+        str(files["dir"] / "all.csv"),
+        "--json",
+    )
+    names = pd.read_csv(files["dir"] / "all.csv", dtype=str, encoding="utf-8-sig")
+    assert "Ann" in set(names["name"]) and "Ann Jones" not in set(names["name"])
+
+    assert main(["--db", db, "import", "undo", "B-none"]) == 2
+    err = capsys.readouterr().err
+    assert "no import batch 'B-none'" in err and "geocrm import batches" in err

@@ -67,6 +67,10 @@ def show_info(text: object, container: Any = None) -> None:
     _target(container).info(inert(text))
 
 
+def show_success(text: object, container: Any = None) -> None:
+    _target(container).success(inert(text))
+
+
 def show_warning(text: object, container: Any = None) -> None:
     _target(container).warning(inert(text))
 

@@ -83,9 +83,10 @@ def location_status_table(by_level: dict[str, dict[str, int]]) -> pd.DataFrame:
 
 
 def import_log_table(log: pd.DataFrame) -> pd.DataFrame:
-    """The import log (:meth:`Store.latest_imports`) with human headings, dates as dates
-    and counts with thousands separators."""
-    return pd.DataFrame(
+    """The import log (:func:`geo.imports.undo.listed_imports`) with human headings, dates
+    as dates and counts with thousands separators; its batch, who imported and its state
+    where the log has them."""
+    table = pd.DataFrame(
         {
             "When": pd.to_datetime(log["logged_at"]).dt.strftime("%d %b %Y %H:%M"),
             "What": log["table_name"].map(lambda t: IMPORTED_TABLES.get(t, str(t))),
@@ -95,6 +96,12 @@ def import_log_table(log: pd.DataFrame) -> pd.DataFrame:
             "Rejected": [f"{int(n):,}" for n in log["rejected"]],
         }
     )
+    if "batch_id" in log:
+        table["Batch"] = log["batch_id"].fillna("").astype(str)
+        table["By"] = log["imported_by"].fillna("").astype(str)
+    if "state" in log:
+        table["State"] = log["state"].astype(str)
+    return table
 
 
 def where_the_data_lives(store: Store) -> str:

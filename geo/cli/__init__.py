@@ -29,6 +29,7 @@ from geo.access.users import (
 from geo.analytics.area_metrics import METRICS
 from geo.analytics.flows import PERIODS
 from geo.analytics.place_finder import circle_around
+from geo.cli import common
 from geo.cli.common import (
     add_by_flag,
     add_json_flag,
@@ -39,6 +40,7 @@ from geo.cli.common import (
     warn_not_recorded,
     write_table,
 )
+from geo.cli.imports import add_import_commands, import_reads_only, run_import
 from geo.cli.territory import (
     add_territory_commands,
     run_territory,
@@ -46,19 +48,10 @@ from geo.cli.territory import (
     territory_writes,
 )
 from geo.errors import InputError
-from geo.imports.customer_files import CustomerColumns
-from geo.imports.runner import (
-    ImportResult,
-    import_areas_file,
-    import_customers_file,
-    import_sales_file,
-)
-from geo.imports.sale_files import SaleColumns
 from geo.maps.classes import DEFAULT_SCHEME, SCHEMES
 from geo.places.level_assignment import assign_customers
-from geo.present.exports import FORMATS, write_csv, write_export
+from geo.present.exports import FORMATS, write_export
 from geo.present.target_list import build_target_list, read_suppression
-from geo.progress import Progress
 from geo.segments.area_kpis import compute_area_kpis
 from geo.segments.filters import CRITERIA, Filters
 from geo.segments.saved import (
@@ -146,38 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_json_flag(p)
 
-    imp = sub.add_parser("import", help="import a file").add_subparsers(dest="what", required=True)
-    p = imp.add_parser("areas", help="areas: GeoJSON, TopoJSON, zipped Shapefile, GPKG, GeoParquet")
-    p.add_argument("file", type=Path)
-    p.add_argument("--layer")
-    p.add_argument("--id-col")
-    p.add_argument("--name-col")
-    p.add_argument("--parent-col")
-    p.add_argument("--level", help="level name (default: the layer or file name)")
-    p.add_argument("--crs", help="CRS of a file that states none, e.g. EPSG:27700")
-    p.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
-    p.add_argument("--rejects", type=Path, help="write rejected features to this CSV")
-    add_json_flag(p)
-
-    p = imp.add_parser("customers", help="customers or prospects: CSV or XLSX")
-    p.add_argument("file", type=Path)
-    p.add_argument("--kind", choices=["customer", "prospect"])
-    for col in ("id", "name", "lat", "lon", "x", "y", "postcode", "email", "owner"):
-        p.add_argument(f"--{col}-col")
-    p.add_argument("--crs", help="CRS of the x/y columns, e.g. EPSG:27700")
-    p.add_argument("--country", default="US", help="country of the postcodes (default US)")
-    p.add_argument("--gazetteer", type=Path, help="CSV of postcode, lat, lon for --country")
-    p.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
-    p.add_argument("--rejects", type=Path, help="write rejected rows to this CSV")
-    add_json_flag(p)
-
-    p = imp.add_parser("sales", help="order lines: CSV or XLSX")
-    p.add_argument("file", type=Path)
-    for col in ("order-id", "customer-id", "date", "amount", "category", "channel"):
-        p.add_argument(f"--{col}-col")
-    p.add_argument("--strict", action="store_true", help="import nothing if any row is rejected")
-    p.add_argument("--rejects", type=Path, help="write rejected rows to this CSV")
-    add_json_flag(p)
+    add_import_commands(sub)
 
     p = sub.add_parser("assign", help="re-assign every customer to the areas of every level")
     p.add_argument(
@@ -445,30 +407,6 @@ def run_lookalikes(store: Store, args: argparse.Namespace) -> tuple[dict[str, An
     return {"prospects": len(table), "top": records_of(table[cols].head(20))}, text
 
 
-def _write_rejects(result: ImportResult, path: Path | None) -> None:
-    if path is not None:
-        write_csv(result.report.rejected, path)
-
-
-def _import_summary(result: ImportResult) -> str:
-    text = result.report.summary()
-    if result.assignment is not None:
-        for level, counts in result.assignment.by_level.items():
-            text += "\n  " + f"{level}: " + ", ".join(f"{k} {v}" for k, v in counts.items())
-    return text
-
-
-def _progress(args: argparse.Namespace) -> Progress | None:
-    """Steps of long work, on stderr, for a person at a terminal (not for scripts)."""
-    if args.json or not sys.stderr.isatty():
-        return None
-
-    def show(step: str, fraction: float) -> None:
-        print(f"geocrm: {fraction:4.0%} {step}", file=sys.stderr, flush=True)
-
-    return show
-
-
 def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.demo.database import build_demo_file, demo_is_complete
 
@@ -481,7 +419,7 @@ def run_demo(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], st
         customers=args.customers,
         prospects=args.prospects,
         order_lines=args.order_lines,
-        progress=_progress(args),
+        progress=common.terminal_progress(args),
     )
     counts["seconds"] = round(time.perf_counter() - started, 1)
     text = f"demo database built in {counts['seconds']} s: " + ", ".join(
@@ -556,67 +494,6 @@ def run_status(store: Store, _args: argparse.Namespace) -> tuple[dict[str, Any],
     return out, text
 
 
-def run_import(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
-    if args.what == "areas":
-        result = import_areas_file(
-            store,
-            args.file,
-            layer=args.layer,
-            id_col=args.id_col,
-            name_col=args.name_col,
-            parent_col=args.parent_col,
-            level=args.level,
-            crs=args.crs,
-            work_dir=store.work_dir / "uploads",
-            strict=args.strict,
-            progress=_progress(args),
-        )
-    elif args.what == "customers":
-        gazetteer = None
-        if args.gazetteer is not None:
-            from geo.imports.gazetteer import load_postcode_file
-
-            gazetteer = load_postcode_file(args.gazetteer)
-        result = import_customers_file(
-            store,
-            args.file,
-            kind=args.kind,
-            columns=CustomerColumns(
-                id=args.id_col,
-                name=args.name_col,
-                lat=args.lat_col,
-                lon=args.lon_col,
-                x=args.x_col,
-                y=args.y_col,
-                crs=args.crs,
-                postcode=args.postcode_col,
-                email=args.email_col,
-                owner=args.owner_col,
-            ),
-            country=args.country,
-            gazetteer=gazetteer,
-            strict=args.strict,
-            progress=_progress(args),
-        )
-    else:
-        result = import_sales_file(
-            store,
-            args.file,
-            columns=SaleColumns(
-                order_id=args.order_id_col,
-                customer_id=args.customer_id_col,
-                date=args.date_col,
-                amount=args.amount_col,
-                category=args.category_col,
-                channel=args.channel_col,
-            ),
-            strict=args.strict,
-            progress=_progress(args),
-        )
-    _write_rejects(result, args.rejects)
-    return result.to_dict(), _import_summary(result)
-
-
 def run_assign(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     from geo.places.assignment_stamp import assignments_current
     from geo.places.level_assignment import summarise_assignments
@@ -627,7 +504,7 @@ def run_assign(store: Store, args: argparse.Namespace) -> tuple[dict[str, Any], 
         head = "the stored assignments are current: nothing recomputed (--force recomputes)"
         recomputed = False
     else:
-        summary = assign_customers(store, progress=_progress(args))
+        summary = assign_customers(store, progress=common.terminal_progress(args))
         head, recomputed = "", True
     text = "\n".join(
         [head] * bool(head)
@@ -958,6 +835,8 @@ def _only_reads(args: argparse.Namespace) -> bool:
         return args.action not in CREATING_USER_ACTIONS
     if args.command == "territory":
         return not territory_writes(args)
+    if args.command == "import":
+        return import_reads_only(args)
     return args.command not in WRITING_COMMANDS
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from geo.errors import InputError
 from geo.present.exports import write_export
 from geo.present.target_list import log_export
+from geo.progress import Progress
 from geo.store.protocol import Store
 
 
@@ -88,3 +89,14 @@ def record_file(
 
 def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
+
+
+def terminal_progress(args: argparse.Namespace) -> Progress | None:
+    """Steps of long work, on stderr, for a person at a terminal (not for scripts)."""
+    if args.json or not sys.stderr.isatty():
+        return None
+
+    def show(step: str, fraction: float) -> None:
+        print(f"geocrm: {fraction:4.0%} {step}", file=sys.stderr, flush=True)
+
+    return show

@@ -22,6 +22,7 @@ from geo.errors import InputError
 from geo.import_report import ImportReport
 from geo.imports.area_files import read_areas
 from geo.imports.area_names import name_namesakes
+from geo.imports.customer_changes import customer_changes
 from geo.imports.customer_files import CustomerColumns, read_customers
 from geo.imports.gazetteer import Gazetteer
 from geo.imports.sale_files import SaleColumns, read_sales
@@ -30,6 +31,7 @@ from geo.places.assignment_stamp import assignments_current_in, mark_assignments
 from geo.places.level_assignment import AssignmentSummary, assign_into
 from geo.progress import Progress, within
 from geo.store.data_version import data_version_in
+from geo.store.import_batches import new_batch_id
 from geo.store.protocol import Store
 
 #: Share of an import's progress taken by reading and validating the file.
@@ -107,6 +109,8 @@ def prepare_customers(
     )
     _refuse_if_strict(report, strict)
     replaced = int(frame["customer_id"].isin(store.customer_ids()).sum())
+    stored = store.table_rows("customers") if replaced else frame.iloc[:0]
+    report.changes = customer_changes(frame, stored)
     return PreparedImport(
         frame, report, replaced, "stored customers and prospects with the same ID"
     )
@@ -192,10 +196,18 @@ def prepare_areas(
 
 
 def write_prepared(
-    store: Store, prepared: PreparedImport, progress: Progress | None = None
+    store: Store,
+    prepared: PreparedImport,
+    progress: Progress | None = None,
+    *,
+    imported_by: str | None = None,
 ) -> ImportResult:
     """Write a prepared import in one transaction (customers and areas are assigned to the
-    areas too); the last progress step is 'done' with the counts."""
+    areas too) as a new import batch, which its report names and which can be undone
+    (:func:`geo.imports.undo.undo_import`); ``imported_by`` is who imports (None: the
+    command line). The last progress step is 'done' with the counts."""
+    prepared.report.batch_id = new_batch_id()
+    prepared.report.imported_by = imported_by
     writing = within(progress, READ_SHARE, 1.0)
     if prepared.table == "customers":
         result = _write_customers(store, prepared, writing)
@@ -218,7 +230,7 @@ def _write_customers(
     with store.transaction() as tx:
         current = assignments_current_in(tx)
         # Replaced customers lose their assignments here: theirs are written anew below.
-        store.upsert_customers(tx, frame)
+        store.upsert_customers(tx, frame, report.batch_id)
         located = frame[["customer_id", "lat", "lon"]]
         assignment = assign_into(
             tx, store, located, progress=within(progress, 0.1, 1.0), replacing=False
@@ -241,7 +253,7 @@ def _write_sales(store: Store, prepared: PreparedImport, progress: Progress | No
         progress("storing the order lines", 0.0)
     with store.transaction() as tx:
         current = assignments_current_in(tx)
-        store.upsert_sales(tx, prepared.rows)
+        store.upsert_sales(tx, prepared.rows, prepared.report.batch_id)
         store.log_import(tx, prepared.report)
         store.bump_data_version(tx)
         if current:  # order lines move no customer and no area
@@ -260,11 +272,11 @@ def _write_areas(store: Store, prepared: PreparedImport, progress: Progress | No
         # Current only if nothing was written since the customers were read.
         current = assignments_current_in(tx) and data_version_in(tx) == read_at
         # The level's assignments go with its areas: every customer is assigned to it anew.
-        store.replace_level(tx, areas)
+        store.replace_level(tx, areas, prepared.report.batch_id)
         assignment = assign_into(
             tx, store, customers, levels=levels, progress=progress, replacing=False
         )
-        store.log_import(tx, prepared.report)
+        store.log_import(tx, prepared.report, written=len(areas))
         store.bump_data_version(tx)
         if current:
             mark_assignments_current(tx)

@@ -225,15 +225,22 @@ class Store(Protocol):
         """Count one more write (inside ``tx``)."""
         ...
 
-    def replace_level(self, tx: StoreWriter, areas: gpd.GeoDataFrame) -> None:
-        """Replace every area of the frame's level(s) by the frame's areas."""
+    def replace_level(
+        self, tx: StoreWriter, areas: gpd.GeoDataFrame, batch_id: str | None = None
+    ) -> None:
+        """Replace every area of the frame's level(s) by the frame's areas (``batch_id``:
+        the import batch writing them, which keeps the areas replaced)."""
         ...
 
-    def upsert_customers(self, tx: StoreWriter, customers: pd.DataFrame) -> None:
+    def upsert_customers(
+        self, tx: StoreWriter, customers: pd.DataFrame, batch_id: str | None = None
+    ) -> None:
         """Insert customers; a customer_id already present is replaced (row and assignments)."""
         ...
 
-    def upsert_sales(self, tx: StoreWriter, sales: pd.DataFrame) -> None:
+    def upsert_sales(
+        self, tx: StoreWriter, sales: pd.DataFrame, batch_id: str | None = None
+    ) -> None:
         """Insert order lines; the lines of an order_id already present are replaced."""
         ...
 
@@ -257,8 +264,8 @@ class Store(Protocol):
         """Carry on the data version of a database this one replaces."""
         ...
 
-    def log_import(self, tx: StoreWriter, report: ImportReport) -> None:
-        """Record an import in the import log."""
+    def log_import(self, tx: StoreWriter, report: ImportReport, written: int | None = None) -> None:
+        """Record an import (its batch) in the import log."""
         ...
 
     def log_export(

@@ -35,7 +35,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geo.store.protocol import StoreReader, StoreWriter
-from geo.store.scope import ANCESTOR_STEPS, HIDDEN_TABLES, SCOPED_TABLES, TERRITORY_TABLES
+from geo.store.scope import (
+    ANCESTOR_STEPS,
+    BATCH_TABLES,
+    HIDDEN_TABLES,
+    SCOPED_TABLES,
+    TERRITORY_TABLES,
+)
 
 #: The role a signed-in user's reads run as (cluster-wide, ``NOLOGIN``).
 READER_ROLE = "geocrm_reader"
@@ -180,8 +186,9 @@ def setup_statements(role: str = READER_ROLE) -> list[str]:
 
 
 def protected_tables() -> tuple[str, ...]:
-    """The tables with a policy (each read by the reader only through it)."""
-    return (*SCOPED_TABLES, *HIDDEN_TABLES, *PEOPLE_TABLES)
+    """The tables with a policy (each read by the reader only through it), the kept rows
+    of import batches (schema step 8) among them."""
+    return (*SCOPED_TABLES, *HIDDEN_TABLES, *PEOPLE_TABLES, *BATCH_TABLES)
 
 
 def enable_row_security(tx: StoreWriter) -> None:
@@ -201,13 +208,15 @@ def enable_row_security(tx: StoreWriter) -> None:
         return
     for statement in setup_statements(READER_ROLE):
         tx.execute(statement)
+
     # Tables of later schema versions, when this runs on a database that has them.
-    existing = [
-        t
-        for t in LATER_PLAIN_TABLES
-        if tx.scalar("SELECT to_regclass(?) IS NOT NULL", [f"public.{t}"])
-    ]
-    grant_plain_reads(tx, existing)
+    def existing(tables: tuple[str, ...]) -> list[str]:
+        return [
+            t for t in tables if tx.scalar("SELECT to_regclass(?) IS NOT NULL", [f"public.{t}"])
+        ]
+
+    grant_plain_reads(tx, existing(LATER_PLAIN_TABLES))
+    hide_from_restricted_readers(tx, existing(BATCH_TABLES))
 
 
 def grant_plain_reads(tx: StoreWriter, tables: tuple[str, ...] | list[str]) -> None:
@@ -218,6 +227,25 @@ def grant_plain_reads(tx: StoreWriter, tables: tuple[str, ...] | list[str]) -> N
     present = tx.scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?)", [READER_ROLE])
     if present:
         tx.execute(f"GRANT SELECT ON {', '.join(tables)} TO {READER_ROLE}")
+
+
+def hide_from_restricted_readers(tx: StoreWriter, tables: tuple[str, ...] | list[str]) -> None:
+    """Let :data:`READER_ROLE` read ``tables`` (made after schema version 6, holding
+    customer data that no scope narrows) only as a reader who sees everything, like the
+    roll-ups, where the database has the reader role; else nothing."""
+    if not tables or not tx.dialect.has_row_security:
+        return
+    present = tx.scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?)", [READER_ROLE])
+    if not present:
+        return
+    tx.execute(f"GRANT SELECT ON {', '.join(tables)} TO {READER_ROLE}")
+    for table in tables:
+        tx.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        tx.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
+        tx.execute(
+            f"CREATE POLICY {POLICY} ON {table} FOR SELECT TO {READER_ROLE} "
+            "USING ((SELECT geocrm_sees_everything()))"
+        )
 
 
 def may_complete_row_security(reader: StoreReader) -> bool:

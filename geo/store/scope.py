@@ -44,6 +44,10 @@ SCOPED_TABLES = ("customers", "sales", "orders", "customer_scores", "assignments
 #: which territory and owner held each unit (geo.territories). No customer data: a scope
 #: reads them whole.
 TERRITORY_TABLES = ("scenarios", "scenario_units", "scenario_territories", "alignment_history")
+#: Import batches (schema version 8): the stored rows each import replaced, kept so that
+#: it can be undone (geo.store.import_batches). Customer data no scope narrows: only a
+#: reader who sees everything reads them.
+BATCH_TABLES = ("batch_customers", "batch_sales", "batch_areas")
 #: Pre-aggregated tables (geo.store.rollups) that a restricted scope sees empty.
 HIDDEN_TABLES = (
     "rollup_people",

@@ -30,6 +30,13 @@ from geo.schema import (
 from geo.store.data_version import data_version_in
 from geo.store.derived_tables import parse_score_state, rebuild_orders
 from geo.store.dialect import Dialect, placeholders
+from geo.store.import_batches import (
+    close_every_batch,
+    create_import_batches,
+    import_batches,
+    keep_replaced_levels,
+    keep_replaced_rows,
+)
 from geo.store.protocol import Store, StoreReader, StoreWriter
 from geo.store.rollups import create_rollup_tables
 from geo.store.row_security import (
@@ -195,6 +202,7 @@ MIGRATIONS = (
     (5, "users and audit", _create_users_and_audit),
     (6, "row-level security", enable_row_security),
     (7, "territory scenarios and alignment history", _create_territory_tables),
+    (8, "import batches", create_import_batches),
 )
 #: The version a database has once every step ran.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -320,11 +328,13 @@ def bump_data_version(tx: StoreWriter) -> None:
     )
 
 
-def replace_level(tx: StoreWriter, areas: gpd.GeoDataFrame) -> None:
-    """Replace every area of the frame's level(s) by the frame's areas."""
+def replace_level(tx: StoreWriter, areas: gpd.GeoDataFrame, batch_id: str | None = None) -> None:
+    """Replace every area of the frame's level(s) by the frame's areas (written by the
+    import batch ``batch_id``, which keeps the areas it replaces; None: not an import)."""
     frame = pd.DataFrame(areas.drop(columns="geometry"))
     frame["geometry"] = shapely.to_wkb(areas.geometry.to_numpy())
-    frame = frame[list(AREA_COLUMNS)]
+    columns = (*AREA_COLUMNS, "batch_id") if batch_id is not None else AREA_COLUMNS
+    frame = frame.assign(batch_id=_batch_column(frame, batch_id))[list(columns)]
     levels = sorted(frame["level"].dropna().unique().tolist())
     with tx.staged("new_areas", frame, "areas"):
         clash = tx.query(
@@ -339,10 +349,12 @@ def replace_level(tx: StoreWriter, areas: gpd.GeoDataFrame) -> None:
                 hint="Area IDs must be unique across levels: prefix them",
             )
         marks = placeholders(levels)
+        if batch_id is not None:
+            keep_replaced_levels(tx, levels, batch_id)
         tx.execute(f"DELETE FROM assignments WHERE level IN ({marks})", levels)
         tx.execute(f"DELETE FROM areas WHERE level IN ({marks})", levels)
-        columns = ", ".join(AREA_COLUMNS)
-        tx.execute(f"INSERT INTO areas ({columns}) SELECT {columns} FROM new_areas")
+        names = ", ".join(columns)
+        tx.execute(f"INSERT INTO areas ({names}) SELECT {names} FROM new_areas")
 
 
 def replace_by_key(
@@ -352,10 +364,18 @@ def replace_by_key(
     frame: pd.DataFrame,
     key: str,
     dependent: str | None = None,
+    batch_id: str | None = None,
 ) -> None:
     """Insert ``frame`` into ``table``; stored rows sharing a ``key`` value are replaced first
-    (and rows of the ``dependent`` table with that key, which belong to the old rows)."""
-    with tx.staged("incoming", frame[list(columns)], table):
+    (and rows of the ``dependent`` table with that key, which belong to the old rows). Rows
+    written by the import batch ``batch_id`` carry its ID, and the batch keeps the rows they
+    replace (None: not an import)."""
+    if batch_id is not None:  # a database of an older schema has no batch_id column
+        columns = (*columns, "batch_id")
+    incoming = frame.assign(batch_id=_batch_column(frame, batch_id))[list(columns)]
+    with tx.staged("incoming", incoming, table):
+        if batch_id is not None and not _is_empty(tx, table):
+            keep_replaced_rows(tx, table, "incoming", batch_id)
         for target in (dependent, table):
             # From an empty table (a first import) nothing is replaced: no pass over keys.
             if target and not _is_empty(tx, target):
@@ -366,21 +386,30 @@ def replace_by_key(
         tx.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM incoming")
 
 
+def _batch_column(frame: pd.DataFrame, batch_id: str | None) -> pd.Series:
+    """The ``batch_id`` column of rows an import batch is about to write (text)."""
+    return pd.Series(batch_id, index=frame.index, dtype="string")
+
+
 def _is_empty(tx: StoreWriter, table: str) -> bool:
     return tx.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) AS one") == 0
 
 
-def upsert_customers(tx: StoreWriter, customers: pd.DataFrame) -> None:
-    """Insert customers; a customer_id already present is replaced (row and assignments)."""
-    replace_by_key(tx, "customers", CUSTOMER_COLUMNS, customers, "customer_id", "assignments")
+def upsert_customers(tx: StoreWriter, customers: pd.DataFrame, batch_id: str | None = None) -> None:
+    """Insert customers; a customer_id already present is replaced (row and assignments).
+    ``batch_id``: the import batch writing them (see :mod:`geo.store.import_batches`)."""
+    replace_by_key(
+        tx, "customers", CUSTOMER_COLUMNS, customers, "customer_id", "assignments", batch_id
+    )
 
 
-def upsert_sales(tx: StoreWriter, sales: pd.DataFrame) -> None:
+def upsert_sales(tx: StoreWriter, sales: pd.DataFrame, batch_id: str | None = None) -> None:
     """Insert order lines; the lines of an order_id already present are replaced.
+    ``batch_id``: the import batch writing them (see :mod:`geo.store.import_batches`).
 
     The ``orders`` table (one row per customer's order) is rebuilt from all the lines.
     """
-    replace_by_key(tx, "sales", SALE_COLUMNS, sales, "order_id")
+    replace_by_key(tx, "sales", SALE_COLUMNS, sales, "order_id", batch_id=batch_id)
     rebuild_orders(tx)
 
 
@@ -402,9 +431,10 @@ def write_assignments(
 
 def clear_business(tx: StoreWriter) -> None:
     """Remove every area, customer, order line and assignment (saved segments and the logs
-    stay)."""
+    stay); no import before it can be undone any more."""
     for table in ("assignments", "sales", "orders", "customers", "areas"):
         tx.execute(f"DELETE FROM {table}")
+    close_every_batch(tx, "all the data was replaced since")
 
 
 def set_meta(tx: StoreWriter, key: str, value: str) -> None:
@@ -425,11 +455,13 @@ def carry_data_version(tx: StoreWriter, earlier: int) -> None:
     )
 
 
-def log_import(tx: StoreWriter, report: ImportReport) -> None:
-    """Record an import in the import log."""
+def log_import(tx: StoreWriter, report: ImportReport, written: int | None = None) -> None:
+    """Record an import in the import log: its batch, who imported, and ``written``, the
+    rows it wrote (the imported rows unless told: an area file's areas, a sales file's
+    lines), which an undo finds still stored."""
     tx.execute(
-        "INSERT INTO import_log (table_name, source, rows_read, imported, rejected, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO import_log (table_name, source, rows_read, imported, rejected, detail, "
+        "batch_id, imported_by, written) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             report.table,
             report.source,
@@ -437,6 +469,9 @@ def log_import(tx: StoreWriter, report: ImportReport) -> None:
             report.imported,
             report.rejected_count,
             json.dumps(report.to_dict()),
+            report.batch_id,
+            report.imported_by,
+            report.imported if written is None else written,
         ],
     )
 
@@ -542,12 +577,9 @@ class CanonicalTables:
         return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
 
     def latest_imports(self, limit: int) -> pd.DataFrame:
-        """The import log's latest ``limit`` entries, newest first."""
-        return self.query(
-            "SELECT logged_at, table_name, source, rows_read, imported, rejected FROM import_log "
-            "ORDER BY logged_at DESC LIMIT ?",
-            [limit],
-        )
+        """The import log's latest ``limit`` entries, newest first, with their batch (see
+        :func:`geo.store.import_batches.import_batches`)."""
+        return import_batches(self, limit)
 
     def customer_ids(self, *, scope: Scope = EVERYTHING) -> pd.Index:
         """Every stored customer_id."""
