@@ -11,6 +11,9 @@ import pandas as pd
 
 #: Columns added to rejected rows, after the file's own columns.
 REJECT_COLUMNS = ("_row", "_reason", "_column", "_detail")
+#: Every column GeoCRM's own lists add to a file's columns (a rejects file's, a fix list's
+#: of geo.quality): an import drops them, so that a fixed list imports like the original.
+ANNOTATION_COLUMNS = (*REJECT_COLUMNS, "_nearest_area_id", "_distance_km")
 #: Longest text a cell may hold (characters): a longer one is a broken file, not a name.
 MAX_TEXT_CHARS = 1000
 #: A rejection's detail: one text for every row, a text per row (a Series on the rows'
@@ -91,6 +94,8 @@ class ImportReport:
     imported_by: str | None = None
     #: Customer files: what the rows do to the stored customers (None: not compared).
     changes: CustomerChanges | None = None
+    #: Area files: the IDs of the areas whose invalid geometry was repaired.
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def rejected_count(self) -> int:
@@ -138,6 +143,12 @@ class ImportReport:
         }
         if self.changes is not None:
             out["changes"] = self.changes.to_dict()
+        if self.table == "areas":
+            # Kept in the import log for the data-quality lists (a few thousand at most).
+            out["repaired_areas"] = list(self.repaired)
+            out["rejected_areas"] = self.rejected_cells()[["row", "reason", "detail"]].to_dict(
+                orient="records"
+            )
         return out
 
     def check_counts(self) -> None:

@@ -25,6 +25,7 @@ import pytest
 import geo.analytics
 import geo.maps
 import geo.present
+import geo.quality
 import geo.segments
 import geo.territories
 from geo.errors import InputError
@@ -57,6 +58,10 @@ NOT_READS = {
     "geo.territories.history.alignment_changes",
     "geo.territories.history.alignment_on",
     "geo.territories.history.history_unit_level",
+    # What no restricted scope can see at all: the area imports' log (no customer data)
+    # and order lines of customers who are not stored (in no area). Both empty in scope.
+    "geo.quality.fix_lists.geometry_repairs",
+    "geo.quality.fix_lists.sales_unknown_customers",
 }
 HIDDEN_TERRITORY = "DIV5"
 STATE = Filters(level="state")
@@ -110,7 +115,8 @@ def hidden(store: Store) -> dict[str, Any]:
 
 def read_functions() -> Iterator[tuple[str, Callable[..., Any]]]:
     """Every public function of the query packages whose first parameter is the store."""
-    for package in (geo.segments, geo.analytics, geo.maps, geo.present, geo.territories):
+    packages = (geo.segments, geo.analytics, geo.maps, geo.present, geo.territories, geo.quality)
+    for package in packages:
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             module = importlib.import_module(info.name)
             for name, function in inspect.getmembers(module, inspect.isfunction):
@@ -142,6 +148,13 @@ CALLS: dict[str, tuple[tuple[Any, ...], dict[str, Any], bool]] = {
     "geo.segments.saved.list_segments": ((), {}, True),
     "geo.segments.saved.list_segment_names": ((), {}, True),
     "geo.analytics.area_metrics.area_metric_values": ((STATE, "customers"), {}, True),
+    "geo.quality.fix_lists.without_location": ((), {}, True),
+    "geo.quality.fix_lists.outside_areas": (("county",), {}, True),
+    "geo.quality.fix_lists.duplicates": ((), {}, True),
+    "geo.quality.fix_lists.areas_without_owner": ((), {}, False),
+    "geo.quality.fix_lists.customers_without_sales": ((), {}, True),
+    "geo.quality.fix_lists.fix_list": (("duplicates",), {}, True),
+    "geo.quality.fix_lists.quality_counts": ((), {}, True),
     "geo.analytics.churn_backtest.backtest_churn": ((), {}, True),
     "geo.analytics.customer_card.customer_card": ((BUYER,), {}, True),
     "geo.analytics.customer_card.monthly_orders": ((BUYER,), {}, True),

@@ -25,6 +25,7 @@ PACKAGE_ORDER = (
     "analytics",
     "maps",
     "territories",
+    "quality",
     "present",
     "demo",
     "cli",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ from geo.cli.common import (
     write_table,
 )
 from geo.cli.imports import add_import_commands, import_reads_only, run_import
+from geo.cli.quality import add_quality_command, run_quality
 from geo.cli.territory import (
     add_territory_commands,
     run_territory,
@@ -247,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name")
     add_json_flag(p)
     add_territory_commands(sub)
+    add_quality_command(sub)
     _add_user_commands(sub)
     return parser
 
@@ -813,6 +816,7 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
     "whitespace": run_whitespace,
     "lookalikes": run_lookalikes,
     "territory": run_territory,
+    "quality": run_quality,
     "user": run_user,
     "audit": run_audit,
 }
@@ -904,8 +908,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps({"error": message}))
         print(f"geocrm: error: {message}", file=sys.stderr)
         return EXIT_INPUT
-    if args.json:
-        print(json.dumps(payload, default=str))
-    else:
-        print(text)
+    try:
+        print(json.dumps(payload, default=str) if args.json else text, flush=True)
+    except BrokenPipeError:
+        # The reader stopped early (`geocrm ... | head`): what it read was right; say
+        # nothing more, and keep Python from reporting the closed pipe at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -156,9 +156,10 @@ def _names(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     first = np.asarray(NAME_FIRST, dtype=object)[a]
     second = np.asarray(NAME_SECOND, dtype=object)[b]
     names = first + " " + second + " " + np.asarray(NAME_FORM, dtype=object)[c]
-    emails = "contact@" + (first + "-" + second).astype(str) + ".example.com"
-    emails = np.char.lower(emails.astype(str)).astype(object)
-    return names, emails
+    # The domain only: each person's address is made unique with their ID (_people), as
+    # two firms of the same name in different towns do not share a mailbox.
+    domains = "@" + (first + "-" + second).astype(str) + ".example.com"
+    return names, np.char.lower(domains.astype(str)).astype(object)
 
 
 def _people(
@@ -176,7 +177,9 @@ def _people(
     lat = zlat[idx] + rng.uniform(-JITTER_DEG, JITTER_DEG, n)
     lon = zlon[idx] + rng.uniform(-JITTER_DEG, JITTER_DEG, n) / np.cos(np.radians(zlat[idx]))
     states = _zip_state_ids()[idx]
-    names, emails = _names(rng, n)
+    names, domains = _names(rng, n)
+    ids = np.asarray([f"{prefix}{i:06d}" for i in range(first, first + n)], dtype=object)
+    emails = np.char.lower(ids.astype(str)).astype(object) + domains
     growing = np.isin(states, GROWING_STATES)
     # Created: 60% before the window (40% in growing states), the rest during it, later
     # in growing states.
@@ -200,7 +203,7 @@ def _people(
     )
     frame = pd.DataFrame(
         {
-            "customer_id": [f"{prefix}{i:06d}" for i in range(first, first + n)],
+            "customer_id": ids,
             "name": names,
             "kind": kind,
             "lat": lat.round(6),

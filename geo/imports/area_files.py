@@ -253,6 +253,7 @@ def read_areas(
             shapely.make_valid(kept_geoms[invalid], method="structure", keep_collapsed=False)
         )
         bad_ids = ids[ok][invalid]
+        report.repaired = [str(i) for i in bad_ids]
         report.warnings.append(
             f"{int(invalid.sum())} invalid geometries were repaired "
             f"({', '.join(bad_ids.head(SHOWN_IDS))}{', ...' if invalid.sum() > SHOWN_IDS else ''})"

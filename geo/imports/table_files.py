@@ -4,8 +4,9 @@ Every cell is read as text (IDs and postcodes keep their leading zeros and every
 trimmed of surrounding whitespace, into columns of pandas' text dtype (:data:`TEXT`, held
 by Arrow); empty cells are missing (NaN). A ``_row`` column holds the spreadsheet row number of each
 row: the header is row 1, the first data row is row 2. The columns a rejects file adds
-(``_row``, ``_reason``, ``_column``, ``_detail``) are dropped, so that a fixed rejects file
-imports like the original. Files are read into memory within MAX_FILE_BYTES, never beyond.
+(``_row``, ``_reason``, ``_column``, ``_detail``) and a fix list adds (see
+:data:`geo.import_report.ANNOTATION_COLUMNS`) are dropped, so that a fixed file imports like
+the original. Files are read into memory within MAX_FILE_BYTES, never beyond.
 
 A CSV file is parsed by Arrow's columnar reader; a file it would read differently from the
 row reader (pandas') it had before, such as a row short of fields, a blank line between rows
@@ -30,7 +31,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from geo.errors import InputError
-from geo.import_report import REJECT_COLUMNS
+from geo.import_report import ANNOTATION_COLUMNS
 from geo.imports.upload_safety import MAX_UPLOAD_BYTES, check_regular_file, read_bounded
 
 MAX_FILE_BYTES = MAX_UPLOAD_BYTES
@@ -291,12 +292,13 @@ def read_table(path: Path, *, display_name: str | None = None) -> TableFile:
         frame = _read_csv(data, source, warnings)
     else:
         frame = _read_xlsx(data, source)
-    annotations = [c for c in frame.columns if c in REJECT_COLUMNS]
+    annotations = [c for c in frame.columns if c in ANNOTATION_COLUMNS]
     if annotations:
-        # A rejects file, fixed and imported again: its own notes are not data.
+        # A rejects file or a fix list, fixed and imported again: its notes are not data.
         frame = frame.drop(columns=annotations)
         warnings.append(
-            f"{source} looks like a rejects file: its columns {', '.join(annotations)} were ignored"
+            f"{source} looks like a rejects file or a fix list: its columns "
+            f"{', '.join(annotations)} were ignored"
         )
     data_cols = [c for c in frame.columns if c != "_row"]
     cells = pd.DataFrame({col: trimmed_text(frame[col]) for col in data_cols}, index=frame.index)
