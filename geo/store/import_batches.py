@@ -48,9 +48,10 @@ def new_batch_id(now: datetime | None = None) -> str:
 
 def create_import_batches(tx: StoreWriter) -> None:
     """Schema step 8: the batch ID on imported rows and in the import log (with who
-    imported, and when and by whom it was undone), and the tables of replaced rows."""
+    imported, and when and by whom it was undone), and the tables of replaced rows. Runs
+    again without harm on a database that has them (a step re-run after a downgrade)."""
     for table in ("customers", "sales", "areas"):
-        tx.execute(f"ALTER TABLE {table} ADD COLUMN batch_id VARCHAR")
+        tx.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS batch_id VARCHAR")
     for column, kind in (
         ("batch_id", "VARCHAR"),
         ("imported_by", "VARCHAR"),
@@ -59,10 +60,10 @@ def create_import_batches(tx: StoreWriter) -> None:
         ("written", "BIGINT"),
         ("closed", "VARCHAR"),
     ):
-        tx.execute(f"ALTER TABLE import_log ADD COLUMN {column} {kind}")
+        tx.execute(f"ALTER TABLE import_log ADD COLUMN IF NOT EXISTS {column} {kind}")
     for table, (kept, _key, _columns) in KEPT_ROWS.items():
-        tx.execute(f"CREATE TABLE {kept} AS SELECT * FROM {table} WHERE FALSE")
-        tx.execute(f"ALTER TABLE {kept} ADD COLUMN undo_batch VARCHAR")
+        tx.execute(f"CREATE TABLE IF NOT EXISTS {kept} AS SELECT * FROM {table} WHERE FALSE")
+        tx.execute(f"ALTER TABLE {kept} ADD COLUMN IF NOT EXISTS undo_batch VARCHAR")
         for derived in tx.dialect.derived_columns:
             if derived in _stored_columns(tx, kept):
                 tx.execute(f"ALTER TABLE {kept} DROP COLUMN {derived}")
