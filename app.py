@@ -51,6 +51,9 @@ PAGES = (
     PageEntry("pages/territories.py", "Territories", "territories"),
     PageEntry("pages/data.py", "Data", "data", opens_for=lambda a: a.role.may_load_data),
     PageEntry(
+        "pages/quality.py", "Data quality", "quality", opens_for=lambda a: a.role.may_load_data
+    ),
+    PageEntry(
         "pages/admin.py",
         "Users and audit",
         "admin",

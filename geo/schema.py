@@ -54,6 +54,7 @@ REJECTION_REASONS: Final = {
     "swapped_lat_lon": "latitude and longitude look swapped (check the column order)",
     "half_coordinate": "only one of latitude and longitude is given",
     "bad_kind": "kind is neither customer nor prospect",
+    "merged_id": "the customer was merged into another (geocrm merge list): that one is kept",
     "missing_customer_id": "the sale has no customer ID",
     "unknown_customer": "the sale's customer is not among the customers: import them first",
     "bad_date": "the date cannot be read (use YYYY-MM-DD)",

@@ -13,7 +13,7 @@ from geo.store.copying import copy_database
 from geo.store.duckdb_store import DuckDBStore
 from geo.store.protocol import Store
 from tests.stores import ENGINES, copy_of, empty_store, postgres_database
-from tests.tiny_business import tiny_areas, tiny_customers, tiny_sales
+from tests.tiny_business import MESSY, tiny_areas, tiny_customers, tiny_sales
 
 
 def fill_tiny_business(store: Store) -> Store:
@@ -44,6 +44,18 @@ def new_store(engine: str, tmp_path: Path) -> Iterator[Store]:
 def tiny_store(new_store: Store) -> Store:
     """The tiny business (tests/tiny_business.py), on each engine."""
     return fill_tiny_business(new_store)
+
+
+@pytest.fixture
+def messy(tiny_store: Store, tmp_path: Path) -> Store:
+    """The tiny business with a messy customer file imported (tests/tiny_business.MESSY):
+    probable duplicates, an unknown postcode and a point at sea."""
+    from geo.imports.runner import import_customers_file
+
+    path = tmp_path / "messy.csv"
+    path.write_text(MESSY)
+    import_customers_file(tiny_store, path)
+    return tiny_store
 
 
 @pytest.fixture

@@ -19,29 +19,6 @@ from geo.quality.fix_lists import CUSTOMER_FIELDS, fix_list, quality_counts
 from geo.quality.problems import PROBLEMS
 from geo.store.protocol import Store
 
-#: Added to the tiny business (tests/tiny_business.py): counties A = [0,1]x[0,1] and
-#: B = [1,2]x[0,1]; c4 (5, 5) lies outside, c5 has no location.
-MESSY = (
-    "id,name,lat,lon,postcode,email\n"
-    'd1,"ACME, Inc.",0.3,0.3,10001,\n'
-    "d2,Acme,0.4,0.4,10 001,\n"  # the same name and postcode (legal form, space aside)
-    "e1,Zed Supply,0.6,0.6,,Sales@Zed.example.com\n"
-    "e2,Zed Supplies,0.7,0.7,, sales@zed.example.com\n"  # the same email
-    "s1,Harbour Dental,0.25,1.25,,\n"
-    "s2,Harbor Dental,0.25,1.25,,\n"  # the same point, a similar name
-    "s3,Quarry Tools,0.25,1.25,,\n"  # the same point, another name: not a duplicate
-    "z1,Unknown Zip,,,99999,\n"
-    "sea,At Sea,0.5,2.5,,\n"  # east of B: nearest B, 1/2 degree of longitude away
-)
-
-
-@pytest.fixture
-def messy(tiny_store: Store, tmp_path: Path) -> Store:
-    path = tmp_path / "messy.csv"
-    path.write_text(MESSY)
-    import_customers_file(tiny_store, path)
-    return tiny_store
-
 
 def _ids(frame: pd.DataFrame) -> list[str]:
     return sorted(frame["customer_id"].astype(str))

@@ -28,7 +28,7 @@ from geo.store.duckdb_store import DuckDBStore
 from geo.store.opening import open_store, store_at
 from geo.store.protocol import Store
 from geo.store.rollups import ROLLUP_TABLES
-from geo.store.scope import BATCH_TABLES, TERRITORY_TABLES
+from geo.store.scope import BATCH_TABLES, FIX_TABLES, TERRITORY_TABLES
 from geo.store.tables import (
     ACCESS_TABLES,
     MIGRATIONS,
@@ -426,6 +426,7 @@ def test_a_file_of_the_previous_release_ends_with_the_tables_and_columns_of_a_ne
         *ROLLUP_TABLES,
         *TERRITORY_TABLES,
         *BATCH_TABLES,
+        *FIX_TABLES,
     }
 
 

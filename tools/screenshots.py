@@ -30,6 +30,7 @@ PAGES = {
     "customer": "customer",
     "export": "export",
     "data": "data",
+    "quality": "quality",
     "help": "help",
     "present": "present",
 }
@@ -140,7 +141,7 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for theme in args.themes:
-            db = args.db if "://" in str(args.db) else args.db.resolve()
+            db = args.db if "://" in args.db else str(Path(args.db).resolve())
             url, process = serve(db, args.out / f"streamlit-{theme}.log", theme)
             try:
                 for size in args.sizes:

@@ -126,8 +126,10 @@ def _write_link(filters: Filters) -> None:
     wanted = filters.to_query()
     # The map keeps its position in the link from the browser, a saved segment's link its
     # name (used only while the filters still match it), a customer card its customer and
-    # the map its chosen customer, metric and basemap: keep them.
-    for param in (VIEW_PARAM, "name", "id", "focus", METRIC_PARAM, BASEMAP_PARAM, CLASSES_PARAM):
+    # the map its chosen customer, metric and basemap, the Data quality page its list: keep
+    # them.
+    kept = (VIEW_PARAM, "name", "id", "focus", METRIC_PARAM, BASEMAP_PARAM, CLASSES_PARAM)
+    for param in (*kept, "problem"):
         if st.query_params.get_all(param):
             wanted[param] = st.query_params.get_all(param)
     # Setting the same parameters again would still touch the browser's history.

@@ -47,6 +47,7 @@ from geo.maps.point_cells import PointCells, count_points_in_cells
 from geo.maps.point_sample import MAP_POINT_LIMIT, PointSample, sample_points
 from geo.present.contact_list import ContactPlan, contact_plan
 from geo.present.target_list import SelectionPreview, preview_selection
+from geo.quality.fix_lists import fix_list, quality_counts
 from geo.segments.area_kpis import compute_area_kpis, summarise_selection
 from geo.segments.filters import Filters, overview_level
 from geo.segments.saved import known_for_links, list_segments, load_segment, segments_stamp_of
@@ -322,3 +323,13 @@ def search(db: Store, version: int, text: str) -> pd.DataFrame:
 @st.cache_data(max_entries=32, show_spinner=False)
 def card(db: Store, version: int, customer_id: str, filters: Filters) -> CustomerCard:
     return customer_card(db, customer_id, filters)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def quality_counts_of(db: Store, version: int, level: str | None) -> dict[str, int]:
+    return quality_counts(db, level)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def fix_list_of(db: Store, version: int, problem: str, level: str | None) -> pd.DataFrame:
+    return fix_list(db, problem, level)

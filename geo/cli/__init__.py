@@ -41,7 +41,9 @@ from geo.cli.common import (
     warn_not_recorded,
     write_table,
 )
+from geo.cli.fixes import add_fix_commands, fix_reads_only, run_fix
 from geo.cli.imports import add_import_commands, import_reads_only, run_import
+from geo.cli.merges import add_merge_commands, merge_reads_only, run_merge
 from geo.cli.quality import add_quality_command, run_quality
 from geo.cli.territory import (
     add_territory_commands,
@@ -250,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_json_flag(p)
     add_territory_commands(sub)
     add_quality_command(sub)
+    add_fix_commands(sub)
+    add_merge_commands(sub)
     _add_user_commands(sub)
     return parser
 
@@ -817,6 +821,8 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
     "lookalikes": run_lookalikes,
     "territory": run_territory,
     "quality": run_quality,
+    "fix": run_fix,
+    "merge": run_merge,
     "user": run_user,
     "audit": run_audit,
 }
@@ -824,7 +830,7 @@ COMMANDS: dict[str, Callable[[Store, argparse.Namespace], tuple[dict[str, Any], 
 
 #: Commands (and segment actions) that write; every other command only reads, and refuses
 #: a database path where there is no file instead of creating an empty database there.
-WRITING_COMMANDS = frozenset({"import", "assign"})
+WRITING_COMMANDS = frozenset({"import", "assign", "fix", "merge"})
 WRITING_SEGMENT_ACTIONS = frozenset({"save", "rename", "delete"})
 #: The user action that may start a database (the first admin of a new team database).
 CREATING_USER_ACTIONS = frozenset({"add"})
@@ -841,6 +847,10 @@ def _only_reads(args: argparse.Namespace) -> bool:
         return not territory_writes(args)
     if args.command == "import":
         return import_reads_only(args)
+    if args.command == "fix":
+        return fix_reads_only(args)
+    if args.command == "merge":
+        return merge_reads_only(args)
     return args.command not in WRITING_COMMANDS
 
 

@@ -143,8 +143,10 @@ def read_customers(
     country: str = "US",
     gazetteer: Gazetteer | None = None,
     display_name: str | None = None,
+    merged: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, ImportReport]:
-    """Read customers or prospects: canonical CUSTOMER_COLUMNS and the import report."""
+    """Read customers or prospects: canonical CUSTOMER_COLUMNS and the import report.
+    ``merged``: IDs merged into others (geo.imports.merges), rejected as ``merged_id``."""
     table = read_table(path, display_name=display_name)
     source, frame = table.source, table.frame
     report = ImportReport(source=source, table="customers", rows_read=len(frame))
@@ -188,6 +190,13 @@ def read_customers(
         return "same ID as row " + first_row[rows].astype("Int64").astype(str)
 
     reject(_repeated_ids(ids), "duplicate_id", cols["id"], first_rows)
+    if merged:
+        reject(
+            ids.isin(list(merged)),
+            "merged_id",
+            cols["id"],
+            "the customer was merged into " + ids.map(merged).astype(str),
+        )
 
     lat = pd.Series(np.nan, index=frame.index)
     lon = pd.Series(np.nan, index=frame.index)

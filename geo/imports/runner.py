@@ -25,6 +25,8 @@ from geo.imports.area_names import name_namesakes
 from geo.imports.customer_changes import customer_changes
 from geo.imports.customer_files import CustomerColumns, read_customers
 from geo.imports.gazetteer import Gazetteer
+from geo.imports.location_fixes import keep_fixed_locations
+from geo.imports.merges import merged_customer_ids
 from geo.imports.sale_files import SaleColumns, read_sales
 from geo.imports.swapped_coordinates import count_inside_if_swapped
 from geo.places.assignment_stamp import assignments_current_in, mark_assignments_current
@@ -106,6 +108,7 @@ def prepare_customers(
         country=country,
         gazetteer=gazetteer,
         display_name=display_name,
+        merged=merged_customer_ids(store),
     )
     _refuse_if_strict(report, strict)
     replaced = int(frame["customer_id"].isin(store.customer_ids()).sum())
@@ -130,7 +133,11 @@ def prepare_sales(
     if progress:
         progress("reading and validating", 0.0)
     frame, report = read_sales(
-        path, known_customer_ids=store.customer_ids(), columns=columns, display_name=display_name
+        path,
+        known_customer_ids=store.customer_ids(),
+        columns=columns,
+        display_name=display_name,
+        merged=merged_customer_ids(store),
     )
     _refuse_if_strict(report, strict)
     stored = store.order_ids()
@@ -229,6 +236,12 @@ def _write_customers(
         progress("storing", 0.0)
     with store.transaction() as tx:
         current = assignments_current_in(tx)
+        frame, kept = keep_fixed_locations(tx, frame)
+        if kept:
+            report.warnings.append(
+                f"{kept:,} customers keep the location fixed by hand (geocrm fix list); the "
+                "file's point for them is noted, and reverting the fix puts it back"
+            )
         # Replaced customers lose their assignments here: theirs are written anew below.
         store.upsert_customers(tx, frame, report.batch_id)
         located = frame[["customer_id", "lat", "lon"]]

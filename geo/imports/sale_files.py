@@ -61,8 +61,10 @@ def read_sales(
     known_customer_ids: pd.Index | set[str] | None = None,
     columns: SaleColumns | None = None,
     display_name: str | None = None,
+    merged: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, ImportReport]:
-    """Read order lines: canonical SALE_COLUMNS and the import report."""
+    """Read order lines: canonical SALE_COLUMNS and the import report. ``merged``: IDs
+    merged into others (geo.imports.merges), whose lines go to the customer kept."""
     table = read_table(path, display_name=display_name)
     source, frame = table.source, table.frame
     report = ImportReport(source=source, table="sales", rows_read=len(frame))
@@ -100,13 +102,22 @@ def read_sales(
         amount_col,
         "'" + frame[amount_col].astype(str) + "' is not an amount: use a number like 1234.50",
     )
+    customer_ids = frame[cust_col]
+    if merged:
+        moved = customer_ids.isin(list(merged))
+        if moved.any():
+            customer_ids = customer_ids.where(~moved, customer_ids.map(merged))
+            report.warnings.append(
+                f"{int(moved.sum()):,} order lines are for customers merged into others "
+                "(geocrm merge list): they go to the customer kept"
+            )
     if known_customer_ids is not None:
         known = (
             pd.Index(list(known_customer_ids))
             if isinstance(known_customer_ids, set)
             else (pd.Index(known_customer_ids))
         )
-        unknown = frame[cust_col].notna() & ~frame[cust_col].isin(known)
+        unknown = customer_ids.notna() & ~customer_ids.isin(known)
         reject(
             unknown,
             "unknown_customer",
@@ -118,7 +129,7 @@ def read_sales(
     out = pd.DataFrame(
         {
             "order_id": frame[order_col].astype(object),
-            "customer_id": frame[cust_col].astype(object),
+            "customer_id": customer_ids.astype(object),
             "order_date": dates.dt.normalize(),
             "amount": amounts,
             "category": frame[cols["category"]].astype(object) if cols["category"] else None,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo.errors import InputError
+from geo.imports.location_fixes import reapply_fixes
 from geo.places.assignment_stamp import assignments_current_in, mark_assignments_current
 from geo.places.level_assignment import assign_into
 from geo.store.data_version import data_version_in
@@ -142,6 +143,7 @@ def undo_import(store: Store, batch_id: str, *, undone_by: str | None = None) ->
         restored = restored_customer_ids(tx, batch_id) if record.table == "customers" else None
         put_back_replaced_rows(tx, record.table, batch_id)
         if restored is not None:
+            restored = reapply_fixes(tx, restored)
             assign_into(tx, store, restored, replacing=False)
         elif record.table == "areas":
             # Only levels that held areas before the batch are assigned again.

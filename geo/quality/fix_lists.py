@@ -4,8 +4,8 @@ it, and how many. A list's length is its count.
 Customer lists hold :data:`CUSTOMER_FIELDS` then ``_reason`` (the problem's code) and
 ``_detail`` (why, in words): fixed and imported again, they replace those customers (the
 two annotations are ignored by the import). ``level``: the level of areas that "outside
-all areas" and "areas without an owner" look at (default: every level for owners, the
-finest level for outside). Coordinates are WGS84 degrees, distances kilometres.
+all areas" looks at (default: the finest); the other lists do not depend on it.
+Coordinates are WGS84 degrees, distances kilometres.
 """
 
 from __future__ import annotations
@@ -121,17 +121,17 @@ def duplicates(
 def areas_without_owner(
     store: Store, level: str | None = None, *, scope: Scope = EVERYTHING
 ) -> pd.DataFrame:
-    """area_id, name, level and customers (in it) of the areas without an owner, at the
-    levels where some area has one (or at ``level``)."""
-    where = "AND ar.level = ?" if level else ""
+    """area_id, name, level and customers (in it) of the areas without an owner, at every
+    level where some area has one. (``level`` is not used: a level without owners at all
+    is not one that uses them.)"""
+    del level
     rows = store.query(
         "SELECT ar.area_id, ar.name, ar.level, count(a.customer_id) AS customers FROM areas ar "
         "LEFT JOIN assignments a ON a.level = ar.level AND a.area_id = ar.area_id "
         "AND a.location_status = 'in_area' "
         "WHERE (ar.owner IS NULL OR trim(ar.owner) = '') AND ar.level IN "
         "(SELECT level FROM areas WHERE owner IS NOT NULL AND trim(owner) <> '') "
-        f"{where} GROUP BY ar.area_id, ar.name, ar.level ORDER BY ar.level, ar.area_id",
-        [level] if level else [],
+        "GROUP BY ar.area_id, ar.name, ar.level ORDER BY ar.level, ar.area_id",
         scope=scope,
     )
     rows["customers"] = rows["customers"].astype("int64")

@@ -39,8 +39,8 @@ PROBLEMS: dict[str, Problem] = {
             "Probable duplicates",
             "customers that are probably one: the same normalised name and postcode, the "
             "same email, or the same coordinates and a similar name",
-            "where they are different customers, correct the name, postcode or email in the "
-            "file; where they are one, keep one ID in the CRM and import again",
+            "merge each group into the ID kept (below, or geocrm merge KEEP DROP); where they "
+            "are different customers, correct the name, postcode or email in the file",
         ),
         Problem(
             "areas_without_owner",

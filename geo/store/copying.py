@@ -21,12 +21,12 @@ import pandas as pd
 from geo.errors import InputError
 from geo.store.locations import is_server_url
 from geo.store.protocol import Store, StoreReader
-from geo.store.scope import BATCH_TABLES, TERRITORY_TABLES
+from geo.store.scope import BATCH_TABLES, FIX_TABLES, TERRITORY_TABLES
 from geo.store.tables import ACCESS_TABLES, TABLES, set_meta
 
 #: The tables a copy moves: every stored table, the users and audit trail, and the
 #: settings (``meta``).
-COPIED_TABLES = ("meta", *TABLES, *ACCESS_TABLES, *TERRITORY_TABLES, *BATCH_TABLES)
+COPIED_TABLES = ("meta", *TABLES, *ACCESS_TABLES, *TERRITORY_TABLES, *BATCH_TABLES, *FIX_TABLES)
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def tables_holding_rows(reader: StoreReader) -> list[str]:
     """The stored tables (not the settings) that hold at least one row."""
     return [
         t
-        for t in (*TABLES, *ACCESS_TABLES, *TERRITORY_TABLES, *BATCH_TABLES)
+        for t in (*TABLES, *ACCESS_TABLES, *TERRITORY_TABLES, *BATCH_TABLES, *FIX_TABLES)
         if reader.scalar(f"SELECT EXISTS (SELECT 1 FROM {t})")
     ]
 

@@ -38,6 +38,7 @@ from geo.store.protocol import StoreReader, StoreWriter
 from geo.store.scope import (
     ANCESTOR_STEPS,
     BATCH_TABLES,
+    FIX_TABLES,
     HIDDEN_TABLES,
     SCOPED_TABLES,
     TERRITORY_TABLES,
@@ -187,8 +188,8 @@ def setup_statements(role: str = READER_ROLE) -> list[str]:
 
 def protected_tables() -> tuple[str, ...]:
     """The tables with a policy (each read by the reader only through it), the kept rows
-    of import batches (schema step 8) among them."""
-    return (*SCOPED_TABLES, *HIDDEN_TABLES, *PEOPLE_TABLES, *BATCH_TABLES)
+    of import batches (schema step 8) and the fixed locations (step 9) among them."""
+    return (*SCOPED_TABLES, *HIDDEN_TABLES, *PEOPLE_TABLES, *BATCH_TABLES, *FIX_TABLES)
 
 
 def enable_row_security(tx: StoreWriter) -> None:
@@ -216,7 +217,7 @@ def enable_row_security(tx: StoreWriter) -> None:
         ]
 
     grant_plain_reads(tx, existing(LATER_PLAIN_TABLES))
-    hide_from_restricted_readers(tx, existing(BATCH_TABLES))
+    hide_from_restricted_readers(tx, existing((*BATCH_TABLES, *FIX_TABLES)))
 
 
 def grant_plain_reads(tx: StoreWriter, tables: tuple[str, ...] | list[str]) -> None:

@@ -48,6 +48,10 @@ TERRITORY_TABLES = ("scenarios", "scenario_units", "scenario_territories", "alig
 #: it can be undone (geo.store.import_batches). Customer data no scope narrows: only a
 #: reader who sees everything reads them.
 BATCH_TABLES = ("batch_customers", "batch_sales", "batch_areas")
+#: Corrections (schema version 9): locations fixed by hand (geo.store.location_fixes) and
+#: merged customers (geo.store.customer_merges). Customer data no scope narrows, like the
+#: import batches.
+FIX_TABLES = ("location_fixes", "customer_merges")
 #: Pre-aggregated tables (geo.store.rollups) that a restricted scope sees empty.
 HIDDEN_TABLES = (
     "rollup_people",
@@ -161,14 +165,16 @@ def _in_grants(scope: Scope, table: str, level_column: str = "level") -> tuple[s
 
 def scope_ctes(scope: Scope, schema: str = "main") -> tuple[str, list[Any]]:
     """The common table expressions that shadow :data:`SCOPED_TABLES` (and hide
-    :data:`HIDDEN_TABLES`), and their parameters.
+    :data:`HIDDEN_TABLES`, :data:`BATCH_TABLES` and :data:`FIX_TABLES`), and their
+    parameters.
 
     ``schema`` qualifies the real tables (DuckDB's ``main``, PostgreSQL's ``public``) so that
     each CTE reads the table it shadows, not itself. Empty for a scope that sees everything.
     """
     if scope.sees_everything:
         return "", []
-    t = {name: f"{schema}.{name}" for name in (*SCOPED_TABLES, *HIDDEN_TABLES)}
+    hidden = (*HIDDEN_TABLES, *BATCH_TABLES, *FIX_TABLES)
+    t = {name: f"{schema}.{name}" for name in (*SCOPED_TABLES, *hidden)}
     granted, granted_params = _in_grants(scope, "g")
     # Ancestors and descendants through parent_id, a fixed number of steps (portable SQL:
     # no recursive CTE, which would force WITH RECURSIVE onto every scoped query).
@@ -202,7 +208,7 @@ def scope_ctes(scope: Scope, schema: str = "main") -> tuple[str, list[Any]]:
         + " UNION ".join(area_parts)
         + "))"
     )
-    ctes += [f"{name} AS (SELECT * FROM {t[name]} WHERE FALSE)" for name in HIDDEN_TABLES]
+    ctes += [f"{name} AS (SELECT * FROM {t[name]} WHERE FALSE)" for name in hidden]
     return ",\n".join(ctes), granted_params + area_params
 
 

@@ -37,6 +37,7 @@ from geo.store.import_batches import (
     keep_replaced_levels,
     keep_replaced_rows,
 )
+from geo.store.location_fixes import create_corrections
 from geo.store.protocol import Store, StoreReader, StoreWriter
 from geo.store.rollups import create_rollup_tables
 from geo.store.row_security import (
@@ -203,6 +204,7 @@ MIGRATIONS = (
     (6, "row-level security", enable_row_security),
     (7, "territory scenarios and alignment history", _create_territory_tables),
     (8, "import batches", create_import_batches),
+    (9, "locations fixed by hand and merged customers", create_corrections),
 )
 #: The version a database has once every step ran.
 SCHEMA_VERSION = MIGRATIONS[-1][0]

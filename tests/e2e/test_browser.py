@@ -454,6 +454,7 @@ PAGES = [
     "export",
     "territories",
     "data",
+    "quality",
     "help",
     "present",
 ]
@@ -509,3 +510,23 @@ def test_zooming_in_counts_the_customers_again_on_a_finer_grid(
     finer = live.evaluate(DISC_TOTAL_JS)
     assert sum(finer) == located and max(finer) < max(national)
     assert live.evaluate("() => window.geocrmSameMap === true && window.map.getZoom() === 7")
+
+
+def test_the_customers_outside_all_areas_show_on_the_quality_pages_map(
+    browsing: Browsing, served_demo: ServedApp
+) -> None:
+    from geo.quality.fix_lists import fix_list
+
+    outside = fix_list(served_demo.store, "outside_areas", "county")
+    page = browsing.page
+    page.goto(f"{served_demo.url}/quality?problem=outside_areas")
+    frame = page.frame_locator(MAP_FRAME)
+    legend = frame.locator(".geocrm-legend")
+    legend.wait_for(timeout=WAIT_MS)
+    frame.locator(".leaflet-overlay-pane canvas").first.wait_for(timeout=WAIT_MS)
+    # Every one of them is on the map (none sampled away), and the legend says how many.
+    assert f"Outside all areas ({len(outside):,})" in legend.inner_text()
+    # The link chose the list: its heading, and the list's first rows, are the core's.
+    heading = page.locator("h2, h3").filter(has_text="Outside all areas")
+    assert f"Outside all areas: {len(outside):,}" in heading.first.inner_text()
+    assert browsing.blocked == [], browsing.blocked
