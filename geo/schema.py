@@ -24,7 +24,8 @@ LOCATION_STATUSES: Final = (IN_AREA, OUTSIDE_AREAS, NO_LOCATION)
 AREA_COLUMNS: Final = ("area_id", "name", "level", "parent_id", "owner", "households", "geometry")
 
 #: customers (prospects too, with kind = prospect). ``extra`` is a JSON object of every
-#: other column of the source file, kept as text.
+#: other column of the source file, kept as text. ``location_source`` says how the point was
+#: found (:data:`LOCATION_CONFIDENCE`), ``location_note`` why there is none.
 CUSTOMER_COLUMNS: Final = (
     "customer_id",
     "name",
@@ -36,7 +37,26 @@ CUSTOMER_COLUMNS: Final = (
     "owner",
     "created_on",
     "extra",
+    "location_source",
+    "location_note",
 )
+#: The columns that say how a customer's point was found (schema version 10).
+LOCATION_PROVENANCE: Final = ("location_source", "location_note")
+#: How a customer's location was found (``location_source``; null: none, or not recorded
+#: for rows imported before sources were kept), and the confidence each gives.
+LOCATION_CONFIDENCE: Final = {
+    "coordinates": "high",  # given in the file, degrees or projected
+    "fixed": "high",  # typed or chosen by hand (geo.imports.location_fixes)
+    "postcode": "medium",  # the postcode's point in the gazetteer
+    "city": "low",  # the centre of the one shipped place of that name and region
+}
+#: Each source in words, as in "located by postcode".
+LOCATION_SOURCE_WORDS: Final = {
+    "coordinates": "by the file's coordinates",
+    "fixed": "by hand",
+    "postcode": "by postcode",
+    "city": "by city (its centre)",
+}
 
 #: sales: one row per order line.
 SALE_COLUMNS: Final = ("order_id", "customer_id", "order_date", "amount", "category", "channel")

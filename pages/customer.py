@@ -33,7 +33,8 @@ show_title(record.get("name") or customer_id)
 located = record.get("lat") is not None and record.get("lon") is not None
 show_caption(
     f"{record['kind']} · ID {customer_id} · owner {card.owner or 'none'}"
-    + (f" · {record['lat']:.4f}, {record['lon']:.4f}" if located else " · no location")
+    + (f" · {record['lat']:.4f}, {record['lon']:.4f}" if located else "")
+    + f" · {card.how_located()}"
     + (f" · postcode {record['postcode']}" if record.get("postcode") else "")
     + (f" · {record['email']}" if record.get("email") else "")
 )

@@ -13,6 +13,7 @@ from pyproj import Geod
 from shapely.geometry import Point, Polygon, box
 
 from geo.errors import InputError
+from geo.imports.location_fixes import fix_location
 from geo.imports.runner import import_areas_file, import_customers_file
 from geo.quality.duplicates import normalised_names, probable_duplicates
 from geo.quality.fix_lists import CUSTOMER_FIELDS, fix_list, quality_counts
@@ -39,9 +40,7 @@ def test_without_a_location_says_why(messy: Store) -> None:
     listed = fix_list(messy, "no_location").set_index("customer_id")
     independent = messy.query("SELECT customer_id FROM customers WHERE lat IS NULL")
     assert sorted(listed.index) == _ids(independent) == ["c5", "z1"]
-    assert (
-        listed.loc["z1", "_detail"] == "postcode '99999' is not in the postcode file used at import"
-    )
+    assert listed.loc["z1", "_detail"] == "postcode '99999' is not in the US postcode file"
     assert listed.loc["c5", "_detail"] == "the file gave no coordinates and no postcode"
 
 
@@ -194,3 +193,79 @@ def test_the_command_counts_and_writes_a_list_that_imports_again(
     assert extra is None or "_nearest_area_id" not in str(extra)
     assert main(["--db", messy.location, "quality", "outside_areas", "--level", "parish"]) == 2
     assert "no level 'parish'" in capsys.readouterr().err
+
+
+CITIES = (
+    "id,name,city,state,country\n"
+    "k1,Capital Books,Denver,Colorado,\n"  # one Denver in Colorado: located, by city
+    "k2,Spring Tools,Springfield,,\n"  # many Springfields: not guessed
+    "k3,Nowhere Inc,Nowhereville,,\n"  # not a known place
+    "k4,Cardiff Cafe,Cardiff,,GB\n"
+    "k5,Plain,,,\n"  # nothing at all
+)
+
+
+def test_a_city_locates_a_customer_only_when_one_place_fits(
+    tiny_store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "cities.csv"
+    path.write_text(CITIES)
+    report = import_customers_file(tiny_store, path).report
+    assert report.imported == 5
+    assert any("located by city" in w for w in report.warnings)
+    assert any("ambiguous" in w and "rows 3" in w for w in report.warnings)
+    stored = tiny_store.query(
+        "SELECT customer_id, lat, lon, location_source, location_note FROM customers "
+        "WHERE customer_id LIKE 'k%' ORDER BY customer_id"
+    ).set_index("customer_id")
+    assert stored.loc["k1", "location_source"] == "city"
+    assert stored.loc["k1", "lat"] == pytest.approx(39.739, abs=0.01)
+    assert stored.loc["k4", "location_source"] == "city"
+    notes = stored["location_note"].fillna("").astype(str)
+    assert stored["lat"].isna()["k2"] and stored["location_source"].isna()["k2"]
+    assert "is ambiguous" in notes["k2"]
+    assert "not among the shipped places" in notes["k3"]
+    assert stored.loc["k5", "location_note"] == "the file gave no coordinates, postcode or city"
+    # The lists say the same: two located coarsely, three without a location and why.
+    assert _ids(fix_list(tiny_store, "coarse_location")) == ["k1", "k4"]
+    without = fix_list(tiny_store, "no_location").set_index("customer_id")["_detail"]
+    assert "is ambiguous" in str(without["k2"]) and "Springfield" in str(without["k2"])
+    # The city, state and country columns stay the file's own, in extra, too.
+    extra = json.loads(
+        str(tiny_store.scalar("SELECT extra FROM customers WHERE customer_id = 'k1'"))
+    )
+    assert extra["city"] == "Denver" and extra["state"] == "Colorado"
+
+
+def test_coordinates_and_postcodes_say_how_they_were_found(
+    tiny_store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "found.csv"
+    path.write_text("id,name,lat,lon,zip\nm1,A,0.5,0.5,\nm2,B,,,10001\nm3,C,,,99999\n")
+    import_customers_file(tiny_store, path)
+    sources = tiny_store.query(
+        "SELECT customer_id, location_source, location_note FROM customers "
+        "WHERE customer_id LIKE 'm%' ORDER BY customer_id"
+    )
+    assert sources["location_source"].tolist()[:2] == ["coordinates", "postcode"]
+    assert pd.isna(sources["location_source"].iloc[2])
+    assert sources["location_note"].iloc[2] == "postcode '99999' is not in the US postcode file"
+
+
+def test_the_card_says_how_a_customer_was_located(tiny_store: Store, tmp_path: Path) -> None:
+    from geo.analytics.customer_card import customer_card
+
+    path = tmp_path / "cities.csv"
+    path.write_text(CITIES)
+    import_customers_file(tiny_store, path)
+    k1 = customer_card(tiny_store, "k1").how_located()
+    assert k1 == "located by city (its centre), low confidence"
+    assert (
+        customer_card(tiny_store, "k2")
+        .how_located()
+        .startswith("no location: city 'Springfield' is ambiguous")
+    )
+    # The tiny business was written without sources (as before they were kept).
+    assert "not recorded" in customer_card(tiny_store, "c1").how_located()
+    fix_location(tiny_store, "k2", 39.8, -89.6)
+    assert customer_card(tiny_store, "k2").how_located() == "located by hand, high confidence"

@@ -35,7 +35,7 @@ PROBLEM_PARAMETER = "problem"
 #: Rows of a list the page shows (the download holds them all).
 SHOWN_ROWS = 1000
 #: The lists whose customers' location can be fixed here.
-LOCATION_PROBLEMS = ("no_location", "outside_areas")
+LOCATION_PROBLEMS = ("no_location", "coarse_location", "outside_areas")
 #: The merge waiting for a yes: (kept ID, dropped ID).
 PENDING_MERGE_KEY = "quality_pending_merge"
 #: Said once after the rerun that follows a fix, a revert or a merge.

@@ -15,6 +15,7 @@ import pandas as pd
 from geo.analytics.flows import SO_FAR, is_complete, period_name
 from geo.errors import InputError
 from geo.places.shapes import EARTH_RADIUS_KM, Shape
+from geo.schema import LOCATION_CONFIDENCE, LOCATION_SOURCE_WORDS
 from geo.segments.filters import Filters
 from geo.segments.selection import order_date_condition
 from geo.store.protocol import Store
@@ -41,6 +42,18 @@ class CustomerCard:
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: The nearest prospects within NEARBY_KM: customer_id, name, km.
     nearby: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def how_located(self) -> str:
+        """How the point was found and its confidence ("located by postcode, medium
+        confidence"), or why there is none, in words."""
+        source = self.record.get("location_source")
+        if self.record.get("lat") is None or self.record.get("lon") is None:
+            return f"no location: {self.record.get('location_note') or 'none was given'}"
+        if source in LOCATION_CONFIDENCE:
+            return (
+                f"located {LOCATION_SOURCE_WORDS[source]}, {LOCATION_CONFIDENCE[source]} confidence"
+            )
+        return "how it was located was not recorded (imported before sources were kept)"
 
 
 def monthly_orders(store: Store, customer_id: str, *, scope: Scope = EVERYTHING) -> pd.DataFrame:

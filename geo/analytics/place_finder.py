@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pandas as pd
 
 from geo.errors import InputError
 from geo.imports.gazetteer import load_us_zips, normalise_postcodes
+from geo.places.named_places import load_places, place_key
 from geo.places.shapes import Shape, ShapeError
-from geo.shipped_files import shipped_file
 from geo.store.protocol import Store
 from geo.store.scope import EVERYTHING, Scope
 
-PLACES_FILE = shipped_file("geonames-cities", "cities1000_us_gb.csv")
 #: Two numbers, separated by a comma, a semicolon or spaces: "39.74, -104.98".
 _COORDINATES = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?)\s*(?:[,;]\s*|\s+)([-+]?\d+(?:\.\d*)?)\s*$")
 _ZIP = re.compile(r"^\s*\d{5}(?:-?\d{4})?\s*$")
@@ -49,31 +47,6 @@ class FoundPlace:
             return Shape("circle", ((self.lon, self.lat),), km)
         except ShapeError as exc:
             raise InputError(f"radius search of {km:g} km around {self.label}: {exc}") from None
-
-
-@lru_cache(maxsize=1)
-def load_places() -> pd.DataFrame:
-    """The shipped places: name, key (the name case-folded), region (US state or GB
-    nation code), country, lat, lon (degrees), population; most populous first."""
-    frame = pd.read_csv(
-        PLACES_FILE, dtype={"countrycode": str, "admin1code": str}, keep_default_na=False
-    )
-    places = pd.DataFrame(
-        {
-            "name": frame["name"].astype(str),
-            "key": frame["name"].astype(str).map(_key),
-            "region": frame["admin1code"].astype(str).str.upper(),
-            "country": frame["countrycode"].astype(str).str.upper(),
-            "lat": pd.to_numeric(frame["latitude"]),
-            "lon": pd.to_numeric(frame["longitude"]),
-            "population": pd.to_numeric(frame["population"]).fillna(0).astype("int64"),
-        }
-    )
-    return places.sort_values("population", ascending=False, kind="stable").reset_index(drop=True)
-
-
-def _key(name: str) -> str:
-    return " ".join(name.casefold().split())
 
 
 def _place_label(row: pd.Series) -> str:
@@ -132,7 +105,7 @@ def _zip_code(text: str) -> FoundPlace:
 def _place_named(text: str) -> FoundPlace:
     name, _, region = text.rpartition(",") if "," in text else (text, "", "")
     places = load_places()
-    matches = places[places["key"] == _key(name)]
+    matches = places[places["key"] == place_key(name)]
     region = region.strip().upper()
     if region:
         matches = matches[(matches["region"] == region) | (matches["country"] == region)]

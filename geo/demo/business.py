@@ -213,6 +213,8 @@ def _people(
             "owner": owner,
             "created_on": created.normalize(),
             "extra": extra,
+            "location_source": "coordinates",
+            "location_note": None,
         }
     )[list(CUSTOMER_COLUMNS)]
     return frame, states
@@ -361,6 +363,8 @@ def build_demo(
         rows = cust.index[-n_missing:]
         cust.loc[rows, ["lat", "lon"]] = np.nan
         cust.loc[rows, "postcode"] = None
+        cust.loc[rows, "location_source"] = None
+        cust.loc[rows, "location_note"] = "the file gave no coordinates, postcode or city"
     sales = _sales(rng, cust, cust_states, order_lines, as_of, window_start, first_order)
     people = pd.concat([cust, pros], ignore_index=True)
     return DemoData(areas=load_demo_areas().copy(), customers=people, sales=sales)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.import_report import ChangedCustomer, CustomerChanges
-from geo.schema import CUSTOMER_COLUMNS
+from geo.schema import CUSTOMER_COLUMNS, LOCATION_PROVENANCE
+
+#: The columns compared: what the file says (how its point was found follows from them).
+COMPARED_COLUMNS = tuple(c for c in CUSTOMER_COLUMNS if c not in LOCATION_PROVENANCE)
 
 #: How many changed customers a report shows field by field.
 SHOWN_CHANGES = 5
@@ -18,7 +21,7 @@ SHOWN_CHANGES = 5
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
-    for column in CUSTOMER_COLUMNS:
+    for column in COMPARED_COLUMNS:
         values = frame[column]
         if column == "created_on":
             text = pd.to_datetime(values, errors="coerce").dt.strftime("%Y-%m-%d")
@@ -47,7 +50,7 @@ def customer_changes(incoming: pd.DataFrame, stored: pd.DataFrame) -> CustomerCh
             str(customer_id),
             tuple(
                 (column, str(before.at[customer_id, column]), str(after.at[customer_id, column]))
-                for column in CUSTOMER_COLUMNS
+                for column in COMPARED_COLUMNS
                 if differs.at[customer_id, column]
             ),
         )

@@ -3,8 +3,10 @@
 Location, per row, in this order: latitude/longitude columns (WGS84 degrees); else x/y
 columns in a stated CRS, reprojected to WGS84 (with a stated CRS and no x/y columns, the
 latitude/longitude columns are read as northing/easting in it); else a postcode looked up
-in an offline gazetteer. A row with none of these (or a postcode the gazetteer does not
-know) is imported without a location: it is never dropped. A file whose latitude/longitude
+in an offline gazetteer; else a city with its region or country among the shipped places
+(geo.places.named_places: an ambiguous name is not guessed). How the point was found is
+kept (``location_source``); a row without one is imported without a location, with the
+reason (``location_note``): it is never dropped. A file whose latitude/longitude
 columns mostly hold values beyond ±180 is refused as a whole: they are projected, and its
 CRS is asked for. Rows are rejected, one reason each, for a cell over 1,000 characters, a
 missing or duplicate ID, a coordinate that is not a number, out of range, swapped or half
@@ -28,6 +30,7 @@ from geo.import_report import ImportReport, RowRejections
 from geo.imports.gazetteer import Gazetteer, load_us_zips, restore_us_zip_zeros
 from geo.imports.table_files import TEXT, detect_column, read_table, require_column
 from geo.imports.written_dates import written_dates
+from geo.places.named_places import locate_by_city
 from geo.schema import CUSTOMER_COLUMNS, KIND_CUSTOMER, KINDS
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
@@ -42,7 +45,12 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "owner": ("owner", "sales_rep", "rep", "account_owner", "account_manager"),
     "kind": ("kind", "type", "customer_type"),
     "created_on": ("created_on", "created", "created_at", "signup_date", "customer_since"),
+    "city": ("city", "town", "locality"),
+    "region": ("state", "region", "province", "state_code"),
+    "country": ("country", "country_code"),
 }
+#: Roles read for the location only: their columns stay in ``extra`` as the file's own.
+LOCATION_ONLY = ("city", "region", "country")
 #: How many row numbers a warning lists before "...".
 SHOWN_ROWS = 5
 #: A latitude beyond ±90 is taken for a swapped longitude only when the longitude, read as
@@ -84,6 +92,9 @@ class CustomerColumns:
     owner: str | None = None
     kind: str | None = None
     created_on: str | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
 
 
 def resolve_columns(
@@ -273,6 +284,8 @@ def read_customers(
         outside = lat.notna() & ((lat.abs() > 90) | (lon.abs() > 180))
         reject(outside, "bad_coordinate", cols["x"], f"x/y fall outside the world in {chosen.crs}")
 
+    found_by = pd.Series(None, index=frame.index, dtype=object).where(lat.isna(), "coordinates")
+    why_none = pd.Series(None, index=frame.index, dtype=object)
     postcode = (
         frame[cols["postcode"]].astype(object)
         if cols["postcode"]
@@ -292,6 +305,7 @@ def read_customers(
         if gaz is None and country.upper() == "US":
             gaz = load_us_zips()
         if gaz is None:
+            why_none[needs_lookup] = f"no postcode file was given for {country}"
             report.warnings.append(
                 f"{int(needs_lookup.sum())} rows have only a postcode, and no postcode file was "
                 f"given for {country}: they were imported without a location "
@@ -301,13 +315,20 @@ def read_customers(
             found = gaz.locate(postcode[needs_lookup])
             lat[needs_lookup] = found["lat"]
             lon[needs_lookup] = found["lon"]
+            found_by[needs_lookup & lat.notna()] = "postcode"
             unknown = needs_lookup & lat.isna()
+            why_none[unknown] = (
+                "postcode '" + postcode[unknown].astype(str) + f"' is not in the {gaz.country} "
+                "postcode file"
+            )
             if unknown.any():
                 report.warnings.append(
                     f"{int(unknown.sum())} postcodes are not in the {gaz.country} gazetteer; "
                     f"those customers were imported without a location (rows "
                     f"{rows_text(frame['_row'][unknown])})"
                 )
+
+    _locate_by_city(frame, cols, lat, lon, found_by, why_none, rejections.ok, report)
 
     if kind is not None:
         kinds = pd.Series(kind, index=frame.index, dtype=TEXT)
@@ -333,7 +354,7 @@ def read_customers(
                 f"empty (rows {rows_text(frame['_row'][bad])}); use YYYY-MM-DD"
             )
 
-    used = {c for c in cols.values() if c is not None}
+    used = {c for role, c in cols.items() if c is not None and role not in LOCATION_ONLY}
     extra_cols = [c for c in frame.columns if c not in used and c != "_row"]
     ok = rejections.ok
     kept = frame.loc[ok]
@@ -364,6 +385,8 @@ def read_customers(
             "owner": text_or_none("owner"),
             "created_on": created[ok],
             "extra": pd.Series(extra, index=kept.index, dtype=TEXT),
+            "location_source": found_by[ok].astype(TEXT),
+            "location_note": why_none.where(lat.isna())[ok].astype(TEXT),
         }
     )[list(CUSTOMER_COLUMNS)].reset_index(drop=True)
 
@@ -371,6 +394,54 @@ def read_customers(
     report.imported = len(out)
     report.check_counts()
     return out, report
+
+
+def _locate_by_city(
+    frame: pd.DataFrame,
+    cols: dict[str, str | None],
+    lat: pd.Series,
+    lon: pd.Series,
+    found_by: pd.Series,
+    why_none: pd.Series,
+    ok: pd.Series,
+    report: ImportReport,
+) -> None:
+    """The last step of the cascade, in place: rows still without a point that name a
+    city, located where one shipped place fits (``source`` city), else noted why not."""
+    if cols["city"] is None:
+        still = lat.isna() & ok & why_none.isna()
+        why_none[still] = "the file gave no coordinates, postcode or city"
+        return
+    cities = frame[cols["city"]]
+    wanted = lat.isna() & ok & cities.notna()
+    if wanted.any():
+        none = pd.Series("", index=frame.index)
+        regions = frame[cols["region"]] if cols["region"] else none
+        # Without a country column no country is assumed: a name both countries have is
+        # ambiguous, and its note says so.
+        countries = frame[cols["country"]] if cols["country"] else none
+        found = locate_by_city(cities[wanted], regions[wanted], countries[wanted])
+        lat[wanted] = found["lat"]
+        lon[wanted] = found["lon"]
+        located = wanted & lat.notna()
+        found_by[located] = "city"
+        why_none[located] = None
+        unlocated = wanted & lat.isna()
+        why_none[unlocated] = found["note"].reindex(frame.index)[unlocated]
+        if located.any():
+            report.warnings.append(
+                f"{int(located.sum()):,} customers were located by city (low confidence: the "
+                "centre of the place); the Data quality page lists them"
+            )
+        ambiguous = unlocated & why_none.fillna("").str.contains("is ambiguous")
+        if ambiguous.any():
+            report.warnings.append(
+                f"{int(ambiguous.sum()):,} cities are ambiguous (several places of that name) "
+                f"and were not guessed: add the state or region (rows "
+                f"{rows_text(frame['_row'][ambiguous])})"
+            )
+    still = lat.isna() & ok & why_none.isna()
+    why_none[still] = "the file gave no coordinates, postcode or city"
 
 
 __all__ = ["CustomerColumns", "read_customers", "resolve_columns", "rows_text"]

@@ -57,6 +57,13 @@ _CUSTOMER_COLUMNS = (
     ColumnGuide("Email", _CUSTOMER["email"]),
     ColumnGuide("Owner", _CUSTOMER["owner"], note="the sales rep who covers them"),
     ColumnGuide("Customer since", _CUSTOMER["created_on"], note="a date"),
+    ColumnGuide(
+        "City",
+        _CUSTOMER["city"],
+        note="located at the city's centre when there are no coordinates or known postcode",
+    ),
+    ColumnGuide("State or region", _CUSTOMER["region"], note="tells namesake cities apart"),
+    ColumnGuide("Country", _CUSTOMER["country"], note="US or GB, as a code or a name"),
 )
 _SALE = sale_import.CANDIDATES
 _SALE_COLUMNS = (

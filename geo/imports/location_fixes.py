@@ -110,18 +110,20 @@ def fix_location(
     fix_id = f"F{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
     with store.transaction() as tx:
         stored = customer_location(tx, customer_id)
-        if stored is None:
+        if stored.empty:
             raise InputError(f"there is no customer '{customer_id}'")
-        before = (_optional(stored[0]), _optional(stored[1]))
+        row = stored.iloc[0]
+        before = (_none_if_missing(row["lat"]), _none_if_missing(row["lon"]))
         earlier = fixes_in_force(tx, [customer_id])
         # What the imports brought: kept from an earlier fix, else the stored point now.
-        imported = (
+        imported: tuple[float | None, float | None, str | None] = (
             (
                 _none_if_missing(earlier["imported_lat"].iloc[0]),
                 _none_if_missing(earlier["imported_lon"].iloc[0]),
+                _text_or_none(earlier["imported_source"].iloc[0]),
             )
             if len(earlier)
-            else before
+            else (*before, _text_or_none(row["location_source"]))
         )
         record_fix(tx, fix_id, customer_id, point, imported, fixed_by, note)
         _assign_one(tx, store, customer_id, point)
@@ -130,6 +132,10 @@ def fix_location(
 
 def _none_if_missing(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
 
 
 def revert_location_fix(
@@ -146,7 +152,7 @@ def revert_location_fix(
         fix = fixes.iloc[0]
         imported = (_none_if_missing(fix["imported_lat"]), _none_if_missing(fix["imported_lon"]))
         end_fix(tx, str(fix["fix_id"]), reverted_by)
-        set_location(tx, customer_id, imported)
+        set_location(tx, customer_id, imported, _text_or_none(fix["imported_source"]))
         _assign_one(tx, store, customer_id, imported)
     return LocationFix(
         str(fix["fix_id"]), customer_id, (float(fix["lat"]), float(fix["lon"])), imported
@@ -175,6 +181,9 @@ def keep_fixed_locations(tx: StoreWriter, rows: pd.DataFrame) -> tuple[pd.DataFr
     ids = out.loc[hit, "customer_id"]
     out.loc[hit, "lat"] = fixed.loc[ids, "lat"].to_numpy()
     out.loc[hit, "lon"] = fixed.loc[ids, "lon"].to_numpy()
+    if "location_source" in out.columns:
+        out.loc[hit, "location_source"] = "fixed"
+        out.loc[hit, "location_note"] = None
     return out, int(hit.sum())
 
 
@@ -186,5 +195,5 @@ def reapply_fixes(tx: StoreWriter, restored: pd.DataFrame) -> pd.DataFrame:
     if kept:
         changed = points[points["customer_id"].isin(fixes_in_force(tx)["customer_id"])]
         for customer_id, lat, lon in changed[["customer_id", "lat", "lon"]].itertuples(index=False):
-            set_location(tx, str(customer_id), (float(lat), float(lon)))
+            set_location(tx, str(customer_id), (float(lat), float(lon)), "fixed")
     return points

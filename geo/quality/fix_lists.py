@@ -25,7 +25,8 @@ from geo.store.scope import EVERYTHING, Scope
 
 #: The customer file's columns a customer list carries, as the import reads them.
 CUSTOMER_FIELDS = ("customer_id", "name", "kind", "lat", "lon", "postcode", "email", "owner")
-_SELECT = "SELECT " + ", ".join(f"c.{f}" for f in CUSTOMER_FIELDS) + " FROM customers c"
+_FIELDS = ", ".join(f"c.{f}" for f in CUSTOMER_FIELDS)
+_SELECT = f"SELECT {_FIELDS} FROM customers c"
 
 
 def _annotated(frame: pd.DataFrame, code: str, detail: pd.Series | list[str]) -> pd.DataFrame:
@@ -47,20 +48,36 @@ def _finest_level(store: Store, level: str | None) -> str | None:
 def without_location(
     store: Store, level: str | None = None, *, scope: Scope = EVERYTHING
 ) -> pd.DataFrame:
-    """Customers and prospects with no point, and why: no coordinates or postcode given,
-    or a postcode the postcode file did not know. (``level`` is not used: a location is
-    the same at every level.)"""
+    """Customers and prospects with no point, and why (the reason kept at import: no
+    coordinates, postcode or city; a postcode or city not known; an ambiguous city). (``level``
+    is not used: a location is the same at every level.)"""
     del level
     rows = store.query(
-        f"{_SELECT} WHERE c.lat IS NULL OR c.lon IS NULL ORDER BY c.customer_id", scope=scope
+        f"SELECT {_FIELDS}, c.location_note FROM customers c WHERE c.lat IS NULL OR c.lon IS NULL "
+        "ORDER BY c.customer_id",
+        scope=scope,
     )
     why = [
-        f"postcode '{p}' is not in the postcode file used at import"
+        note
+        if isinstance(note, str) and note
+        else f"postcode '{p}' is not in the postcode file used at import"
         if isinstance(p, str) and p.strip()
         else "the file gave no coordinates and no postcode"
-        for p in rows["postcode"]
+        for note, p in zip(rows["location_note"], rows["postcode"], strict=True)
     ]
-    return _annotated(rows, "no_location", why)
+    return _annotated(rows.drop(columns="location_note"), "no_location", why)
+
+
+def coarse_location(
+    store: Store, level: str | None = None, *, scope: Scope = EVERYTHING
+) -> pd.DataFrame:
+    """Customers located only by their city (low confidence: the place's centre)."""
+    del level
+    rows = store.query(
+        f"{_SELECT} WHERE c.location_source = 'city' ORDER BY c.customer_id", scope=scope
+    )
+    why = ["located at the centre of its city: give coordinates or a postcode"] * len(rows)
+    return _annotated(rows, "coarse_location", why)
 
 
 def outside_areas(
@@ -194,6 +211,7 @@ def customers_without_sales(
 
 FIX_LISTS: dict[str, Callable[..., pd.DataFrame]] = {
     "no_location": without_location,
+    "coarse_location": coarse_location,
     "outside_areas": outside_areas,
     "duplicates": duplicates,
     "areas_without_owner": areas_without_owner,

@@ -23,9 +23,18 @@ PROBLEMS: dict[str, Problem] = {
         Problem(
             "no_location",
             "Without a location",
-            "customers and prospects with no point: the file gave no coordinates, or a "
-            "postcode the postcode file does not know",
-            "add lat and lon (or a known postcode) to the rows and import the list again",
+            "customers and prospects with no point: the file gave no coordinates, postcode "
+            "or city, or one that is not known, or a city several places share",
+            "add lat and lon (or a known postcode, or the city's state) to the rows and "
+            "import the list again, or fix the location by hand",
+        ),
+        Problem(
+            "coarse_location",
+            "Located only by city",
+            "customers whose point is the centre of their city (the file gave a city, and no "
+            "coordinates or known postcode): low confidence",
+            "add lat and lon or a postcode to the rows and import the list again, or fix the "
+            "location by hand",
         ),
         Problem(
             "outside_areas",

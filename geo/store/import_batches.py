@@ -196,9 +196,11 @@ def sales_batches_on_added_customers(reader: StoreReader, batch_id: str) -> list
 
 
 def restored_customer_ids(reader: StoreReader, batch_id: str) -> pd.DataFrame:
-    """The customers an undo of the batch puts back as they were: customer_id, lat, lon."""
+    """The customers an undo of the batch puts back as they were: customer_id, lat, lon,
+    location_source."""
     return reader.query(
-        "SELECT customer_id, lat, lon FROM batch_customers WHERE undo_batch = ?", [batch_id]
+        "SELECT customer_id, lat, lon, location_source FROM batch_customers WHERE undo_batch = ?",
+        [batch_id],
     )
 
 

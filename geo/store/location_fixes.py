@@ -3,9 +3,10 @@ same customer keeps the fix, and each fix is listed (who, when, before, after) a
 reverted.
 
 Table ``location_fixes`` (schema step 9): one row per fix; ``lat``/``lon`` the fixed point
-and ``imported_lat``/``imported_lon`` the point the imports last brought (WGS84 degrees;
-null: none), which a revert puts back. A fix is in force until ``reverted_at``; a later fix
-of the same customer ends the earlier one (``reverted_by`` then names the new fix).
+and ``imported_lat``/``imported_lon``/``imported_source`` the point the imports last
+brought and how it was found (WGS84 degrees; null: none), which a revert puts back. A fix
+is in force until ``reverted_at``; a later fix of the same customer ends the earlier one
+(``reverted_by`` then names the new fix).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from geo.store.row_security import hide_from_restricted_readers
 from geo.store.scope import FIX_TABLES
 
 _COLUMNS = (
-    "fix_id, customer_id, lat, lon, imported_lat, imported_lon, fixed_at, fixed_by, note, "
-    "reverted_at, reverted_by"
+    "fix_id, customer_id, lat, lon, imported_lat, imported_lon, imported_source, fixed_at, "
+    "fixed_by, note, reverted_at, reverted_by"
 )
 
 
@@ -31,7 +32,8 @@ def create_corrections(tx: StoreWriter) -> None:
     tx.execute(
         "CREATE TABLE IF NOT EXISTS location_fixes (fix_id VARCHAR PRIMARY KEY, customer_id "
         "VARCHAR NOT NULL, lat DOUBLE PRECISION NOT NULL, lon DOUBLE PRECISION NOT NULL, "
-        "imported_lat DOUBLE PRECISION, imported_lon DOUBLE PRECISION, fixed_at TIMESTAMP "
+        "imported_lat DOUBLE PRECISION, imported_lon DOUBLE PRECISION, imported_source VARCHAR, "
+        "fixed_at TIMESTAMP "
         "NOT NULL, fixed_by VARCHAR, note VARCHAR, reverted_at TIMESTAMP, reverted_by VARCHAR)"
     )
     create_customer_merges(tx)
@@ -61,12 +63,12 @@ def location_fix_history(reader: StoreReader, limit: int) -> pd.DataFrame:
     )
 
 
-def customer_location(reader: StoreReader, customer_id: str) -> tuple[float, float] | None:
-    """The stored (lat, lon) of a customer, (nan, nan) without one; None: no such customer."""
-    rows = reader.query("SELECT lat, lon FROM customers WHERE customer_id = ?", [customer_id])
-    if rows.empty:
-        return None
-    return float(rows["lat"].iloc[0]), float(rows["lon"].iloc[0])
+def customer_location(reader: StoreReader, customer_id: str) -> pd.DataFrame:
+    """The stored lat, lon (NaN: none) and location_source of a customer (no row: no
+    such customer)."""
+    return reader.query(
+        "SELECT lat, lon, location_source FROM customers WHERE customer_id = ?", [customer_id]
+    )
 
 
 def record_fix(
@@ -74,31 +76,37 @@ def record_fix(
     fix_id: str,
     customer_id: str,
     point: tuple[float, float],
-    imported: tuple[float | None, float | None],
+    imported: tuple[float | None, float | None, str | None],
     fixed_by: str | None,
     note: str | None,
 ) -> None:
     """End the customer's fix in force (if any) and record the new one; set the stored
-    location to the fixed point."""
+    location to the fixed point. ``imported``: lat, lon and source the imports brought."""
     tx.execute(
         "UPDATE location_fixes SET reverted_at = ?, reverted_by = ? "
         "WHERE customer_id = ? AND reverted_at IS NULL",
         [_now(), f"replaced by {fix_id}", customer_id],
     )
     tx.execute(
-        f"INSERT INTO location_fixes ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-        [fix_id, customer_id, point[0], point[1], imported[0], imported[1], _now(), fixed_by, note],
+        f"INSERT INTO location_fixes ({_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        [fix_id, customer_id, point[0], point[1], *imported, _now(), fixed_by, note],
     )
-    set_location(tx, customer_id, point)
+    set_location(tx, customer_id, point, "fixed")
 
 
 def set_location(
-    tx: StoreWriter, customer_id: str, point: tuple[float | None, float | None]
+    tx: StoreWriter,
+    customer_id: str,
+    point: tuple[float | None, float | None],
+    source: str | None,
 ) -> None:
-    """Store ``point`` (lat, lon; None: none) as the customer's location."""
+    """Store ``point`` (lat, lon; None: none) as the customer's location, found by
+    ``source`` (see :data:`geo.schema.LOCATION_CONFIDENCE`)."""
     tx.execute(
-        "UPDATE customers SET lat = ?, lon = ? WHERE customer_id = ?",
-        [point[0], point[1], customer_id],
+        "UPDATE customers SET lat = ?, lon = ?, location_source = ?, location_note = ? "
+        "WHERE customer_id = ?",
+        [point[0], point[1], source, None if point[0] is not None else "fix reverted", customer_id],
     )
 
 
@@ -111,15 +119,17 @@ def end_fix(tx: StoreWriter, fix_id: str, reverted_by: str | None) -> None:
 
 
 def note_imported_points(tx: StoreWriter, points: pd.DataFrame) -> None:
-    """Record, on the fixes in force of ``points``' customers (customer_id, lat, lon), the
-    point an import brought for them: what a revert puts back."""
-    for customer_id, lat, lon in points[["customer_id", "lat", "lon"]].itertuples(index=False):
+    """Record, on the fixes in force of ``points``' customers (customer_id, lat, lon,
+    location_source), the point an import brought for them: what a revert puts back."""
+    given = points.reindex(columns=["customer_id", "lat", "lon", "location_source"])
+    for customer_id, lat, lon, source in given.itertuples(index=False):
         tx.execute(
-            "UPDATE location_fixes SET imported_lat = ?, imported_lon = ? "
+            "UPDATE location_fixes SET imported_lat = ?, imported_lon = ?, imported_source = ? "
             "WHERE customer_id = ? AND reverted_at IS NULL",
             [
                 None if pd.isna(lat) else float(lat),
                 None if pd.isna(lon) else float(lon),
+                None if pd.isna(source) else str(source),
                 customer_id,
             ],
         )

@@ -25,6 +25,7 @@ from geo.schema import (
     ASSIGNMENT_COLUMNS,
     CRS_WGS84,
     CUSTOMER_COLUMNS,
+    LOCATION_PROVENANCE,
     SALE_COLUMNS,
 )
 from geo.store.data_version import data_version_in
@@ -193,6 +194,15 @@ def _create_territory_tables(tx: StoreWriter) -> None:
     grant_plain_reads(tx, TERRITORY_TABLES)
 
 
+def _add_location_sources(tx: StoreWriter) -> None:
+    """Schema step 10: how each customer's point was found, and why there is none (on
+    the customers and on the rows import batches keep). Rows stored before stay without a
+    source: it was not recorded."""
+    for table in ("customers", "batch_customers"):
+        for column in LOCATION_PROVENANCE:
+            tx.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR")
+
+
 #: The schema's history: each step brings a database from the version before it to its
 #: own number. Steps are never edited once released; a change of schema is a new step.
 MIGRATIONS = (
@@ -205,6 +215,7 @@ MIGRATIONS = (
     (7, "territory scenarios and alignment history", _create_territory_tables),
     (8, "import batches", create_import_batches),
     (9, "locations fixed by hand and merged customers", create_corrections),
+    (10, "how each location was found", _add_location_sources),
 )
 #: The version a database has once every step ran.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -400,9 +411,14 @@ def _is_empty(tx: StoreWriter, table: str) -> bool:
 def upsert_customers(tx: StoreWriter, customers: pd.DataFrame, batch_id: str | None = None) -> None:
     """Insert customers; a customer_id already present is replaced (row and assignments).
     ``batch_id``: the import batch writing them (see :mod:`geo.store.import_batches`)."""
-    replace_by_key(
-        tx, "customers", CUSTOMER_COLUMNS, customers, "customer_id", "assignments", batch_id
+    # A frame that does not say how its points were found (a hand-made one, a tool's)
+    # leaves those columns empty, and so writes to a database of an older schema too.
+    columns = (
+        CUSTOMER_COLUMNS
+        if "location_source" in customers.columns
+        else tuple(c for c in CUSTOMER_COLUMNS if c not in LOCATION_PROVENANCE)
     )
+    replace_by_key(tx, "customers", columns, customers, "customer_id", "assignments", batch_id)
 
 
 def upsert_sales(tx: StoreWriter, sales: pd.DataFrame, batch_id: str | None = None) -> None:
