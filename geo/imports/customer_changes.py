@@ -38,8 +38,14 @@ def customer_changes(incoming: pd.DataFrame, stored: pd.DataFrame) -> CustomerCh
     """How ``incoming`` (customers about to be imported) changes ``stored`` (the stored
     customers, or those among them with an incoming ID), with the first
     :data:`SHOWN_CHANGES` changed customers field by field."""
-    new = _as_text(incoming).set_index("customer_id", drop=False)
-    kept = stored[stored["customer_id"].isin(new.index)]
+    if stored.empty:  # a first import, or none of its IDs stored: every row is new
+        return CustomerChanges(added=len(incoming), changed=0, unchanged=0)
+    # Only the rows whose ID is stored are compared, as text (a million new rows are not).
+    stored_ids = pd.Index(stored["customer_id"].astype(object))
+    incoming_ids = pd.Index(incoming["customer_id"].astype(object))
+    both = incoming_ids.isin(stored_ids)
+    new = _as_text(incoming[both]).set_index("customer_id", drop=False)
+    kept = stored[stored_ids.isin(new.index)]
     old = _as_text(kept).set_index("customer_id", drop=False)
     common = new.index.intersection(old.index)
     before, after = old.loc[common], new.loc[common]
@@ -57,7 +63,7 @@ def customer_changes(incoming: pd.DataFrame, stored: pd.DataFrame) -> CustomerCh
         for customer_id in changed_ids[:SHOWN_CHANGES]
     )
     return CustomerChanges(
-        added=len(new) - len(common),
+        added=len(incoming) - len(common),
         changed=len(changed_ids),
         unchanged=len(common) - len(changed_ids),
         examples=examples,

@@ -171,7 +171,7 @@ def keep_fixed_locations(tx: StoreWriter, rows: pd.DataFrame) -> tuple[pd.DataFr
     """Inside an import's transaction: ``rows`` (customers about to be written) with the
     fixed point of every customer who has a fix in force, and how many there were. The
     points the file brought for them are noted on their fixes (what a revert puts back)."""
-    fixes = fixes_in_force(tx, rows["customer_id"].astype(str).tolist())
+    fixes = fixes_in_force(tx, rows["customer_id"])
     if fixes.empty:
         return rows, 0
     note_imported_points(tx, rows[rows["customer_id"].isin(fixes["customer_id"])])

@@ -44,14 +44,17 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def fixes_in_force(reader: StoreReader, customer_ids: list[str] | None = None) -> pd.DataFrame:
+def fixes_in_force(
+    reader: StoreReader, customer_ids: list[str] | pd.Series | None = None
+) -> pd.DataFrame:
     """The fixes in force (of ``customer_ids``, or all), one per customer: the columns of
     ``location_fixes``."""
     rows = reader.query(
         f"SELECT {_COLUMNS} FROM location_fixes WHERE reverted_at IS NULL ORDER BY customer_id"
     )
-    if customer_ids is not None:
-        rows = rows[rows["customer_id"].isin(customer_ids)].reset_index(drop=True)
+    if customer_ids is not None and len(rows):
+        wanted = pd.Index(pd.Series(customer_ids, dtype=object))
+        rows = rows[rows["customer_id"].astype(object).isin(wanted)].reset_index(drop=True)
     return rows
 
 
